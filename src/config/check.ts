@@ -1,0 +1,69 @@
+import type { Config } from "../gen/sluice/v1/config_pb.js";
+import { parseKeyHash } from "../limits/keys.js";
+import { providerKinds } from "../providers/registry.js";
+import { parseListen, isLoopbackHost } from "../server/listen-address.js";
+
+/**
+ * Rules that span fields (references, uniqueness, combinations). Field types and unknown
+ * fields are checked earlier against the proto schema.
+ */
+export function checkConfig(config: Config): string[] {
+  const problems: string[] = [];
+  const server = config.server!;
+
+  const listen = parseListen(server.listen);
+  if (!listen) problems.push(`server.listen: expected host:port, got ${JSON.stringify(server.listen)}`);
+  if (server.tls && (!server.tls.cert || !server.tls.key)) problems.push("server.tls: needs both cert and key");
+
+  const providerIds = new Set<string>();
+  config.providers.forEach((p, i) => {
+    const at = `providers[${i}]`;
+    if (!p.id) problems.push(`${at}.id: required`);
+    else if (providerIds.has(p.id)) problems.push(`${at}.id: duplicate provider id ${JSON.stringify(p.id)}`);
+    else if (p.id.includes("/")) problems.push(`${at}.id: must not contain "/"`);
+    providerIds.add(p.id);
+    if (!providerKinds.includes(p.kind)) {
+      problems.push(`${at}.kind: expected one of ${providerKinds.join(", ")}, got ${JSON.stringify(p.kind)}`);
+    }
+    if (p.baseUrl && !/^https?:\/\//.test(p.baseUrl)) problems.push(`${at}.base_url: expected an http(s) URL`);
+  });
+
+  const aliases = new Set<string>();
+  config.models.forEach((m, i) => {
+    const at = `models[${i}]`;
+    if (!m.alias) problems.push(`${at}.alias: required`);
+    else if (aliases.has(m.alias)) problems.push(`${at}.alias: duplicate alias ${JSON.stringify(m.alias)}`);
+    aliases.add(m.alias);
+    if (m.targets.length === 0) problems.push(`${at}.targets: needs at least one target`);
+    m.targets.forEach((t, j) => {
+      if (!providerIds.has(t.provider)) problems.push(`${at}.targets[${j}].provider: no provider with id ${JSON.stringify(t.provider)}`);
+      if (!t.model) problems.push(`${at}.targets[${j}].model: required`);
+    });
+  });
+
+  const tenantIds = new Set<string>();
+  const keyIds = new Set<string>();
+  const hashes = new Set<string>();
+  config.tenants.forEach((t, i) => {
+    const at = `tenants[${i}]`;
+    if (!t.id) problems.push(`${at}.id: required`);
+    else if (tenantIds.has(t.id)) problems.push(`${at}.id: duplicate tenant id ${JSON.stringify(t.id)}`);
+    tenantIds.add(t.id);
+    t.keys.forEach((k, j) => {
+      if (!k.id) problems.push(`${at}.keys[${j}].id: required`);
+      else if (keyIds.has(k.id)) problems.push(`${at}.keys[${j}].id: duplicate key id ${JSON.stringify(k.id)}`);
+      keyIds.add(k.id);
+      if (!parseKeyHash(k.hash)) problems.push(`${at}.keys[${j}].hash: expected "sha256:<64 hex digits>" (see \`sluice keys new\`)`);
+      else if (hashes.has(k.hash)) problems.push(`${at}.keys[${j}].hash: the same key is configured twice`);
+      hashes.add(k.hash);
+    });
+  });
+
+  if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
+    problems.push(
+      `server.listen: ${server.listen} is reachable from other machines but no API keys are configured; ` +
+        "add tenants[].keys (see `sluice keys new`) or listen on 127.0.0.1",
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,79 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * API keys are never stored: config and stores hold `sha256:<hex>` of the key. A presented key
+ * is hashed and the digests are compared with `timingSafeEqual`, so the comparison time does
+ * not depend on how much of a stored key the caller guessed.
+ */
+export const KEY_PREFIX = "sk-sluice-";
+const HASH_SCHEME = "sha256:";
+
+/** Makes a new random API key (shown once) and the hash to store. */
+export function newApiKey(): { key: string; hash: string } {
+  const key = KEY_PREFIX + randomBytes(24).toString("base64url");
+  return { key, hash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): string {
+  return HASH_SCHEME + createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** Parses a stored `sha256:<64 hex>` hash into its digest; undefined when malformed. */
+export function parseKeyHash(hash: string): Buffer | undefined {
+  if (!hash.startsWith(HASH_SCHEME)) return undefined;
+  const hex = hash.slice(HASH_SCHEME.length);
+  if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
+  return Buffer.from(hex, "hex");
+}
+
+/** Digest of a presented key, for lookups by digest. */
+export function digestApiKey(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** Constant-time equality of two 32-byte digests. */
+export function digestsEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** What a key grants: the tenant it belongs to and the models that tenant may use. */
+export interface KeyGrant {
+  tenant: string;
+  keyId: string;
+  mayUse(model: string): boolean;
+}
+
+/**
+ * The configured keys, looked up by the SHA-256 digest of the presented key. The map is keyed
+ * by digest (an attacker cannot steer a digest's prefix, so the lookup leaks nothing useful)
+ * and the match is confirmed with a constant-time comparison.
+ */
+export class KeyRing {
+  private readonly byDigest = new Map<string, { digest: Buffer; grant: KeyGrant }>();
+
+  add(hash: string, grant: KeyGrant): void {
+    const digest = parseKeyHash(hash);
+    if (!digest) throw new Error(`malformed key hash for key ${grant.keyId}`);
+    this.byDigest.set(digest.toString("hex"), { digest, grant });
+  }
+
+  get size(): number {
+    return this.byDigest.size;
+  }
+
+  /** The grant of a presented key, or undefined when the key is unknown. */
+  verify(presented: string): KeyGrant | undefined {
+    const digest = digestApiKey(presented);
+    const entry = this.byDigest.get(digest.toString("hex"));
+    if (!entry || !digestsEqual(entry.digest, digest)) return undefined;
+    return entry.grant;
+  }
+}
+
+/** Compiles model patterns ("mock-*", "*", "gpt-4o") into one predicate; empty means all. */
+export function modelMatcher(patterns: readonly string[]): (model: string) => boolean {
+  if (patterns.length === 0 || patterns.includes("*")) return () => true;
+  const escaped = patterns.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*"));
+  const re = new RegExp(`^(?:${escaped.join("|")})$`);
+  return (model) => re.test(model);
+}

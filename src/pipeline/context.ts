@@ -1,0 +1,85 @@
+import { CacheStatus, type ChatChunk, type ChatRequest, type Usage } from "../gen/sluice/v1/gateway_pb.js";
+import type { ProviderAdapter } from "../providers/adapter.js";
+import type { ErrorCode } from "../errors/catalog.js";
+
+/** Who is calling: resolved from the API key by the authenticate phase. */
+export interface Principal {
+  tenant: string;
+  keyId: string;
+  /** Whether the principal may use a model name (alias or provider/model). */
+  mayUse(model: string): boolean;
+}
+
+/** One place a request can be sent: a provider adapter and the provider's model name. */
+export interface Target {
+  provider: ProviderAdapter;
+  model: string;
+  weight: number;
+}
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  /** Catalog code of the failure, or "ok". */
+  outcome: ErrorCode | "ok";
+  ms: number;
+}
+
+/**
+ * Everything one request carries through the pipeline. Each phase reads what earlier phases
+ * wrote and writes only its own fields; nothing here says which surface the request came from
+ * except `surface`, an opaque label for metrics and logs.
+ */
+export interface RequestContext {
+  readonly requestId: string;
+  /** performance.now() when the surface handed the request over. */
+  readonly startedAt: number;
+  readonly surface: string;
+  /** The bearer token as presented (undefined when none was sent). */
+  readonly credentials: string | undefined;
+  /** Fires when the caller goes away or the gateway gives up on the request. */
+  readonly signal: AbortSignal;
+  readonly stream: boolean;
+  readonly request: ChatRequest;
+
+  /** authenticate */
+  principal?: Principal;
+  /** route: the ordered targets to try. */
+  targets: Target[];
+  /**
+   * The answer. Dispatch sets it from a provider; an earlier phase (a cache hit) may set it
+   * first, and then dispatch leaves it alone.
+   */
+  answer?: AsyncIterable<ChatChunk>;
+  /** dispatch */
+  attempts: Attempt[];
+  answeredBy?: { provider: string; model: string };
+  /** performance.now() of the first upstream request and of the end of the upstream answer. */
+  upstreamStartAt?: number;
+  upstreamEndAt?: number;
+  /** performance.now() when the first content chunk left the pipeline. */
+  firstChunkAt?: number;
+  /** The usage reported with the answer (folded from its chunks). */
+  usage?: Usage;
+  cacheStatus: CacheStatus;
+  /** settle */
+  costUsd: number;
+}
+
+export function newContext(init: {
+  requestId: string;
+  surface: string;
+  credentials: string | undefined;
+  signal: AbortSignal;
+  stream: boolean;
+  request: ChatRequest;
+}): RequestContext {
+  return {
+    ...init,
+    startedAt: performance.now(),
+    targets: [],
+    attempts: [],
+    cacheStatus: CacheStatus.UNSPECIFIED,
+    costUsd: 0,
+  };
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { Config } from "../gen/sluice/v1/config_pb.js";
+import type { ChatChunk, ChatRequest, ChatResponse } from "../gen/sluice/v1/gateway_pb.js";
+import { KeyRing, modelMatcher } from "../limits/keys.js";
+import type { ProviderAdapter } from "../providers/adapter.js";
+import { createAdapter } from "../providers/registry.js";
+import { ModelTable } from "../routing/models.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { GatewayMetrics } from "../telemetry/metrics.js";
+import { ResponseAssembler } from "./canonical.js";
+import { newContext } from "./context.js";
+import type { Phase } from "./phase.js";
+import { authenticate, authenticatePhase } from "./phases/authenticate.js";
+import { dispatchPhase } from "./phases/dispatch.js";
+import { resolvePhase } from "./phases/resolve.js";
+import { routePhase } from "./phases/route.js";
+import { settlePhase } from "./phases/settle.js";
+import { runPhases } from "./runner.js";
+
+/** What a surface hands the gateway for one chat request. */
+export interface ChatCall {
+  request: ChatRequest;
+  credentials: string | undefined;
+  signal: AbortSignal;
+  /** Surface label for metrics and logs ("rest", "grpc", "connect", "grpc-web"). */
+  surface: string;
+  /** A caller-supplied request id to keep (already checked by the surface), else one is made. */
+  requestId?: string;
+}
+
+/**
+ * The gateway below the surfaces: providers, keys, models and the phase list. Surfaces call
+ * `chat`, `chatStream` and `listModels` with canonical messages and never see a provider.
+ */
+export class Gateway {
+  readonly providers: ReadonlyMap<string, ProviderAdapter>;
+  readonly keys = new KeyRing();
+  readonly models: ModelTable;
+  /**
+   * The fixed, named phase list. Later capabilities add theirs at their place:
+   * authenticate, resolve, inspect, admit, cache, route, dispatch, respond, settle.
+   */
+  readonly phases: readonly Phase[];
+
+  constructor(
+    readonly config: Config,
+    readonly metrics: GatewayMetrics,
+    readonly log: Logger,
+  ) {
+    this.providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
+    for (const tenant of config.tenants) {
+      const mayUse = modelMatcher(tenant.models);
+      for (const key of tenant.keys) this.keys.add(key.hash, { tenant: tenant.id, keyId: key.id, mayUse });
+    }
+    this.models = new ModelTable(config, this.providers);
+    this.phases = [
+      authenticatePhase(this.keys),
+      resolvePhase(this.models),
+      routePhase,
+      dispatchPhase,
+      settlePhase(metrics, log, config.telemetry?.accessLog ?? true),
+    ];
+  }
+
+  /** The answer as a stream of chunks; the last chunk carries usage and metadata. */
+  chatStream(call: ChatCall): AsyncGenerator<ChatChunk> {
+    return runPhases(this.phases, this.context(call, true));
+  }
+
+  /** The whole answer. */
+  async chat(call: ChatCall): Promise<ChatResponse> {
+    const assembler = new ResponseAssembler();
+    for await (const chunk of runPhases(this.phases, this.context(call, false))) assembler.add(chunk);
+    return assembler.response();
+  }
+
+  /** Model names the caller may use. Throws `unauthenticated` like a chat call would. */
+  listModels(credentials: string | undefined): Array<{ id: string; providers: string[] }> {
+    const principal = authenticate(this.keys, credentials);
+    return this.models.list().filter((m) => principal.mayUse(m.id));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.providers.values()].map((p) => p.close()));
+  }
+
+  private context(call: ChatCall, stream: boolean) {
+    return newContext({
+      requestId: call.requestId ?? randomUUID(),
+      surface: call.surface,
+      credentials: call.credentials,
+      signal: call.signal,
+      stream,
+      request: call.request,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { SluiceError } from "../../errors/sluice-error.js";
+import type { KeyRing } from "../../limits/keys.js";
+import type { Principal } from "../context.js";
+import type { Phase } from "../phase.js";
+
+/** The principal of callers when no keys are configured (loopback-only deployments). */
+export const ANONYMOUS: Principal = { tenant: "default", keyId: "anonymous", mayUse: () => true };
+
+/** Resolves the caller from its bearer token. Every surface goes through this one function. */
+export function authenticate(keys: KeyRing, credentials: string | undefined): Principal {
+  if (keys.size === 0) return ANONYMOUS;
+  if (!credentials) {
+    throw new SluiceError("unauthenticated", "missing API key: send it as `Authorization: Bearer <key>`");
+  }
+  const grant = keys.verify(credentials);
+  if (!grant) throw new SluiceError("unauthenticated", "invalid API key");
+  return grant;
+}
+
+export function authenticatePhase(keys: KeyRing): Phase {
+  return {
+    name: "authenticate",
+    onRequest(ctx) {
+      ctx.principal = authenticate(keys, ctx.credentials);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { SluiceError } from "../../errors/sluice-error.js";
+import type { ModelTable } from "../../routing/models.js";
+import type { Phase } from "../phase.js";
+import { validateChatRequest } from "../validate.js";
+
+/**
+ * Checks the request and turns its model name into candidate targets. Unknown models and
+ * models the tenant may not use get the same answer, so a tenant cannot probe which models
+ * other tenants have (the wording follows OpenAI's).
+ */
+export function resolvePhase(models: ModelTable): Phase {
+  return {
+    name: "resolve",
+    onRequest(ctx) {
+      validateChatRequest(ctx.request);
+      const name = ctx.request.model;
+      const targets = ctx.principal!.mayUse(name) ? models.resolve(name) : undefined;
+      if (!targets) {
+        throw new SluiceError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`, {
+          param: "model",
+        });
+      }
+      ctx.targets = targets;
+    },
+  };
+}

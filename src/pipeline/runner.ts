@@ -1,0 +1,75 @@
+import type { ChatChunk } from "../gen/sluice/v1/gateway_pb.js";
+import { SluiceError, asSluiceError } from "../errors/sluice-error.js";
+import { hasContent, newChunk, newMetadata } from "./canonical.js";
+import type { RequestContext } from "./context.js";
+import type { Phase } from "./phase.js";
+
+/**
+ * Runs one request through the phases and yields the answer's chunks. Usage reported on any
+ * chunk is folded into the context and sent once, on a final chunk that also carries the
+ * gateway metadata; that chunk is the last thing yielded.
+ */
+export async function* runPhases(phases: readonly Phase[], ctx: RequestContext): AsyncGenerator<ChatChunk> {
+  const chunkPhases = phases.filter((p) => p.onChunk);
+  let settled = false;
+  const settle = async (error: SluiceError | undefined): Promise<void> => {
+    if (settled) return;
+    settled = true;
+    for (let i = phases.length - 1; i >= 0; i--) {
+      try {
+        await phases[i]!.onSettle?.(ctx, error);
+      } catch {
+        // onSettle must not throw; if one does, the others still run.
+      }
+    }
+  };
+
+  try {
+    for (const phase of phases) {
+      if (phase.onRequest) await phase.onRequest(ctx);
+    }
+    if (!ctx.answer) throw new SluiceError("internal", "no phase produced an answer");
+    let last: ChatChunk | undefined;
+    for await (const chunk of ctx.answer) {
+      if (chunk.usage) {
+        ctx.usage = chunk.usage;
+        chunk.usage = undefined;
+      }
+      last = chunk;
+      if (!hasContent(chunk)) continue;
+      ctx.firstChunkAt ??= performance.now();
+      for (const phase of chunkPhases) phase.onChunk!(ctx, chunk);
+      yield chunk;
+    }
+    await settle(undefined);
+    yield trailer(ctx, last);
+  } catch (err) {
+    const error = ctx.signal.aborted ? new SluiceError("cancelled", "request cancelled", { cause: err }) : asSluiceError(err);
+    await settle(error);
+    throw error;
+  } finally {
+    // Reached without settling only when the consumer stopped early (client went away).
+    await settle(new SluiceError("cancelled", "request cancelled"));
+  }
+}
+
+function trailer(ctx: RequestContext, last: ChatChunk | undefined): ChatChunk {
+  const now = performance.now();
+  const upstreamMs = ctx.upstreamStartAt !== undefined ? (ctx.upstreamEndAt ?? now) - ctx.upstreamStartAt : 0;
+  return newChunk({
+    id: last?.id ?? "",
+    created: last?.created ?? BigInt(Math.floor(Date.now() / 1000)),
+    model: last?.model ?? "",
+    usage: ctx.usage,
+    metadata: newMetadata({
+      requestId: ctx.requestId,
+      provider: ctx.answeredBy?.provider ?? "",
+      model: ctx.answeredBy?.model ?? "",
+      attempts: ctx.attempts.length,
+      cacheStatus: ctx.cacheStatus,
+      costUsd: ctx.costUsd,
+      upstreamMs,
+      gatewayMs: Math.max(0, now - ctx.startedAt - upstreamMs),
+    }),
+  });
+}

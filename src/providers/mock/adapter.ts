@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
+import { FinishReason, Role, type ChatChunk, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
+import { DEFAULT_MOCK_LOREM_TOKENS } from "../../config/defaults.js";
+import { SluiceError } from "../../errors/sluice-error.js";
+import { upstreamStatusError } from "../../errors/upstream.js";
+import { messageText, newChunk, newUsage } from "../../pipeline/canonical.js";
+import type { ProviderAdapter, ProviderCall } from "../adapter.js";
+import { loremWords } from "./lorem.js";
+
+const MODELS = ["mock-echo", "mock-lorem"] as const;
+
+/**
+ * A provider with no network, for demos, tests and benchmarks.
+ * - `mock-echo` answers with the last user message, streamed a word per chunk.
+ * - `mock-lorem` answers with N generated words (max_output_tokens, else `mock.lorem_tokens`).
+ * Token counts are word counts: the mock's usage is self-consistent, not a real tokenizer's.
+ * `mock.chunk_delay_ms` and `mock.fault` shape latency and failures.
+ */
+export function createMockAdapter(config: ProviderConfig): ProviderAdapter {
+  const delayMs = config.mock?.chunkDelayMs ?? 0;
+  const loremTokens = config.mock?.loremTokens || DEFAULT_MOCK_LOREM_TOKENS;
+  const fault = config.mock?.fault;
+  let sequence = 0;
+
+  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    const { signal } = call;
+    if (!(MODELS as readonly string[]).includes(call.model)) {
+      throw upstreamStatusError(config.id, 404, `unknown model ${call.model} (mock serves ${MODELS.join(", ")})`);
+    }
+    if (fault?.hang) {
+      await sleep(2 ** 31 - 1, undefined, { signal }).catch(() => undefined);
+      throw new SluiceError("cancelled", "request cancelled");
+    }
+    if (fault?.status) throw upstreamStatusError(config.id, fault.status, "injected fault");
+
+    const words = call.model === "mock-echo" ? echoWords(call.request) : loremWords(call.request.params?.maxOutputTokens || loremTokens, sequence);
+    const base = { id: `mock-${++sequence}`, created: BigInt(Math.floor(Date.now() / 1000)), model: call.model };
+    const usage = newUsage({ inputTokens: countInputWords(call.request), outputTokens: words.length });
+    const maxTokens = call.request.params?.maxOutputTokens;
+    const finishReason = maxTokens !== undefined && words.length >= maxTokens && call.model === "mock-lorem" ? FinishReason.LENGTH : FinishReason.STOP;
+
+    if (!call.stream) {
+      await pause(delayMs, signal);
+      yield newChunk({ ...base, role: Role.ASSISTANT, textDelta: words.join(""), finishReason, usage });
+      return;
+    }
+    for (let i = 0; i < words.length; i++) {
+      if (fault?.failAfterChunks && i >= fault.failAfterChunks) {
+        throw new SluiceError("stream_interrupted", `${config.id}: stream broke after ${i} chunks (injected fault)`);
+      }
+      await pause(delayMs, signal);
+      yield newChunk({ ...base, role: i === 0 ? Role.ASSISTANT : Role.UNSPECIFIED, textDelta: words[i]! });
+    }
+    yield newChunk({ ...base, finishReason, usage });
+  }
+
+  return {
+    id: config.id,
+    kind: "mock",
+    chat,
+    knownModels: () => MODELS,
+    close: async () => {},
+  };
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new SluiceError("cancelled", "request cancelled");
+  if (ms > 0) {
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      throw new SluiceError("cancelled", "request cancelled");
+    }
+  }
+}
+
+/** The last user message split into words, each keeping its leading space. */
+function echoWords(request: ChatRequest): string[] {
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const message = request.messages[i]!;
+    if (message.role === Role.USER) return message.content.length ? splitWords(messageText(message)) : [];
+  }
+  return [];
+}
+
+function splitWords(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+function countInputWords(request: ChatRequest): number {
+  let n = 0;
+  for (const m of request.messages) n += splitWords(messageText(m)).length;
+  return n;
+}

@@ -1,0 +1,50 @@
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { GatewayService, ListModelsResponseSchema, type ChatChunk, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
+import { asSluiceError, toConnectError } from "../errors/sluice-error.js";
+import type { ChatCall, Gateway } from "../pipeline/gateway.js";
+import { bearerToken, callerRequestId } from "./http/body.js";
+
+/**
+ * GatewayService over gRPC, gRPC-Web and Connect (one implementation; connect-node speaks the
+ * three protocols). Catalog errors become Connect errors here, at the boundary.
+ */
+export function gatewayRoutes(gateway: Gateway) {
+  return (router: ConnectRouter) =>
+    router.service(GatewayService, {
+      async chat(request, ctx) {
+        try {
+          return await gateway.chat(chatCall(request, ctx));
+        } catch (err) {
+          throw toConnectError(asSluiceError(err));
+        }
+      },
+      async *chatStream(request, ctx): AsyncGenerator<ChatChunk> {
+        const chunks = gateway.chatStream(chatCall(request, ctx));
+        try {
+          yield* chunks;
+        } catch (err) {
+          throw toConnectError(asSluiceError(err));
+        }
+      },
+      listModels(_request, ctx) {
+        try {
+          const models = gateway.listModels(bearerToken(ctx.requestHeader.get("authorization")));
+          return create(ListModelsResponseSchema, { models });
+        } catch (err) {
+          throw toConnectError(asSluiceError(err));
+        }
+      },
+    });
+}
+
+function chatCall(request: ChatRequest, ctx: HandlerContext): ChatCall {
+  const requestId = callerRequestId(ctx.requestHeader.get("x-request-id") ?? undefined);
+  return {
+    request,
+    credentials: bearerToken(ctx.requestHeader.get("authorization")),
+    signal: ctx.signal,
+    surface: ctx.protocolName,
+    ...(requestId ? { requestId } : {}),
+  };
+}

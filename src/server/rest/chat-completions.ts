@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
+import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
+import type { Gateway } from "../../pipeline/gateway.js";
+import { bearerToken, callerRequestId, readJsonBody } from "../http/body.js";
+import { sendError, sendJson } from "../http/respond.js";
+import type { HttpRequest, HttpResponse } from "../http/types.js";
+import { decodeChatCompletion } from "./openai-request.js";
+import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
+
+/**
+ * POST /v1/chat/completions. A stream's headers are held until the first chunk arrives, so a
+ * request that fails before any output (unknown model, provider down) still gets a proper
+ * HTTP error status; after that, an error is sent as an SSE `error` event (which the OpenAI
+ * SDKs raise) and the stream ends without `[DONE]`.
+ */
+export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, res: HttpResponse, maxBodyBytes: number, signal: AbortSignal): Promise<void> {
+  const requestId = callerRequestId(req.headers["x-request-id"]) ?? randomUUID();
+  const idHeader = { "x-request-id": requestId };
+  let decoded;
+  try {
+    decoded = decodeChatCompletion(await readJsonBody(req, maxBodyBytes));
+  } catch (err) {
+    sendError(res, err, idHeader);
+    return;
+  }
+  const call = {
+    request: decoded.request,
+    credentials: bearerToken(req.headers.authorization),
+    signal,
+    surface: "rest",
+    requestId,
+  };
+  const fallbackId = `chatcmpl-${requestId}`;
+
+  if (!decoded.stream) {
+    try {
+      const response = await gateway.chat(call);
+      const md = response.metadata;
+      const headers: Record<string, string> = { ...idHeader };
+      if (md) {
+        headers["x-sluice-provider"] = md.provider;
+        headers["x-sluice-model"] = md.model;
+        headers["x-sluice-attempts"] = String(md.attempts);
+        headers["x-sluice-cost-usd"] = String(md.costUsd);
+      }
+      sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
+    } catch (err) {
+      sendError(res, err, idHeader);
+    }
+    return;
+  }
+
+  const encoder = new ChunkEncoder(fallbackId, decoded.request.model, decoded.includeUsage);
+  const chunks = gateway.chatStream(call);
+  let first: IteratorResult<ChatChunk>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    sendError(res, err, idHeader);
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...idHeader });
+  try {
+    if (!first.done) writeEvent(res, encoder.encode(first.value));
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      writeEvent(res, encoder.encode(next.value));
+    }
+    res.end(SSE_DONE);
+  } catch (err) {
+    if (!res.writableEnded && !res.destroyed) res.end(`data: ${toOpenAIErrorBody(asSluiceError(err))}\n\n`);
+  } finally {
+    await chunks.return(undefined);
+  }
+}
+
+function writeEvent(res: HttpResponse, event: string): void {
+  if (event !== "") (res as NodeJS.WritableStream).write(event);
+}

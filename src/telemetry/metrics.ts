@@ -1,0 +1,60 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * The gateway's Prometheus metrics. Latency is split so operators can tell the gateway's own
+ * cost from the provider's: `upstream` is from sending the request upstream to its last byte,
+ * `overhead` is everything else the gateway spent on the request.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: "sluice_requests_total",
+    help: "Chat requests by surface, model asked, provider that answered and outcome (ok or error code).",
+    labelNames: ["surface", "model", "provider", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: "sluice_request_duration_seconds",
+    help: "Whole request time, by surface and model.",
+    labelNames: ["surface", "model"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: "sluice_upstream_duration_seconds",
+    help: "Time spent waiting on the provider (request sent to last byte), by provider.",
+    labelNames: ["provider"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly overhead = new Histogram({
+    name: "sluice_gateway_overhead_seconds",
+    help: "Time the gateway itself added to a request (whole time minus upstream time), by surface.",
+    labelNames: ["surface"] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
+  readonly timeToFirstToken = new Histogram({
+    name: "sluice_time_to_first_token_seconds",
+    help: "Time from receiving a streamed request to sending its first content chunk, by model.",
+    labelNames: ["model"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly tokens = new Counter({
+    name: "sluice_tokens_total",
+    help: "Tokens by direction (input, output, cached_input) and model.",
+    labelNames: ["direction", "model"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });
+  }
+}

@@ -1,0 +1,98 @@
+import { Pool, type Dispatcher } from "undici";
+import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PROVIDER_TIMEOUTS } from "../config/defaults.js";
+import { SluiceError } from "../errors/sluice-error.js";
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  firstByteMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+export function providerTimeouts(config: ProviderConfig): UpstreamTimeouts {
+  const t = config.timeouts;
+  const d = DEFAULT_PROVIDER_TIMEOUTS;
+  return {
+    connectMs: t?.connectMs || d.connectMs,
+    firstByteMs: t?.firstByteMs || d.firstByteMs,
+    idleMs: t?.idleMs || d.idleMs,
+    totalMs: t?.totalMs || d.totalMs,
+  };
+}
+
+/**
+ * A keep-alive connection pool to one provider origin (undici), with the provider's
+ * timeouts: connect, first byte (headers) and idle (between body chunks) are enforced by
+ * undici; the total is an abort signal. Failures become catalog errors here, so adapters only
+ * deal with HTTP statuses and bodies.
+ */
+export class UpstreamPool {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  readonly timeouts: UpstreamTimeouts;
+
+  constructor(
+    private readonly providerId: string,
+    baseUrl: string,
+    config: ProviderConfig,
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.timeouts = providerTimeouts(config);
+    this.pool = new Pool(url.origin, {
+      connections: config.maxConnections || DEFAULT_MAX_CONNECTIONS,
+      connect: { timeout: this.timeouts.connectMs },
+      headersTimeout: this.timeouts.firstByteMs,
+      bodyTimeout: this.timeouts.idleMs,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+  }
+
+  /** Sends a request under `basePath`; the returned signal also fires on the total timeout. */
+  async request(
+    path: string,
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  ): Promise<Dispatcher.ResponseData> {
+    const signal = AbortSignal.any([init.signal, AbortSignal.timeout(this.timeouts.totalMs)]);
+    try {
+      return await this.pool.request({
+        path: this.basePath + path,
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        signal,
+      });
+    } catch (err) {
+      throw this.mapError(err, init.signal);
+    }
+  }
+
+  /** Maps a transport failure (before or during the body) to the catalog. */
+  mapError(err: unknown, callerSignal: AbortSignal, duringBody = false): SluiceError {
+    if (err instanceof SluiceError) return err;
+    if (callerSignal.aborted) return new SluiceError("cancelled", "request cancelled", { cause: err });
+    const code = (err as { code?: string; name?: string }).code ?? (err as { name?: string }).name;
+    const who = this.providerId;
+    switch (code) {
+      case "UND_ERR_CONNECT_TIMEOUT":
+        return new SluiceError("upstream_timeout", `${who}: connect timed out`, { cause: err });
+      case "UND_ERR_HEADERS_TIMEOUT":
+        return new SluiceError("upstream_timeout", `${who}: no response within ${this.timeouts.firstByteMs} ms`, { cause: err });
+      case "UND_ERR_BODY_TIMEOUT":
+        return new SluiceError(duringBody ? "stream_interrupted" : "upstream_timeout", `${who}: stream idle for ${this.timeouts.idleMs} ms`, { cause: err });
+      case "TimeoutError":
+      case "UND_ERR_ABORTED":
+      case "AbortError":
+        return new SluiceError(duringBody ? "stream_interrupted" : "upstream_timeout", `${who}: request exceeded ${this.timeouts.totalMs} ms`, { cause: err });
+      default:
+        if (duringBody) return new SluiceError("stream_interrupted", `${who}: stream broke before it finished`, { cause: err });
+        return new SluiceError("upstream_unavailable", `${who}: unreachable`, { cause: err });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
