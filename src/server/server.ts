@@ -94,6 +94,13 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     listener = net.createServer((socket) => routeConnection(socket, h1!, h2));
   }
 
+  // Every accepted socket, whichever server ends up owning it, so shutdown can close them all.
+  const sockets = new Set<net.Socket>();
+  listener.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
     listener.listen(options.listen.port, options.listen.host, () => {
@@ -118,8 +125,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
       // Past the deadline: cut what is left.
       shutdown.abort();
       for (const controller of inflight) controller.abort();
-      h1?.closeAllConnections();
       for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
   };

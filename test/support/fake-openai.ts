@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const fixtures = fileURLToPath(new URL("../fixtures/openai/", import.meta.url));
+
+export function fixtureText(name: string): string {
+  return readFileSync(fixtures + name, "utf8");
+}
+
+/**
+ * A fake OpenAI-compatible upstream that speaks the real wire format (recorded fixtures).
+ * The request's `model` picks the behaviour, so one fake serves every case:
+ * - `fixture:<name>`  stream: replays test/fixtures/openai/<name>.sse one event per write;
+ *                     unary: serves <name>.completion.json
+ * - `echo`            answers the last user message (stream or whole), OpenAI shapes
+ * - `status:<code>`   answers that HTTP status with an OpenAI error body
+ * - `hang`            never answers
+ * - `cut:<name>:<n>`  replays n events of <name>.sse, then destroys the connection
+ * - `trickle`         sends one chunk, then nothing (until the client goes away)
+ * - `garbage`         answers 200 with a body that is not JSON
+ */
+export interface FakeOpenAI {
+  url: string;
+  /** Bodies and headers of the requests received, in order. */
+  requests: Array<{ body: any; headers: http.IncomingHttpHeaders }>;
+  /** Requests whose client (the gateway) closed the connection before the answer ended. */
+  abortedByClient: number;
+  close(): Promise<void>;
+}
+
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const state: FakeOpenAI = { url: "", requests: [], abortedByClient: 0, close: async () => {} };
+  const sockets = new Set<import("node:net").Socket>();
+  const server = http.createServer(async (req, res) => {
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw);
+    state.requests.push({ body, headers: req.headers });
+    res.on("close", () => {
+      if (!res.writableFinished) state.abortedByClient++;
+    });
+    const model: string = body.model;
+    const [kind, arg, arg2] = model.split(":");
+    switch (kind) {
+      case "fixture":
+        if (body.stream) return replay(res, fixtureText(`${arg}.sse`));
+        return json(res, 200, fixtureText(`${arg}.completion.json`));
+      case "echo":
+        return echo(res, body);
+      case "status":
+        return json(res, Number(arg), JSON.stringify({ error: { message: `fake upstream says ${arg}`, type: "server_error", code: null } }));
+      case "hang":
+        return; // never answers
+      case "cut": {
+        const events = fixtureText(`${arg}.sse`).split(/(?<=\n\n)/).slice(0, Number(arg2));
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        for (const e of events) res.write(e);
+        setTimeout(() => res.destroy(), 10);
+        return;
+      }
+      case "trickle":
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write(fixtureText("works.sse").split(/(?<=\n\n)/)[0]);
+        return;
+      case "garbage":
+        return json(res, 200, "<html>not json</html>");
+      default:
+        return json(res, 404, JSON.stringify({ error: { message: `The model \`${model}\` does not exist`, type: "invalid_request_error" } }));
+    }
+  });
+  server.on("connection", (s) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  state.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return state;
+}
+
+function json(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(body);
+}
+
+async function replay(res: http.ServerResponse, sse: string): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  for (const event of sse.split(/(?<=\n\n)/)) {
+    if (res.destroyed) return;
+    res.write(event);
+    await new Promise((r) => setImmediate(r));
+  }
+  res.end();
+}
+
+function echo(res: http.ServerResponse, body: any): void {
+  const last = [...body.messages].reverse().find((m: any) => m.role === "user");
+  const text = typeof last?.content === "string" ? last.content : "";
+  const usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 };
+  const base = { id: "chatcmpl-echo", created: 1731000000, model: "echo-1" };
+  if (!body.stream) {
+    json(res, 200, JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage }));
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const chunk = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  res.write(chunk({ role: "assistant", content: "" }, null));
+  res.write(chunk({ content: text }, null));
+  res.write(chunk({}, "stop"));
+  if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage })}\n\n`);
+  res.end("data: [DONE]\n\n");
+}

@@ -1,0 +1,12 @@
+import { parseConfig } from "../../src/config/load.js";
+import { startGateway, type RunningGateway } from "../../src/server/start.js";
+import { createLogger } from "../../src/telemetry/logger.js";
+
+/**
+ * Starts the real gateway (the same code `sluice serve` runs) on an ephemeral loopback port
+ * with a YAML config. Logs are silenced unless SLUICE_TEST_LOG names a level.
+ */
+export async function startTestGateway(yaml = "", env: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
+  const config = parseConfig(yaml, "test config", env);
+  return startGateway(config, { port: 0, logger: createLogger(process.env.SLUICE_TEST_LOG ?? "silent") });
+}
