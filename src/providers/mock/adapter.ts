@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
-import { FinishReason, Role, type ChatChunk, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
+import { FinishReason, Role, ToolChoiceMode, type ChatChunk, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import { DEFAULT_MOCK_LOREM_TOKENS } from "../../config/defaults.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import { upstreamStatusError } from "../../errors/upstream.js";
-import { messageText, newChunk, newUsage } from "../../pipeline/canonical.js";
+import { messageText, newChunk, newToolCallDelta, newUsage } from "../../pipeline/canonical.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { loremWords } from "./lorem.js";
 
@@ -14,6 +14,8 @@ const MODELS = ["mock-echo", "mock-lorem"] as const;
  * A provider with no network, for demos, tests and benchmarks.
  * - `mock-echo` answers with the last user message, streamed a word per chunk.
  * - `mock-lorem` answers with N generated words (max_output_tokens, else `mock.lorem_tokens`).
+ * - Either model, asked to call a tool (`tool_choice` required or a function), calls it with
+ *   `{"text": <last user message>}`.
  * Token counts are word counts: the mock's usage is self-consistent, not a real tokenizer's.
  * `mock.chunk_delay_ms` and `mock.fault` shape latency and failures.
  */
@@ -34,8 +36,18 @@ export function createMockAdapter(config: ProviderConfig): ProviderAdapter {
     }
     if (fault?.status) throw upstreamStatusError(config.id, fault.status, "injected fault");
 
-    const words = call.model === "mock-echo" ? echoWords(call.request) : loremWords(call.request.params?.maxOutputTokens || loremTokens, sequence);
     const base = { id: `mock-${++sequence}`, created: BigInt(Math.floor(Date.now() / 1000)), model: call.model };
+    const tool = forcedTool(call.request);
+    if (tool) {
+      // Asked to call a tool: call it with the last user message as its argument.
+      await pause(delayMs, signal);
+      const args = JSON.stringify({ text: echoWords(call.request).join("") });
+      yield newChunk({ ...base, role: Role.ASSISTANT, toolCallDeltas: [newToolCallDelta({ index: 0, id: `call_${base.id}`, name: tool, argumentsDelta: "" })] });
+      yield newChunk({ ...base, toolCallDeltas: [newToolCallDelta({ index: 0, argumentsDelta: args })] });
+      yield newChunk({ ...base, finishReason: FinishReason.TOOL_CALLS, usage: newUsage({ inputTokens: countInputWords(call.request), outputTokens: 1 }) });
+      return;
+    }
+    const words = call.model === "mock-echo" ? echoWords(call.request) : loremWords(call.request.params?.maxOutputTokens || loremTokens, sequence);
     const usage = newUsage({ inputTokens: countInputWords(call.request), outputTokens: words.length });
     const maxTokens = call.request.params?.maxOutputTokens;
     const finishReason = maxTokens !== undefined && words.length >= maxTokens && call.model === "mock-lorem" ? FinishReason.LENGTH : FinishReason.STOP;
@@ -73,6 +85,14 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
       throw new SluiceError("cancelled", "request cancelled");
     }
   }
+}
+
+/** The tool a request forces (by name, or the first one when a call is required). */
+function forcedTool(request: ChatRequest): string | undefined {
+  const choice = request.toolChoice?.choice;
+  if (choice?.case === "functionName") return choice.value;
+  if (choice?.case === "mode" && choice.value === ToolChoiceMode.REQUIRED) return request.tools[0]?.name;
+  return undefined;
 }
 
 /** The last user message split into words, each keeping its leading space. */

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { ProviderConfigSchema } from "../../src/gen/sluice/v1/config_pb.js";
+import { ChatRequestSchema, FinishReason, Role, ToolChoiceMode, type ChatChunk, type ChatRequest } from "../../src/gen/sluice/v1/gateway_pb.js";
+import { SluiceError } from "../../src/errors/sluice-error.js";
+import type { ProviderAdapter } from "../../src/providers/adapter.js";
+import { createAdapter } from "../../src/providers/registry.js";
+import { ResponseAssembler } from "../../src/pipeline/canonical.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+
+/**
+ * One contract, every adapter (src/providers/adapter.ts states it). Each harness says how to
+ * get an adapter and a model for each scenario; the assertions are shared.
+ */
+type Scenario = "echo" | "tools" | "failing" | "hanging";
+interface Harness {
+  name: string;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  target(scenario: Scenario): { adapter: ProviderAdapter; model: string };
+}
+
+const adapters: ProviderAdapter[] = [];
+function make(init: Parameters<typeof create<typeof ProviderConfigSchema>>[1]): ProviderAdapter {
+  const adapter = createAdapter(create(ProviderConfigSchema, init));
+  adapters.push(adapter);
+  return adapter;
+}
+
+let fake: FakeOpenAI;
+const harnesses: Harness[] = [
+  {
+    name: "mock",
+    async setup() {},
+    async teardown() {},
+    target(scenario) {
+      if (scenario === "failing") return { adapter: make({ id: "m-fail", kind: "mock", mock: { fault: { status: 503 } } }), model: "mock-echo" };
+      if (scenario === "hanging") return { adapter: make({ id: "m-hang", kind: "mock", mock: { fault: { hang: true } } }), model: "mock-echo" };
+      return { adapter: make({ id: "m", kind: "mock" }), model: "mock-echo" };
+    },
+  },
+  {
+    name: "openai (fake upstream, recorded wire format)",
+    async setup() {
+      fake = await startFakeOpenAI();
+    },
+    async teardown() {
+      await fake.close();
+    },
+    target(scenario) {
+      const adapter = make({ id: "oai", kind: "openai", baseUrl: fake.url, apiKey: "sk-test" });
+      const model = { echo: "echo", tools: "fixture:tool_calls", failing: "status:503", hanging: "hang" }[scenario];
+      return { adapter, model };
+    },
+  },
+];
+
+function request(init: Partial<ChatRequest> = {}): ChatRequest {
+  return create(ChatRequestSchema, {
+    model: "ignored",
+    messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "contract test text" } }] }],
+    ...init,
+  });
+}
+
+async function collect(it: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+  const out: ChatChunk[] = [];
+  for await (const c of it) out.push(c);
+  return out;
+}
+
+afterAll(async () => {
+  await Promise.all(adapters.map((a) => a.close()));
+});
+
+describe.each(harnesses)("provider adapter contract: $name", (h) => {
+  beforeAll(() => h.setup());
+  afterAll(() => h.teardown());
+
+  for (const stream of [true, false]) {
+    it(`answers text (${stream ? "stream" : "whole"}): role first, one finish reason, usage`, async () => {
+      const { adapter, model } = h.target("echo");
+      const chunks = await collect(adapter.chat({ request: request(), model, stream, signal: new AbortController().signal }));
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.find((c) => c.role !== Role.UNSPECIFIED)?.role).toBe(Role.ASSISTANT);
+      expect(chunks.filter((c) => c.finishReason !== FinishReason.UNSPECIFIED).map((c) => c.finishReason)).toEqual([FinishReason.STOP]);
+      const asm = new ResponseAssembler();
+      chunks.forEach((c) => asm.add(c));
+      const res = asm.response();
+      expect(res.message?.content[0]?.part.value).toBe("contract test text");
+      expect(res.usage?.inputTokens).toBeGreaterThan(0);
+      expect(res.usage?.outputTokens).toBeGreaterThan(0);
+    });
+  }
+
+  it("answers tool calls with an id, the tool's name and JSON arguments", async () => {
+    const { adapter, model } = h.target("tools");
+    const req = request({
+      tools: [{ name: "get_weather", parametersJson: '{"type":"object"}' } as never],
+      toolChoice: { choice: { case: "mode", value: ToolChoiceMode.REQUIRED } } as never,
+    });
+    const asm = new ResponseAssembler();
+    for await (const c of adapter.chat({ request: req, model, stream: true, signal: new AbortController().signal })) asm.add(c);
+    const res = asm.response();
+    expect(res.finishReason).toBe(FinishReason.TOOL_CALLS);
+    expect(res.message!.toolCalls.length).toBeGreaterThan(0);
+    const call = res.message!.toolCalls[0]!;
+    expect(call.id).not.toBe("");
+    expect(call.name).toBe("get_weather");
+    expect(() => JSON.parse(call.argumentsJson)).not.toThrow();
+  });
+
+  it("fails before the first chunk with a catalog error", async () => {
+    const { adapter, model } = h.target("failing");
+    const err = await collect(adapter.chat({ request: request(), model, stream: true, signal: new AbortController().signal })).catch((e) => e);
+    expect(err).toBeInstanceOf(SluiceError);
+    expect((err as SluiceError).code).toBe("upstream_unavailable");
+  });
+
+  it("stops promptly when the signal aborts", async () => {
+    const { adapter, model } = h.target("hanging");
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 50);
+    const err = await collect(adapter.chat({ request: request(), model, stream: true, signal: controller.signal })).catch((e) => e);
+    expect(err).toBeInstanceOf(SluiceError);
+    expect((err as SluiceError).code).toBe("cancelled");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

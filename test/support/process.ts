@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs the built `sluice` command (bin/sluice.js -> dist/) as a child process, the way an
+ * operator runs it. Needs `npm run build` first (npm test does it).
+ */
+export function runSluice(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+/** `sluice serve` on an ephemeral port; resolves once it logs the URL it listens on. */
+export async function startGatewayProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+  const run = runSluice(["serve", "--port", "0", ...args], env);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${run.out()}\n${run.err()}`)), 15_000);
+    run.child.stdout!.on("data", () => {
+      const m = /"url":"([^"]+)"[^\n]*"msg":"sluice listening"/.exec(run.out());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    run.exited.then((code) => reject(new Error(`gateway exited with ${code}:\n${run.err()}`)));
+  });
+  return { child: run.child, url, stdout: run.out, stderr: run.err, exited: run.exited };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../../src/config/load.js";
+import { builtinConfig } from "../../../src/config/defaults.js";
+import { hashApiKey } from "../../../src/limits/keys.js";
+
+function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(yaml, "t.yaml", env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  return [];
+}
+
+describe("config loading", () => {
+  it("the built-in config runs the mock provider on loopback with no keys", () => {
+    const c = builtinConfig();
+    expect(c.server?.listen).toBe("127.0.0.1:8080");
+    expect(c.server?.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(c.providers.map((p) => [p.id, p.kind])).toEqual([["mock", "mock"]]);
+    expect(c.models.map((m) => m.alias)).toEqual(["mock-echo", "mock-lorem"]);
+    expect(c.tenants).toEqual([]);
+  });
+
+  it("an empty file is the built-in config", () => {
+    expect(parseConfig("", "empty.yaml").providers[0]?.kind).toBe("mock");
+  });
+
+  it("reads every section and applies defaults to what is left out", () => {
+    const c = parseConfig(
+      `
+server: { listen: "127.0.0.1:9000" }
+providers:
+  - { id: oai, kind: openai, api_key: "\${OPENAI_KEY}", timeouts: { connect_ms: 1000 } }
+models:
+  - { alias: fast, targets: [ { provider: oai, model: gpt-4o-mini, weight: 3 } ] }
+`,
+      "t.yaml",
+      { OPENAI_KEY: "sk-from-env" },
+    );
+    expect(c.server?.listen).toBe("127.0.0.1:9000");
+    expect(c.server?.drainTimeoutMs).toBe(10_000);
+    expect(c.providers[0]?.apiKey).toBe("sk-from-env");
+    expect(c.providers[0]?.timeouts?.connectMs).toBe(1000);
+    expect(c.providers[0]?.maxConnections).toBe(128);
+    expect(c.models[0]?.targets[0]?.weight).toBe(3);
+    expect(c.telemetry?.accessLog).toBe(true);
+  });
+
+  it("rejects unknown fields by name, with the fields valid there", () => {
+    const p = problems(`server: { listen: "127.0.0.1:1", max_body: 5 }`);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^server\.max_body: unknown field \(valid here: listen, max_body_bytes, tls, drain_timeout_ms\)/);
+    expect(problems(`colour: blue`)[0]).toMatch(/^colour: unknown field/);
+  });
+
+  it("names the field and the expected type for type errors, nested in lists", () => {
+    const p = problems(`
+providers:
+  - { id: a, kind: mock }
+  - { id: b, kind: openai, timeouts: { connect_ms: -5 } }
+`);
+    expect(p).toEqual(["providers[1].timeouts.connect_ms: expected a non-negative integer, got number -5"]);
+    expect(problems(`server: "fast"`)).toEqual([`server: expected a mapping (ServerConfig), got string "fast"`]);
+    expect(problems(`tenants: { id: x }`)[0]).toMatch(/^tenants: expected a list/);
+  });
+
+  it("reports unset environment variables by field; a fallback fills in", () => {
+    expect(problems(`providers: [ { id: o, kind: openai, api_key: "\${MISSING_KEY}" } ]`)).toEqual([
+      "providers[0].api_key: environment variable MISSING_KEY is not set",
+    ]);
+    const c = parseConfig(`providers: [ { id: o, kind: openai, api_key: "\${MISSING_KEY:-sk-dev}" } ]`, "t", {});
+    expect(c.providers[0]?.apiKey).toBe("sk-dev");
+  });
+
+  it("checks references and uniqueness", () => {
+    const p = problems(`
+providers: [ { id: a, kind: mock }, { id: a, kind: nosuch } ]
+models: [ { alias: m, targets: [ { provider: zz, model: x } ] }, { alias: m, targets: [] } ]
+`);
+    expect(p).toContain('providers[1].id: duplicate provider id "a"');
+    expect(p).toContain('providers[1].kind: expected one of mock, openai, got "nosuch"');
+    expect(p).toContain('models[0].targets[0].provider: no provider with id "zz"');
+    expect(p).toContain('models[1].alias: duplicate alias "m"');
+    expect(p).toContain("models[1].targets: needs at least one target");
+  });
+
+  it("rejects malformed key hashes", () => {
+    expect(problems(`tenants: [ { id: t, keys: [ { id: k, hash: "plaintext-key" } ] } ]`)[0]).toMatch(/tenants\[0\]\.keys\[0\]\.hash: expected "sha256:/);
+  });
+
+  it("refuses a non-loopback listen address without keys, and says why", () => {
+    const p = problems(`server: { listen: "0.0.0.0:8080" }`);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/reachable from other machines but no API keys are configured/);
+    const withKeys = parseConfig(`
+server: { listen: "0.0.0.0:8080" }
+tenants: [ { id: t, keys: [ { id: k, hash: "${hashApiKey("sk-x")}" } ] } ]
+`, "t");
+    expect(withKeys.server?.listen).toBe("0.0.0.0:8080");
+  });
+
+  it("reports YAML syntax errors and duplicate keys", () => {
+    expect(problems(`server: { listen: `)[0]).toMatch(/^not valid YAML/);
+    expect(problems(`server: {}\nserver: {}`)[0]).toMatch(/^not valid YAML/);
+  });
+});
