@@ -34,9 +34,6 @@ export class SluiceError extends Error {
 /** Anything thrown becomes a SluiceError; unknown failures become `internal` (details stay in the log). */
 export function asSluiceError(err: unknown): SluiceError {
   if (err instanceof SluiceError) return err;
-  if (err instanceof ConnectError) {
-    return new SluiceError("internal", "internal error", { cause: err });
-  }
   return new SluiceError("internal", "internal error", { cause: err });
 }
 

@@ -49,7 +49,7 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
     throw error;
   } finally {
     // Reached without settling only when the consumer stopped early (client went away).
-    await settle(new SluiceError("cancelled", "request cancelled"));
+    if (!settled) await settle(new SluiceError("cancelled", "request cancelled"));
   }
 }
 

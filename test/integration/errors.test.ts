@@ -229,3 +229,25 @@ describe("upstream failures", () => {
     await stillServing();
   });
 });
+
+describe("client gone on the gRPC surface", () => {
+  it("cancelling a ChatStream aborts the upstream request", async () => {
+    const { createClient } = await import("@connectrpc/connect");
+    const { createGrpcTransport } = await import("@connectrpc/connect-node");
+    const { create } = await import("@bufbuild/protobuf");
+    const { ChatRequestSchema, GatewayService, Role } = await import("../../src/gen/sluice/v1/gateway_pb.js");
+    const client = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.url }));
+    const before = upstream.abortedByClient;
+    const controller = new AbortController();
+    const stream = client.chatStream(
+      create(ChatRequestSchema, { model: "up-trickle", messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "x" } }] }] }),
+      { headers: { authorization: `Bearer ${KEY}` }, signal: controller.signal },
+    );
+    const err = await (async () => {
+      for await (const _ of stream) controller.abort(); // gone after the first chunk
+    })().catch((e) => e);
+    expect(String(err)).toMatch(/cancel|abort/i);
+    await expect.poll(() => upstream.abortedByClient, { timeout: 5000 }).toBe(before + 1);
+    await stillServing();
+  });
+});

@@ -145,3 +145,45 @@ describe.each([
     expect((err as ConnectError).rawMessage).toMatch(/messages must not be empty/);
   });
 });
+
+describe("malformed messages on the RPC surfaces", () => {
+  // connect-node answers undecodable protobuf with INTERNAL and a "parse binary" message, as
+  // grpc-go does for unmarshalling failures; the README's error table documents it.
+  it("a gRPC frame that is not a ChatRequest -> INTERNAL 'parse binary', and the server keeps serving", async () => {
+    const http2 = await import("node:http2");
+    const session = http2.connect(gateway.url);
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]);
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, garbage.length]), garbage]);
+    const trailers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/sluice.v1.GatewayService/Chat",
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: `Bearer ${KEY}`,
+      });
+      let headers: Record<string, unknown> = {};
+      req.on("response", (h) => (headers = h));
+      req.on("trailers", (t) => resolve({ ...headers, ...t }));
+      req.on("error", reject);
+      req.on("end", () => resolve(headers));
+      req.resume();
+      req.end(frame);
+    });
+    session.close();
+    expect(trailers["grpc-status"]).toBe(String(grpc.status.INTERNAL));
+    expect(decodeURIComponent(String(trailers["grpc-message"]))).toMatch(/parse binary/);
+    const client = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.url }));
+    expect((await client.chat(request, { headers: { authorization: `Bearer ${KEY}` } })).finishReason).toBe(FinishReason.STOP);
+  });
+
+  it("Connect JSON that is not JSON -> 400 invalid_argument", async () => {
+    const res = await fetch(`${gateway.url}/sluice.v1.GatewayService/Chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: '{"model": "mock-echo", "messages": [',
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).code).toBe("invalid_argument");
+  });
+});

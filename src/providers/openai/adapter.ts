@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { UpstreamPool } from "../../upstream/pool.js";
+import { UpstreamPool, type Deadline } from "../../upstream/pool.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { fromOpenAIError } from "./errors.js";
 import { toOpenAIBody } from "./request.js";
@@ -20,14 +20,24 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const maxTokensField = new URL(baseUrl).hostname === "api.openai.com" ? "max_completion_tokens" : "max_tokens";
   const headers: Record<string, string> = { "content-type": "application/json", ...config.headers };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  const streamHeaders = { ...headers, accept: "text/event-stream" };
 
   async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
     const body = JSON.stringify(toOpenAIBody(call.request, call.model, call.stream, maxTokensField));
+    const deadline = pool.startDeadline(call.signal);
+    try {
+      yield* exchange(call, body, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async function* exchange(call: ProviderCall, body: string, deadline: Deadline): AsyncGenerator<ChatChunk> {
     const res = await pool.request("/chat/completions", {
       method: "POST",
-      headers: call.stream ? { ...headers, accept: "text/event-stream" } : headers,
+      headers: call.stream ? streamHeaders : headers,
       body,
-      signal: call.signal,
+      deadline,
     });
     if (res.statusCode >= 400) {
       const text = await res.body.text().catch(() => "");
