@@ -26,6 +26,9 @@ export function checkConfig(config: Config): string[] {
       problems.push(`${at}.kind: expected one of ${providerKinds.join(", ")}, got ${JSON.stringify(p.kind)}`);
     }
     if (p.baseUrl && !/^https?:\/\//.test(p.baseUrl)) problems.push(`${at}.base_url: expected an http(s) URL`);
+    if (p.reasoning && p.reasoning !== "drop" && p.reasoning !== "pass") {
+      problems.push(`${at}.reasoning: expected "drop" or "pass", got ${JSON.stringify(p.reasoning)}`);
+    }
   });
 
   const aliases = new Set<string>();

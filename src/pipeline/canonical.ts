@@ -29,6 +29,7 @@ export function newChunk(init: Partial<Omit<ChatChunk, "$typeName">>): ChatChunk
     finishReason: FinishReason.UNSPECIFIED,
     usage: undefined,
     metadata: undefined,
+    reasoningDelta: "",
     ...init,
   };
 }
@@ -69,6 +70,7 @@ export function hasContent(chunk: ChatChunk): boolean {
   return (
     chunk.textDelta !== "" ||
     chunk.refusalDelta !== "" ||
+    chunk.reasoningDelta !== "" ||
     chunk.toolCallDeltas.length > 0 ||
     chunk.finishReason !== FinishReason.UNSPECIFIED ||
     chunk.role !== Role.UNSPECIFIED
@@ -85,6 +87,7 @@ export class ResponseAssembler {
   private model = "";
   private text = "";
   private refusal = "";
+  private reasoning = "";
   private readonly calls: ToolCall[] = [];
   private finishReason = FinishReason.UNSPECIFIED;
   private usage: Usage | undefined;
@@ -96,6 +99,7 @@ export class ResponseAssembler {
     if (chunk.model) this.model = chunk.model;
     this.text += chunk.textDelta;
     this.refusal += chunk.refusalDelta;
+    this.reasoning += chunk.reasoningDelta;
     for (const d of chunk.toolCallDeltas) {
       const call = (this.calls[d.index] ??= { $typeName: "sluice.v1.ToolCall", id: "", name: "", argumentsJson: "" });
       if (d.id) call.id = d.id;
@@ -116,6 +120,7 @@ export class ResponseAssembler {
       toolCalls: this.calls.filter((c) => c !== undefined),
       toolCallId: "",
       refusal: this.refusal,
+      reasoning: this.reasoning,
     };
     return {
       $typeName: "sluice.v1.ChatResponse",

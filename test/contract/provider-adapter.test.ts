@@ -1,66 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { ProviderConfigSchema } from "../../src/gen/sluice/v1/config_pb.js";
 import { ChatRequestSchema, FinishReason, Role, ToolChoiceMode, type ChatChunk, type ChatRequest } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../src/errors/sluice-error.js";
-import type { ProviderAdapter } from "../../src/providers/adapter.js";
-import { createAdapter } from "../../src/providers/registry.js";
 import { ResponseAssembler } from "../../src/pipeline/canonical.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+import { closeAdapters, type Harness } from "./harnesses/harness.js";
 
 /**
- * One contract, every adapter (src/providers/adapter.ts states it). Each harness says how to
- * get an adapter and a model for each scenario; the assertions are shared.
+ * One contract, every adapter (src/providers/adapter.ts states it). Each adapter has a harness
+ * file in ./harnesses/ saying how to get an adapter and a model for each scenario; the
+ * assertions here are shared.
  */
-type Scenario = "echo" | "tools" | "failing" | "hanging";
-interface Harness {
-  name: string;
-  setup(): Promise<void>;
-  teardown(): Promise<void>;
-  target(scenario: Scenario): { adapter: ProviderAdapter; model: string };
-}
-
-const adapters: ProviderAdapter[] = [];
-function make(init: Parameters<typeof create<typeof ProviderConfigSchema>>[1]): ProviderAdapter {
-  const adapter = createAdapter(create(ProviderConfigSchema, init));
-  adapters.push(adapter);
-  return adapter;
-}
-
-let fake: FakeOpenAI;
-const harnesses: Harness[] = [
-  {
-    name: "mock",
-    async setup() {},
-    async teardown() {},
-    target(scenario) {
-      if (scenario === "failing") return { adapter: make({ id: "m-fail", kind: "mock", mock: { fault: { status: 503 } } }), model: "mock-echo" };
-      if (scenario === "hanging") return { adapter: make({ id: "m-hang", kind: "mock", mock: { fault: { hang: true } } }), model: "mock-echo" };
-      return { adapter: make({ id: "m", kind: "mock" }), model: "mock-echo" };
-    },
-  },
-  {
-    name: "openai (fake upstream, recorded wire format)",
-    async setup() {
-      fake = await startFakeOpenAI();
-    },
-    async teardown() {
-      await fake.close();
-    },
-    target(scenario) {
-      const adapter = make({ id: "oai", kind: "openai", baseUrl: fake.url, apiKey: "sk-test" });
-      const model = { echo: "echo", tools: "fixture:tool_calls", failing: "status:503", hanging: "hang" }[scenario];
-      return { adapter, model };
-    },
-  },
-];
+const harnesses = Object.values(import.meta.glob<{ default: Harness }>("./harnesses/*.ts", { eager: true }))
+  .map((m) => m.default)
+  .filter((h) => h !== undefined);
 
 function request(init: Partial<ChatRequest> = {}): ChatRequest {
   return create(ChatRequestSchema, {
     model: "ignored",
     messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "contract test text" } }] }],
     ...init,
-  });
+  } as never);
 }
 
 async function collect(it: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
@@ -69,8 +28,11 @@ async function collect(it: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
   return out;
 }
 
-afterAll(async () => {
-  await Promise.all(adapters.map((a) => a.close()));
+afterAll(() => closeAdapters());
+
+it("finds a harness for every provider kind", async () => {
+  const { providerKinds } = await import("../../src/providers/registry.js");
+  expect(harnesses.length).toBeGreaterThanOrEqual(providerKinds.length);
 });
 
 describe.each(harnesses)("provider adapter contract: $name", (h) => {

@@ -21,6 +21,7 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const headers: Record<string, string> = { "content-type": "application/json", ...config.headers };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
   const streamHeaders = { ...headers, accept: "text/event-stream" };
+  const passReasoning = config.reasoning === "pass";
 
   async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
     const body = JSON.stringify(toOpenAIBody(call.request, call.model, call.stream, maxTokensField));
@@ -53,11 +54,11 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
           ? new SluiceError("upstream_unavailable", `${config.id}: answered with a body that is not JSON`, { cause: err })
           : pool.mapError(err, call.signal);
       }
-      yield fromOpenAICompletion(json);
+      yield fromOpenAICompletion(json, passReasoning);
       return;
     }
     try {
-      yield* fromOpenAIStream(config.id, res.body);
+      yield* fromOpenAIStream(config.id, res.body, passReasoning);
     } catch (err) {
       throw pool.mapError(err, call.signal, true);
     } finally {

@@ -7,14 +7,14 @@ interface OpenAICompletion {
   created?: number;
   model?: string;
   choices?: Array<{
-    message?: { content?: string | null; refusal?: string | null; tool_calls?: OpenAIToolCallWire[] | null };
+    message?: { content?: string | null; refusal?: string | null; reasoning_content?: string | null; tool_calls?: OpenAIToolCallWire[] | null };
     finish_reason?: string | null;
   }>;
   usage?: OpenAIUsage | null;
 }
 
 /** A whole (non-streamed) chat completion -> one canonical chunk holding the whole answer. */
-export function fromOpenAICompletion(body: unknown): ChatChunk {
+export function fromOpenAICompletion(body: unknown, passReasoning: boolean): ChatChunk {
   const c = body as OpenAICompletion;
   const choice = c.choices?.[0];
   const message = choice?.message;
@@ -25,6 +25,7 @@ export function fromOpenAICompletion(body: unknown): ChatChunk {
     role: Role.ASSISTANT,
     textDelta: message?.content ?? "",
     refusalDelta: message?.refusal ?? "",
+    reasoningDelta: passReasoning ? (message?.reasoning_content ?? "") : "",
     toolCallDeltas: (message?.tool_calls ?? []).map((call, i) =>
       newToolCallDelta({ index: i, id: call.id ?? "", name: call.function?.name ?? "", argumentsDelta: call.function?.arguments ?? "" }),
     ),

@@ -10,7 +10,13 @@ interface OpenAIStreamChunk {
   model?: string;
   choices?: Array<{
     index?: number;
-    delta?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: OpenAIToolCallWire[] | null };
+    delta?: {
+      role?: string;
+      content?: string | null;
+      refusal?: string | null;
+      reasoning_content?: string | null;
+      tool_calls?: OpenAIToolCallWire[] | null;
+    };
     finish_reason?: string | null;
   }>;
   usage?: OpenAIUsage | null;
@@ -20,9 +26,10 @@ interface OpenAIStreamChunk {
 /**
  * An OpenAI chat-completion SSE stream -> canonical chunks. Ends at `data: [DONE]`; a stream
  * that ends without it was cut, which is an error, not a short answer. Only choice 0 is
- * read: the gateway asks for one choice.
+ * read: the gateway asks for one choice. `reasoning_content` (DeepSeek, vLLM) is passed on
+ * only when the provider's config says `reasoning: pass`.
  */
-export async function* fromOpenAIStream(providerId: string, body: AsyncIterable<Uint8Array>): AsyncGenerator<ChatChunk> {
+export async function* fromOpenAIStream(providerId: string, body: AsyncIterable<Uint8Array>, passReasoning: boolean): AsyncGenerator<ChatChunk> {
   for await (const event of readSse(body)) {
     const data = event.data;
     if (data === "[DONE]") return;
@@ -45,6 +52,7 @@ export async function* fromOpenAIStream(providerId: string, body: AsyncIterable<
       role: delta?.role === "assistant" ? Role.ASSISTANT : Role.UNSPECIFIED,
       textDelta: delta?.content ?? "",
       refusalDelta: delta?.refusal ?? "",
+      reasoningDelta: passReasoning ? (delta?.reasoning_content ?? "") : "",
       toolCallDeltas: (delta?.tool_calls ?? []).map((d, i) =>
         newToolCallDelta({
           index: d.index ?? i,

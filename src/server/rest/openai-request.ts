@@ -82,6 +82,7 @@ function decodeMessage(value: unknown, at: string): Message {
     toolCalls: decodeToolCalls(m.tool_calls, `${at}.tool_calls`),
     toolCallId: optString(m.tool_call_id, `${at}.tool_call_id`) ?? "",
     refusal: optString(m.refusal, `${at}.refusal`) ?? "",
+    reasoning: "",
   };
 }
 

@@ -31,6 +31,7 @@ export function encodeCompletion(r: ChatResponse, fallbackId: string, fallbackMo
     content: text === "" && (m?.toolCalls.length || m?.refusal) ? null : text,
     refusal: m?.refusal || null,
   };
+  if (m?.reasoning) message.reasoning_content = m.reasoning;
   if (m && m.toolCalls.length > 0) {
     message.tool_calls = m.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.argumentsJson } }));
   }
@@ -75,6 +76,9 @@ export class ChunkEncoder {
     if (chunk.role === Role.ASSISTANT) delta.role = "assistant";
     if (chunk.textDelta !== "" || chunk.role === Role.ASSISTANT) delta.content = chunk.textDelta;
     if (chunk.refusalDelta !== "") delta.refusal = chunk.refusalDelta;
+    // Reasoning has no field in OpenAI's chat API; `reasoning_content` is the convention of
+    // the compatible servers that stream it (DeepSeek, vLLM). Other clients ignore it.
+    if (chunk.reasoningDelta !== "") delta.reasoning_content = chunk.reasoningDelta;
     if (chunk.toolCallDeltas.length > 0) {
       delta.tool_calls = chunk.toolCallDeltas.map((d) =>
         d.id || d.name

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi9wEKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnInMKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNIiYKCVRsc0NvbmZpZxIMCgRjZXJ0GAEgASgJEgsKA2tleRgCIAEoCSKrAgoOUHJvdmlkZXJDb25maWcSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRIPCgdhcGlfa2V5GAQgASgJEjcKB2hlYWRlcnMYBSADKAsyJi5zbHVpY2UudjEuUHJvdmlkZXJDb25maWcuSGVhZGVyc0VudHJ5Ei0KCHRpbWVvdXRzGAYgASgLMhsuc2x1aWNlLnYxLlByb3ZpZGVyVGltZW91dHMSFwoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNEisKBG1vY2sYCCABKAsyHS5zbHVpY2UudjEuTW9ja1Byb3ZpZGVyQ29uZmlnGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNIlAKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZyJEChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0iUQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCSIoCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCSJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi9wEKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnInMKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNIiYKCVRsc0NvbmZpZxIMCgRjZXJ0GAEgASgJEgsKA2tleRgCIAEoCSKRAwoOUHJvdmlkZXJDb25maWcSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRIPCgdhcGlfa2V5GAQgASgJEjcKB2hlYWRlcnMYBSADKAsyJi5zbHVpY2UudjEuUHJvdmlkZXJDb25maWcuSGVhZGVyc0VudHJ5Ei0KCHRpbWVvdXRzGAYgASgLMhsuc2x1aWNlLnYxLlByb3ZpZGVyVGltZW91dHMSFwoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNEisKBG1vY2sYCCABKAsyHS5zbHVpY2UudjEuTW9ja1Byb3ZpZGVyQ29uZmlnEhMKC2FwaV92ZXJzaW9uGAkgASgJEg4KBnJlZ2lvbhgKIAEoCRIsCgNhd3MYCyABKAsyHy5zbHVpY2UudjEuQXdzQ3JlZGVudGlhbHNDb25maWcSEQoJcmVhc29uaW5nGAwgASgJGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl8KFEF3c0NyZWRlbnRpYWxzQ29uZmlnEhUKDWFjY2Vzc19rZXlfaWQYASABKAkSGQoRc2VjcmV0X2FjY2Vzc19rZXkYAiABKAkSFQoNc2Vzc2lvbl90b2tlbhgDIAEoCSJgChBQcm92aWRlclRpbWVvdXRzEhIKCmNvbm5lY3RfbXMYASABKA0SFQoNZmlyc3RfYnl0ZV9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNEhAKCHRvdGFsX21zGAQgASgNImcKEk1vY2tQcm92aWRlckNvbmZpZxIWCg5jaHVua19kZWxheV9tcxgBIAEoDRIUCgxsb3JlbV90b2tlbnMYAiABKA0SIwoFZmF1bHQYAyABKAsyFC5zbHVpY2UudjEuTW9ja0ZhdWx0IkQKCU1vY2tGYXVsdBIOCgZzdGF0dXMYASABKA0SDAoEaGFuZxgCIAEoCBIZChFmYWlsX2FmdGVyX2NodW5rcxgDIAEoDSJQChBNb2RlbEFsaWFzQ29uZmlnEg0KBWFsaWFzGAEgASgJEi0KB3RhcmdldHMYAiADKAsyHC5zbHVpY2UudjEuTW9kZWxUYXJnZXRDb25maWciRAoRTW9kZWxUYXJnZXRDb25maWcSEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSDgoGd2VpZ2h0GAMgASgNIlEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkiKAoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkiTAoPVGVsZW1ldHJ5Q29uZmlnEhEKCWxvZ19sZXZlbBgBIAEoCRIXCgphY2Nlc3NfbG9nGAIgASgISACIAQFCDQoLX2FjY2Vzc19sb2diBnByb3RvMw");
 
 /**
  * @generated from message sluice.v1.Config
@@ -146,7 +146,8 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
   id: string;
 
   /**
-   * Adapter: "openai" (OpenAI and any OpenAI-compatible server) or "mock". Required.
+   * Adapter: "openai" (OpenAI and any OpenAI-compatible server), "azure-openai", "anthropic",
+   * "gemini", "bedrock" or "mock". Required.
    *
    * @generated from field: string kind = 2;
    */
@@ -191,6 +192,37 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
    * @generated from field: sluice.v1.MockProviderConfig mock = 8;
    */
   mock?: MockProviderConfig | undefined;
+
+  /**
+   * API version: Azure OpenAI's `api-version` query parameter (default "2024-10-21"),
+   * Anthropic's `anthropic-version` header (default "2023-06-01").
+   *
+   * @generated from field: string api_version = 9;
+   */
+  apiVersion: string;
+
+  /**
+   * Cloud region, e.g. Bedrock's "us-east-1". Required for `bedrock`.
+   *
+   * @generated from field: string region = 10;
+   */
+  region: string;
+
+  /**
+   * AWS credentials for `bedrock` (use ${ENV}); default: AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the environment.
+   *
+   * @generated from field: sluice.v1.AwsCredentialsConfig aws = 11;
+   */
+  aws?: AwsCredentialsConfig | undefined;
+
+  /**
+   * What to do with the model's reasoning ("thinking") output: "drop" (default) or "pass"
+   * (sent as reasoning deltas).
+   *
+   * @generated from field: string reasoning = 12;
+   */
+  reasoning: string;
 };
 
 /**
@@ -199,6 +231,33 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 3);
+
+/**
+ * @generated from message sluice.v1.AwsCredentialsConfig
+ */
+export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
+  /**
+   * @generated from field: string access_key_id = 1;
+   */
+  accessKeyId: string;
+
+  /**
+   * @generated from field: string secret_access_key = 2;
+   */
+  secretAccessKey: string;
+
+  /**
+   * @generated from field: string session_token = 3;
+   */
+  sessionToken: string;
+};
+
+/**
+ * Describes the message sluice.v1.AwsCredentialsConfig.
+ * Use `create(AwsCredentialsConfigSchema)` to create a new message.
+ */
+export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 4);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -240,7 +299,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 4);
+  messageDesc(file_sluice_v1_config, 5);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -271,7 +330,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 5);
+  messageDesc(file_sluice_v1_config, 6);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -306,7 +365,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 6);
+  messageDesc(file_sluice_v1_config, 7);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -332,7 +391,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 7);
+  messageDesc(file_sluice_v1_config, 8);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -365,7 +424,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 8);
+  messageDesc(file_sluice_v1_config, 9);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -396,7 +455,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -422,7 +481,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -448,5 +507,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 12);
 
