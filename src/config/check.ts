@@ -38,6 +38,9 @@ export function checkConfig(config: Config): string[] {
     else if (aliases.has(m.alias)) problems.push(`${at}.alias: duplicate alias ${JSON.stringify(m.alias)}`);
     aliases.add(m.alias);
     if (m.targets.length === 0) problems.push(`${at}.targets: needs at least one target`);
+    if (m.strategy && m.strategy !== "weighted" && m.strategy !== "ordered") {
+      problems.push(`${at}.strategy: expected "weighted" or "ordered", got ${JSON.stringify(m.strategy)}`);
+    }
     m.targets.forEach((t, j) => {
       if (!providerIds.has(t.provider)) problems.push(`${at}.targets[${j}].provider: no provider with id ${JSON.stringify(t.provider)}`);
       if (!t.model) problems.push(`${at}.targets[${j}].model: required`);

@@ -15,6 +15,15 @@ export interface Target {
   provider: ProviderAdapter;
   model: string;
   weight: number;
+  /** Limits the gateway enforces on each attempt at this target, in ms (0: none of its own). */
+  timeouts: { firstTokenMs: number; idleMs: number; totalMs: number };
+}
+
+/** Which target answered, told to the surface when the answer starts (before its first chunk). */
+export interface AnswerStart {
+  provider: string;
+  model: string;
+  attempts: number;
 }
 
 export interface Attempt {
@@ -41,11 +50,15 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   readonly stream: boolean;
   readonly request: ChatRequest;
+  /** Called once when a target's answer starts, so a surface can put it in headers. */
+  readonly onAnswerStart: ((start: AnswerStart) => void) | undefined;
 
   /** authenticate */
   principal?: Principal;
-  /** route: the ordered targets to try. */
+  /** resolve: the model's candidate targets; route: the ordered targets to try. */
   targets: Target[];
+  /** resolve: how route chooses among the targets. */
+  strategy: "weighted" | "ordered";
   /**
    * The answer. Dispatch sets it from a provider; an earlier phase (a cache hit) may set it
    * first, and then dispatch leaves it alone.
@@ -73,11 +86,13 @@ export function newContext(init: {
   signal: AbortSignal;
   stream: boolean;
   request: ChatRequest;
+  onAnswerStart: ((start: AnswerStart) => void) | undefined;
 }): RequestContext {
   return {
     ...init,
     startedAt: performance.now(),
     targets: [],
+    strategy: "ordered",
     attempts: [],
     cacheStatus: CacheStatus.UNSPECIFIED,
     costUsd: 0,

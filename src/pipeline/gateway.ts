@@ -5,10 +5,12 @@ import { KeyRing, modelMatcher } from "../limits/keys.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
+import { routingPolicy } from "../routing/policy.js";
+import { Router } from "../routing/router.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { GatewayMetrics } from "../telemetry/metrics.js";
 import { ResponseAssembler } from "./canonical.js";
-import { newContext } from "./context.js";
+import { newContext, type AnswerStart } from "./context.js";
 import type { Phase } from "./phase.js";
 import { authenticate, authenticatePhase } from "./phases/authenticate.js";
 import { dispatchPhase } from "./phases/dispatch.js";
@@ -26,6 +28,8 @@ export interface ChatCall {
   surface: string;
   /** A caller-supplied request id to keep (already checked by the surface), else one is made. */
   requestId?: string;
+  /** Told which target answers, before the first chunk (for response headers). */
+  onAnswerStart?: (start: AnswerStart) => void;
 }
 
 /**
@@ -36,6 +40,7 @@ export class Gateway {
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly keys = new KeyRing();
   readonly models: ModelTable;
+  readonly router: Router;
   /**
    * The fixed, named phase list. Later capabilities add theirs at their place:
    * authenticate, resolve, inspect, admit, cache, route, dispatch, respond, settle.
@@ -53,11 +58,13 @@ export class Gateway {
       for (const key of tenant.keys) this.keys.add(key.hash, { tenant: tenant.id, keyId: key.id, mayUse });
     }
     this.models = new ModelTable(config, this.providers);
+    this.router = new Router(routingPolicy(config.routing));
+    metrics.observeBreakers(() => this.router.health.snapshot());
     this.phases = [
       authenticatePhase(this.keys),
       resolvePhase(this.models),
-      routePhase,
-      dispatchPhase,
+      routePhase(this.router),
+      dispatchPhase(this.router, metrics),
       settlePhase(metrics, log, config.telemetry?.accessLog ?? true),
     ];
   }
@@ -92,6 +99,7 @@ export class Gateway {
       signal: call.signal,
       stream,
       request: call.request,
+      onAnswerStart: call.onAnswerStart,
     });
   }
 }

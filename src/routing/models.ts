@@ -2,39 +2,54 @@ import type { Config } from "../gen/sluice/v1/config_pb.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import type { Target } from "../pipeline/context.js";
 
+/** A model's targets and how to choose among them. */
+export interface ModelRoute {
+  strategy: "weighted" | "ordered";
+  targets: Target[];
+}
+
+const NO_TIMEOUTS = { firstTokenMs: 0, idleMs: 0, totalMs: 0 };
+
 /**
  * The model names callers can use: every alias from `models`, and `<provider id>/<model>`
  * for direct addressing of a configured provider.
  */
 export class ModelTable {
-  private readonly aliases = new Map<string, Target[]>();
+  private readonly aliases = new Map<string, ModelRoute>();
 
   constructor(
     config: Config,
     private readonly providers: ReadonlyMap<string, ProviderAdapter>,
   ) {
     for (const alias of config.models) {
-      this.aliases.set(
-        alias.alias,
-        alias.targets.map((t) => ({ provider: providers.get(t.provider)!, model: t.model, weight: t.weight })),
-      );
+      this.aliases.set(alias.alias, {
+        strategy: alias.strategy === "ordered" ? "ordered" : "weighted",
+        targets: alias.targets.map((t) => ({
+          provider: providers.get(t.provider)!,
+          model: t.model,
+          weight: t.weight,
+          timeouts: { firstTokenMs: t.timeouts?.firstTokenMs ?? 0, idleMs: t.timeouts?.idleMs ?? 0, totalMs: t.timeouts?.totalMs ?? 0 },
+        })),
+      });
     }
   }
 
   /** Candidate targets for a model name, in configured order; undefined when unknown. */
-  resolve(model: string): Target[] | undefined {
-    const targets = this.aliases.get(model);
-    if (targets) return targets;
+  resolve(model: string): ModelRoute | undefined {
+    const route = this.aliases.get(model);
+    if (route) return route;
     const slash = model.indexOf("/");
     if (slash > 0) {
       const provider = this.providers.get(model.slice(0, slash));
-      if (provider && slash < model.length - 1) return [{ provider, model: model.slice(slash + 1), weight: 1 }];
+      if (provider && slash < model.length - 1) {
+        return { strategy: "ordered", targets: [{ provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS }] };
+      }
     }
     return undefined;
   }
 
   /** Alias names with the provider ids they route to. */
   list(): Array<{ id: string; providers: string[] }> {
-    return [...this.aliases].map(([id, targets]) => ({ id, providers: targets.map((t) => t.provider.id) }));
+    return [...this.aliases].map(([id, route]) => ({ id, providers: route.targets.map((t) => t.provider.id) }));
   }
 }

@@ -46,5 +46,11 @@ function chatCall(request: ChatRequest, ctx: HandlerContext): ChatCall {
     signal: ctx.signal,
     surface: ctx.protocolName,
     ...(requestId ? { requestId } : {}),
+    // Response headers go out with the first message, so a stream's can still say who answers.
+    onAnswerStart: (start) => {
+      ctx.responseHeader.set("x-sluice-provider", start.provider);
+      ctx.responseHeader.set("x-sluice-model", start.model);
+      ctx.responseHeader.set("x-sluice-attempts", String(start.attempts));
+    },
   };
 }

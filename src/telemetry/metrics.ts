@@ -1,4 +1,7 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { BreakerState } from "../routing/health.js";
+
+const breakerValues: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
  * The gateway's Prometheus metrics. Latency is split so operators can tell the gateway's own
@@ -54,7 +57,39 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly attempts = new Counter({
+    name: "sluice_upstream_attempts_total",
+    help: "Upstream attempts by provider and outcome (ok or error code); retries and fallbacks included.",
+    labelNames: ["provider", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: "sluice_fallbacks_total",
+    help: "Requests answered by a target other than the first one routed to, by model.",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
+
+  private breakerSnapshot: () => Array<{ provider: string; model: string; breaker: BreakerState }> = () => [];
+
+  readonly breakerState: Gauge<"provider" | "model"> = new Gauge({
+    name: "sluice_circuit_breaker_state",
+    help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["provider", "model"] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.breakerState.reset();
+      for (const t of this.breakerSnapshot()) this.breakerState.set({ provider: t.provider, model: t.model }, breakerValues[t.breaker]);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });
+  }
+
+  /** Reads breaker states from the routing health table at scrape time. */
+  observeBreakers(snapshot: () => Array<{ provider: string; model: string; breaker: BreakerState }>): void {
+    this.breakerSnapshot = snapshot;
   }
 }

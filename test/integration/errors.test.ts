@@ -28,7 +28,7 @@ models:
   - { alias: up-trickle, targets: [ { provider: fake, model: trickle } ] }
   - { alias: up-garbage, targets: [ { provider: fake, model: garbage } ] }
   - { alias: up-refused, targets: [ { provider: closed, model: gpt-4o } ] }
-  - { alias: fallback, targets: [ { provider: closed, model: gpt-4o }, { provider: fake, model: echo } ] }
+  - { alias: fallback, strategy: ordered, targets: [ { provider: closed, model: gpt-4o }, { provider: fake, model: echo } ] }
 tenants:
   - { id: acme, keys: [ { id: k1, hash: "${hashApiKey(KEY)}" } ], models: [ "*" ] }
 `);
@@ -205,7 +205,8 @@ describe("upstream failures", () => {
     expect(reply.status).toBe(200);
     expect(reply.json.choices[0].message.content).toBe("hi there");
     expect(reply.headers["x-sluice-provider"]).toBe("fake");
-    expect(reply.headers["x-sluice-attempts"]).toBe("2");
+    // refused, retried once on the same target (routing.retries_per_target: 1), then the fallback
+    expect(reply.headers["x-sluice-attempts"]).toBe("3");
   });
 
   it("client gone mid-stream aborts the upstream request", async () => {

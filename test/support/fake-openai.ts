@@ -20,6 +20,7 @@ export function fixtureText(name: string): string {
  * - `cut:<name>:<n>`  replays n events of <name>.sse, then destroys the connection
  * - `trickle`         sends one chunk, then nothing (until the client goes away)
  * - `garbage`         answers 200 with a body that is not JSON
+ * - `reset`           destroys the connection without answering
  */
 export interface FakeOpenAI {
   url: string;
@@ -66,6 +67,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return;
       case "garbage":
         return json(res, 200, "<html>not json</html>");
+      case "reset":
+        req.socket.destroy();
+        return;
       default:
         return json(res, 404, JSON.stringify({ error: { message: `The model \`${model}\` does not exist`, type: "invalid_request_error" } }));
     }

@@ -1,57 +1,122 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
+import { SluiceError } from "../../errors/sluice-error.js";
 import { isRetryable } from "../../errors/upstream.js";
-import type { RequestContext } from "../context.js";
+import { backoffDelay } from "../../routing/policy.js";
+import type { Router } from "../../routing/router.js";
+import type { GatewayMetrics } from "../../telemetry/metrics.js";
+import type { RequestContext, Target } from "../context.js";
 import type { Phase } from "../phase.js";
+import { Attempt } from "./attempt.js";
 
 /**
- * Sends the request to its targets in order. A target that fails before its first chunk with
- * a retryable error (unreachable, 5xx, timeout, 429) hands over to the next one; once a chunk
- * has been sent the answer is committed to that target, and a later failure ends the stream.
+ * Sends the request to its targets in route order, within the retry budget:
+ * - a 5xx, a reset or refused connection is retried on the same target after a jittered
+ *   backoff (`retries_per_target` times), then the next target is tried;
+ * - a 429 is waited out on the same target when its retry-after is short, else the next
+ *   target is tried at once (and the target cools down for the retry-after);
+ * - a timeout goes straight to the next target (waiting again would double the cost);
+ * - anything else (a bad request) is the answer.
+ * Once a chunk has been sent the answer is committed to that target: a later failure ends the
+ * stream with `stream_interrupted`; two providers' answers are never spliced.
  */
-export const dispatchPhase: Phase = {
-  name: "dispatch",
-  onRequest(ctx) {
-    ctx.answer ??= dispatch(ctx);
-  },
-};
+export function dispatchPhase(router: Router, metrics: GatewayMetrics): Phase {
+  return {
+    name: "dispatch",
+    onRequest(ctx) {
+      ctx.answer ??= dispatch(ctx, router, metrics);
+    },
+  };
+}
 
-async function* dispatch(ctx: RequestContext): AsyncGenerator<ChatChunk> {
+async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMetrics): AsyncGenerator<ChatChunk> {
+  const policy = router.policy;
   ctx.upstreamStartAt = performance.now();
-  for (let i = 0; i < ctx.targets.length; i++) {
-    const target = ctx.targets[i]!;
-    const started = performance.now();
-    const chunks = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal: ctx.signal });
-    const iterator = chunks[Symbol.asyncIterator]();
-    let first: IteratorResult<ChatChunk>;
-    try {
-      first = await iterator.next();
-    } catch (err) {
-      const error = asSluiceError(err);
-      ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: error.code, ms: performance.now() - started });
-      if (ctx.signal.aborted) throw new SluiceError("cancelled", "request cancelled");
-      if (isRetryable(error) && i < ctx.targets.length - 1) continue;
-      throw error;
-    }
-    ctx.answeredBy = { provider: target.provider.id, model: target.model };
-    try {
-      if (!first.done) yield first.value;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        yield next.value;
+  router.budget.recordRequest();
+  let lastError: SluiceError | undefined;
+
+  targets: for (const target of ctx.targets) {
+    for (let retry = 0; retry <= policy.retriesPerTarget; retry++) {
+      if (ctx.attempts.length >= policy.maxAttempts) break targets;
+      if (ctx.attempts.length > 0 && !router.budget.tryRetry()) break targets;
+      if (!router.health.admit(target.provider.id, target.model)) continue targets;
+
+      const attempt = new Attempt(ctx, target);
+      const stats = router.health.stats(target.provider.id, target.model);
+      stats.inflight++;
+      let first: IteratorResult<ChatChunk>;
+      try {
+        first = await attempt.next();
+      } catch (err) {
+        stats.inflight--;
+        const error = attempt.failure(err);
+        await attempt.close();
+        record(ctx, router, metrics, attempt, error);
+        if (error.code === "cancelled") throw error;
+        lastError = error;
+        if (!isRetryable(error)) throw error;
+        if (error.code === "rate_limited" && error.retryAfterS !== undefined) {
+          const waitMs = error.retryAfterS * 1000;
+          router.health.coolDown(target.provider.id, target.model, waitMs);
+          if (waitMs > policy.maxRetryAfterMs) continue targets;
+          await pause(waitMs, ctx.signal);
+          continue;
+        }
+        if (error.code === "upstream_timeout") continue targets;
+        await pause(backoffDelay(policy.backoffMs, retry), ctx.signal);
+        continue;
       }
-      ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: "ok", ms: performance.now() - started });
-    } catch (err) {
-      const error = asSluiceError(err);
-      ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: error.code, ms: performance.now() - started });
-      if (ctx.signal.aborted) throw new SluiceError("cancelled", "request cancelled");
-      // Part of the answer is already out: whatever broke, the stream was interrupted.
-      throw error.code === "stream_interrupted" ? error : new SluiceError("stream_interrupted", error.message, { cause: error });
-    } finally {
-      ctx.upstreamEndAt = performance.now();
-      await iterator.return?.();
+
+      // Committed: this target's answer is the answer.
+      ctx.answeredBy = { provider: target.provider.id, model: target.model };
+      if (target !== ctx.targets[0]) metrics.fallbacks.inc({ model: ctx.request.model });
+      ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1 });
+      try {
+        if (!first.done) yield first.value;
+        for (;;) {
+          const next = await attempt.next();
+          if (next.done) break;
+          yield next.value;
+        }
+        record(ctx, router, metrics, attempt, undefined);
+      } catch (err) {
+        const error = attempt.failure(err);
+        record(ctx, router, metrics, attempt, error);
+        if (error.code === "cancelled") throw error;
+        throw error.code === "stream_interrupted" ? error : new SluiceError("stream_interrupted", error.message, { cause: error });
+      } finally {
+        stats.inflight--;
+        ctx.upstreamEndAt = performance.now();
+        await attempt.close();
+      }
+      return;
     }
-    return;
+  }
+  ctx.upstreamEndAt = performance.now();
+  throw lastError ?? new SluiceError("upstream_unavailable", `every target of ${ctx.request.model} is failing or cooling down; try again later`);
+}
+
+/** Books an attempt's outcome: the request's attempt list, the target's health, metrics. */
+function record(ctx: RequestContext, router: Router, metrics: GatewayMetrics, attempt: Attempt, error: SluiceError | undefined): void {
+  const { provider, model } = attempt.target;
+  const outcome = error ? error.code : "ok";
+  ctx.attempts.push({ provider: provider.id, model, outcome, ms: performance.now() - attempt.startedAt });
+  metrics.attempts.inc({ provider: provider.id, outcome });
+  if (!error) router.health.recordSuccess(provider.id, model, (attempt.firstChunkAt ?? performance.now()) - attempt.startedAt);
+  else if (countsAgainstHealth(error)) router.health.recordFailure(provider.id, model);
+}
+
+/** Failures that say the target is unhealthy; a client's bad request or a cancel says nothing. */
+function countsAgainstHealth(error: SluiceError): boolean {
+  return error.code === "upstream_unavailable" || error.code === "upstream_timeout" || error.code === "stream_interrupted";
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new SluiceError("cancelled", "request cancelled");
   }
 }
+
+export type { Target };

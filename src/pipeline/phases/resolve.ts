@@ -14,13 +14,14 @@ export function resolvePhase(models: ModelTable): Phase {
     onRequest(ctx) {
       validateChatRequest(ctx.request);
       const name = ctx.request.model;
-      const targets = ctx.principal!.mayUse(name) ? models.resolve(name) : undefined;
-      if (!targets) {
+      const route = ctx.principal!.mayUse(name) ? models.resolve(name) : undefined;
+      if (!route) {
         throw new SluiceError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`, {
           param: "model",
         });
       }
-      ctx.targets = targets;
+      ctx.targets = route.targets;
+      ctx.strategy = route.strategy;
     },
   };
 }

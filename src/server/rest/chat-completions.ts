@@ -52,7 +52,15 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
   }
 
   const encoder = new ChunkEncoder(fallbackId, decoded.request.model, decoded.includeUsage);
-  const chunks = gateway.chatStream(call);
+  const streamHeaders: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...idHeader };
+  const chunks = gateway.chatStream({
+    ...call,
+    onAnswerStart: (start) => {
+      streamHeaders["x-sluice-provider"] = start.provider;
+      streamHeaders["x-sluice-model"] = start.model;
+      streamHeaders["x-sluice-attempts"] = String(start.attempts);
+    },
+  });
   let first: IteratorResult<ChatChunk>;
   try {
     first = await chunks.next();
@@ -60,7 +68,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
     sendError(res, err, idHeader);
     return;
   }
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...idHeader });
+  res.writeHead(200, streamHeaders);
   try {
     if (!first.done) writeEvent(res, encoder.encode(first.value));
     for (;;) {

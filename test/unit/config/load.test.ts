@@ -80,7 +80,7 @@ providers: [ { id: a, kind: mock }, { id: a, kind: nosuch } ]
 models: [ { alias: m, targets: [ { provider: zz, model: x } ] }, { alias: m, targets: [] } ]
 `);
     expect(p).toContain('providers[1].id: duplicate provider id "a"');
-    expect(p).toContain('providers[1].kind: expected one of mock, openai, got "nosuch"');
+    expect(p.find((x) => x.startsWith("providers[1].kind"))).toMatch(/^providers\[1\]\.kind: expected one of (\S+, )*mock(, \S+)*, got "nosuch"$/);
     expect(p).toContain('models[0].targets[0].provider: no provider with id "zz"');
     expect(p).toContain('models[1].alias: duplicate alias "m"');
     expect(p).toContain("models[1].targets: needs at least one target");

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi9wEKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnInMKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNIiYKCVRsc0NvbmZpZxIMCgRjZXJ0GAEgASgJEgsKA2tleRgCIAEoCSKRAwoOUHJvdmlkZXJDb25maWcSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRIPCgdhcGlfa2V5GAQgASgJEjcKB2hlYWRlcnMYBSADKAsyJi5zbHVpY2UudjEuUHJvdmlkZXJDb25maWcuSGVhZGVyc0VudHJ5Ei0KCHRpbWVvdXRzGAYgASgLMhsuc2x1aWNlLnYxLlByb3ZpZGVyVGltZW91dHMSFwoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNEisKBG1vY2sYCCABKAsyHS5zbHVpY2UudjEuTW9ja1Byb3ZpZGVyQ29uZmlnEhMKC2FwaV92ZXJzaW9uGAkgASgJEg4KBnJlZ2lvbhgKIAEoCRIsCgNhd3MYCyABKAsyHy5zbHVpY2UudjEuQXdzQ3JlZGVudGlhbHNDb25maWcSEQoJcmVhc29uaW5nGAwgASgJGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl8KFEF3c0NyZWRlbnRpYWxzQ29uZmlnEhUKDWFjY2Vzc19rZXlfaWQYASABKAkSGQoRc2VjcmV0X2FjY2Vzc19rZXkYAiABKAkSFQoNc2Vzc2lvbl90b2tlbhgDIAEoCSJgChBQcm92aWRlclRpbWVvdXRzEhIKCmNvbm5lY3RfbXMYASABKA0SFQoNZmlyc3RfYnl0ZV9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNEhAKCHRvdGFsX21zGAQgASgNImcKEk1vY2tQcm92aWRlckNvbmZpZxIWCg5jaHVua19kZWxheV9tcxgBIAEoDRIUCgxsb3JlbV90b2tlbnMYAiABKA0SIwoFZmF1bHQYAyABKAsyFC5zbHVpY2UudjEuTW9ja0ZhdWx0IkQKCU1vY2tGYXVsdBIOCgZzdGF0dXMYASABKA0SDAoEaGFuZxgCIAEoCBIZChFmYWlsX2FmdGVyX2NodW5rcxgDIAEoDSJQChBNb2RlbEFsaWFzQ29uZmlnEg0KBWFsaWFzGAEgASgJEi0KB3RhcmdldHMYAiADKAsyHC5zbHVpY2UudjEuTW9kZWxUYXJnZXRDb25maWciRAoRTW9kZWxUYXJnZXRDb25maWcSEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSDgoGd2VpZ2h0GAMgASgNIlEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkiKAoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkiTAoPVGVsZW1ldHJ5Q29uZmlnEhEKCWxvZ19sZXZlbBgBIAEoCRIXCgphY2Nlc3NfbG9nGAIgASgISACIAQFCDQoLX2FjY2Vzc19sb2diBnByb3RvMw");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEiogIKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZyJzCgxTZXJ2ZXJDb25maWcSDgoGbGlzdGVuGAEgASgJEhYKDm1heF9ib2R5X2J5dGVzGAIgASgNEiEKA3RscxgDIAEoCzIULnNsdWljZS52MS5UbHNDb25maWcSGAoQZHJhaW5fdGltZW91dF9tcxgEIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkikQMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iYgoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSJRCgxUZW5hbnRDb25maWcSCgoCaWQYASABKAkSJQoEa2V5cxgCIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWcSDgoGbW9kZWxzGAMgAygJIigKDEFwaUtleUNvbmZpZxIKCgJpZBgBIAEoCRIMCgRoYXNoGAIgASgJIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.Config
@@ -61,6 +61,11 @@ export type Config = Message<"sluice.v1.Config"> & {
    * @generated from field: sluice.v1.TelemetryConfig telemetry = 6;
    */
   telemetry?: TelemetryConfig | undefined;
+
+  /**
+   * @generated from field: sluice.v1.RoutingConfig routing = 7;
+   */
+  routing?: RoutingConfig | undefined;
 };
 
 /**
@@ -384,6 +389,15 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
    * @generated from field: repeated sluice.v1.ModelTargetConfig targets = 2;
    */
   targets: ModelTargetConfig[];
+
+  /**
+   * "weighted" (default): each request draws its first target by weight among the healthy
+   * ones, the others follow in order as fallbacks. "ordered": the first healthy target in
+   * list order, the rest as fallbacks (primary / secondary).
+   *
+   * @generated from field: string strategy = 3;
+   */
+  strategy: string;
 };
 
 /**
@@ -417,6 +431,14 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
    * @generated from field: uint32 weight = 3;
    */
   weight: number;
+
+  /**
+   * Time limits for this target, enforced by the gateway whatever the provider; 0 takes the
+   * provider's (`providers[].timeouts`). The connect timeout is the provider's.
+   *
+   * @generated from field: sluice.v1.TargetTimeouts timeouts = 4;
+   */
+  timeouts?: TargetTimeouts | undefined;
 };
 
 /**
@@ -425,6 +447,142 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 9);
+
+/**
+ * @generated from message sluice.v1.TargetTimeouts
+ */
+export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
+  /**
+   * From sending the request to the first chunk of the answer (time to first token).
+   *
+   * @generated from field: uint32 first_token_ms = 1;
+   */
+  firstTokenMs: number;
+
+  /**
+   * Longest silence between two chunks.
+   *
+   * @generated from field: uint32 idle_ms = 2;
+   */
+  idleMs: number;
+
+  /**
+   * Whole attempt.
+   *
+   * @generated from field: uint32 total_ms = 3;
+   */
+  totalMs: number;
+};
+
+/**
+ * Describes the message sluice.v1.TargetTimeouts.
+ * Use `create(TargetTimeoutsSchema)` to create a new message.
+ */
+export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 10);
+
+/**
+ * Retries, fallback and circuit breakers (applies to every model).
+ *
+ * @generated from message sluice.v1.RoutingConfig
+ */
+export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
+  /**
+   * Most upstream attempts for one request, across its targets. Default 4.
+   *
+   * @generated from field: uint32 max_attempts = 1;
+   */
+  maxAttempts: number;
+
+  /**
+   * Retries on the same target after a 5xx, a reset or a short 429, before falling back. Default 1.
+   *
+   * @generated from field: optional uint32 retries_per_target = 2;
+   */
+  retriesPerTarget?: number | undefined;
+
+  /**
+   * First retry backoff in ms; doubles per retry, with +-50% jitter. Default 50.
+   *
+   * @generated from field: uint32 backoff_ms = 3;
+   */
+  backoffMs: number;
+
+  /**
+   * A 429's retry-after up to this is waited out on the same target; longer ones fall back
+   * at once. Default 2000.
+   *
+   * @generated from field: uint32 max_retry_after_ms = 4;
+   */
+  maxRetryAfterMs: number;
+
+  /**
+   * Retries (attempts after the first) may be at most this share of requests over the last
+   * 10 s, plus `retry_budget_min` per 10 s, so a failing provider cannot multiply load. Default 0.2.
+   *
+   * @generated from field: double retry_budget_ratio = 5;
+   */
+  retryBudgetRatio: number;
+
+  /**
+   * Default 20.
+   *
+   * @generated from field: uint32 retry_budget_min = 6;
+   */
+  retryBudgetMin: number;
+
+  /**
+   * @generated from field: sluice.v1.CircuitBreakerConfig breaker = 7;
+   */
+  breaker?: CircuitBreakerConfig | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.RoutingConfig.
+ * Use `create(RoutingConfigSchema)` to create a new message.
+ */
+export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 11);
+
+/**
+ * @generated from message sluice.v1.CircuitBreakerConfig
+ */
+export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
+  /**
+   * Open after this many failures in a row. Default 5.
+   *
+   * @generated from field: uint32 consecutive_failures = 1;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * Or when the failure rate (EWMA over recent attempts) reaches this... Default 0.5.
+   *
+   * @generated from field: double error_rate = 2;
+   */
+  errorRate: number;
+
+  /**
+   * ...with at least this many attempts seen. Default 20.
+   *
+   * @generated from field: uint32 min_attempts = 3;
+   */
+  minAttempts: number;
+
+  /**
+   * How long an open breaker keeps traffic away before one probe is let through. Default 10000 ms.
+   *
+   * @generated from field: uint32 open_ms = 4;
+   */
+  openMs: number;
+};
+
+/**
+ * Describes the message sluice.v1.CircuitBreakerConfig.
+ * Use `create(CircuitBreakerConfigSchema)` to create a new message.
+ */
+export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -455,7 +613,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -481,7 +639,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -507,5 +665,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 15);
 

@@ -1,0 +1,79 @@
+import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
+import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
+import type { RequestContext, Target } from "../context.js";
+
+type Expiry = "first token" | "idle" | "total";
+
+/**
+ * One try at one target: its own abort signal (the caller's, plus the target's time limits
+ * enforced here with exact timers for every adapter), the chunk iterator, and the conversion
+ * of why it failed into a catalog error.
+ */
+export class Attempt {
+  readonly startedAt = performance.now();
+  firstChunkAt: number | undefined;
+  readonly iterator: AsyncIterator<ChatChunk>;
+  private readonly controller = new AbortController();
+  private expired: Expiry | undefined;
+  private firstTokenTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private totalTimer: NodeJS.Timeout | undefined;
+  private readonly onCallerAbort = () => this.controller.abort();
+
+  constructor(
+    private readonly ctx: RequestContext,
+    readonly target: Target,
+  ) {
+    if (ctx.signal.aborted) this.controller.abort();
+    else ctx.signal.addEventListener("abort", this.onCallerAbort, { once: true });
+    const t = target.timeouts;
+    if (t.firstTokenMs) this.firstTokenTimer = setTimeout(() => this.expire("first token"), t.firstTokenMs);
+    if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
+    this.iterator = target.provider
+      .chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal: this.controller.signal })
+      [Symbol.asyncIterator]();
+  }
+
+  /** The next chunk; the first one stops the first-token clock, each one resets the idle clock. */
+  async next(): Promise<IteratorResult<ChatChunk>> {
+    const result = await this.iterator.next();
+    if (!result.done) {
+      if (this.firstChunkAt === undefined) {
+        this.firstChunkAt = performance.now();
+        clearTimeout(this.firstTokenTimer);
+      }
+      const idleMs = this.target.timeouts.idleMs;
+      if (idleMs) {
+        clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => this.expire("idle"), idleMs);
+      }
+    }
+    return result;
+  }
+
+  /** Why the attempt failed, as a catalog error (a fired time limit is a timeout, not a cancel). */
+  failure(err: unknown): SluiceError {
+    const who = this.target.provider.id;
+    if (this.expired) {
+      const limit = this.target.timeouts[this.expired === "first token" ? "firstTokenMs" : this.expired === "idle" ? "idleMs" : "totalMs"];
+      const code = this.firstChunkAt === undefined ? "upstream_timeout" : "stream_interrupted";
+      return new SluiceError(code, `${who}: ${this.expired} timeout (${limit} ms)`, { cause: err });
+    }
+    if (this.ctx.signal.aborted) return new SluiceError("cancelled", "request cancelled", { cause: err });
+    return asSluiceError(err);
+  }
+
+  /** Stops timers, lets go of the caller's signal and closes the adapter's stream. */
+  async close(): Promise<void> {
+    clearTimeout(this.firstTokenTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.totalTimer);
+    this.ctx.signal.removeEventListener("abort", this.onCallerAbort);
+    await this.iterator.return?.().catch(() => undefined);
+  }
+
+  private expire(which: Expiry): void {
+    this.expired ??= which;
+    this.controller.abort();
+  }
+}

@@ -1,0 +1,114 @@
+import type { RoutingPolicy } from "./policy.js";
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+/** What the router knows about one target (provider + model), updated after every attempt. */
+export interface TargetStats {
+  provider: string;
+  model: string;
+  breaker: BreakerState;
+  /** EWMA of time to first token, ms (0 until a success is seen). */
+  ttftMs: number;
+  /** EWMA of the failure rate over recent attempts, 0..1. */
+  errorRate: number;
+  attempts: number;
+  consecutiveFailures: number;
+  inflight: number;
+  /** Epoch ms before which the target should not be used (open breaker or a 429's retry-after). */
+  unavailableUntil: number;
+}
+
+const EWMA_ALPHA = 0.2;
+
+/**
+ * The live table of targets' health that routing reads (and that the WASM router slot will
+ * receive). A circuit breaker per target: closed -> open after `consecutive_failures` failures
+ * in a row or an error rate over `error_rate` (once `min_attempts` are seen); open -> half-open
+ * after `open_ms`, when exactly one probe is let through; the probe's outcome closes or reopens.
+ */
+export class HealthTable {
+  private readonly targets = new Map<string, TargetStats & { probing: boolean }>();
+
+  constructor(
+    private readonly policy: RoutingPolicy["breaker"],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  stats(provider: string, model: string): TargetStats & { probing: boolean } {
+    const key = `${provider}\u0000${model}`;
+    let stats = this.targets.get(key);
+    if (!stats) {
+      stats = { provider, model, breaker: "closed", ttftMs: 0, errorRate: 0, attempts: 0, consecutiveFailures: 0, inflight: 0, unavailableUntil: 0, probing: false };
+      this.targets.set(key, stats);
+    }
+    return stats;
+  }
+
+  /**
+   * Whether a target may take a request now. Moving an open breaker past its cool-down to
+   * half-open, and handing out the single probe, happen here.
+   */
+  admit(provider: string, model: string): boolean {
+    const s = this.stats(provider, model);
+    const now = this.now();
+    if (s.breaker === "open") {
+      if (now < s.unavailableUntil) return false;
+      s.breaker = "half_open";
+      s.probing = false;
+    }
+    if (s.breaker === "half_open") {
+      if (s.probing) return false;
+      s.probing = true;
+      return true;
+    }
+    return now >= s.unavailableUntil;
+  }
+
+  /** Whether a target could take a request now, without handing out a probe. */
+  isAvailable(provider: string, model: string): boolean {
+    const s = this.stats(provider, model);
+    if (s.breaker === "half_open") return !s.probing;
+    return this.now() >= s.unavailableUntil;
+  }
+
+  recordSuccess(provider: string, model: string, ttftMs: number): void {
+    const s = this.stats(provider, model);
+    s.attempts++;
+    s.consecutiveFailures = 0;
+    s.errorRate *= 1 - EWMA_ALPHA;
+    s.ttftMs = s.ttftMs === 0 ? ttftMs : s.ttftMs + EWMA_ALPHA * (ttftMs - s.ttftMs);
+    if (s.breaker !== "closed") {
+      s.breaker = "closed";
+      s.probing = false;
+      s.unavailableUntil = 0;
+    }
+  }
+
+  /** A failure that says the target is unhealthy (not the caller's mistake, not a cancel). */
+  recordFailure(provider: string, model: string): void {
+    const s = this.stats(provider, model);
+    s.attempts++;
+    s.consecutiveFailures++;
+    s.errorRate = s.errorRate * (1 - EWMA_ALPHA) + EWMA_ALPHA;
+    const p = this.policy;
+    const tripped =
+      s.breaker === "half_open" ||
+      s.consecutiveFailures >= p.consecutiveFailures ||
+      (s.attempts >= p.minAttempts && s.errorRate >= p.errorRate);
+    if (tripped) {
+      s.breaker = "open";
+      s.probing = false;
+      s.unavailableUntil = this.now() + p.openMs;
+    }
+  }
+
+  /** A 429 with retry-after: keep traffic away for that long without counting a failure. */
+  coolDown(provider: string, model: string, ms: number): void {
+    const s = this.stats(provider, model);
+    s.unavailableUntil = Math.max(s.unavailableUntil, this.now() + ms);
+  }
+
+  snapshot(): TargetStats[] {
+    return [...this.targets.values()].map(({ probing: _, ...stats }) => ({ ...stats }));
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { HealthTable } from "../../../src/routing/health.js";
+import { RetryBudget } from "../../../src/routing/retry-budget.js";
+import { backoffDelay } from "../../../src/routing/policy.js";
+
+const breaker = { consecutiveFailures: 3, errorRate: 0.5, minAttempts: 10, openMs: 1000 };
+
+describe("circuit breaker", () => {
+  it("opens after consecutive failures, half-opens after open_ms with a single probe, closes on success", () => {
+    let now = 0;
+    const h = new HealthTable(breaker, () => now);
+    for (let i = 0; i < 2; i++) h.recordFailure("p", "m");
+    expect(h.admit("p", "m")).toBe(true);
+    h.recordFailure("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("open");
+    expect(h.admit("p", "m")).toBe(false);
+    now = 1000;
+    expect(h.admit("p", "m")).toBe(true); // the probe
+    expect(h.stats("p", "m").breaker).toBe("half_open");
+    expect(h.admit("p", "m")).toBe(false); // only one probe at a time
+    h.recordSuccess("p", "m", 12);
+    expect(h.stats("p", "m").breaker).toBe("closed");
+    expect(h.admit("p", "m")).toBe(true);
+  });
+
+  it("a failed probe reopens it", () => {
+    let now = 0;
+    const h = new HealthTable(breaker, () => now);
+    for (let i = 0; i < 3; i++) h.recordFailure("p", "m");
+    now = 1500;
+    expect(h.admit("p", "m")).toBe(true);
+    h.recordFailure("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("open");
+    expect(h.stats("p", "m").unavailableUntil).toBe(2500);
+  });
+
+  it("opens on the error rate once enough attempts are seen", () => {
+    const h = new HealthTable({ ...breaker, consecutiveFailures: 100 }, () => 0);
+    for (let i = 0; i < 10; i++) {
+      h.recordSuccess("p", "m", 5);
+      h.recordFailure("p", "m");
+    }
+    expect(h.stats("p", "m").breaker).toBe("closed");
+    for (let i = 0; i < 4; i++) h.recordFailure("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("open");
+  });
+
+  it("keeps an EWMA of time to first token; a 429 cool-down is not a failure", () => {
+    const h = new HealthTable(breaker, () => 0);
+    h.recordSuccess("p", "m", 100);
+    h.recordSuccess("p", "m", 200);
+    expect(h.stats("p", "m").ttftMs).toBeCloseTo(120);
+    h.coolDown("p", "m", 500);
+    expect(h.isAvailable("p", "m")).toBe(false);
+    expect(h.stats("p", "m").consecutiveFailures).toBe(0);
+  });
+});
+
+describe("retry budget", () => {
+  it("allows min + ratio * requests retries per 10 s, and refills as the window moves", () => {
+    let now = 0;
+    const b = new RetryBudget(0.2, 2, () => now);
+    for (let i = 0; i < 10; i++) b.recordRequest();
+    const granted = Array.from({ length: 10 }, () => b.tryRetry()).filter(Boolean).length;
+    expect(granted).toBe(4); // 2 + 0.2 * 10
+    now = 11_000;
+    expect(b.tryRetry()).toBe(true);
+  });
+});
+
+describe("backoff", () => {
+  it("doubles per retry with jitter in [0.5, 1.5)", () => {
+    expect(backoffDelay(50, 0, () => 0)).toBe(25);
+    expect(backoffDelay(50, 2, () => 0.999)).toBeCloseTo(299.8);
+  });
+});
