@@ -37,6 +37,8 @@ describe("circuit breaker", () => {
   it("opens on the error rate once enough attempts are seen", () => {
     const h = new HealthTable({ ...breaker, consecutiveFailures: 100 }, () => 0);
     for (let i = 0; i < 10; i++) {
+      // one failure in three: under the 0.5 rate
+      h.recordSuccess("p", "m", 5);
       h.recordSuccess("p", "m", 5);
       h.recordFailure("p", "m");
     }
