@@ -1,5 +1,7 @@
 import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
 import type { AdapterFactory, ProviderAdapter } from "./adapter.js";
+import { createAnthropicAdapter } from "./anthropic/adapter.js";
+import { createGeminiAdapter } from "./gemini/adapter.js";
 import { createMockAdapter } from "./mock/adapter.js";
 import { createOpenAIAdapter } from "./openai/adapter.js";
 
@@ -7,6 +9,8 @@ import { createOpenAIAdapter } from "./openai/adapter.js";
 const factories: Record<string, AdapterFactory> = {
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
+  anthropic: createAnthropicAdapter,
+  gemini: createGeminiAdapter,
 };
 
 export const providerKinds: readonly string[] = Object.keys(factories);

@@ -184,6 +184,6 @@ describe("malformed messages on the RPC surfaces", () => {
       body: '{"model": "mock-echo", "messages": [',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe("invalid_argument");
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
   });
 });

@@ -22,7 +22,7 @@ describe("the sluice process", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: "out of the box" }] }),
       });
-      expect((await res.json()).choices[0].message.content).toBe("out of the box");
+      expect(((await res.json()) as any).choices[0].message.content).toBe("out of the box");
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toMatch(/sluice_requests_total\{surface="rest",model="mock-echo",provider="mock",status="ok"\} 1/);
       expect(metrics).toContain("sluice_gateway_overhead_seconds_bucket");

@@ -30,8 +30,8 @@ afterAll(() => gateway.close());
 
 describe("TLS with ALPN on the same port", () => {
   it("serves HTTP/1.1 (REST) to a client that offers only http/1.1", async () => {
-    const { status, alpn, body } = await new Promise<{ status: number; alpn: string | false; body: string }>((resolve, reject) => {
-      const req = https.request(`${gateway.url}/v1/models`, { ca, ALPNProtocols: ["http/1.1"], agent: false }, (res) => {
+    const { status, alpn, body } = await new Promise<{ status: number; alpn: string | false | null; body: string }>((resolve, reject) => {
+      const req = https.request(`${gateway.url}/v1/models`, { ca, ALPNProtocols: ["http/1.1"], agent: false } as https.RequestOptions, (res) => {
         let body = "";
         const alpn = (res.socket as import("node:tls").TLSSocket).alpnProtocol;
         res.on("data", (d) => (body += d));

@@ -1,0 +1,70 @@
+import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
+import { newUsage } from "../../pipeline/canonical.js";
+
+/** The parts of Anthropic's Messages wire format that whole answers and streams share. */
+
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
+}
+
+export interface AnthropicContentBlock {
+  type?: string;
+  text?: string;
+  thinking?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+}
+
+const stopReasons: Record<string, FinishReason> = {
+  end_turn: FinishReason.STOP,
+  stop_sequence: FinishReason.STOP,
+  // A server tool loop paused; the answer so far is complete as far as the client can tell.
+  pause_turn: FinishReason.STOP,
+  max_tokens: FinishReason.LENGTH,
+  model_context_window_exceeded: FinishReason.LENGTH,
+  tool_use: FinishReason.TOOL_CALLS,
+  refusal: FinishReason.REFUSAL,
+};
+
+export function fromAnthropicStopReason(reason: string | null | undefined): FinishReason {
+  if (!reason) return FinishReason.UNSPECIFIED;
+  return stopReasons[reason] ?? FinishReason.STOP;
+}
+
+/**
+ * Anthropic counts cached tokens OUTSIDE `input_tokens`; the canonical rule (OpenAI's) counts
+ * them inside. So: inputTokens = input_tokens + cache_read_input_tokens +
+ * cache_creation_input_tokens, cachedInputTokens = cache_read_input_tokens, cacheWriteTokens =
+ * cache_creation_input_tokens, outputTokens = output_tokens (thinking included, as Anthropic
+ * bills it), reasoningTokens = output_tokens_details.thinking_tokens where reported.
+ */
+export function fromAnthropicUsage(u: AnthropicUsage): Usage {
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  return newUsage({
+    inputTokens: (u.input_tokens ?? 0) + cacheRead + cacheWrite,
+    outputTokens: u.output_tokens ?? 0,
+    cachedInputTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: u.output_tokens_details?.thinking_tokens ?? 0,
+  });
+}
+
+/**
+ * Streams report usage twice: `message_start` (input, a first output count) and
+ * `message_delta` (cumulative; newer API versions repeat the input counts there too). Fields
+ * present in the later report win, as in Anthropic's own SDK.
+ */
+export function mergeAnthropicUsage(into: AnthropicUsage, from: AnthropicUsage | null | undefined): AnthropicUsage {
+  if (!from) return into;
+  const out: AnthropicUsage = { ...into };
+  for (const key of ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens_details"] as const) {
+    if (from[key] !== undefined && from[key] !== null) (out as Record<string, unknown>)[key] = from[key];
+  }
+  return out;
+}

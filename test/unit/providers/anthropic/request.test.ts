@@ -1,0 +1,125 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { ChatRequestSchema, Role, ToolChoiceMode, type ChatRequest } from "../../../../src/gen/sluice/v1/gateway_pb.js";
+import { SluiceError } from "../../../../src/errors/sluice-error.js";
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicBody } from "../../../../src/providers/anthropic/request.js";
+
+const text = (value: string) => ({ part: { case: "text", value } });
+const req = (init: object): ChatRequest => create(ChatRequestSchema, init as never);
+
+describe("canonical request -> Anthropic Messages body", () => {
+  it("moves system and developer messages to top-level system and requires max_tokens", () => {
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          { role: Role.SYSTEM, content: [text("Be brief.")] },
+          { role: Role.USER, content: [text("hi")] },
+          { role: Role.DEVELOPER, content: [text("Answer in French.")] },
+        ],
+      }),
+      "claude-x",
+      true,
+    );
+    expect(body).toEqual({
+      model: "claude-x",
+      max_tokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
+      stream: true,
+      system: [
+        { type: "text", text: "Be brief." },
+        { type: "text", text: "Answer in French." },
+      ],
+      messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+    });
+  });
+
+  it("sends tool calls as tool_use and merges consecutive tool results into one user turn", () => {
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          { role: Role.USER, content: [text("weather and time in Paris?")] },
+          {
+            role: Role.ASSISTANT,
+            toolCalls: [
+              { id: "toolu_1", name: "get_weather", argumentsJson: '{"city":"Paris"}' },
+              { id: "toolu_2", name: "get_time", argumentsJson: "" },
+            ],
+          },
+          { role: Role.TOOL, toolCallId: "toolu_1", content: [text('{"temp_c":21}')] },
+          { role: Role.TOOL, toolCallId: "toolu_2", content: [text("14:00")] },
+          { role: Role.USER, content: [text("thanks")] },
+        ],
+      }),
+      "m",
+      false,
+    );
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "weather and time in Paris?" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
+          { type: "tool_use", id: "toolu_2", name: "get_time", input: {} },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_1", content: '{"temp_c":21}' },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "14:00" },
+          { type: "text", text: "thanks" },
+        ],
+      },
+    ]);
+    expect(body.stream).toBeUndefined();
+  });
+
+  it("maps tools (input_schema) and every tool_choice", () => {
+    const tools = [{ name: "get_weather", description: "Weather now", parametersJson: '{"type":"object","properties":{"city":{"type":"string"}}}' }, { name: "now" }];
+    const choose = (toolChoice: object, params: object = {}) => toAnthropicBody(req({ messages: [], tools, toolChoice, params }), "m", false);
+    const body = choose({ choice: { case: "mode", value: ToolChoiceMode.AUTO } });
+    expect(body.tools).toEqual([
+      { name: "get_weather", description: "Weather now", input_schema: { type: "object", properties: { city: { type: "string" } } } },
+      { name: "now", input_schema: { type: "object", properties: {} } },
+    ]);
+    expect(body.tool_choice).toEqual({ type: "auto" });
+    expect(choose({ choice: { case: "mode", value: ToolChoiceMode.REQUIRED } }).tool_choice).toEqual({ type: "any" });
+    expect(choose({ choice: { case: "mode", value: ToolChoiceMode.NONE } }).tool_choice).toEqual({ type: "none" });
+    expect(choose({ choice: { case: "functionName", value: "now" } }).tool_choice).toEqual({ type: "tool", name: "now" });
+    expect(choose({}, { parallelToolCalls: false }).tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true });
+  });
+
+  it("sends images as base64 or url sources", () => {
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          {
+            role: Role.USER,
+            content: [
+              { part: { case: "image", value: { source: { case: "data", value: new Uint8Array([1, 2, 3]) }, mediaType: "image/jpeg" } } },
+              { part: { case: "image", value: { source: { case: "url", value: "data:image/webp;base64,AAEC" } } } },
+              { part: { case: "image", value: { source: { case: "url", value: "https://example.com/cat.png" } } } },
+            ],
+          },
+        ],
+      }),
+      "m",
+      false,
+    );
+    expect((body.messages as any)[0].content).toEqual([
+      { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "AQID" } },
+      { type: "image", source: { type: "base64", media_type: "image/webp", data: "AAEC" } },
+      { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
+    ]);
+  });
+
+  it("maps generation parameters Anthropic knows", () => {
+    const body = toAnthropicBody(req({ messages: [], params: { temperature: 0.2, topP: 0.9, maxOutputTokens: 100, stop: ["END"], seed: 7n }, user: "u-1" }), "m", false);
+    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, max_tokens: 100, stop_sequences: ["END"], metadata: { user_id: "u-1" } });
+    expect(body.seed).toBeUndefined();
+  });
+
+  it("rejects tool arguments that are not JSON", () => {
+    const bad = req({ messages: [{ role: Role.ASSISTANT, toolCalls: [{ id: "t", name: "f", argumentsJson: "{nope" }] }] });
+    expect(() => toAnthropicBody(bad, "m", false)).toThrow(SluiceError);
+  });
+});
