@@ -1,4 +1,4 @@
-import type { Config } from "../gen/sluice/v1/config_pb.js";
+import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
 import { providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../server/listen-address.js";
@@ -65,6 +65,22 @@ export function checkConfig(config: Config): string[] {
     });
   });
 
+  if (config.redis && !/^rediss?:\/\//.test(config.redis.url)) problems.push(`redis.url: expected redis://host:port, got ${JSON.stringify(config.redis.url)}`);
+  const mode = config.limits?.redisFaultMode;
+  if (mode && mode !== "fail-open" && mode !== "fail-closed") problems.push(`limits.redis_fault_mode: expected "fail-open" or "fail-closed", got ${JSON.stringify(mode)}`);
+  for (const [model, price] of Object.entries(config.pricing)) {
+    const values = [price.inputPerMtok, price.outputPerMtok, price.cachedInputPerMtok ?? 0, price.cacheWritePerMtok ?? 0];
+    if (values.some((v) => v < 0)) problems.push(`pricing.${model}: prices must not be negative`);
+  }
+  config.tenants.forEach((t, i) => {
+    if (/[{}\n]/.test(t.id)) problems.push(`tenants[${i}].id: must not contain "{", "}" or newlines`);
+    checkBudget(t.budget, `tenants[${i}].budget`, problems);
+    t.keys.forEach((k, j) => {
+      checkBudget(k.budget, `tenants[${i}].keys[${j}].budget`, problems);
+      if (k.expiresAt && Number.isNaN(Date.parse(k.expiresAt))) problems.push(`tenants[${i}].keys[${j}].expires_at: expected an RFC 3339 time, got ${JSON.stringify(k.expiresAt)}`);
+    });
+  });
+
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(
       `server.listen: ${server.listen} is reachable from other machines but no API keys are configured; ` +
@@ -72,4 +88,10 @@ export function checkConfig(config: Config): string[] {
     );
   }
   return problems;
+}
+
+function checkBudget(budget: BudgetConfig | undefined, at: string, problems: string[]): void {
+  if (!budget) return;
+  if (budget.dailyUsd < 0 || budget.monthlyUsd < 0 || budget.lifetimeUsd < 0) problems.push(`${at}: caps must not be negative`);
+  if (budget.softThresholds.some((t) => !(t > 0 && t <= 1))) problems.push(`${at}.soft_thresholds: each must be a fraction in (0, 1]`);
 }

@@ -27,6 +27,8 @@ export const errorCatalog = {
   method_not_allowed: { connect: Code.Unimplemented, http: 405, type: "invalid_request_error" },
   /** A rate limit or quota of the gateway or of the provider refused the request. */
   rate_limited: { connect: Code.ResourceExhausted, http: 429, type: "rate_limit_error" },
+  /** A spend budget (key or tenant; day, month or lifetime) is used up. */
+  budget_exhausted: { connect: Code.ResourceExhausted, http: 429, type: "insufficient_quota" },
   /** The provider refused the request as invalid (its 400/404/422). */
   upstream_rejected: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The provider could not be reached or failed (refused connection, 5xx, bad credentials of the gateway). */

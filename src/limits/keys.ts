@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { LimitScope } from "./types.js";
 
 /**
  * API keys are never stored: config and stores hold `sha256:<hex>` of the key. A presented key
@@ -36,11 +37,17 @@ export function digestsEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** What a key grants: the tenant it belongs to and the models that tenant may use. */
+/** What a key grants: the tenant it belongs to, the models that tenant may use, its limits. */
 export interface KeyGrant {
   tenant: string;
   keyId: string;
   mayUse(model: string): boolean;
+  /** Limit scopes a request with this key is admitted against (key and tenant). */
+  scopes: LimitScope[];
+  /** Tags recorded with the key's requests. */
+  tags: Record<string, string>;
+  /** Epoch ms after which the key is refused. */
+  expiresAtMs?: number;
 }
 
 /**

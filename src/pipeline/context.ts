@@ -1,6 +1,8 @@
 import { CacheStatus, type ChatChunk, type ChatRequest, type Usage } from "../gen/sluice/v1/gateway_pb.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import type { ErrorCode } from "../errors/catalog.js";
+import type { LimitScope, Reservation } from "../limits/types.js";
+import type { CanonicalUsage } from "../limits/pricing.js";
 
 /** Who is calling: resolved from the API key by the authenticate phase. */
 export interface Principal {
@@ -8,6 +10,10 @@ export interface Principal {
   keyId: string;
   /** Whether the principal may use a model name (alias or provider/model). */
   mayUse(model: string): boolean;
+  /** Limit scopes to admit the request against (key, tenant); empty when unlimited. */
+  scopes: LimitScope[];
+  /** Default tags of the key. */
+  tags: Record<string, string>;
 }
 
 /** One place a request can be sent: a provider adapter and the provider's model name. */
@@ -74,8 +80,17 @@ export interface RequestContext {
   firstChunkAt?: number;
   /** The usage reported with the answer (folded from its chunks). */
   usage?: Usage;
+  /** Characters of answer text sent (a usage estimate when a stream ends without usage). */
+  outputChars: number;
+  /** admit: input tokens estimated before dispatch, and the reservation taken for it. */
+  inputTokenEstimate: number;
+  reservation?: Reservation;
   cacheStatus: CacheStatus;
-  /** settle */
+  /**
+   * settle: the usage the request is billed for (the provider's, or an estimate when a stream
+   * ended without usage; undefined when no provider answered), and its cost.
+   */
+  billed?: CanonicalUsage;
   costUsd: number;
 }
 
@@ -96,5 +111,7 @@ export function newContext(init: {
     attempts: [],
     cacheStatus: CacheStatus.UNSPECIFIED,
     costUsd: 0,
+    outputChars: 0,
+    inputTokenEstimate: 0,
   };
 }

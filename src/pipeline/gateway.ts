@@ -2,6 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../gen/sluice/v1/config_pb.js";
 import type { ChatChunk, ChatRequest, ChatResponse } from "../gen/sluice/v1/gateway_pb.js";
 import { KeyRing, modelMatcher } from "../limits/keys.js";
+import { BudgetAlerts, MemoryLimitStore, type LimitStore } from "../limits/index.js";
+import { keyGrant, pricingTable } from "../limits/from-config.js";
+import type { Ledger } from "../telemetry/ledger.js";
+import { admitPhase } from "./phases/admit.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
@@ -18,6 +22,14 @@ import { resolvePhase } from "./phases/resolve.js";
 import { routePhase } from "./phases/route.js";
 import { settlePhase } from "./phases/settle.js";
 import { runPhases } from "./runner.js";
+
+/** Shared services the gateway uses; built from the config by src/server/start.ts. */
+export interface GatewayServices {
+  /** Default: an in-memory store (one process). */
+  limits?: LimitStore;
+  ledger?: Ledger;
+  alerts?: BudgetAlerts;
+}
 
 /** What a surface hands the gateway for one chat request. */
 export interface ChatCall {
@@ -47,25 +59,37 @@ export class Gateway {
    */
   readonly phases: readonly Phase[];
 
+  readonly limits: LimitStore;
+
   constructor(
     readonly config: Config,
     readonly metrics: GatewayMetrics,
     readonly log: Logger,
+    private readonly services: GatewayServices = {},
   ) {
     this.providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
     for (const tenant of config.tenants) {
       const mayUse = modelMatcher(tenant.models);
-      for (const key of tenant.keys) this.keys.add(key.hash, { tenant: tenant.id, keyId: key.id, mayUse });
+      for (const key of tenant.keys) this.keys.add(key.hash, keyGrant(tenant, key, mayUse));
     }
+    this.limits = services.limits ?? new MemoryLimitStore();
+    const pricing = pricingTable(config);
     this.models = new ModelTable(config, this.providers);
     this.router = new Router(routingPolicy(config.routing));
     metrics.observeBreakers(() => this.router.health.snapshot());
     this.phases = [
       authenticatePhase(this.keys),
       resolvePhase(this.models),
+      admitPhase({
+        store: this.limits,
+        pricing,
+        defaultOutputReserve: config.limits?.defaultOutputReserve || 1024,
+        alerts: services.alerts ?? new BudgetAlerts({ logger: log }),
+        log,
+      }),
       routePhase(this.router),
       dispatchPhase(this.router, metrics),
-      settlePhase(metrics, log, config.telemetry?.accessLog ?? true),
+      settlePhase({ metrics, log, accessLog: config.telemetry?.accessLog ?? true, pricing, ledger: services.ledger }),
     ];
   }
 
@@ -87,8 +111,15 @@ export class Gateway {
     return this.models.list().filter((m) => principal.mayUse(m.id));
   }
 
+  /** Writes buffered usage records now (tests and admin reads; the ledger also flushes itself). */
+  async flushLedger(): Promise<void> {
+    await this.services.ledger?.flush();
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.providers.values()].map((p) => p.close()));
+    await this.services.ledger?.close();
+    await this.limits.close();
   }
 
   private context(call: ChatCall, stream: boolean) {

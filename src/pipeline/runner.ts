@@ -38,6 +38,8 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
       last = chunk;
       if (!hasContent(chunk)) continue;
       ctx.firstChunkAt ??= performance.now();
+      ctx.outputChars += chunk.textDelta.length + chunk.refusalDelta.length;
+      for (const d of chunk.toolCallDeltas) ctx.outputChars += d.name.length + d.argumentsDelta.length;
       for (const phase of chunkPhases) phase.onChunk!(ctx, chunk);
       yield chunk;
     }

@@ -3,6 +3,11 @@ import { Gateway } from "../pipeline/gateway.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { GatewayMetrics } from "../telemetry/metrics.js";
 import { parseListen } from "./listen-address.js";
+import { join } from "node:path";
+import type { Redis } from "ioredis";
+import { BudgetAlerts, MemoryLimitStore, RedisLimitStore, ResilientLimitStore, createLimitsRedis, type LimitStore } from "../limits/index.js";
+import { createLedger } from "../telemetry/ledger-setup.js";
+import type { GatewayServices } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "./server.js";
 
 export interface RunningGateway extends RunningServer {
@@ -16,7 +21,8 @@ export async function startGateway(config: Config, overrides: { port?: number | 
   const listen = parseListen(server.listen)!;
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
-  const gateway = new Gateway(config, new GatewayMetrics(), log);
+  const services = await buildServices(config, log);
+  const gateway = new Gateway(config, new GatewayMetrics(), log, services);
   const running = await startServer(gateway, {
     listen,
     tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
@@ -31,6 +37,40 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     async close() {
       await running.close();
       await gateway.close();
+      await services.redis?.quit().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Shared state from the config: in memory for one process; with `redis.url`, limits (exact
+ * across replicas, with the configured fault mode) and a ledger stream in Redis. The ledger's
+ * local JSON-lines file under `<data_dir>/usage` is always written.
+ */
+async function buildServices(config: Config, log: Logger): Promise<GatewayServices & { redis?: Redis }> {
+  let redis: Redis | undefined;
+  let limits: LimitStore = new MemoryLimitStore();
+  if (config.redis?.url) {
+    let warned = false;
+    redis = await createLimitsRedis(config.redis.url, {
+      onError: (err) => {
+        // ioredis reports every reconnect attempt; one line per outage is enough.
+        if (!warned) log.warn({ err: err.message }, "redis unavailable");
+        warned = true;
+      },
+    });
+    redis.on("ready", () => (warned = false));
+    limits = new ResilientLimitStore({
+      primary: new RedisLimitStore({ redis }),
+      mode: config.limits?.redisFaultMode === "fail-closed" ? "fail-closed" : "fail-open",
+      redis,
+    });
+  }
+  const ledger = createLedger({
+    dir: join(config.dataDir, "usage"),
+    redis,
+    onError: (err, sink) => log.warn({ err: (err as Error).message, sink }, "usage ledger write failed; will retry"),
+  });
+  const alerts = new BudgetAlerts({ webhookUrl: config.limits?.alertWebhookUrl || undefined, logger: log });
+  return { limits, ledger, alerts, ...(redis ? { redis } : {}) };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.js";
 import { startGateway, type RunningGateway } from "../../src/server/start.js";
 import { createLogger } from "../../src/telemetry/logger.js";
@@ -8,5 +11,7 @@ import { createLogger } from "../../src/telemetry/logger.js";
  */
 export async function startTestGateway(yaml = "", env: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
   const config = parseConfig(yaml, "test config", env);
+  // State (the usage ledger) goes to a temporary directory unless the test names one.
+  if (!/^data_dir:/m.test(yaml)) config.dataDir = mkdtempSync(join(tmpdir(), "sluice-test-"));
   return startGateway(config, { port: 0, logger: createLogger(process.env.SLUICE_TEST_LOG ?? "silent") });
 }

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 
@@ -17,7 +20,9 @@ export interface GatewayProcess {
  * operator runs it. Needs `npm run build` first (npm test does it).
  */
 export function runSluice(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  // A fresh working directory: the default data_dir (./.sluice) lands there, not in the repo.
+  const cwd = mkdtempSync(join(tmpdir(), "sluice-run-"));
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));

@@ -4,7 +4,7 @@ import type { Principal } from "../context.js";
 import type { Phase } from "../phase.js";
 
 /** The principal of callers when no keys are configured (loopback-only deployments). */
-export const ANONYMOUS: Principal = { tenant: "default", keyId: "anonymous", mayUse: () => true };
+export const ANONYMOUS: Principal = { tenant: "default", keyId: "anonymous", mayUse: () => true, scopes: [], tags: {} };
 
 /** Resolves the caller from its bearer token. Every surface goes through this one function. */
 export function authenticate(keys: KeyRing, credentials: string | undefined): Principal {
@@ -14,6 +14,7 @@ export function authenticate(keys: KeyRing, credentials: string | undefined): Pr
   }
   const grant = keys.verify(credentials);
   if (!grant) throw new SluiceError("unauthenticated", "invalid API key");
+  if (grant.expiresAtMs !== undefined && Date.now() >= grant.expiresAtMs) throw new SluiceError("unauthenticated", "API key expired");
   return grant;
 }
 

@@ -1,13 +1,30 @@
 import type { SluiceError } from "../../errors/sluice-error.js";
+import { priceRequest, type CanonicalUsage, type PricingTable } from "../../limits/pricing.js";
+import type { Ledger, UsageOutcome } from "../../telemetry/ledger.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
+import type { RequestContext } from "../context.js";
+import { estimateOutputTokens } from "../estimate.js";
 import type { Phase } from "../phase.js";
+import { CacheStatus } from "../../gen/sluice/v1/gateway_pb.js";
+
+export interface SettleDeps {
+  metrics: GatewayMetrics;
+  log: Logger;
+  accessLog: boolean;
+  pricing: PricingTable;
+  /** The usage ledger; absent in setups that keep none (unit tests). */
+  ledger?: Ledger;
+}
 
 /**
- * Closes the books on a request: metrics (outcome, latency split into upstream and gateway
- * overhead, time to first token, tokens) and one access-log line (ids and sizes, never text).
+ * Closes the books on a request: the billed usage and its cost (read by admit's reconcile and
+ * by the final chunk's metadata), metrics (outcome, latency split into upstream and gateway
+ * overhead, time to first token, tokens), the ledger record and one access-log line — ids,
+ * counts and timings, never prompt or answer text.
  */
-export function settlePhase(metrics: GatewayMetrics, log: Logger, accessLog: boolean): Phase {
+export function settlePhase(deps: SettleDeps): Phase {
+  const { metrics, log } = deps;
   return {
     name: "settle",
     onSettle(ctx, error: SluiceError | undefined) {
@@ -17,6 +34,9 @@ export function settlePhase(metrics: GatewayMetrics, log: Logger, accessLog: boo
       const status = error ? error.code : "ok";
       const totalS = (now - ctx.startedAt) / 1000;
       const upstreamS = ctx.upstreamStartAt !== undefined ? ((ctx.upstreamEndAt ?? now) - ctx.upstreamStartAt) / 1000 : 0;
+
+      ctx.billed = billedUsage(ctx);
+      if (ctx.billed && ctx.answeredBy) ctx.costUsd = priceRequest(deps.pricing, ctx.answeredBy.model, ctx.billed);
 
       metrics.requests.inc({ surface: ctx.surface, model, provider, status });
       metrics.duration.observe({ surface: ctx.surface, model }, totalS);
@@ -31,7 +51,8 @@ export function settlePhase(metrics: GatewayMetrics, log: Logger, accessLog: boo
         metrics.tokens.inc({ direction: "output", model }, usage.outputTokens);
         if (usage.cachedInputTokens) metrics.tokens.inc({ direction: "cached_input", model }, usage.cachedInputTokens);
       }
-      if (accessLog || error) {
+      if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, error, (now - ctx.startedAt));
+      if (deps.accessLog || error) {
         const line = {
           request_id: ctx.requestId,
           surface: ctx.surface,
@@ -47,6 +68,7 @@ export function settlePhase(metrics: GatewayMetrics, log: Logger, accessLog: boo
           upstream_ms: Math.round(upstreamS * 100_000) / 100,
           input_tokens: usage?.inputTokens,
           output_tokens: usage?.outputTokens,
+          cost_usd: ctx.costUsd,
         };
         if (!error) log.info(line, "request");
         else if (error.code === "internal") log.error({ ...line, err: error.cause ?? error }, "request failed");
@@ -54,4 +76,53 @@ export function settlePhase(metrics: GatewayMetrics, log: Logger, accessLog: boo
       }
     },
   };
+}
+
+/**
+ * What the request is billed for: the provider's usage; when an answer started but ended
+ * without usage (cancelled, broken), the input estimate plus the answer text seen; nothing
+ * when no provider answered.
+ */
+function billedUsage(ctx: RequestContext): CanonicalUsage | undefined {
+  const u = ctx.usage;
+  if (u) return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens };
+  if (!ctx.answeredBy) return undefined;
+  return { inputTokens: ctx.inputTokenEstimate, outputTokens: estimateOutputTokens(ctx.outputChars) };
+}
+
+const cacheNames: Record<number, "miss" | "exact" | "semantic" | "bypass" | "unspecified"> = {
+  [CacheStatus.MISS]: "miss",
+  [CacheStatus.HIT_EXACT]: "exact",
+  [CacheStatus.HIT_SEMANTIC]: "semantic",
+  [CacheStatus.BYPASS]: "bypass",
+};
+
+function writeLedger(ledger: Ledger, ctx: RequestContext, error: SluiceError | undefined, latencyMs: number): void {
+  const billed = ctx.billed;
+  const outcome: UsageOutcome = !error
+    ? "ok"
+    : error.code === "cancelled"
+      ? "cancelled"
+      : error.code === "rate_limited" || error.code === "budget_exhausted" || error.code === "unauthenticated"
+        ? "refused"
+        : "error";
+  ledger.record({
+    id: ctx.requestId,
+    time: new Date().toISOString(),
+    tenant: ctx.principal!.tenant,
+    keyId: ctx.principal!.keyId,
+    modelRequested: ctx.request.model,
+    ...(ctx.answeredBy ? { provider: ctx.answeredBy.provider, model: ctx.answeredBy.model } : {}),
+    inputTokens: billed?.inputTokens ?? 0,
+    outputTokens: billed?.outputTokens ?? 0,
+    cachedInputTokens: billed?.cachedInputTokens ?? 0,
+    cacheWriteTokens: billed?.cacheWriteTokens ?? 0,
+    reasoningTokens: ctx.usage?.reasoningTokens ?? 0,
+    costUsd: ctx.costUsd,
+    cache: cacheNames[ctx.cacheStatus] ?? "unspecified",
+    latencyMs: Math.round(latencyMs * 100) / 100,
+    tags: { ...ctx.principal!.tags, ...ctx.request.tags },
+    outcome,
+    ...(error ? { errorCode: error.code } : {}),
+  });
 }

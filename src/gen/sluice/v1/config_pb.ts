@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEiogIKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZyJzCgxTZXJ2ZXJDb25maWcSDgoGbGlzdGVuGAEgASgJEhYKDm1heF9ib2R5X2J5dGVzGAIgASgNEiEKA3RscxgDIAEoCzIULnNsdWljZS52MS5UbHNDb25maWcSGAoQZHJhaW5fdGltZW91dF9tcxgEIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkikQMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iYgoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSJRCgxUZW5hbnRDb25maWcSCgoCaWQYASABKAkSJQoEa2V5cxgCIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWcSDgoGbW9kZWxzGAMgAygJIigKDEFwaUtleUNvbmZpZxIKCgJpZBgBIAEoCRIMCgRoYXNoGAIgASgJIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi8AMKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEicwoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIpEDCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNImIKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0ipwEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZyLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.Config
@@ -66,6 +66,26 @@ export type Config = Message<"sluice.v1.Config"> & {
    * @generated from field: sluice.v1.RoutingConfig routing = 7;
    */
   routing?: RoutingConfig | undefined;
+
+  /**
+   * Shared state for several replicas. Absent: one process, everything in memory.
+   *
+   * @generated from field: sluice.v1.RedisConfig redis = 8;
+   */
+  redis?: RedisConfig | undefined;
+
+  /**
+   * USD prices per 1M tokens by provider model name; "prefix*" patterns match dated
+   * snapshots. Unpriced models cost 0 (and are logged once).
+   *
+   * @generated from field: map<string, sluice.v1.ModelPriceConfig> pricing = 9;
+   */
+  pricing: { [key: string]: ModelPriceConfig };
+
+  /**
+   * @generated from field: sluice.v1.LimitsConfig limits = 10;
+   */
+  limits?: LimitsConfig | undefined;
 };
 
 /**
@@ -74,6 +94,159 @@ export type Config = Message<"sluice.v1.Config"> & {
  */
 export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 0);
+
+/**
+ * @generated from message sluice.v1.RedisConfig
+ */
+export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
+  /**
+   * redis://[user:password@]host:port[/db]. Required when the section is present.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message sluice.v1.RedisConfig.
+ * Use `create(RedisConfigSchema)` to create a new message.
+ */
+export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 1);
+
+/**
+ * @generated from message sluice.v1.ModelPriceConfig
+ */
+export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
+  /**
+   * @generated from field: double input_per_mtok = 1;
+   */
+  inputPerMtok: number;
+
+  /**
+   * @generated from field: double output_per_mtok = 2;
+   */
+  outputPerMtok: number;
+
+  /**
+   * Cache reads; default: the input price.
+   *
+   * @generated from field: optional double cached_input_per_mtok = 3;
+   */
+  cachedInputPerMtok?: number | undefined;
+
+  /**
+   * Cache writes (Anthropic); default: the input price.
+   *
+   * @generated from field: optional double cache_write_per_mtok = 4;
+   */
+  cacheWritePerMtok?: number | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.ModelPriceConfig.
+ * Use `create(ModelPriceConfigSchema)` to create a new message.
+ */
+export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 2);
+
+/**
+ * @generated from message sluice.v1.LimitsConfig
+ */
+export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
+  /**
+   * When Redis cannot be reached: "fail-open" (default: serve, count locally, reconcile when
+   * Redis is back) or "fail-closed" (refuse with `unavailable`).
+   *
+   * @generated from field: string redis_fault_mode = 1;
+   */
+  redisFaultMode: string;
+
+  /**
+   * Output tokens reserved against tpm when a request sets no max output tokens. Default 1024.
+   *
+   * @generated from field: uint32 default_output_reserve = 2;
+   */
+  defaultOutputReserve: number;
+
+  /**
+   * POSTed a JSON alert when a budget crosses a soft threshold or its cap (once per period).
+   *
+   * @generated from field: string alert_webhook_url = 3;
+   */
+  alertWebhookUrl: string;
+};
+
+/**
+ * Describes the message sluice.v1.LimitsConfig.
+ * Use `create(LimitsConfigSchema)` to create a new message.
+ */
+export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 3);
+
+/**
+ * @generated from message sluice.v1.RateLimitsConfig
+ */
+export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
+  /**
+   * Requests per minute. 0: unlimited.
+   *
+   * @generated from field: uint32 rpm = 1;
+   */
+  rpm: number;
+
+  /**
+   * Tokens (input + output) per minute; input + max output is reserved up front and
+   * reconciled with the real usage. 0: unlimited.
+   *
+   * @generated from field: uint32 tpm = 2;
+   */
+  tpm: number;
+};
+
+/**
+ * Describes the message sluice.v1.RateLimitsConfig.
+ * Use `create(RateLimitsConfigSchema)` to create a new message.
+ */
+export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 4);
+
+/**
+ * @generated from message sluice.v1.BudgetConfig
+ */
+export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
+  /**
+   * Hard caps in USD per UTC day, UTC month and in total. 0: none.
+   *
+   * @generated from field: double daily_usd = 1;
+   */
+  dailyUsd: number;
+
+  /**
+   * @generated from field: double monthly_usd = 2;
+   */
+  monthlyUsd: number;
+
+  /**
+   * @generated from field: double lifetime_usd = 3;
+   */
+  lifetimeUsd: number;
+
+  /**
+   * Fractions of each cap that raise an alert once per period, e.g. [0.5, 0.8]. Reaching the
+   * cap itself always alerts.
+   *
+   * @generated from field: repeated double soft_thresholds = 4;
+   */
+  softThresholds: number[];
+};
+
+/**
+ * Describes the message sluice.v1.BudgetConfig.
+ * Use `create(BudgetConfigSchema)` to create a new message.
+ */
+export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 5);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -113,7 +286,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 1);
+  messageDesc(file_sluice_v1_config, 6);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -137,7 +310,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 2);
+  messageDesc(file_sluice_v1_config, 7);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -235,7 +408,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 3);
+  messageDesc(file_sluice_v1_config, 8);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -262,7 +435,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 4);
+  messageDesc(file_sluice_v1_config, 9);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -304,7 +477,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 5);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -335,7 +508,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 6);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -370,7 +543,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 7);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -405,7 +578,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 8);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -446,7 +619,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -479,7 +652,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -542,7 +715,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -582,7 +755,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -606,6 +779,18 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
    * @generated from field: repeated string models = 3;
    */
   models: string[];
+
+  /**
+   * Limits and budget for the whole tenant (all its keys together).
+   *
+   * @generated from field: sluice.v1.RateLimitsConfig limits = 4;
+   */
+  limits?: RateLimitsConfig | undefined;
+
+  /**
+   * @generated from field: sluice.v1.BudgetConfig budget = 5;
+   */
+  budget?: BudgetConfig | undefined;
 };
 
 /**
@@ -613,7 +798,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -632,6 +817,32 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
    * @generated from field: string hash = 2;
    */
   hash: string;
+
+  /**
+   * Limits and budget for this key alone (on top of the tenant's).
+   *
+   * @generated from field: sluice.v1.RateLimitsConfig limits = 3;
+   */
+  limits?: RateLimitsConfig | undefined;
+
+  /**
+   * @generated from field: sluice.v1.BudgetConfig budget = 4;
+   */
+  budget?: BudgetConfig | undefined;
+
+  /**
+   * RFC 3339 time after which the key is refused. Default: never.
+   *
+   * @generated from field: string expires_at = 5;
+   */
+  expiresAt: string;
+
+  /**
+   * Tags recorded with every request of this key (request tags win on conflict).
+   *
+   * @generated from field: map<string, string> tags = 6;
+   */
+  tags: { [key: string]: string };
 };
 
 /**
@@ -639,7 +850,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -665,5 +876,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 20);
 
