@@ -2,13 +2,10 @@ import type { Command, CommandIO } from "./command.js";
 import { configCommand } from "./commands/config.js";
 import { keysCommand } from "./commands/keys.js";
 import { serveCommand } from "./commands/serve.js";
+import { usageCommand } from "./commands/usage.js";
 
 /** Every `sluice` sub-command, in the order `--help` lists them. */
-const commands: Command[] = [serveCommand, configCommand, keysCommand];
-
-export function registerCommand(command: Command): void {
-  commands.push(command);
-}
+const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

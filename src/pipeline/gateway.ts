@@ -1,10 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../gen/sluice/v1/config_pb.js";
 import type { ChatChunk, ChatRequest, ChatResponse } from "../gen/sluice/v1/gateway_pb.js";
-import { KeyRing, modelMatcher } from "../limits/keys.js";
+import { KeyRing } from "../limits/keys.js";
 import { BudgetAlerts, MemoryLimitStore, type LimitStore } from "../limits/index.js";
-import { keyGrant, pricingTable } from "../limits/from-config.js";
+import { pricingTable } from "../limits/from-config.js";
+import { FileKeyStore, type KeyStore } from "../limits/key-store.js";
+import { Principals } from "../limits/principals.js";
+import { join } from "node:path";
 import type { Ledger } from "../telemetry/ledger.js";
+import { aggregateUsage, readFileLedger, readRedisLedger, type UsageQuery, type UsageRow } from "../telemetry/usage-query.js";
+import type { Redis } from "ioredis";
 import { admitPhase } from "./phases/admit.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { createAdapter } from "../providers/registry.js";
@@ -27,6 +32,10 @@ import { runPhases } from "./runner.js";
 export interface GatewayServices {
   /** Default: an in-memory store (one process). */
   limits?: LimitStore;
+  /** Keys made with the admin API. Default: `<data_dir>/keys.json`. */
+  keyStore?: KeyStore;
+  /** Set when the config names Redis: usage queries read the shared ledger stream. */
+  redis?: Redis;
   ledger?: Ledger;
   alerts?: BudgetAlerts;
 }
@@ -50,7 +59,10 @@ export interface ChatCall {
  */
 export class Gateway {
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
-  readonly keys = new KeyRing();
+  /** API keys: the config's and the admin API's, less the revoked. */
+  readonly principals: Principals;
+  /** Admin keys (config `admin.keys`), for AdminService only. */
+  readonly adminKeys = new KeyRing();
   readonly models: ModelTable;
   readonly router: Router;
   /**
@@ -68,9 +80,11 @@ export class Gateway {
     private readonly services: GatewayServices = {},
   ) {
     this.providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
-    for (const tenant of config.tenants) {
-      const mayUse = modelMatcher(tenant.models);
-      for (const key of tenant.keys) this.keys.add(key.hash, keyGrant(tenant, key, mayUse));
+    this.principals = new Principals(config, services.keyStore ?? new FileKeyStore(join(config.dataDir, "keys.json")), (err) =>
+      log.error({ err }, "loading API keys failed"),
+    );
+    for (const key of config.admin?.keys ?? []) {
+      this.adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
     }
     this.limits = services.limits ?? new MemoryLimitStore();
     const pricing = pricingTable(config);
@@ -78,7 +92,7 @@ export class Gateway {
     this.router = new Router(routingPolicy(config.routing));
     metrics.observeBreakers(() => this.router.health.snapshot());
     this.phases = [
-      authenticatePhase(this.keys),
+      authenticatePhase(() => this.principals.ring),
       resolvePhase(this.models),
       admitPhase({
         store: this.limits,
@@ -107,8 +121,20 @@ export class Gateway {
 
   /** Model names the caller may use. Throws `unauthenticated` like a chat call would. */
   listModels(credentials: string | undefined): Array<{ id: string; providers: string[] }> {
-    const principal = authenticate(this.keys, credentials);
+    const principal = authenticate(this.principals.ring, credentials);
     return this.models.list().filter((m) => principal.mayUse(m.id));
+  }
+
+  /**
+   * Usage over a time range from the ledger: the Redis stream (every replica's records) when
+   * Redis is configured, else this process's files.
+   */
+  async usage(query: UsageQuery): Promise<UsageRow[]> {
+    await this.flushLedger();
+    const records = this.services.redis
+      ? readRedisLedger(this.services.redis, query)
+      : readFileLedger(join(this.config.dataDir, "usage"), query);
+    return aggregateUsage(records, query);
   }
 
   /** Writes buffered usage records now (tests and admin reads; the ledger also flushes itself). */
@@ -119,6 +145,7 @@ export class Gateway {
   async close(): Promise<void> {
     await Promise.allSettled([...this.providers.values()].map((p) => p.close()));
     await this.services.ledger?.close();
+    await this.services.keyStore?.close();
     await this.limits.close();
   }
 

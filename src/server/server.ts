@@ -7,6 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Gateway } from "../pipeline/gateway.js";
 import { SluiceError } from "../errors/sluice-error.js";
 import { gatewayRoutes } from "./connect-routes.js";
+import { adminRoutes } from "./admin-routes.js";
 import { sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "./listen-address.js";
@@ -43,7 +44,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
   let draining = false;
 
   const connectHandler = connectNodeAdapter({
-    routes: gatewayRoutes(gateway),
+    routes: (router) => {
+      gatewayRoutes(gateway)(router);
+      adminRoutes(gateway)(router);
+    },
     readMaxBytes: options.maxBodyBytes,
     shutdownSignal: shutdown.signal,
   });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { BudgetAlerts, MemoryLimitStore, RedisLimitStore, ResilientLimitStore, createLimitsRedis, type LimitStore } from "../limits/index.js";
 import { createLedger } from "../telemetry/ledger-setup.js";
+import { FileKeyStore, RedisKeyStore } from "../limits/key-store.js";
 import type { GatewayServices } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "./server.js";
 
@@ -23,13 +24,14 @@ export async function startGateway(config: Config, overrides: { port?: number | 
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
   const services = await buildServices(config, log);
   const gateway = new Gateway(config, new GatewayMetrics(), log, services);
+  await gateway.principals.reload();
   const running = await startServer(gateway, {
     listen,
     tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
     maxBodyBytes: server.maxBodyBytes,
     drainTimeoutMs: server.drainTimeoutMs,
   });
-  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.keys.size }, "sluice listening");
+  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
   return {
     ...running,
     gateway,
@@ -47,7 +49,7 @@ export async function startGateway(config: Config, overrides: { port?: number | 
  * across replicas, with the configured fault mode) and a ledger stream in Redis. The ledger's
  * local JSON-lines file under `<data_dir>/usage` is always written.
  */
-async function buildServices(config: Config, log: Logger): Promise<GatewayServices & { redis?: Redis }> {
+async function buildServices(config: Config, log: Logger): Promise<GatewayServices> {
   let redis: Redis | undefined;
   let limits: LimitStore = new MemoryLimitStore();
   if (config.redis?.url) {
@@ -72,5 +74,6 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
     onError: (err, sink) => log.warn({ err: (err as Error).message, sink }, "usage ledger write failed; will retry"),
   });
   const alerts = new BudgetAlerts({ webhookUrl: config.limits?.alertWebhookUrl || undefined, logger: log });
-  return { limits, ledger, alerts, ...(redis ? { redis } : {}) };
+  const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
+  return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}) };
 }

@@ -18,11 +18,12 @@ export function authenticate(keys: KeyRing, credentials: string | undefined): Pr
   return grant;
 }
 
-export function authenticatePhase(keys: KeyRing): Phase {
+/** `keys` returns the current key ring: the admin API swaps in a new one when keys change. */
+export function authenticatePhase(keys: () => KeyRing): Phase {
   return {
     name: "authenticate",
     onRequest(ctx) {
-      ctx.principal = authenticate(keys, ctx.credentials);
+      ctx.principal = authenticate(keys(), ctx.credentials);
     },
   };
 }

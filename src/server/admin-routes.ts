@@ -1,0 +1,98 @@
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import {
+  AdminService,
+  ApiKeyInfoSchema,
+  CreateKeyResponseSchema,
+  GetUsageResponseSchema,
+  ListKeysResponseSchema,
+  RevokeKeyResponseSchema,
+  UsageRowSchema,
+} from "../gen/sluice/v1/admin_pb.js";
+import { SluiceError, asSluiceError, toConnectError } from "../errors/sluice-error.js";
+import type { KeyInfo } from "../limits/principals.js";
+import { PrincipalError } from "../limits/principals.js";
+import type { Gateway } from "../pipeline/gateway.js";
+import type { UsageGroupBy } from "../telemetry/usage-query.js";
+import { bearerToken } from "./http/body.js";
+
+const groupNames: Record<string, UsageGroupBy> = {
+  tenant: "tenant",
+  key: "key",
+  model: "model",
+  model_requested: "modelRequested",
+  provider: "provider",
+  tag: "tag",
+};
+
+/**
+ * AdminService: key management and usage. Admin keys (config `admin.keys`) are checked on
+ * every call; tenants' API keys are refused, so no tenant can read another's usage or keys.
+ */
+export function adminRoutes(gateway: Gateway) {
+  function requireAdmin(ctx: HandlerContext): void {
+    if (gateway.adminKeys.size === 0) throw new SluiceError("permission_denied", "the admin API is off: configure admin.keys");
+    const token = bearerToken(ctx.requestHeader.get("authorization"));
+    if (!token || !gateway.adminKeys.verify(token)) throw new SluiceError("unauthenticated", "an admin key is required");
+  }
+  function guarded<I, O>(handler: (req: I, ctx: HandlerContext) => Promise<O> | O) {
+    return async (req: I, ctx: HandlerContext): Promise<O> => {
+      try {
+        requireAdmin(ctx);
+        return await handler(req, ctx);
+      } catch (err) {
+        if (err instanceof PrincipalError) throw toConnectError(new SluiceError(err.kind === "not_found" ? "not_found" : "invalid_request", err.message));
+        throw toConnectError(asSluiceError(err));
+      }
+    };
+  }
+  return (router: ConnectRouter) =>
+    router.service(AdminService, {
+      createKey: guarded(async (req) => {
+        const made = await gateway.principals.create({ tenant: req.tenant, id: req.id, expiresAt: req.expiresAt, tags: req.tags });
+        gateway.log.info({ key_id: made.info.id, tenant: made.info.tenant }, "api key created");
+        return create(CreateKeyResponseSchema, { key: keyInfo(made.info), secret: made.secret });
+      }),
+      listKeys: guarded((req) => create(ListKeysResponseSchema, { keys: gateway.principals.list(req.tenant).map(keyInfo) })),
+      revokeKey: guarded(async (req) => {
+        const info = await gateway.principals.revoke(req.id);
+        gateway.log.info({ key_id: info.id, tenant: info.tenant }, "api key revoked");
+        return create(RevokeKeyResponseSchema, { key: keyInfo(info) });
+      }),
+      getUsage: guarded(async (req) => {
+        const to = req.to ? Date.parse(req.to) : Date.now();
+        const from = req.from ? Date.parse(req.from) : to - 24 * 3600_000;
+        if (Number.isNaN(from) || Number.isNaN(to)) throw new SluiceError("invalid_request", "from and to must be RFC 3339 times");
+        const groupBy = req.groupBy.map((g) => {
+          const name = groupNames[g];
+          if (!name) throw new SluiceError("invalid_request", `group_by ${JSON.stringify(g)}: expected one of ${Object.keys(groupNames).join(", ")}`);
+          return name;
+        });
+        const rows = await gateway.usage({
+          from,
+          to,
+          groupBy,
+          ...(req.tenant ? { tenant: req.tenant } : {}),
+          ...(req.keyId ? { keyId: req.keyId } : {}),
+          ...(req.tagKey ? { tagKey: req.tagKey } : {}),
+        });
+        return create(GetUsageResponseSchema, {
+          rows: rows.map((r) =>
+            create(UsageRowSchema, {
+              group: Object.fromEntries(Object.entries(r.group).map(([k, v]) => [k === "modelRequested" ? "model_requested" : k, v ?? ""])),
+              requests: BigInt(r.requests),
+              errors: BigInt(r.errors),
+              inputTokens: BigInt(r.inputTokens),
+              outputTokens: BigInt(r.outputTokens),
+              cachedInputTokens: BigInt(r.cachedInputTokens),
+              costUsd: r.costUsd,
+            }),
+          ),
+        });
+      }),
+    });
+}
+
+function keyInfo(k: KeyInfo) {
+  return create(ApiKeyInfoSchema, k);
+}
