@@ -206,6 +206,48 @@ ${extra}
     }
   });
 
+  it("a tokens-per-minute limit holds across two processes with streamed answers whose usage differs from the estimate", async () => {
+    // A tenant limited by tpm only.
+    const tpmFile = join(mkdtempSync(join(tmpdir(), "sluice-tpm-")), "sluice.yaml");
+    writeFileSync(
+      tpmFile,
+      `
+redis: { url: "${redis.url}" }
+providers: [ { id: fake, kind: openai, base_url: "${upstream.url}" } ]
+models: [ { alias: echo, targets: [ { provider: fake, model: echo } ] } ]
+tenants:
+  - id: tpm-tenant
+    keys: [ { id: t, hash: "${hashApiKey(KEYS.b)}" } ]
+    limits: { tpm: 400 }
+telemetry: { access_log: false }
+`,
+    );
+    const [g1, g2] = await Promise.all([startGatewayProcess(["--config", tpmFile]), startGatewayProcess(["--config", tpmFile])]);
+    const started = Date.now();
+    try {
+      // Each request reserves its input estimate + max_tokens 40; the upstream really uses
+      // 5 + 3 = 8 tokens, and the reconcile returns the rest.
+      const payload = body("echo", { stream: true, stream_options: { include_usage: true }, max_tokens: 40 });
+      let admitted = 0;
+      for (let wave = 0; wave < 6; wave++) {
+        const jobs: Array<Promise<number>> = [];
+        for (let i = 0; i < 10; i++) for (const g of [g1, g2]) jobs.push(post(g.url, KEYS.b, payload).then((r) => r.status));
+        const statuses = await Promise.all(jobs);
+        expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+        admitted += statuses.filter((s) => s === 200).length;
+      }
+      const refill = ((Date.now() - started) / 60_000) * 400;
+      // Real tokens admitted never exceed the minute's tokens plus what refilled meanwhile.
+      expect(admitted * 8).toBeLessThanOrEqual(400 + refill + 8);
+      // And more got through than the up-front estimates alone would allow: unused tokens came back.
+      expect(admitted).toBeGreaterThan(Math.floor(400 / 48));
+    } finally {
+      g1.child.kill("SIGTERM");
+      g2.child.kill("SIGTERM");
+      await Promise.all([g1.exited, g2.exited]);
+    }
+  });
+
   it("Redis killed: fail-open keeps serving, fail-closed refuses with 503; both recover", async () => {
     const open = await startGatewayProcess(["--config", config()]);
     const closed = await startGatewayProcess(["--config", config("limits: { redis_fault_mode: fail-closed }")]);
