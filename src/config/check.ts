@@ -1,6 +1,6 @@
 import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
-import { providerKinds } from "../providers/registry.js";
+import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../server/listen-address.js";
 
 /**
@@ -24,6 +24,9 @@ export function checkConfig(config: Config): string[] {
     providerIds.add(p.id);
     if (!providerKinds.includes(p.kind)) {
       problems.push(`${at}.kind: expected one of ${providerKinds.join(", ")}, got ${JSON.stringify(p.kind)}`);
+    } else {
+      const problem = providerConfigProblem(p);
+      if (problem) problems.push(`${at}: ${problem}`);
     }
     if (p.baseUrl && !/^https?:\/\//.test(p.baseUrl)) problems.push(`${at}.base_url: expected an http(s) URL`);
     if (p.reasoning && p.reasoning !== "drop" && p.reasoning !== "pass") {

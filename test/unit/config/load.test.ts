@@ -86,6 +86,16 @@ models: [ { alias: m, targets: [ { provider: zz, model: x } ] }, { alias: m, tar
     expect(p).toContain("models[1].targets: needs at least one target");
   });
 
+  it("asks each provider kind about its own settings", () => {
+    const p = problems(`
+providers:
+  - { id: br, kind: bedrock, aws: { access_key_id: AKID, secret_access_key: s } }
+  - { id: az, kind: azure-openai }
+`);
+    expect(p.find((x) => x.startsWith("providers[0]:"))).toMatch(/region/);
+    expect(p.find((x) => x.startsWith("providers[1]:"))).toMatch(/base_url/);
+  });
+
   it("rejects malformed key hashes", () => {
     expect(problems(`tenants: [ { id: t, keys: [ { id: k, hash: "plaintext-key" } ] } ]`)[0]).toMatch(/tenants\[0\]\.keys\[0\]\.hash: expected "sha256:/);
   });
