@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { SluiceError } from "../../errors/sluice-error.js";
-import { UpstreamPool, type Deadline } from "../../upstream/pool.js";
+import { UpstreamPool } from "../../upstream/pool.js";
+import { exchangeChat, headerValue } from "../http-exchange.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { fromAnthropicError } from "./errors.js";
 import { toAnthropicBody } from "./request.js";
@@ -36,48 +36,15 @@ export function createAnthropicAdapter(config: ProviderConfig): ProviderAdapter 
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
-    const body = JSON.stringify(toAnthropicBody(call.request, call.model, call.stream));
-    const deadline = pool.startDeadline(call.signal);
-    try {
-      yield* exchange(call, body, deadline);
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  async function* exchange(call: ProviderCall, body: string, deadline: Deadline): AsyncGenerator<ChatChunk> {
-    const res = await pool.request("/messages", { method: "POST", headers: call.stream ? streamHeaders : headers, body, deadline });
-    if (res.statusCode >= 400) {
-      const text = await res.body.text().catch(() => "");
-      const retryAfter = res.headers["retry-after"];
-      throw fromAnthropicError(config.id, res.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    }
-    if (!call.stream) {
-      let json: unknown;
-      try {
-        json = await res.body.json();
-      } catch (err) {
-        throw err instanceof SyntaxError
-          ? new SluiceError("upstream_unavailable", `${config.id}: answered with a body that is not JSON`, { cause: err })
-          : pool.mapError(err, call.signal);
-      }
-      yield fromAnthropicMessage(json, passReasoning);
-      return;
-    }
-    let sentAny = false;
-    try {
-      for await (const chunk of fromAnthropicStream(config.id, res.body, passReasoning)) {
-        sentAny = true;
-        yield chunk;
-      }
-    } catch (err) {
-      // Transport failures before the first chunk keep their own (retryable) code.
-      throw pool.mapError(err, call.signal, sentAny);
-    } finally {
-      // Ending early (client gone, error) must close the upstream request, not leave it running.
-      if (!res.body.destroyed) res.body.destroy();
-    }
+  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    return exchangeChat(config.id, pool, call, {
+      path: "/messages",
+      headers: call.stream ? streamHeaders : headers,
+      body: JSON.stringify(toAnthropicBody(call.request, call.model, call.stream)),
+      error: (status, text, h) => fromAnthropicError(config.id, status, text, headerValue(h["retry-after"])),
+      whole: (json) => fromAnthropicMessage(json, passReasoning),
+      stream: (res) => fromAnthropicStream(config.id, res.body, passReasoning),
+    });
   }
 
   return { id: config.id, kind: "anthropic", chat, close: () => pool.close() };

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { SluiceError } from "../../errors/sluice-error.js";
-import { UpstreamPool, type Deadline } from "../../upstream/pool.js";
+import { UpstreamPool } from "../../upstream/pool.js";
+import { exchangeChat, headerValue } from "../http-exchange.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { toOpenAIBody } from "../openai/request.js";
 import { fromOpenAICompletion } from "../openai/response.js";
@@ -24,64 +24,19 @@ export function createAzureOpenAIAdapter(config: ProviderConfig): ProviderAdapte
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
     const wire = toOpenAIBody(call.request, call.model, call.stream, endpoint.maxTokensField);
     if (!endpoint.streamOptions) delete wire.stream_options;
-    const body = JSON.stringify(wire);
-    const deadline = pool.startDeadline(call.signal);
-    try {
-      yield* exchange(call, body, deadline);
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  async function* exchange(call: ProviderCall, body: string, deadline: Deadline): AsyncGenerator<ChatChunk> {
-    const res = await pool.request(chatCompletionsPath(call.model, endpoint.apiVersion), {
-      method: "POST",
+    return exchangeChat(config.id, pool, call, {
+      path: chatCompletionsPath(call.model, endpoint.apiVersion),
       headers: call.stream ? streamHeaders : headers,
-      body,
-      deadline,
+      body: JSON.stringify(wire),
+      error: (status, text, h) =>
+        fromAzureError(config.id, status, text, { retryAfter: headerValue(h["retry-after"]), retryAfterMs: headerValue(h["retry-after-ms"]) }),
+      whole: (json) => fromOpenAICompletion(json, passReasoning),
+      stream: (res) => fromAzureStream(config.id, res.body, passReasoning),
     });
-    try {
-      if (res.statusCode >= 400) {
-        const text = await res.body.text().catch(() => "");
-        throw fromAzureError(config.id, res.statusCode, text, {
-          retryAfter: header(res.headers["retry-after"]),
-          retryAfterMs: header(res.headers["retry-after-ms"]),
-        });
-      }
-      if (!call.stream) {
-        let json: unknown;
-        try {
-          json = await res.body.json();
-        } catch (err) {
-          throw err instanceof SyntaxError
-            ? new SluiceError("upstream_unavailable", `${config.id}: answered with a body that is not JSON`, { cause: err })
-            : pool.mapError(err, call.signal);
-        }
-        yield fromOpenAICompletion(json, passReasoning);
-        return;
-      }
-      let started = false;
-      try {
-        for await (const chunk of fromAzureStream(config.id, res.body, passReasoning)) {
-          started = true;
-          yield chunk;
-        }
-      } catch (err) {
-        throw pool.mapError(err, call.signal, started);
-      }
-    } finally {
-      // Ending early (client gone, error, a body never read) must close the upstream request,
-      // not leave it running; destroying an unread body emits an abort error nobody waits for.
-      if (!res.body.destroyed) res.body.on("error", () => {}).destroy();
-    }
   }
 
   return { id: config.id, kind: "azure-openai", chat, close: () => pool.close() };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

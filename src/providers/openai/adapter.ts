@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { SluiceError } from "../../errors/sluice-error.js";
-import { UpstreamPool, type Deadline } from "../../upstream/pool.js";
+import { UpstreamPool } from "../../upstream/pool.js";
+import { exchangeChat, headerValue } from "../http-exchange.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { fromOpenAIError } from "./errors.js";
 import { toOpenAIBody } from "./request.js";
@@ -23,48 +23,15 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
-    const body = JSON.stringify(toOpenAIBody(call.request, call.model, call.stream, maxTokensField));
-    const deadline = pool.startDeadline(call.signal);
-    try {
-      yield* exchange(call, body, deadline);
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  async function* exchange(call: ProviderCall, body: string, deadline: Deadline): AsyncGenerator<ChatChunk> {
-    const res = await pool.request("/chat/completions", {
-      method: "POST",
+  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    return exchangeChat(config.id, pool, call, {
+      path: "/chat/completions",
       headers: call.stream ? streamHeaders : headers,
-      body,
-      deadline,
+      body: JSON.stringify(toOpenAIBody(call.request, call.model, call.stream, maxTokensField)),
+      error: (status, text, h) => fromOpenAIError(config.id, status, text, headerValue(h["retry-after"])),
+      whole: (json) => fromOpenAICompletion(json, passReasoning),
+      stream: (res) => fromOpenAIStream(config.id, res.body, passReasoning),
     });
-    if (res.statusCode >= 400) {
-      const text = await res.body.text().catch(() => "");
-      const retryAfter = res.headers["retry-after"];
-      throw fromOpenAIError(config.id, res.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    }
-    if (!call.stream) {
-      let json: unknown;
-      try {
-        json = await res.body.json();
-      } catch (err) {
-        throw err instanceof SyntaxError
-          ? new SluiceError("upstream_unavailable", `${config.id}: answered with a body that is not JSON`, { cause: err })
-          : pool.mapError(err, call.signal);
-      }
-      yield fromOpenAICompletion(json, passReasoning);
-      return;
-    }
-    try {
-      yield* fromOpenAIStream(config.id, res.body, passReasoning);
-    } catch (err) {
-      throw pool.mapError(err, call.signal, true);
-    } finally {
-      // Ending early (client gone, error) must close the upstream request, not leave it running.
-      if (!res.body.destroyed) res.body.destroy();
-    }
   }
 
   return { id: config.id, kind: "openai", chat, close: () => pool.close() };
