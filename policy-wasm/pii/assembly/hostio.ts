@@ -1,0 +1,32 @@
+// The pii module with one-copy I/O: `scan` takes its input from the `sluice:host` functions
+// (the host writes the bytes straight into module memory) and hands the output back the same
+// way, instead of 8 bytes per Extism kernel call. A separate build (pii-hostio.wasm), because a
+// module importing `sluice:host` only loads in a host that provides it; pii.wasm stays plain.
+import { runScan } from "./scan";
+import { output } from "./wire";
+import { input, reportExtismError } from "./io";
+import { OK } from "./errors";
+import "./abort";
+
+@external("sluice:host", "input_length")
+declare function hostInputLength(): u32;
+@external("sluice:host", "input_copy")
+declare function hostInputCopy(dst: usize): void;
+@external("sluice:host", "output_copy")
+declare function hostOutputCopy(src: usize, len: u32): void;
+
+export function abi_version(): i32 { return 1; }
+
+export function scan(): i32 {
+  const len = hostInputLength();
+  hostInputCopy(input.reserve(<usize>len));
+  const code = runScan(input.ptr, <i32>len);
+  if (code != OK) return reportExtismError(code);
+  hostOutputCopy(output.ptr, <u32>output.len);
+  return OK;
+}
+
+export function raw_reserve(len: u32): usize { return input.reserve(<usize>len); }
+export function raw_scan(len: u32): i32 { return runScan(input.ptr, <i32>len); }
+export function raw_output_ptr(): usize { return output.ptr; }
+export function raw_output_len(): u32 { return <u32>output.len; }

@@ -1,0 +1,24 @@
+// The `pii` policy module (ABI v1, proto/sluice/policy/v1/policy.proto).
+//   Extism:  abi_version(), scan (input PiiScanInput, output PiiScanOutput)
+//   raw WebAssembly (benchmark baseline, no Extism kernel calls): raw_reserve(len) -> pointer to
+//   write the input at, raw_scan(len) -> 0 or an error code, raw_output_ptr(), raw_output_len().
+import { runScan } from "./scan";
+import { output } from "./wire";
+import { input, readExtismInput, writeExtismOutput, reportExtismError } from "./io";
+import { OK } from "./errors";
+import "./abort"; // compiled in for `--use abort=assembly/abort/piiAbort`
+
+export function abi_version(): i32 { return 1; }
+
+export function scan(): i32 {
+  const len = readExtismInput();
+  const code = runScan(input.ptr, len);
+  if (code != OK) return reportExtismError(code);
+  writeExtismOutput(output.ptr, output.len);
+  return OK;
+}
+
+export function raw_reserve(len: u32): usize { return input.reserve(<usize>len); }
+export function raw_scan(len: u32): i32 { return runScan(input.ptr, <i32>len); }
+export function raw_output_ptr(): usize { return output.ptr; }
+export function raw_output_len(): u32 { return <u32>output.len; }

@@ -1,0 +1,39 @@
+// Input and output paths. Plain Extism: the kernel's input_load_u64 / store_u64 calls (8 bytes
+// per host call, what as-pdk's Host.input/output do, but into our grow-only buffer so nothing is
+// allocated per call). hostio.ts adds the one-copy `sluice:host` path.
+import {
+  input_length, input_load_u64, input_load_u8, alloc, store_u64, store_u8, output_set, error_set,
+} from "@extism/as-pdk/lib/env";
+import { ByteBuffer } from "./buffers";
+import { OK, errorMessage } from "./errors";
+
+export const input = new ByteBuffer();
+
+export function readExtismInput(): i32 {
+  const len = input_length();
+  const buf = input.reserve(<usize>len);
+  let i: u64 = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(buf + <usize>i, input_load_u64(i));
+  for (; i < len; i++) store<u8>(buf + <usize>i, input_load_u8(i));
+  return <i32>len;
+}
+
+export function writeExtismOutput(p: usize, len: usize): void {
+  const n = <u64>len;
+  const block = alloc(n);
+  let i: u64 = 0;
+  for (; i + 8 <= n; i += 8) store_u64(block + i, load<u64>(p + <usize>i));
+  for (; i < n; i++) store_u8(block + i, load<u8>(p + <usize>i));
+  output_set(block, n);
+}
+
+/** Sets the Extism error for a non-zero code; returns the code. */
+export function reportExtismError(code: i32): i32 {
+  if (code == OK) return OK;
+  const message = errorMessage(code);
+  const n = <u64>message.length;
+  const block = alloc(n);
+  for (let i: u64 = 0; i < n; i++) store_u8(block + i, <u8>message.charCodeAt(<i32>i));
+  error_set(block);
+  return code;
+}

@@ -1,0 +1,205 @@
+// The `scan` call: parse PiiScanInput, detect and resolve spans per text, apply each type's
+// action, and write PiiScanOutput (field numbers from proto/sluice/policy/v1/policy.proto).
+import { ByteBuffer, IntList } from "./buffers";
+import { setText, T, N, isAlnum } from "./text";
+import { clearCandidates, resolve, spanStart, spanEnd, spanType } from "./candidates";
+import { detect } from "./detect";
+import {
+  ACTIONS, NAMES, LABELS, ENTITY_COUNT, entityByName, buildDisabledTypes,
+  ACTION_REDACT, ACTION_MASK, ACTION_PLACEHOLDER, ACTION_BLOCK, ACTION_REPORT,
+} from "./entities";
+import { output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii } from "./wire";
+import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
+
+const ABI_VERSION: u32 = 1;
+const textOffsets = new IntList(); // pairs: offset, length
+const rewrite = new ByteBuffer();
+const blocked = new StaticArray<bool>(ENTITY_COUNT);
+const counters = new StaticArray<i32>(ENTITY_COUNT);
+// placeholders of this call: type, offset of the original in the input, length, number
+const placeholders = new IntList();
+
+function parseRule(base: usize, at: i32, end: i32): bool {
+  startReading(at);
+  let name = -1, nameLen = 0, action = 0;
+  while (pos < end) {
+    const key = readVarint(base, end);
+    if (bad) return false;
+    const wt = key & 7;
+    if (wt == 0) {
+      const v = readVarint(base, end);
+      if ((key >>> 3) == 2) action = <i32>v;
+    } else if (wt == 2) {
+      const len = <i32>readVarint(base, end);
+      if (bad || pos + len > end) return false;
+      if ((key >>> 3) == 1) { name = pos; nameLen = len; }
+      skip(len);
+    } else return false;
+    if (bad) return false;
+  }
+  if (name < 0 || action < 0 || action > ACTION_BLOCK) return true; // unknown action: ignored
+  const id = entityByName(base + <usize>name, nameLen);
+  if (id >= 0 && (buildDisabledTypes & (<u32>1 << <u32>id)) == 0) unchecked(ACTIONS[id] = action);
+  return true;
+}
+
+function parseInput(base: usize, len: i32): i32 {
+  textOffsets.count = 0;
+  for (let k = 0; k < ENTITY_COUNT; k++) { unchecked(ACTIONS[k] = 0); unchecked(blocked[k] = false); unchecked(counters[k] = 0); }
+  startReading(0);
+  let abi: u32 = 0;
+  while (pos < len) {
+    const key = readVarint(base, len);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if (wt == 0) {
+      const v = readVarint(base, len);
+      if (field == 1) abi = v;
+    } else if (wt == 2) {
+      const n = <i32>readVarint(base, len);
+      if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
+      const at = pos;
+      if (field == 2) { textOffsets.push(at); textOffsets.push(n); }
+      else if (field == 3) { if (!parseRule(base, at, at + n)) return ERR_BAD_INPUT; }
+      startReading(at + n);
+    } else if (wt == 5) skip(4);
+    else if (wt == 1) skip(8);
+    else return ERR_BAD_INPUT;
+    if (bad || pos > len) return ERR_BAD_INPUT;
+  }
+  if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
+  return OK;
+}
+
+// UTF-16 position of a byte offset, walking forward from the previous span (spans are sorted).
+let cursorByte: i32 = 0;
+let cursorUnit: i32 = 0;
+function utf16At(byteOffset: i32): i32 {
+  while (cursorByte < byteOffset) {
+    const c = <i32>load<u8>(T + <usize>cursorByte);
+    cursorByte++;
+    if ((c & 0xc0) != 0x80) cursorUnit += c >= 0xf0 ? 2 : 1;
+  }
+  return cursorUnit;
+}
+
+function writeSpan(textIndex: u32, start: u32, end: u32, type: i32, action: u32): void {
+  const name = unchecked(NAMES[type]);
+  const nameLen = <u32>name.length;
+  const size = 1 + varintSize(textIndex) + 1 + varintSize(start) + 1 + varintSize(end) +
+    1 + varintSize(nameLen) + <i32>nameLen + 1 + varintSize(action);
+  writeTag(2, 2); writeVarint(<u32>size);
+  writeTag(1, 0); writeVarint(textIndex);
+  writeTag(2, 0); writeVarint(start);
+  writeTag(3, 0); writeVarint(end);
+  writeTag(4, 2); writeVarint(nameLen); writeAscii(name);
+  writeTag(5, 0); writeVarint(action);
+}
+
+@inline function rewriteByte(b: i32): void {
+  rewrite.ensure(1);
+  store<u8>(rewrite.ptr + rewrite.len++, <u8>b);
+}
+function rewriteAscii(s: string): void { for (let k = 0; k < s.length; k++) rewriteByte(s.charCodeAt(k)); }
+function rewriteNumber(n: i32): void {
+  if (n >= 10) rewriteNumber(n / 10);
+  rewriteByte(48 + n % 10);
+}
+function rewriteCopy(from: i32, to: i32): void {
+  const n = <usize>(to - from);
+  rewrite.ensure(n);
+  memory.copy(rewrite.ptr + rewrite.len, T + <usize>from, n);
+  rewrite.len += n;
+}
+
+/** Writes `<LABEL_n>` into the rewrite; a value seen before in this call keeps its number. */
+function placeholder(base: usize, start: i32, end: i32, type: i32): void {
+  const origin = <i32>(T - base) + start, len = end - start;
+  let number = 0;
+  for (let k = 0; k < placeholders.count; k += 4) {
+    if (placeholders.get(k) == type && placeholders.get(k + 2) == len &&
+        memory.compare(base + <usize>placeholders.get(k + 1), T + <usize>start, <usize>len) == 0) {
+      number = placeholders.get(k + 3);
+      break;
+    }
+  }
+  const label = unchecked(LABELS[type]);
+  const fresh = number == 0;
+  if (fresh) {
+    number = unchecked(counters[type]) + 1;
+    unchecked(counters[type] = number);
+    placeholders.push(type); placeholders.push(origin); placeholders.push(len); placeholders.push(number);
+  }
+  const mark = rewrite.len;
+  rewriteByte(60); rewriteAscii(label); rewriteByte(95); rewriteNumber(number); rewriteByte(62);
+  if (!fresh) return;
+  const phLen = <i32>(rewrite.len - mark);
+  writeTag(4, 2); writeVarint(<u32>(1 + varintSize(phLen) + phLen + 1 + varintSize(len) + len));
+  writeTag(1, 2); writeVarint(phLen); writeBytes(rewrite.ptr + mark, phLen);
+  writeTag(2, 2); writeVarint(len); writeBytes(T + <usize>start, len);
+}
+
+function mask(start: i32, end: i32): void {
+  let alnum = 0;
+  for (let p = start; p < end; p++) if (isAlnum(<i32>load<u8>(T + <usize>p))) alnum++;
+  let seen = 0;
+  for (let p = start; p < end; p++) {
+    const b = <i32>load<u8>(T + <usize>p);
+    if (isAlnum(b) && ++seen <= alnum - 4) rewriteByte(42); else rewriteByte(b);
+  }
+}
+
+function scanText(base: usize, textIndex: u32): void {
+  clearCandidates();
+  detect();
+  const count = resolve();
+  if (count == 0) return;
+  cursorByte = 0; cursorUnit = 0;
+  let rewrites = false;
+  for (let k = 0; k < count; k++) {
+    const type = spanType(k), action = unchecked(ACTIONS[type]);
+    const s16 = utf16At(spanStart(k));
+    writeSpan(textIndex, s16, utf16At(spanEnd(k)), type, action);
+    if (action != ACTION_REPORT) rewrites = true;
+  }
+  if (!rewrites) return;
+  rewrite.len = 0;
+  let cursor = 0;
+  for (let k = 0; k < count; k++) {
+    const start = spanStart(k), end = spanEnd(k), type = spanType(k), action = unchecked(ACTIONS[type]);
+    rewriteCopy(cursor, start);
+    cursor = end;
+    if (action == ACTION_REPORT) rewriteCopy(start, end);
+    else if (action == ACTION_MASK) mask(start, end);
+    else if (action == ACTION_PLACEHOLDER) placeholder(base, start, end, type);
+    else { // redact, and block (the request is refused; the value still never leaves)
+      if (action == ACTION_BLOCK) unchecked(blocked[type] = true);
+      rewriteByte(91); rewriteAscii(unchecked(NAMES[type])); rewriteByte(93);
+    }
+  }
+  rewriteCopy(cursor, N);
+  const len = <i32>rewrite.len;
+  writeTag(3, 2); writeVarint(<u32>(1 + varintSize(textIndex) + 1 + varintSize(len) + len));
+  writeTag(1, 0); writeVarint(textIndex);
+  writeTag(2, 2); writeVarint(len); writeBytes(rewrite.ptr, len);
+}
+
+/** Scans the PiiScanInput at base[0..len); the PiiScanOutput is left in `output`. */
+export function runScan(base: usize, len: i32): i32 {
+  output.len = 0;
+  placeholders.count = 0;
+  const code = parseInput(base, len);
+  if (code != OK) return code;
+  writeTag(1, 0); writeVarint(ABI_VERSION);
+  const texts = textOffsets.count >> 1;
+  for (let t = 0; t < texts; t++) {
+    setText(base + <usize>textOffsets.get(t << 1), textOffsets.get((t << 1) + 1));
+    scanText(base, <u32>t);
+  }
+  for (let k = 0; k < ENTITY_COUNT; k++) {
+    if (!unchecked(blocked[k])) continue;
+    const name = unchecked(NAMES[k]);
+    writeTag(5, 2); writeVarint(<u32>name.length); writeAscii(name);
+  }
+  return OK;
+}

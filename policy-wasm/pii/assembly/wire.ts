@@ -1,0 +1,52 @@
+// The few protobuf wire-format pieces the module needs: varint reading over the input, and
+// writing tags, varints and length-delimited bytes into the grow-only output buffer.
+import { ByteBuffer } from "./buffers";
+
+export const output = new ByteBuffer();
+
+/** Reader state: readVarint advances `pos` and sets `bad` on a truncated varint. */
+export let pos: i32 = 0;
+export let bad: bool = false;
+export function startReading(at: i32): void { pos = at; bad = false; }
+export function skip(n: i32): void { pos += n; }
+
+export function readVarint(base: usize, end: i32): u32 {
+  let result: u32 = 0, shift: u32 = 0;
+  while (true) {
+    if (pos >= end || shift > 63) { bad = true; return 0; }
+    const b = <u32>load<u8>(base + <usize>pos);
+    pos++;
+    if (shift < 32) result |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return result;
+    shift += 7;
+  }
+}
+
+@inline export function varintSize(v: u32): i32 {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+export function writeVarint(v: u32): void {
+  output.ensure(5);
+  let p = output.ptr + output.len;
+  while (v >= 0x80) { store<u8>(p++, <u8>(v | 0x80)); v >>>= 7; }
+  store<u8>(p++, <u8>v);
+  output.len = p - output.ptr;
+}
+
+@inline export function writeTag(field: u32, wireType: u32): void { writeVarint((field << 3) | wireType); }
+
+export function writeBytes(src: usize, len: i32): void {
+  output.ensure(<usize>len);
+  memory.copy(output.ptr + output.len, src, <usize>len);
+  output.len += <usize>len;
+}
+
+/** An ASCII AssemblyScript string as UTF-8 bytes (entity names, labels). */
+export function writeAscii(s: string): void {
+  const n = s.length;
+  output.ensure(<usize>n);
+  const p = output.ptr + output.len;
+  for (let k = 0; k < n; k++) store<u8>(p + <usize>k, <u8>s.charCodeAt(k));
+  output.len += <usize>n;
+}

@@ -1,0 +1,44 @@
+// Builds the test modules into dist/policy-wasm/testdata/ (used by test/unit/policy):
+//   trap, loop, oom, garbage  the pii module, misbehaving when the input has "__<kind>__"
+//   broken, spin              trap / loop on every call (must fail validation)
+//   overcap, nomax            declare more memory than the pii slot allows / no maximum
+//   pii-no-phone              the pii module without phone detection (hot-swap behaviour change)
+//   pii-aspdk                 the pii module with as-pdk Host.input()/output() (bench/policy)
+// -O1: these only need to behave, not to be fast (pii-aspdk is a bench contender: -O3).
+// Run through `npm run build:wasm` or directly: `node policy-wasm/testdata/build.mjs`.
+import asc from "assemblyscript/asc";
+import { mkdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, "..", "..", "dist", "policy-wasm", "testdata");
+const started = performance.now();
+const capped = (pages) => ["--maximumMemory", String(pages)];
+
+const targets = [
+  { entry: "assembly/trap.ts", out: "trap.wasm", flags: capped(64) },
+  { entry: "assembly/loop.ts", out: "loop.wasm", flags: capped(64) },
+  { entry: "assembly/oom.ts", out: "oom.wasm", flags: capped(64) },
+  { entry: "assembly/garbage.ts", out: "garbage.wasm", flags: capped(64) },
+  { entry: "assembly/broken.ts", out: "broken.wasm", flags: capped(16) },
+  { entry: "assembly/spin.ts", out: "spin.wasm", flags: capped(16) },
+  { entry: "assembly/broken.ts", out: "overcap.wasm", flags: capped(4096) },
+  { entry: "assembly/broken.ts", out: "nomax.wasm", flags: [] },
+  { entry: "assembly/pii_no_phone.ts", out: "pii-no-phone.wasm", flags: capped(512) },
+  { entry: "assembly/pii_aspdk.ts", out: "pii-aspdk.wasm", flags: [...capped(512), "-O3"], runtime: "incremental" },
+];
+
+mkdirSync(outDir, { recursive: true });
+for (const target of targets) {
+  const outFile = relative(here, join(outDir, target.out));
+  const abort = "../pii/assembly/abort/piiAbort";
+  const args = [target.entry, "--outFile", outFile, "--baseDir", here, "--runtime", target.runtime ?? "stub", "--use", `abort=${abort}`, "-O1", "--noAssert", ...target.flags];
+  const { error } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+  if (error) {
+    console.error(`testdata: asc failed for ${target.out}: ${error.message}`);
+    process.exitCode = 1;
+    throw error;
+  }
+}
+console.log(`testdata: built ${targets.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,142 @@
+// PolicyHost: the slots of one gateway process, their module versions, and hot swap.
+//   start: each configured slot loads its active version from the store, or (first start) its
+//          configured source, which is stored as version 1 and activated;
+//   push:  validate -> store -> activate (here at once, elsewhere through the store's broadcast);
+//   rollback: re-activate the version that was active before the current one (or a given one).
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PolicyValidationError } from "./errors.js";
+import { PolicySlot, type ModuleVersionInfo } from "./slot.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig, type SlotName } from "./slots.js";
+import { sha256Hex, validateModule } from "./validate.js";
+import type { Activation, PolicyVersion, VersionStore } from "./version-store.js";
+import { PiiPolicy } from "./pii.js";
+import type { PiiRules } from "./pii-codec.js";
+
+/** <repo>/dist/policy-wasm, whether this file runs from src/policy (tsx, vitest) or from
+ *  dist/src/policy (the compiled build). */
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_BUILTIN_DIR =
+  [resolve(here, "..", "..", "dist", "policy-wasm"), resolve(here, "..", "..", "..", "dist", "policy-wasm")].find((d) => existsSync(d)) ??
+  resolve(here, "..", "..", "dist", "policy-wasm");
+
+export interface PolicyHostOptions {
+  /** Slots to run, each overriding the defaults of DEFAULT_SLOT_CONFIG. */
+  slots: ReadonlyArray<Partial<SlotConfig> & { slot: SlotName }>;
+  store: VersionStore;
+  builtinDir?: string;
+  /** Called when a broadcast activation could not be applied (the old version keeps serving). */
+  onError?: (slot: string, err: unknown) => void;
+}
+
+export async function readModuleSource(source: string, builtinDir = DEFAULT_BUILTIN_DIR): Promise<Uint8Array> {
+  const path = source.startsWith("builtin:") ? join(builtinDir, `${source.slice("builtin:".length)}.wasm`) : source;
+  return new Uint8Array(await readFile(path));
+}
+
+export class PolicyHost {
+  private readonly slots = new Map<SlotName, PolicySlot>();
+  private unsubscribe: () => void = () => undefined;
+  /** Activations being applied, by "slot:version": a push and its own broadcast share one. */
+  private readonly applying = new Map<string, Promise<void>>();
+  /** sha256 of modules this process validated for a push (not validated twice). */
+  private readonly validated = new Set<string>();
+
+  private constructor(private readonly options: PolicyHostOptions) {}
+
+  static async start(options: PolicyHostOptions): Promise<PolicyHost> {
+    const host = new PolicyHost(options);
+    host.unsubscribe = options.store.onActivate((slot, activation) => {
+      host.apply(slot as SlotName, activation).catch((err) => options.onError?.(slot, err));
+    });
+    for (const partial of options.slots) {
+      const config: SlotConfig = { ...DEFAULT_SLOT_CONFIG[partial.slot], ...partial };
+      const slot = new PolicySlot(SLOT_DEFINITIONS[partial.slot], config);
+      host.slots.set(partial.slot, slot);
+      const active = (await options.store.activations(partial.slot)).at(-1);
+      if (active) await host.apply(partial.slot, active);
+      else {
+        const bytes = await readModuleSource(config.source, options.builtinDir);
+        await host.push(partial.slot, bytes, `initial ${config.source}`);
+      }
+    }
+    return host;
+  }
+
+  slot(name: SlotName): PolicySlot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new Error(`policy slot ${name} is not configured`);
+    return slot;
+  }
+
+  /** The typed API of the pii slot (rules default to DEFAULT_PII_RULES). */
+  pii(rules?: PiiRules): PiiPolicy {
+    return new PiiPolicy(this.slot("pii"), rules);
+  }
+
+  /** Loads a stored version into the slot unless it is already the active one. */
+  private apply(name: SlotName, activation: Activation): Promise<void> {
+    const key = `${name}:${activation.version}`;
+    let run = this.applying.get(key);
+    if (!run) {
+      run = this.applyNow(name, activation).finally(() => this.applying.delete(key));
+      this.applying.set(key, run);
+    }
+    return run;
+  }
+
+  private async applyNow(name: SlotName, activation: Activation): Promise<void> {
+    const slot = this.slots.get(name);
+    if (!slot || slot.current()?.version === activation.version) return;
+    const bytes = await this.options.store.getBytes(name, activation.version);
+    if (!bytes) throw new Error(`policy ${name}: version ${activation.version} has no stored module`);
+    const stored = (await this.options.store.list(name)).find((v) => v.version === activation.version);
+    const sha256 = sha256Hex(bytes);
+    if (stored && stored.sha256 !== sha256) throw new Error(`policy ${name}: version ${activation.version} sha256 mismatch`);
+    const meta: ModuleVersionInfo = { version: activation.version, sha256, activatedAt: activation.activatedAt };
+    await slot.activate(bytes, meta, this.validated.has(`${name}:${sha256}`));
+  }
+
+  /** Validates, stores and activates a new module version; returns it. Throws
+   *  PolicyValidationError (nothing stored) when the module is rejected. */
+  async push(name: SlotName, bytes: Uint8Array, note = ""): Promise<PolicyVersion> {
+    const slot = this.slot(name);
+    await validateModule(slot.definition, slot.config, bytes);
+    this.validated.add(`${name}:${sha256Hex(bytes)}`);
+    const version = await this.options.store.put(name, bytes, note);
+    const activation = await this.options.store.activate(name, version.version);
+    await this.apply(name, activation);
+    return version;
+  }
+
+  /** Activates `toVersion`, or the version active before the current one. */
+  async rollback(name: SlotName, toVersion?: number): Promise<Activation> {
+    const slot = this.slot(name);
+    let target = toVersion;
+    if (target === undefined) {
+      const current = slot.current()?.version;
+      const history = await this.options.store.activations(name);
+      target = [...history].reverse().find((a) => a.version !== current)?.version;
+      if (target === undefined) throw new PolicyValidationError(name, ["no earlier version to roll back to"]);
+    }
+    const activation = await this.options.store.activate(name, target);
+    await this.apply(name, activation);
+    return activation;
+  }
+
+  async list(name: SlotName): Promise<{ active: ModuleVersionInfo | null; versions: PolicyVersion[]; activations: Activation[] }> {
+    return {
+      active: this.slot(name).current(),
+      versions: await this.options.store.list(name),
+      activations: await this.options.store.activations(name),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await Promise.all([...this.slots.values()].map((s) => s.close()));
+    this.slots.clear();
+  }
+}
