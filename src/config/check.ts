@@ -2,6 +2,7 @@ import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../server/listen-address.js";
+import { piiConfigProblems } from "../policy/from-config.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -83,6 +84,8 @@ export function checkConfig(config: Config): string[] {
       if (k.expiresAt && Number.isNaN(Date.parse(k.expiresAt))) problems.push(`tenants[${i}].keys[${j}].expires_at: expected an RFC 3339 time, got ${JSON.stringify(k.expiresAt)}`);
     });
   });
+
+  if (config.policies?.pii) problems.push(...piiConfigProblems(config.policies.pii));
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(

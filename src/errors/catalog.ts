@@ -7,6 +7,8 @@ import { Code } from "@connectrpc/connect";
  * Documented for users in the README's "Errors" table: keep the two in step.
  */
 export const errorCatalog = {
+  /** A policy refused the request (e.g. a secret found by the PII module); names the type, never the value. */
+  policy_blocked: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The request is well-formed but asks for something invalid (bad field value). */
   invalid_request: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The body is not valid JSON / protobuf, or not the shape the endpoint expects. */

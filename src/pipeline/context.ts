@@ -55,12 +55,15 @@ export interface RequestContext {
   /** Fires when the caller goes away or the gateway gives up on the request. */
   readonly signal: AbortSignal;
   readonly stream: boolean;
-  readonly request: ChatRequest;
+  /** The canonical request; inspect replaces it with the rewritten one (placeholders, redactions). */
+  request: ChatRequest;
   /** Called once when a target's answer starts, so a surface can put it in headers. */
   readonly onAnswerStart: ((start: AnswerStart) => void) | undefined;
 
   /** authenticate */
   principal?: Principal;
+  /** inspect: placeholder -> original value, to restore in the answer. */
+  placeholders?: ReadonlyMap<string, string>;
   /** resolve: the model's candidate targets; route: the ordered targets to try. */
   targets: Target[];
   /** resolve: how route chooses among the targets. */

@@ -11,6 +11,9 @@ import type { Ledger } from "../telemetry/ledger.js";
 import { aggregateUsage, readFileLedger, readRedisLedger, type UsageQuery, type UsageRow } from "../telemetry/usage-query.js";
 import type { Redis } from "ioredis";
 import { admitPhase } from "./phases/admit.js";
+import { inspectPhase } from "./phases/inspect.js";
+import { piiRules } from "../policy/from-config.js";
+import type { PolicyHost } from "../policy/index.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
@@ -36,6 +39,8 @@ export interface GatewayServices {
   keyStore?: KeyStore;
   /** Set when the config names Redis: usage queries read the shared ledger stream. */
   redis?: Redis;
+  /** The WASM policy host, when `policies` configures a slot. */
+  policy?: PolicyHost;
   ledger?: Ledger;
   alerts?: BudgetAlerts;
 }
@@ -94,6 +99,7 @@ export class Gateway {
     this.phases = [
       authenticatePhase(() => this.principals.ring),
       resolvePhase(this.models),
+      ...(services.policy && config.policies?.pii ? [inspectPhase(services.policy.pii(piiRules(config.policies.pii)))] : []),
       admitPhase({
         store: this.limits,
         pricing,
@@ -146,6 +152,7 @@ export class Gateway {
     await Promise.allSettled([...this.providers.values()].map((p) => p.close()));
     await this.services.ledger?.close();
     await this.services.keyStore?.close();
+    await this.services.policy?.close();
     await this.limits.close();
   }
 

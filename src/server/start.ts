@@ -8,6 +8,8 @@ import type { Redis } from "ioredis";
 import { BudgetAlerts, MemoryLimitStore, RedisLimitStore, ResilientLimitStore, createLimitsRedis, type LimitStore } from "../limits/index.js";
 import { createLedger } from "../telemetry/ledger-setup.js";
 import { FileKeyStore, RedisKeyStore } from "../limits/key-store.js";
+import { LocalVersionStore, PolicyHost, RedisVersionStore } from "../policy/index.js";
+import { piiSlotConfig } from "../policy/from-config.js";
 import type { GatewayServices } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "./server.js";
 
@@ -75,5 +77,16 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
   });
   const alerts = new BudgetAlerts({ webhookUrl: config.limits?.alertWebhookUrl || undefined, logger: log });
   const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
-  return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}) };
+  const policy = config.policies?.pii ? await startPolicyHost(config, log) : undefined;
+  return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}), ...(policy ? { policy } : {}) };
+}
+
+/** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
+async function startPolicyHost(config: Config, log: Logger): Promise<PolicyHost> {
+  const store = config.redis?.url ? await RedisVersionStore.connect(config.redis.url) : new LocalVersionStore(config.dataDir);
+  return PolicyHost.start({
+    slots: [piiSlotConfig(config.policies!.pii!)],
+    store,
+    onError: (slot, err) => log.error({ slot, err }, "a policy module activation could not be applied; the previous version keeps serving"),
+  });
 }

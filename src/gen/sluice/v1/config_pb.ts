@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEilwQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBIjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEicwoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIpEDCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNImIKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0ipwEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZyLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEixAQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBIjkKDlBvbGljaWVzQ29uZmlnEicKA3BpaRgBIAEoCzIaLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWciwAEKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASJzCgxTZXJ2ZXJDb25maWcSDgoGbGlzdGVuGAEgASgJEhYKDm1heF9ib2R5X2J5dGVzGAIgASgNEiEKA3RscxgDIAEoCzIULnNsdWljZS52MS5UbHNDb25maWcSGAoQZHJhaW5fdGltZW91dF9tcxgEIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkikQMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iYgoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSKnAQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCRIrCgZsaW1pdHMYBCABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBSABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnIvABCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCRIrCgZsaW1pdHMYAyABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBCABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEhIKCmV4cGlyZXNfYXQYBSABKAkSLwoEdGFncxgGIAMoCzIhLnNsdWljZS52MS5BcGlLZXlDb25maWcuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.Config
@@ -93,6 +93,13 @@ export type Config = Message<"sluice.v1.Config"> & {
    * @generated from field: sluice.v1.AdminConfig admin = 11;
    */
   admin?: AdminConfig | undefined;
+
+  /**
+   * WASM policy modules. A slot left out is off.
+   *
+   * @generated from field: sluice.v1.PoliciesConfig policies = 12;
+   */
+  policies?: PoliciesConfig | undefined;
 };
 
 /**
@@ -101,6 +108,77 @@ export type Config = Message<"sluice.v1.Config"> & {
  */
 export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 0);
+
+/**
+ * @generated from message sluice.v1.PoliciesConfig
+ */
+export type PoliciesConfig = Message<"sluice.v1.PoliciesConfig"> & {
+  /**
+   * Personal data and secrets in request texts: found by the `pii` module, rewritten or
+   * refused per entity type; placeholders are restored in the answer.
+   *
+   * @generated from field: sluice.v1.PiiPolicyConfig pii = 1;
+   */
+  pii?: PiiPolicyConfig | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.PoliciesConfig.
+ * Use `create(PoliciesConfigSchema)` to create a new message.
+ */
+export const PoliciesConfigSchema: GenMessage<PoliciesConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 1);
+
+/**
+ * @generated from message sluice.v1.PiiPolicyConfig
+ */
+export type PiiPolicyConfig = Message<"sluice.v1.PiiPolicyConfig"> & {
+  /**
+   * A path to a .wasm file, or "builtin:pii". Default: the shipped module. Modules pushed with
+   * the admin API take over from it.
+   *
+   * @generated from field: string module = 1;
+   */
+  module: string;
+
+  /**
+   * When the module traps, times out or answers garbage: "closed" (default: refuse with
+   * `unavailable`) or "open" (send the texts unchanged).
+   *
+   * @generated from field: string fail = 2;
+   */
+  fail: string;
+
+  /**
+   * Run in a worker with `timeout_ms` per call (for modules you do not trust). Default false.
+   *
+   * @generated from field: bool untrusted = 3;
+   */
+  untrusted: boolean;
+
+  /**
+   * Per-call time limit of an untrusted module. Default 250.
+   *
+   * @generated from field: uint32 timeout_ms = 4;
+   */
+  timeoutMs: number;
+
+  /**
+   * Entity type (EMAIL_ADDRESS, CREDIT_CARD, ...) -> "placeholder" (reversible <EMAIL_1>),
+   * "redact" ([EMAIL_ADDRESS]), "mask" (keep the last 4), "block" (refuse, naming the type) or
+   * "report". Types not listed are not scanned for. Default: the module's defaults (see README).
+   *
+   * @generated from field: map<string, string> actions = 5;
+   */
+  actions: { [key: string]: string };
+};
+
+/**
+ * Describes the message sluice.v1.PiiPolicyConfig.
+ * Use `create(PiiPolicyConfigSchema)` to create a new message.
+ */
+export const PiiPolicyConfigSchema: GenMessage<PiiPolicyConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 2);
 
 /**
  * @generated from message sluice.v1.AdminConfig
@@ -119,7 +197,7 @@ export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
  * Use `create(AdminConfigSchema)` to create a new message.
  */
 export const AdminConfigSchema: GenMessage<AdminConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 1);
+  messageDesc(file_sluice_v1_config, 3);
 
 /**
  * @generated from message sluice.v1.RedisConfig
@@ -138,7 +216,7 @@ export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
  * Use `create(RedisConfigSchema)` to create a new message.
  */
 export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 2);
+  messageDesc(file_sluice_v1_config, 4);
 
 /**
  * @generated from message sluice.v1.ModelPriceConfig
@@ -174,7 +252,7 @@ export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
  * Use `create(ModelPriceConfigSchema)` to create a new message.
  */
 export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 3);
+  messageDesc(file_sluice_v1_config, 5);
 
 /**
  * @generated from message sluice.v1.LimitsConfig
@@ -208,7 +286,7 @@ export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
  * Use `create(LimitsConfigSchema)` to create a new message.
  */
 export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 4);
+  messageDesc(file_sluice_v1_config, 6);
 
 /**
  * @generated from message sluice.v1.RateLimitsConfig
@@ -235,7 +313,7 @@ export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
  * Use `create(RateLimitsConfigSchema)` to create a new message.
  */
 export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 5);
+  messageDesc(file_sluice_v1_config, 7);
 
 /**
  * @generated from message sluice.v1.BudgetConfig
@@ -272,7 +350,7 @@ export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
  * Use `create(BudgetConfigSchema)` to create a new message.
  */
 export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 6);
+  messageDesc(file_sluice_v1_config, 8);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -312,7 +390,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 7);
+  messageDesc(file_sluice_v1_config, 9);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -336,7 +414,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 8);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -434,7 +512,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -461,7 +539,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -503,7 +581,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -534,7 +612,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -569,7 +647,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -604,7 +682,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -645,7 +723,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -678,7 +756,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -741,7 +819,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -781,7 +859,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -824,7 +902,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -876,7 +954,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -902,5 +980,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 23);
 

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import OpenAI from "openai";
+import type { RunningGateway } from "../../src/server/start.js";
+import { startTestGateway } from "../support/gateway.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+
+/**
+ * The shipped `pii` WASM module in the request path (needs `npm run build:wasm`): a prompt with
+ * an email and a card number reaches the upstream with placeholders, and the client gets the
+ * original values back, whole and streamed; a secret refuses the request naming its type.
+ */
+let upstream: FakeOpenAI;
+let gateway: RunningGateway;
+let client: OpenAI;
+const EMAIL = "jane.doe@example.com";
+const CARD = "4111 1111 1111 1111";
+const prompt = `Write to ${EMAIL} that card ${CARD} was charged.`;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  gateway = await startTestGateway(`
+providers: [ { id: fake, kind: openai, base_url: "${upstream.url}" } ]
+models: [ { alias: echo, targets: [ { provider: fake, model: echo } ] } ]
+policies:
+  pii:
+    actions: { EMAIL_ADDRESS: placeholder, CREDIT_CARD: placeholder, US_SSN: redact, AWS_ACCESS_KEY: block }
+`);
+  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "x", maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+describe("PII policy end to end", () => {
+  it("sends placeholders upstream and restores the originals in a whole answer", async () => {
+    const res = await client.chat.completions.create({ model: "echo", messages: [{ role: "user", content: prompt }] });
+    const sent = upstream.requests.at(-1)!.body.messages[0].content as string;
+    expect(sent).not.toContain(EMAIL);
+    expect(sent).not.toContain("4111");
+    expect(sent).toMatch(/<EMAIL_ADDRESS_1>|<EMAIL_1>/);
+    expect(res.choices[0]!.message.content).toBe(prompt); // the echo, with the values restored
+  });
+
+  it("restores placeholders in a streamed answer, whatever the chunking", async () => {
+    const stream = await client.chat.completions.create({ model: "echo", stream: true, messages: [{ role: "user", content: prompt }] });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(prompt);
+  });
+
+  it("redacts what is configured to be redacted (not restored)", async () => {
+    const res = await client.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "my ssn is 078-05-1120 ok" }] });
+    expect(res.choices[0]!.message.content).not.toContain("078-05-1120");
+    expect(upstream.requests.at(-1)!.body.messages[0].content).toContain("[US_SSN]");
+  });
+
+  it("refuses a request carrying a blocked type, naming the type and never the value", async () => {
+    const secret = "AKIAIOSFODNN7EXAMPLE";
+    const before = upstream.requests.length;
+    const err = await client.chat.completions.create({ model: "echo", messages: [{ role: "user", content: `key ${secret}` }] }).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.error.code).toBe("policy_blocked");
+    expect(err.error.message).toContain("AWS_ACCESS_KEY");
+    expect(err.error.message).not.toContain(secret);
+    expect(upstream.requests.length).toBe(before); // never sent
+  });
+});
