@@ -148,6 +148,11 @@ export class Gateway {
     await this.services.ledger?.flush();
   }
 
+  /** The WASM policy host, when a policy slot is configured. */
+  get policy(): PolicyHost | undefined {
+    return this.services.policy;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.providers.values()].map((p) => p.close()));
     await this.services.ledger?.close();

@@ -6,6 +6,9 @@ import {
   CreateKeyResponseSchema,
   GetUsageResponseSchema,
   ListKeysResponseSchema,
+  ListPoliciesResponseSchema,
+  PushPolicyResponseSchema,
+  RollbackPolicyResponseSchema,
   RevokeKeyResponseSchema,
   UsageRowSchema,
 } from "../gen/sluice/v1/admin_pb.js";
@@ -13,6 +16,7 @@ import { SluiceError, asSluiceError, toConnectError } from "../errors/sluice-err
 import type { KeyInfo } from "../limits/principals.js";
 import { PrincipalError } from "../limits/principals.js";
 import type { Gateway } from "../pipeline/gateway.js";
+import { PolicyValidationError, type PolicyHost, type SlotName } from "../policy/index.js";
 import type { UsageGroupBy } from "../telemetry/usage-query.js";
 import { bearerToken } from "./http/body.js";
 
@@ -42,9 +46,14 @@ export function adminRoutes(gateway: Gateway) {
         return await handler(req, ctx);
       } catch (err) {
         if (err instanceof PrincipalError) throw toConnectError(new SluiceError(err.kind === "not_found" ? "not_found" : "invalid_request", err.message));
+        if (err instanceof PolicyValidationError) throw toConnectError(new SluiceError("invalid_request", err.message));
         throw toConnectError(asSluiceError(err));
       }
     };
+  }
+  function policyHost(): PolicyHost {
+    if (!gateway.policy) throw new SluiceError("invalid_request", "no policy slot is configured (policies in the config)");
+    return gateway.policy;
   }
   return (router: ConnectRouter) =>
     router.service(AdminService, {
@@ -58,6 +67,24 @@ export function adminRoutes(gateway: Gateway) {
         const info = await gateway.principals.revoke(req.id);
         gateway.log.info({ key_id: info.id, tenant: info.tenant }, "api key revoked");
         return create(RevokeKeyResponseSchema, { key: keyInfo(info) });
+      }),
+      pushPolicy: guarded(async (req) => {
+        const version = await policyHost().push(policySlot(req.slot), req.module, req.note);
+        gateway.log.info({ slot: req.slot, version: version.version, sha256: version.sha256 }, "policy module pushed");
+        return create(PushPolicyResponseSchema, { version: version });
+      }),
+      listPolicies: guarded(async (req) => {
+        const listed = await policyHost().list(policySlot(req.slot));
+        return create(ListPoliciesResponseSchema, {
+          activeVersion: listed.active?.version ?? 0,
+          versions: listed.versions,
+          activations: listed.activations,
+        });
+      }),
+      rollbackPolicy: guarded(async (req) => {
+        const activation = await policyHost().rollback(policySlot(req.slot), req.version || undefined);
+        gateway.log.info({ slot: req.slot, version: activation.version }, "policy module rolled back");
+        return create(RollbackPolicyResponseSchema, { activation });
       }),
       getUsage: guarded(async (req) => {
         const to = req.to ? Date.parse(req.to) : Date.now();
@@ -91,6 +118,11 @@ export function adminRoutes(gateway: Gateway) {
         });
       }),
     });
+}
+
+function policySlot(slot: string): SlotName {
+  if (slot !== "pii") throw new SluiceError("invalid_request", `slot ${JSON.stringify(slot)}: the gateway runs the "pii" slot`);
+  return slot;
 }
 
 function keyInfo(k: KeyInfo) {

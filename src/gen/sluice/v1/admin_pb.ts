@@ -13,7 +13,199 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSLNAQoKQXBpS2V5SW5mbxIKCgJpZBgBIAEoCRIOCgZ0ZW5hbnQYAiABKAkSDgoGc291cmNlGAMgASgJEhIKCmNyZWF0ZWRfYXQYBCABKAkSEgoKZXhwaXJlc19hdBgFIAEoCRIPCgdyZXZva2VkGAYgASgIEi0KBHRhZ3MYByADKAsyHy5zbHVpY2UudjEuQXBpS2V5SW5mby5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipAEKEENyZWF0ZUtleVJlcXVlc3QSDgoGdGVuYW50GAEgASgJEgoKAmlkGAIgASgJEhIKCmV4cGlyZXNfYXQYAyABKAkSMwoEdGFncxgEIAMoCzIlLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJHChFDcmVhdGVLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbxIOCgZzZWNyZXQYAiABKAkiIQoPTGlzdEtleXNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCSI3ChBMaXN0S2V5c1Jlc3BvbnNlEiMKBGtleXMYASADKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyIeChBSZXZva2VLZXlSZXF1ZXN0EgoKAmlkGAEgASgJIjcKEVJldm9rZUtleVJlc3BvbnNlEiIKA2tleRgBIAEoCzIVLnNsdWljZS52MS5BcGlLZXlJbmZvIm4KD0dldFVzYWdlUmVxdWVzdBIMCgRmcm9tGAEgASgJEgoKAnRvGAIgASgJEhAKCGdyb3VwX2J5GAMgAygJEg4KBnRlbmFudBgEIAEoCRIOCgZrZXlfaWQYBSABKAkSDwoHdGFnX2tleRgGIAEoCSI1ChBHZXRVc2FnZVJlc3BvbnNlEiEKBHJvd3MYASADKAsyEy5zbHVpY2UudjEuVXNhZ2VSb3ci5QEKCFVzYWdlUm93Ei0KBWdyb3VwGAEgAygLMh4uc2x1aWNlLnYxLlVzYWdlUm93Lkdyb3VwRW50cnkSEAoIcmVxdWVzdHMYAiABKAQSDgoGZXJyb3JzGAMgASgEEhQKDGlucHV0X3Rva2VucxgEIAEoBBIVCg1vdXRwdXRfdG9rZW5zGAUgASgEEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYBiABKAQSEAoIY29zdF91c2QYByABKAEaLAoKR3JvdXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBMqgCCgxBZG1pblNlcnZpY2USRgoJQ3JlYXRlS2V5Ehsuc2x1aWNlLnYxLkNyZWF0ZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuQ3JlYXRlS2V5UmVzcG9uc2USQwoITGlzdEtleXMSGi5zbHVpY2UudjEuTGlzdEtleXNSZXF1ZXN0Ghsuc2x1aWNlLnYxLkxpc3RLZXlzUmVzcG9uc2USRgoJUmV2b2tlS2V5Ehsuc2x1aWNlLnYxLlJldm9rZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuUmV2b2tlS2V5UmVzcG9uc2USQwoIR2V0VXNhZ2USGi5zbHVpY2UudjEuR2V0VXNhZ2VSZXF1ZXN0Ghsuc2x1aWNlLnYxLkdldFVzYWdlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSJkChFQb2xpY3lWZXJzaW9uSW5mbxIPCgd2ZXJzaW9uGAEgASgNEg4KBnNoYTI1NhgCIAEoCRIMCgRzaXplGAMgASgNEhIKCmNyZWF0ZWRfYXQYBCABKAkSDAoEbm90ZRgFIAEoCSI5ChBQb2xpY3lBY3RpdmF0aW9uEg8KB3ZlcnNpb24YASABKA0SFAoMYWN0aXZhdGVkX2F0GAIgASgJIj8KEVB1c2hQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDgoGbW9kdWxlGAIgASgMEgwKBG5vdGUYAyABKAkiQwoSUHVzaFBvbGljeVJlc3BvbnNlEi0KB3ZlcnNpb24YASABKAsyHC5zbHVpY2UudjEuUG9saWN5VmVyc2lvbkluZm8iIwoTTGlzdFBvbGljaWVzUmVxdWVzdBIMCgRzbG90GAEgASgJIpABChRMaXN0UG9saWNpZXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoDRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbxIwCgthY3RpdmF0aW9ucxgDIAMoCzIbLnNsdWljZS52MS5Qb2xpY3lBY3RpdmF0aW9uIjYKFVJvbGxiYWNrUG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg8KB3ZlcnNpb24YAiABKA0iSQoWUm9sbGJhY2tQb2xpY3lSZXNwb25zZRIvCgphY3RpdmF0aW9uGAEgASgLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24izQEKCkFwaUtleUluZm8SCgoCaWQYASABKAkSDgoGdGVuYW50GAIgASgJEg4KBnNvdXJjZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBItCgR0YWdzGAcgAygLMh8uc2x1aWNlLnYxLkFwaUtleUluZm8uVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqQBChBDcmVhdGVLZXlSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIKCgJpZBgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgJEjMKBHRhZ3MYBCADKAsyJS5zbHVpY2UudjEuQ3JlYXRlS2V5UmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoRQ3JlYXRlS2V5UmVzcG9uc2USIgoDa2V5GAEgASgLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8SDgoGc2VjcmV0GAIgASgJIiEKD0xpc3RLZXlzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkiNwoQTGlzdEtleXNSZXNwb25zZRIjCgRrZXlzGAEgAygLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8iHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSI3ChFSZXZva2VLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyJuCg9HZXRVc2FnZVJlcXVlc3QSDAoEZnJvbRgBIAEoCRIKCgJ0bxgCIAEoCRIQCghncm91cF9ieRgDIAMoCRIOCgZ0ZW5hbnQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg8KB3RhZ19rZXkYBiABKAkiNQoQR2V0VXNhZ2VSZXNwb25zZRIhCgRyb3dzGAEgAygLMhMuc2x1aWNlLnYxLlVzYWdlUm93IuUBCghVc2FnZVJvdxItCgVncm91cBgBIAMoCzIeLnNsdWljZS52MS5Vc2FnZVJvdy5Hcm91cEVudHJ5EhAKCHJlcXVlc3RzGAIgASgEEg4KBmVycm9ycxgDIAEoBBIUCgxpbnB1dF90b2tlbnMYBCABKAQSFQoNb3V0cHV0X3Rva2VucxgFIAEoBBIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAYgASgEEhAKCGNvc3RfdXNkGAcgASgBGiwKCkdyb3VwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATKbBAoMQWRtaW5TZXJ2aWNlEkYKCUNyZWF0ZUtleRIbLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLkNyZWF0ZUtleVJlc3BvbnNlEkMKCExpc3RLZXlzEhouc2x1aWNlLnYxLkxpc3RLZXlzUmVxdWVzdBobLnNsdWljZS52MS5MaXN0S2V5c1Jlc3BvbnNlEkYKCVJldm9rZUtleRIbLnNsdWljZS52MS5SZXZva2VLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJldm9rZUtleVJlc3BvbnNlEkMKCEdldFVzYWdlEhouc2x1aWNlLnYxLkdldFVzYWdlUmVxdWVzdBobLnNsdWljZS52MS5HZXRVc2FnZVJlc3BvbnNlEkkKClB1c2hQb2xpY3kSHC5zbHVpY2UudjEuUHVzaFBvbGljeVJlcXVlc3QaHS5zbHVpY2UudjEuUHVzaFBvbGljeVJlc3BvbnNlEk8KDExpc3RQb2xpY2llcxIeLnNsdWljZS52MS5MaXN0UG9saWNpZXNSZXF1ZXN0Gh8uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1Jlc3BvbnNlElUKDlJvbGxiYWNrUG9saWN5EiAuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVxdWVzdBohLnNsdWljZS52MS5Sb2xsYmFja1BvbGljeVJlc3BvbnNlYgZwcm90bzM");
+
+/**
+ * @generated from message sluice.v1.PolicyVersionInfo
+ */
+export type PolicyVersionInfo = Message<"sluice.v1.PolicyVersionInfo"> & {
+  /**
+   * @generated from field: uint32 version = 1;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+
+  /**
+   * @generated from field: uint32 size = 3;
+   */
+  size: number;
+
+  /**
+   * @generated from field: string created_at = 4;
+   */
+  createdAt: string;
+
+  /**
+   * @generated from field: string note = 5;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message sluice.v1.PolicyVersionInfo.
+ * Use `create(PolicyVersionInfoSchema)` to create a new message.
+ */
+export const PolicyVersionInfoSchema: GenMessage<PolicyVersionInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 0);
+
+/**
+ * @generated from message sluice.v1.PolicyActivation
+ */
+export type PolicyActivation = Message<"sluice.v1.PolicyActivation"> & {
+  /**
+   * @generated from field: uint32 version = 1;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string activated_at = 2;
+   */
+  activatedAt: string;
+};
+
+/**
+ * Describes the message sluice.v1.PolicyActivation.
+ * Use `create(PolicyActivationSchema)` to create a new message.
+ */
+export const PolicyActivationSchema: GenMessage<PolicyActivation> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 1);
+
+/**
+ * @generated from message sluice.v1.PushPolicyRequest
+ */
+export type PushPolicyRequest = Message<"sluice.v1.PushPolicyRequest"> & {
+  /**
+   * "pii" (the slots the gateway runs).
+   *
+   * @generated from field: string slot = 1;
+   */
+  slot: string;
+
+  /**
+   * @generated from field: bytes module = 2;
+   */
+  module: Uint8Array;
+
+  /**
+   * @generated from field: string note = 3;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message sluice.v1.PushPolicyRequest.
+ * Use `create(PushPolicyRequestSchema)` to create a new message.
+ */
+export const PushPolicyRequestSchema: GenMessage<PushPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 2);
+
+/**
+ * @generated from message sluice.v1.PushPolicyResponse
+ */
+export type PushPolicyResponse = Message<"sluice.v1.PushPolicyResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PolicyVersionInfo version = 1;
+   */
+  version?: PolicyVersionInfo | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.PushPolicyResponse.
+ * Use `create(PushPolicyResponseSchema)` to create a new message.
+ */
+export const PushPolicyResponseSchema: GenMessage<PushPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 3);
+
+/**
+ * @generated from message sluice.v1.ListPoliciesRequest
+ */
+export type ListPoliciesRequest = Message<"sluice.v1.ListPoliciesRequest"> & {
+  /**
+   * @generated from field: string slot = 1;
+   */
+  slot: string;
+};
+
+/**
+ * Describes the message sluice.v1.ListPoliciesRequest.
+ * Use `create(ListPoliciesRequestSchema)` to create a new message.
+ */
+export const ListPoliciesRequestSchema: GenMessage<ListPoliciesRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 4);
+
+/**
+ * @generated from message sluice.v1.ListPoliciesResponse
+ */
+export type ListPoliciesResponse = Message<"sluice.v1.ListPoliciesResponse"> & {
+  /**
+   * 0 when the slot runs its built-in module.
+   *
+   * @generated from field: uint32 active_version = 1;
+   */
+  activeVersion: number;
+
+  /**
+   * @generated from field: repeated sluice.v1.PolicyVersionInfo versions = 2;
+   */
+  versions: PolicyVersionInfo[];
+
+  /**
+   * @generated from field: repeated sluice.v1.PolicyActivation activations = 3;
+   */
+  activations: PolicyActivation[];
+};
+
+/**
+ * Describes the message sluice.v1.ListPoliciesResponse.
+ * Use `create(ListPoliciesResponseSchema)` to create a new message.
+ */
+export const ListPoliciesResponseSchema: GenMessage<ListPoliciesResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 5);
+
+/**
+ * @generated from message sluice.v1.RollbackPolicyRequest
+ */
+export type RollbackPolicyRequest = Message<"sluice.v1.RollbackPolicyRequest"> & {
+  /**
+   * @generated from field: string slot = 1;
+   */
+  slot: string;
+
+  /**
+   * 0: the version active before the current one.
+   *
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPolicyRequest.
+ * Use `create(RollbackPolicyRequestSchema)` to create a new message.
+ */
+export const RollbackPolicyRequestSchema: GenMessage<RollbackPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 6);
+
+/**
+ * @generated from message sluice.v1.RollbackPolicyResponse
+ */
+export type RollbackPolicyResponse = Message<"sluice.v1.RollbackPolicyResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PolicyActivation activation = 1;
+   */
+  activation?: PolicyActivation | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPolicyResponse.
+ * Use `create(RollbackPolicyResponseSchema)` to create a new message.
+ */
+export const RollbackPolicyResponseSchema: GenMessage<RollbackPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 7);
 
 /**
  * @generated from message sluice.v1.ApiKeyInfo
@@ -64,7 +256,7 @@ export type ApiKeyInfo = Message<"sluice.v1.ApiKeyInfo"> & {
  * Use `create(ApiKeyInfoSchema)` to create a new message.
  */
 export const ApiKeyInfoSchema: GenMessage<ApiKeyInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 0);
+  messageDesc(file_sluice_v1_admin, 8);
 
 /**
  * @generated from message sluice.v1.CreateKeyRequest
@@ -102,7 +294,7 @@ export type CreateKeyRequest = Message<"sluice.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 1);
+  messageDesc(file_sluice_v1_admin, 9);
 
 /**
  * @generated from message sluice.v1.CreateKeyResponse
@@ -126,7 +318,7 @@ export type CreateKeyResponse = Message<"sluice.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 2);
+  messageDesc(file_sluice_v1_admin, 10);
 
 /**
  * @generated from message sluice.v1.ListKeysRequest
@@ -145,7 +337,7 @@ export type ListKeysRequest = Message<"sluice.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 3);
+  messageDesc(file_sluice_v1_admin, 11);
 
 /**
  * @generated from message sluice.v1.ListKeysResponse
@@ -162,7 +354,7 @@ export type ListKeysResponse = Message<"sluice.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 4);
+  messageDesc(file_sluice_v1_admin, 12);
 
 /**
  * @generated from message sluice.v1.RevokeKeyRequest
@@ -179,7 +371,7 @@ export type RevokeKeyRequest = Message<"sluice.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 5);
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * @generated from message sluice.v1.RevokeKeyResponse
@@ -196,7 +388,7 @@ export type RevokeKeyResponse = Message<"sluice.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 6);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * @generated from message sluice.v1.GetUsageRequest
@@ -244,7 +436,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
  * Use `create(GetUsageRequestSchema)` to create a new message.
  */
 export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 7);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * @generated from message sluice.v1.GetUsageResponse
@@ -261,7 +453,7 @@ export type GetUsageResponse = Message<"sluice.v1.GetUsageResponse"> & {
  * Use `create(GetUsageResponseSchema)` to create a new message.
  */
 export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * @generated from message sluice.v1.UsageRow
@@ -308,7 +500,7 @@ export type UsageRow = Message<"sluice.v1.UsageRow"> & {
  * Use `create(UsageRowSchema)` to create a new message.
  */
 export const UsageRowSchema: GenMessage<UsageRow> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * @generated from service sluice.v1.AdminService
@@ -353,6 +545,37 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetUsageRequestSchema;
     output: typeof GetUsageResponseSchema;
+  },
+  /**
+   * Validates a WASM policy module (exports, ABI version, memory cap, the slot's conformance
+   * vectors, a time limit), stores it as a new version and activates it on every replica.
+   *
+   * @generated from rpc sluice.v1.AdminService.PushPolicy
+   */
+  pushPolicy: {
+    methodKind: "unary";
+    input: typeof PushPolicyRequestSchema;
+    output: typeof PushPolicyResponseSchema;
+  },
+  /**
+   * A slot's stored versions and activation history.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListPolicies
+   */
+  listPolicies: {
+    methodKind: "unary";
+    input: typeof ListPoliciesRequestSchema;
+    output: typeof ListPoliciesResponseSchema;
+  },
+  /**
+   * Activates an earlier version (default: the one active before the current one).
+   *
+   * @generated from rpc sluice.v1.AdminService.RollbackPolicy
+   */
+  rollbackPolicy: {
+    methodKind: "unary";
+    input: typeof RollbackPolicyRequestSchema;
+    output: typeof RollbackPolicyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

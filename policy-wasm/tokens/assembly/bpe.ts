@@ -1,0 +1,212 @@
+// Byte-pair merging of one pre-tokenised piece, with exactly tiktoken's merge order: repeatedly
+// merge the adjacent pair whose concatenation has the lowest rank, the leftmost one on ties.
+// Short pieces use tiktoken's own O(n^2) scan over a parts array (fast for small n); long
+// pieces use a heap keyed by (rank, start), which picks the very same pair each step in
+// O(log n), so pathological pieces (100 KB of one letter) stay near-linear.
+import { reserveScratch } from "./buffers";
+import { hashBytes, rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK } from "./ranks";
+import { cacheLookup, cacheStore, CACHE_KEY_MAX } from "./piece_cache";
+
+/** Pieces longer than this (bytes) go through the heap. */
+const HEAP_THRESHOLD: usize = 96;
+const DEAD: u32 = 0xffffffff;
+
+// The sink: either counts tokens or appends ids at `cursor` (the caller reserved the room:
+// a piece never yields more tokens than bytes).
+let emitting = false;
+let cursor: usize = 0;
+let tally: u32 = 0;
+
+export function beginText(emitIds: bool, out: usize): void {
+  emitting = emitIds;
+  cursor = out;
+  tally = 0;
+}
+export function tokensSoFar(): u32 { return tally; }
+export function cursorPosition(): usize { return cursor; }
+
+@inline function emit(rank: u32): void {
+  if (emitting) {
+    store<u32>(cursor, rank);
+    cursor += 4;
+  }
+  tally++;
+}
+
+/** Tokenises the piece [p, p + len) into the sink. */
+export function encodePiece(p: usize, len: usize): void {
+  if (len == 1) {
+    emit(rankOfByte(<u32>load<u8>(p)));
+    return;
+  }
+  const h = hashBytes(p, len);
+  const whole = rankOfHashed(p, len, h);
+  if (whole != NO_RANK) {
+    emit(whole);
+    return;
+  }
+  if (len <= CACHE_KEY_MAX) {
+    // Text repeats its words: a piece merged once is answered from the cache afterwards.
+    const entry = cacheLookup(p, len, h);
+    if (entry != 0) {
+      emitCached(entry);
+      return;
+    }
+    const ids = mergeByScan(p, len, true);
+    cacheStore(p, len, h, ids, mergedCount);
+    return;
+  }
+  if (len <= HEAP_THRESHOLD) mergeByScan(p, len, false);
+  else mergeByHeap(p, len);
+}
+
+function emitCached(entry: usize): void {
+  const n = <usize>load<u8>(entry + 1);
+  if (emitting) {
+    memory.copy(cursor, entry + 40, n << 2);
+    cursor += n << 2;
+  }
+  tally += <u32>n;
+}
+
+/** Tokens produced by the last mergeByScan. */
+let mergedCount: usize = 0;
+
+// parts[k] = (start offset, rank of the pair starting there); as in tiktoken, the rank of
+// part k after a merge spans parts k .. k+3 because part k+1 is removed afterwards.
+// Returns the address of the merged ids (u32 each, mergedCount of them) when `wantIds`, else 0.
+function mergeByScan(p: usize, len: usize, wantIds: bool): usize {
+  const count0 = len + 1;
+  const starts = reserveScratch(count0 << 3);
+  const ranks = starts + (count0 << 2);
+  for (let i: usize = 0; i + 1 < len; i++) {
+    store<u32>(starts + (i << 2), <u32>i);
+    store<u32>(ranks + (i << 2), rankOfPair(p + i));
+  }
+  store<u32>(starts + ((len - 1) << 2), <u32>(len - 1));
+  store<u32>(ranks + ((len - 1) << 2), NO_RANK);
+  store<u32>(starts + (len << 2), <u32>len);
+  store<u32>(ranks + (len << 2), NO_RANK);
+  let count = count0;
+  while (true) {
+    let minRank = NO_RANK;
+    let at: usize = 0;
+    for (let k: usize = 0; k + 1 < count; k++) {
+      const r = load<u32>(ranks + (k << 2));
+      if (r < minRank) {
+        minRank = r;
+        at = k;
+      }
+    }
+    if (minRank == NO_RANK) break;
+    if (at > 0) store<u32>(ranks + ((at - 1) << 2), pairRank(p, starts, at - 1, count));
+    store<u32>(ranks + (at << 2), pairRank(p, starts, at, count));
+    const tail = (count - at - 2) << 2;
+    memory.copy(starts + ((at + 1) << 2), starts + ((at + 2) << 2), tail);
+    memory.copy(ranks + ((at + 1) << 2), ranks + ((at + 2) << 2), tail);
+    count--;
+  }
+  mergedCount = count - 1;
+  if (!emitting && !wantIds) {
+    tally += <u32>mergedCount;
+    return 0;
+  }
+  // The ranks array is free now: it receives the ids.
+  for (let k: usize = 0; k < mergedCount; k++) {
+    const s = load<u32>(starts + (k << 2));
+    const e = load<u32>(starts + ((k + 1) << 2));
+    const id = rankOf(p + <usize>s, <usize>(e - s));
+    store<u32>(ranks + (k << 2), id);
+    emit(id);
+  }
+  return ranks;
+}
+
+@inline function pairRank(p: usize, starts: usize, k: usize, count: usize): u32 {
+  if (k + 3 >= count) return NO_RANK;
+  const s = load<u32>(starts + (k << 2));
+  const e = load<u32>(starts + ((k + 3) << 2));
+  return rankOf(p + <usize>s, <usize>(e - s));
+}
+
+// Heap merge. Parts are linked-list nodes named by their start offset; `rankAt[s]` is the rank
+// of merging part s with its successor. Heap entries are (rank << 32 | start): the u64 order is
+// rank first, then leftmost start, the same choice as the scan. A popped entry whose rank no
+// longer matches its part is stale (a part's pair only grows, so its rank never repeats).
+function mergeByHeap(p: usize, len: usize): void {
+  const n = len;
+  const nextAt = reserveScratch((n + 1) * 12 + n * 3 * 8);
+  const prevAt = nextAt + ((n + 1) << 2);
+  const rankAt = prevAt + ((n + 1) << 2);
+  const heap = rankAt + ((n + 1) << 2);
+  let size: usize = 0;
+  for (let i: usize = 0; i < n; i++) {
+    store<u32>(nextAt + (i << 2), <u32>(i + 1));
+    store<u32>(prevAt + (i << 2), <u32>(i - 1)); // DEAD for the first part
+    const r = i + 1 < n ? rankOfPair(p + i) : NO_RANK;
+    store<u32>(rankAt + (i << 2), r);
+    if (r != NO_RANK) size = heapPush(heap, size, (<u64>r << 32) | <u64>i);
+  }
+  while (size > 0) {
+    const top = load<u64>(heap);
+    size = heapPop(heap, size);
+    const s = <usize>(<u32>top);
+    const r = <u32>(top >> 32);
+    if (load<u32>(nextAt + (s << 2)) == DEAD || load<u32>(rankAt + (s << 2)) != r) continue;
+    const t = <usize>load<u32>(nextAt + (s << 2));
+    const u = <usize>load<u32>(nextAt + (t << 2));
+    store<u32>(nextAt + (t << 2), DEAD);
+    store<u32>(nextAt + (s << 2), <u32>u);
+    if (u < n) store<u32>(prevAt + (u << 2), <u32>s);
+    // s now ends at u: its pair with u spans [s, end of u).
+    const rs = u < n ? rankOf(p + s, <usize>load<u32>(nextAt + (u << 2)) - s) : NO_RANK;
+    store<u32>(rankAt + (s << 2), rs);
+    if (rs != NO_RANK) size = heapPush(heap, size, (<u64>rs << 32) | <u64>s);
+    const q = load<u32>(prevAt + (s << 2));
+    if (q != DEAD) {
+      const qs = <usize>q;
+      const rq = rankOf(p + qs, u - qs);
+      store<u32>(rankAt + (qs << 2), rq);
+      if (rq != NO_RANK) size = heapPush(heap, size, (<u64>rq << 32) | <u64>qs);
+    }
+  }
+  let s: usize = 0;
+  while (s < n) {
+    const e = <usize>load<u32>(nextAt + (s << 2));
+    if (emitting) emit(rankOf(p + s, e - s));
+    else tally++;
+    s = e;
+  }
+}
+
+@inline function heapPush(heap: usize, size: usize, value: u64): usize {
+  let i = size;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pv = load<u64>(heap + (parent << 3));
+    if (pv <= value) break;
+    store<u64>(heap + (i << 3), pv);
+    i = parent;
+  }
+  store<u64>(heap + (i << 3), value);
+  return size + 1;
+}
+
+/** Removes the minimum (heap[0]); returns the new size. */
+function heapPop(heap: usize, size: usize): usize {
+  const last = size - 1;
+  const value = load<u64>(heap + (last << 3));
+  let i: usize = 0;
+  while (true) {
+    let child = (i << 1) + 1;
+    if (child >= last) break;
+    const right = child + 1;
+    if (right < last && load<u64>(heap + (right << 3)) < load<u64>(heap + (child << 3))) child = right;
+    const cv = load<u64>(heap + (child << 3));
+    if (cv >= value) break;
+    store<u64>(heap + (i << 3), cv);
+    i = child;
+  }
+  store<u64>(heap + (i << 3), value);
+  return last;
+}
