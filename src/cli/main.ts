@@ -2,11 +2,12 @@ import type { Command, CommandIO } from "./command.js";
 import { configCommand } from "./commands/config.js";
 import { keysCommand } from "./commands/keys.js";
 import { serveCommand } from "./commands/serve.js";
+import { policyCommand } from "./commands/policy.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { usageCommand } from "./commands/usage.js";
 
 /** Every `sluice` sub-command, in the order `--help` lists them. */
-const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand, tokensCommand];
+const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand, tokensCommand, policyCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

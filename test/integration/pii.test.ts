@@ -66,3 +66,57 @@ describe("PII policy end to end", () => {
     expect(upstream.requests.length).toBe(before); // never sent
   });
 });
+
+describe("policy hot swap through the admin API and the CLI", () => {
+  it("test, push, list and roll back a module; behaviour changes from the next request on", async () => {
+    const { hashApiKey } = await import("../../src/limits/keys.js");
+    const { runSluice } = await import("../support/process.js");
+    const { fileURLToPath } = await import("node:url");
+    const ADMIN = "sk-sluice-policy-admin";
+    const up = await startFakeOpenAI();
+    const gw = await startTestGateway(`
+admin: { keys: [ { id: ops, hash: "${hashApiKey(ADMIN)}" } ] }
+providers: [ { id: fake, kind: openai, base_url: "${up.url}" } ]
+models: [ { alias: echo, targets: [ { provider: fake, model: echo } ] } ]
+policies: { pii: { actions: { PHONE_NUMBER: redact, EMAIL_ADDRESS: redact } } }
+`);
+    const env = { SLUICE_URL: gw.url, SLUICE_ADMIN_KEY: ADMIN };
+    const testdata = fileURLToPath(new URL("../../dist/policy-wasm/testdata/", import.meta.url));
+    const ask = async () => {
+      const c = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+      await c.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "call +1 415 555 0132 or mail a@b.io" }] });
+      return up.requests.at(-1)!.body.messages[0].content as string;
+    };
+    try {
+      expect(await ask()).toBe("call [PHONE_NUMBER] or mail [EMAIL_ADDRESS]");
+
+      const bad = runSluice(["policy", "test", "pii", testdata + "overcap.wasm"]);
+      expect(await bad.exited).toBe(1);
+      expect(bad.err()).toContain("rejected for slot pii");
+      const good = runSluice(["policy", "test", "pii", testdata + "pii-no-phone.wasm"]);
+      expect(await good.exited).toBe(0);
+
+      const push = runSluice(["policy", "push", "pii", testdata + "pii-no-phone.wasm", "--note", "no phones"], env);
+      expect(await push.exited).toBe(0);
+      expect(push.out()).toMatch(/pushed pii version 2/); // version 1 is the built-in module
+      expect(await ask()).toBe("call +1 415 555 0132 or mail [EMAIL_ADDRESS]"); // the new module
+
+      const rejected = runSluice(["policy", "push", "pii", testdata + "nomax.wasm"], env);
+      expect(await rejected.exited).toBe(1);
+      expect(rejected.err()).toContain("policy module rejected");
+
+      const list = runSluice(["policy", "list", "pii"], env);
+      expect(await list.exited).toBe(0);
+      expect(list.out()).toMatch(/active: 2\n/);
+      expect(list.out()).toMatch(/\n2\t[0-9a-f]{16}\t\d+ B\t.*\tno phones/);
+
+      const back = runSluice(["policy", "rollback", "pii"], env);
+      expect(await back.exited).toBe(0);
+      expect(back.out()).toMatch(/pii: version 1 active/);
+      expect(await ask()).toBe("call [PHONE_NUMBER] or mail [EMAIL_ADDRESS]"); // the built-in again
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
