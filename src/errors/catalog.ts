@@ -11,6 +11,8 @@ export const errorCatalog = {
   policy_blocked: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The request is well-formed but asks for something invalid (bad field value). */
   invalid_request: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
+  /** Input plus max output tokens exceed the model's context window (`models[].context_window`). */
+  context_length_exceeded: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The body is not valid JSON / protobuf, or not the shape the endpoint expects. */
   malformed_body: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** The body's content type is not one the endpoint accepts. */

@@ -68,6 +68,8 @@ export interface RequestContext {
   targets: Target[];
   /** resolve: how route chooses among the targets. */
   strategy: "weighted" | "ordered";
+  /** resolve: the model's context window in tokens (0: not checked). */
+  contextWindow: number;
   /**
    * The answer. Dispatch sets it from a provider; an earlier phase (a cache hit) may set it
    * first, and then dispatch leaves it alone.
@@ -85,7 +87,7 @@ export interface RequestContext {
   usage?: Usage;
   /** Characters of answer text sent (a usage estimate when a stream ends without usage). */
   outputChars: number;
-  /** admit: input tokens estimated before dispatch, and the reservation taken for it. */
+  /** admit: input tokens counted before dispatch (0 when nothing needed them), and the reservation taken for it. */
   inputTokenEstimate: number;
   reservation?: Reservation;
   cacheStatus: CacheStatus;
@@ -111,6 +113,7 @@ export function newContext(init: {
     startedAt: performance.now(),
     targets: [],
     strategy: "ordered",
+    contextWindow: 0,
     attempts: [],
     cacheStatus: CacheStatus.UNSPECIFIED,
     costUsd: 0,

@@ -11,6 +11,8 @@ import type { Ledger } from "../telemetry/ledger.js";
 import { aggregateUsage, readFileLedger, readRedisLedger, type UsageQuery, type UsageRow } from "../telemetry/usage-query.js";
 import type { Redis } from "ioredis";
 import { admitPhase } from "./phases/admit.js";
+import { ChatTokenCounter, type ChatTokenCount } from "../tokens/chat-count.js";
+import { validateChatRequest } from "./validate.js";
 import { inspectPhase } from "./phases/inspect.js";
 import { piiRules } from "../policy/from-config.js";
 import type { PolicyHost } from "../policy/index.js";
@@ -26,7 +28,7 @@ import { newContext, type AnswerStart } from "./context.js";
 import type { Phase } from "./phase.js";
 import { authenticate, authenticatePhase } from "./phases/authenticate.js";
 import { dispatchPhase } from "./phases/dispatch.js";
-import { resolvePhase } from "./phases/resolve.js";
+import { resolveModel, resolvePhase } from "./phases/resolve.js";
 import { routePhase } from "./phases/route.js";
 import { settlePhase } from "./phases/settle.js";
 import { runPhases } from "./runner.js";
@@ -41,6 +43,8 @@ export interface GatewayServices {
   redis?: Redis;
   /** The WASM policy host, when `policies` configures a slot. */
   policy?: PolicyHost;
+  /** The `tokens` WASM slot: exact input counts. Default: one made here. */
+  tokenCounter?: ChatTokenCounter;
   ledger?: Ledger;
   alerts?: BudgetAlerts;
 }
@@ -77,6 +81,7 @@ export class Gateway {
   readonly phases: readonly Phase[];
 
   readonly limits: LimitStore;
+  readonly tokenCounter: ChatTokenCounter;
 
   constructor(
     readonly config: Config,
@@ -92,6 +97,7 @@ export class Gateway {
       this.adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
     }
     this.limits = services.limits ?? new MemoryLimitStore();
+    this.tokenCounter = services.tokenCounter ?? new ChatTokenCounter();
     const pricing = pricingTable(config);
     this.models = new ModelTable(config, this.providers);
     this.router = new Router(routingPolicy(config.routing));
@@ -105,6 +111,7 @@ export class Gateway {
         pricing,
         defaultOutputReserve: config.limits?.defaultOutputReserve || 1024,
         alerts: services.alerts ?? new BudgetAlerts({ logger: log }),
+        counter: this.tokenCounter,
         log,
       }),
       routePhase(this.router),
@@ -123,6 +130,18 @@ export class Gateway {
     const assembler = new ResponseAssembler();
     for await (const chunk of runPhases(this.phases, this.context(call, false))) assembler.add(chunk);
     return assembler.response();
+  }
+
+  /**
+   * Input tokens of a chat request as its model's first target bills them. Authenticated and
+   * resolved like a chat call (the same errors for unknown models and bad keys).
+   */
+  async countTokens(request: ChatRequest, credentials: string | undefined): Promise<ChatTokenCount & { provider: string; model: string }> {
+    const principal = authenticate(this.principals.ring, credentials);
+    validateChatRequest(request);
+    const target = resolveModel(this.models, principal, request.model).targets[0]!;
+    const count = await this.tokenCounter.count(request, target.provider.kind, target.model);
+    return { ...count, provider: target.provider.id, model: target.model };
   }
 
   /** Model names the caller may use. Throws `unauthenticated` like a chat call would. */
@@ -158,6 +177,7 @@ export class Gateway {
     await this.services.ledger?.close();
     await this.services.keyStore?.close();
     await this.services.policy?.close();
+    await this.tokenCounter.close();
     await this.limits.close();
   }
 

@@ -6,6 +6,8 @@ import type { Target } from "../pipeline/context.js";
 export interface ModelRoute {
   strategy: "weighted" | "ordered";
   targets: Target[];
+  /** Input + output tokens the model accepts; 0 when not checked. */
+  contextWindow: number;
 }
 
 const NO_TIMEOUTS = { firstTokenMs: 0, idleMs: 0, totalMs: 0 };
@@ -24,6 +26,7 @@ export class ModelTable {
     for (const alias of config.models) {
       this.aliases.set(alias.alias, {
         strategy: alias.strategy === "ordered" ? "ordered" : "weighted",
+        contextWindow: alias.contextWindow,
         targets: alias.targets.map((t) => ({
           provider: providers.get(t.provider)!,
           model: t.model,
@@ -42,7 +45,7 @@ export class ModelTable {
     if (slash > 0) {
       const provider = this.providers.get(model.slice(0, slash));
       if (provider && slash < model.length - 1) {
-        return { strategy: "ordered", targets: [{ provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS }] };
+        return { strategy: "ordered", contextWindow: 0, targets: [{ provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS }] };
       }
     }
     return undefined;

@@ -1,6 +1,6 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
-import { GatewayService, ListModelsResponseSchema, type ChatChunk, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
+import { CountTokensResponseSchema, GatewayService, ListModelsResponseSchema, type ChatChunk, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
 import { asSluiceError, toConnectError } from "../errors/sluice-error.js";
 import type { ChatCall, Gateway } from "../pipeline/gateway.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
@@ -23,6 +23,14 @@ export function gatewayRoutes(gateway: Gateway) {
         const chunks = gateway.chatStream(chatCall(request, ctx));
         try {
           yield* chunks;
+        } catch (err) {
+          throw toConnectError(asSluiceError(err));
+        }
+      },
+      async countTokens(request, ctx) {
+        try {
+          const count = await gateway.countTokens(request, bearerToken(ctx.requestHeader.get("authorization")));
+          return create(CountTokensResponseSchema, count);
         } catch (err) {
           throw toConnectError(asSluiceError(err));
         }

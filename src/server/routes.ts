@@ -4,6 +4,7 @@ import { sendError, sendJson } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import { handleChatCompletions } from "./rest/chat-completions.js";
 import { handleModels } from "./rest/models.js";
+import { handleCountTokens } from "./rest/count-tokens.js";
 
 export interface RestContext {
   gateway: Gateway;
@@ -29,6 +30,10 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     if (method !== "GET") return methodNotAllowed(res, "GET");
     const id = path === "/v1/models" ? undefined : decodeURIComponent(path.slice("/v1/models/".length));
     return handleModels(ctx.gateway, req, res, id);
+  }
+  if (path === "/v1/tokens/count") {
+    if (method !== "POST") return methodNotAllowed(res, "POST");
+    return handleCountTokens(ctx.gateway, req, res, ctx.maxBodyBytes);
   }
   if (path === "/healthz") return sendJson(res, 200, '{"status":"ok"}');
   if (path === "/readyz") {

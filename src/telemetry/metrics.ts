@@ -57,6 +57,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly tokenEstimateError = new Histogram({
+    name: "sluice_token_estimate_error_ratio",
+    help: "(counted input tokens - provider-reported input tokens) / reported, by model: how well the pre-dispatch count predicts the bill.",
+    labelNames: ["model"] as const,
+    buckets: [-0.5, -0.2, -0.1, -0.05, -0.02, -0.01, 0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+    registers: [this.registry],
+  });
+
   readonly attempts = new Counter({
     name: "sluice_upstream_attempts_total",
     help: "Upstream attempts by provider and outcome (ok or error code); retries and fallbacks included.",

@@ -1,6 +1,8 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import { StoreUnavailableError, estimateCostUsd, usageTokens, type BudgetAlerts, type LimitStore, type PricingTable } from "../../limits/index.js";
+import type { ChatTokenCounter } from "../../tokens/chat-count.js";
 import type { Logger } from "../../telemetry/logger.js";
+import type { RequestContext } from "../context.js";
 import { estimateInputTokens } from "../estimate.js";
 import type { Phase } from "../phase.js";
 
@@ -10,24 +12,53 @@ export interface AdmitDeps {
   /** Output tokens reserved when the request sets no maximum. */
   defaultOutputReserve: number;
   alerts: BudgetAlerts;
+  /** The `tokens` WASM slot; without it (module not built) a character estimate stands in. */
+  counter?: ChatTokenCounter;
   log: Logger;
 }
 
 /**
- * Rate limits and budgets: before dispatch, reserve `input estimate + max output` tokens and
- * the worst-case cost against the key's and the tenant's limits (one store call, all or
- * nothing); when the answer ends, reconcile with what was really used, or give everything
- * back when nothing was. The reconcile is not awaited: it is off the response path, and the
- * store queues it if Redis is away.
+ * Token counts, context windows, rate limits and budgets. Input tokens are counted (the
+ * `tokens` WASM module, the way the first target's provider bills) only when something needs
+ * them: limits, budgets or a context window. A request that cannot fit the model's window is
+ * refused. Then `input + max output` tokens and the worst-case cost are reserved against the
+ * key's and the tenant's limits (one store call, all or nothing); when the answer ends, the
+ * reservation is reconciled with what was really used, or given back when nothing was. The
+ * reconcile is not awaited: it is off the response path, and the store queues it if Redis is
+ * away.
  */
 export function admitPhase(deps: AdmitDeps): Phase {
+  let warned = false;
+  async function countInput(ctx: RequestContext): Promise<number> {
+    const target = ctx.targets[0];
+    if (deps.counter && target) {
+      try {
+        return (await deps.counter.count(ctx.request, target.provider.kind, target.model)).inputTokens;
+      } catch (err) {
+        if (!warned) deps.log.warn({ err: (err as Error).message }, "token counting module unavailable; estimating from characters");
+        warned = true;
+      }
+    }
+    return estimateInputTokens(ctx.request);
+  }
+
   return {
     name: "admit",
     async onRequest(ctx) {
-      ctx.inputTokenEstimate = estimateInputTokens(ctx.request);
       const scopes = ctx.principal!.scopes;
+      if (scopes.length === 0 && ctx.contextWindow === 0) return;
+      ctx.inputTokenEstimate = await countInput(ctx);
+      const askedOutput = ctx.request.params?.maxOutputTokens;
+      if (ctx.contextWindow && ctx.inputTokenEstimate + (askedOutput ?? 0) > ctx.contextWindow) {
+        throw new SluiceError(
+          "context_length_exceeded",
+          `this model's context window is ${ctx.contextWindow} tokens; the request has ${ctx.inputTokenEstimate} input tokens` +
+            (askedOutput ? ` and asks for ${askedOutput} output tokens` : ""),
+          { param: "messages" },
+        );
+      }
       if (scopes.length === 0) return;
-      const maxOutput = ctx.request.params?.maxOutputTokens ?? deps.defaultOutputReserve;
+      const maxOutput = askedOutput ?? deps.defaultOutputReserve;
       // Routing comes later: hold the cost of the dearest target the model can route to.
       let estimatedCostUsd = 0;
       for (const t of ctx.targets) {

@@ -50,6 +50,9 @@ export function settlePhase(deps: SettleDeps): Phase {
         metrics.tokens.inc({ direction: "input", model }, usage.inputTokens);
         metrics.tokens.inc({ direction: "output", model }, usage.outputTokens);
         if (usage.cachedInputTokens) metrics.tokens.inc({ direction: "cached_input", model }, usage.cachedInputTokens);
+        if (ctx.inputTokenEstimate && usage.inputTokens) {
+          metrics.tokenEstimateError.observe({ model }, (ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
+        }
       }
       if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, error, (now - ctx.startedAt));
       if (deps.accessLog || error) {

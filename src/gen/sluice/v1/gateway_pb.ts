@@ -14,7 +14,51 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIqYCCgtDaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRIkCghtZXNzYWdlcxgCIAMoCzISLnNsdWljZS52MS5NZXNzYWdlEh4KBXRvb2xzGAMgAygLMg8uc2x1aWNlLnYxLlRvb2wSKgoLdG9vbF9jaG9pY2UYBCABKAsyFS5zbHVpY2UudjEuVG9vbENob2ljZRIrCgZwYXJhbXMYBSABKAsyGy5zbHVpY2UudjEuR2VuZXJhdGlvblBhcmFtcxIuCgR0YWdzGAYgAygLMiAuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0LlRhZ3NFbnRyeRIMCgR1c2VyGAcgASgJGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsIBCgdNZXNzYWdlEh0KBHJvbGUYASABKA4yDy5zbHVpY2UudjEuUm9sZRInCgdjb250ZW50GAIgAygLMhYuc2x1aWNlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkSJwoKdG9vbF9jYWxscxgEIAMoCzITLnNsdWljZS52MS5Ub29sQ2FsbBIUCgx0b29sX2NhbGxfaWQYBSABKAkSDwoHcmVmdXNhbBgGIAEoCRIRCglyZWFzb25pbmcYByABKAkiTAoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiUKBWltYWdlGAIgASgLMhQuc2x1aWNlLnYxLkltYWdlUGFydEgAQgYKBHBhcnQicAoJSW1hZ2VQYXJ0Eg0KA3VybBgBIAEoCUgAEg4KBGRhdGEYAiABKAxIABISCgptZWRpYV90eXBlGAMgASgJEiYKBmRldGFpbBgEIAEoDjIWLnNsdWljZS52MS5JbWFnZURldGFpbEIICgZzb3VyY2UiUgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgiWgoKVG9vbENob2ljZRIpCgRtb2RlGAEgASgOMhkuc2x1aWNlLnYxLlRvb2xDaG9pY2VNb2RlSAASFwoNZnVuY3Rpb25fbmFtZRgCIAEoCUgAQggKBmNob2ljZSI8CghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhYKDmFyZ3VtZW50c19qc29uGAMgASgJIqwDChBHZW5lcmF0aW9uUGFyYW1zEhgKC3RlbXBlcmF0dXJlGAEgASgBSACIAQESEgoFdG9wX3AYAiABKAFIAYgBARIeChFtYXhfb3V0cHV0X3Rva2VucxgDIAEoDUgCiAEBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoA0gDiAEBEjIKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIZLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdBIdChBwcmVzZW5jZV9wZW5hbHR5GAcgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCCABKAFIBYgBARIgChNwYXJhbGxlbF90b29sX2NhbGxzGAkgASgISAaIAQESGAoQcmVhc29uaW5nX2VmZm9ydBgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQhQKEl9tYXhfb3V0cHV0X3Rva2Vuc0IHCgVfc2VlZEITChFfcHJlc2VuY2VfcGVuYWx0eUIUChJfZnJlcXVlbmN5X3BlbmFsdHlCFgoUX3BhcmFsbGVsX3Rvb2xfY2FsbHMicAoOUmVzcG9uc2VGb3JtYXQSKwoEdHlwZRgBIAEoDjIdLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdFR5cGUSDAoEbmFtZRgCIAEoCRITCgtzY2hlbWFfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgihwEKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoDRIVCg1vdXRwdXRfdG9rZW5zGAIgASgNEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYAyABKA0SGAoQcmVhc29uaW5nX3Rva2VucxgEIAEoDRIaChJjYWNoZV93cml0ZV90b2tlbnMYBSABKA0iwQEKD0dhdGV3YXlNZXRhZGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEhAKCGF0dGVtcHRzGAQgASgNEiwKDGNhY2hlX3N0YXR1cxgFIAEoDjIWLnNsdWljZS52MS5DYWNoZVN0YXR1cxIQCghjb3N0X3VzZBgGIAEoARITCgt1cHN0cmVhbV9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBIt4BCgxDaGF0UmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIjCgdtZXNzYWdlGAQgASgLMhIuc2x1aWNlLnYxLk1lc3NhZ2USLgoNZmluaXNoX3JlYXNvbhgFIAEoDjIXLnNsdWljZS52MS5GaW5pc2hSZWFzb24SHwoFdXNhZ2UYBiABKAsyEC5zbHVpY2UudjEuVXNhZ2USLAoIbWV0YWRhdGEYByABKAsyGi5zbHVpY2UudjEuR2F0ZXdheU1ldGFkYXRhIs0CCglDaGF0Q2h1bmsSCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIdCgRyb2xlGAQgASgOMg8uc2x1aWNlLnYxLlJvbGUSEgoKdGV4dF9kZWx0YRgFIAEoCRIyChB0b29sX2NhbGxfZGVsdGFzGAYgAygLMhguc2x1aWNlLnYxLlRvb2xDYWxsRGVsdGESFQoNcmVmdXNhbF9kZWx0YRgHIAEoCRIuCg1maW5pc2hfcmVhc29uGAggASgOMhcuc2x1aWNlLnYxLkZpbmlzaFJlYXNvbhIfCgV1c2FnZRgJIAEoCzIQLnNsdWljZS52MS5Vc2FnZRIsCghtZXRhZGF0YRgKIAEoCzIaLnNsdWljZS52MS5HYXRld2F5TWV0YWRhdGESFwoPcmVhc29uaW5nX2RlbHRhGAsgASgJIlEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIXCg9hcmd1bWVudHNfZGVsdGEYBCABKAkiEwoRTGlzdE1vZGVsc1JlcXVlc3QiOgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKBm1vZGVscxgBIAMoCzIULnNsdWljZS52MS5Nb2RlbEluZm8iKgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAMoCSpzCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1NZU1RFTRABEg0KCVJPTEVfVVNFUhACEhIKDlJPTEVfQVNTSVNUQU5UEAMSDQoJUk9MRV9UT09MEAQSEgoOUk9MRV9ERVZFTE9QRVIQBSpvCgtJbWFnZURldGFpbBIcChhJTUFHRV9ERVRBSUxfVU5TUEVDSUZJRUQQABIVChFJTUFHRV9ERVRBSUxfQVVUTxABEhQKEElNQUdFX0RFVEFJTF9MT1cQAhIVChFJTUFHRV9ERVRBSUxfSElHSBADKocBCg5Ub29sQ2hvaWNlTW9kZRIgChxUT09MX0NIT0lDRV9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVVE9PTF9DSE9JQ0VfTU9ERV9BVVRPEAESGQoVVE9PTF9DSE9JQ0VfTU9ERV9OT05FEAISHQoZVE9PTF9DSE9JQ0VfTU9ERV9SRVFVSVJFRBADKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKroBCgxGaW5pc2hSZWFzb24SHQoZRklOSVNIX1JFQVNPTl9VTlNQRUNJRklFRBAAEhYKEkZJTklTSF9SRUFTT05fU1RPUBABEhgKFEZJTklTSF9SRUFTT05fTEVOR1RIEAISHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAMSIAocRklOSVNIX1JFQVNPTl9DT05URU5UX0ZJTFRFUhAEEhkKFUZJTklTSF9SRUFTT05fUkVGVVNBTBAFKpYBCgtDYWNoZVN0YXR1cxIcChhDQUNIRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFDQUNIRV9TVEFUVVNfTUlTUxABEhoKFkNBQ0hFX1NUQVRVU19ISVRfRVhBQ1QQAhIdChlDQUNIRV9TVEFUVVNfSElUX1NFTUFOVElDEAMSFwoTQ0FDSEVfU1RBVFVTX0JZUEFTUxAEMtIBCg5HYXRld2F5U2VydmljZRI3CgRDaGF0EhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0Ghcuc2x1aWNlLnYxLkNoYXRSZXNwb25zZRI8CgpDaGF0U3RyZWFtEhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0GhQuc2x1aWNlLnYxLkNoYXRDaHVuazABEkkKCkxpc3RNb2RlbHMSHC5zbHVpY2UudjEuTGlzdE1vZGVsc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIm0KE0NvdW50VG9rZW5zUmVzcG9uc2USFAoMaW5wdXRfdG9rZW5zGAEgASgNEhAKCGVuY29kaW5nGAIgASgJEg0KBWV4YWN0GAMgASgIEhAKCHByb3ZpZGVyGAQgASgJEg0KBW1vZGVsGAUgASgJIqYCCgtDaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRIkCghtZXNzYWdlcxgCIAMoCzISLnNsdWljZS52MS5NZXNzYWdlEh4KBXRvb2xzGAMgAygLMg8uc2x1aWNlLnYxLlRvb2wSKgoLdG9vbF9jaG9pY2UYBCABKAsyFS5zbHVpY2UudjEuVG9vbENob2ljZRIrCgZwYXJhbXMYBSABKAsyGy5zbHVpY2UudjEuR2VuZXJhdGlvblBhcmFtcxIuCgR0YWdzGAYgAygLMiAuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0LlRhZ3NFbnRyeRIMCgR1c2VyGAcgASgJGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsIBCgdNZXNzYWdlEh0KBHJvbGUYASABKA4yDy5zbHVpY2UudjEuUm9sZRInCgdjb250ZW50GAIgAygLMhYuc2x1aWNlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkSJwoKdG9vbF9jYWxscxgEIAMoCzITLnNsdWljZS52MS5Ub29sQ2FsbBIUCgx0b29sX2NhbGxfaWQYBSABKAkSDwoHcmVmdXNhbBgGIAEoCRIRCglyZWFzb25pbmcYByABKAkiTAoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiUKBWltYWdlGAIgASgLMhQuc2x1aWNlLnYxLkltYWdlUGFydEgAQgYKBHBhcnQicAoJSW1hZ2VQYXJ0Eg0KA3VybBgBIAEoCUgAEg4KBGRhdGEYAiABKAxIABISCgptZWRpYV90eXBlGAMgASgJEiYKBmRldGFpbBgEIAEoDjIWLnNsdWljZS52MS5JbWFnZURldGFpbEIICgZzb3VyY2UiUgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgiWgoKVG9vbENob2ljZRIpCgRtb2RlGAEgASgOMhkuc2x1aWNlLnYxLlRvb2xDaG9pY2VNb2RlSAASFwoNZnVuY3Rpb25fbmFtZRgCIAEoCUgAQggKBmNob2ljZSI8CghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhYKDmFyZ3VtZW50c19qc29uGAMgASgJIqwDChBHZW5lcmF0aW9uUGFyYW1zEhgKC3RlbXBlcmF0dXJlGAEgASgBSACIAQESEgoFdG9wX3AYAiABKAFIAYgBARIeChFtYXhfb3V0cHV0X3Rva2VucxgDIAEoDUgCiAEBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoA0gDiAEBEjIKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIZLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdBIdChBwcmVzZW5jZV9wZW5hbHR5GAcgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCCABKAFIBYgBARIgChNwYXJhbGxlbF90b29sX2NhbGxzGAkgASgISAaIAQESGAoQcmVhc29uaW5nX2VmZm9ydBgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQhQKEl9tYXhfb3V0cHV0X3Rva2Vuc0IHCgVfc2VlZEITChFfcHJlc2VuY2VfcGVuYWx0eUIUChJfZnJlcXVlbmN5X3BlbmFsdHlCFgoUX3BhcmFsbGVsX3Rvb2xfY2FsbHMicAoOUmVzcG9uc2VGb3JtYXQSKwoEdHlwZRgBIAEoDjIdLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdFR5cGUSDAoEbmFtZRgCIAEoCRITCgtzY2hlbWFfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgihwEKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoDRIVCg1vdXRwdXRfdG9rZW5zGAIgASgNEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYAyABKA0SGAoQcmVhc29uaW5nX3Rva2VucxgEIAEoDRIaChJjYWNoZV93cml0ZV90b2tlbnMYBSABKA0iwQEKD0dhdGV3YXlNZXRhZGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEhAKCGF0dGVtcHRzGAQgASgNEiwKDGNhY2hlX3N0YXR1cxgFIAEoDjIWLnNsdWljZS52MS5DYWNoZVN0YXR1cxIQCghjb3N0X3VzZBgGIAEoARITCgt1cHN0cmVhbV9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBIt4BCgxDaGF0UmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIjCgdtZXNzYWdlGAQgASgLMhIuc2x1aWNlLnYxLk1lc3NhZ2USLgoNZmluaXNoX3JlYXNvbhgFIAEoDjIXLnNsdWljZS52MS5GaW5pc2hSZWFzb24SHwoFdXNhZ2UYBiABKAsyEC5zbHVpY2UudjEuVXNhZ2USLAoIbWV0YWRhdGEYByABKAsyGi5zbHVpY2UudjEuR2F0ZXdheU1ldGFkYXRhIs0CCglDaGF0Q2h1bmsSCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIdCgRyb2xlGAQgASgOMg8uc2x1aWNlLnYxLlJvbGUSEgoKdGV4dF9kZWx0YRgFIAEoCRIyChB0b29sX2NhbGxfZGVsdGFzGAYgAygLMhguc2x1aWNlLnYxLlRvb2xDYWxsRGVsdGESFQoNcmVmdXNhbF9kZWx0YRgHIAEoCRIuCg1maW5pc2hfcmVhc29uGAggASgOMhcuc2x1aWNlLnYxLkZpbmlzaFJlYXNvbhIfCgV1c2FnZRgJIAEoCzIQLnNsdWljZS52MS5Vc2FnZRIsCghtZXRhZGF0YRgKIAEoCzIaLnNsdWljZS52MS5HYXRld2F5TWV0YWRhdGESFwoPcmVhc29uaW5nX2RlbHRhGAsgASgJIlEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIXCg9hcmd1bWVudHNfZGVsdGEYBCABKAkiEwoRTGlzdE1vZGVsc1JlcXVlc3QiOgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKBm1vZGVscxgBIAMoCzIULnNsdWljZS52MS5Nb2RlbEluZm8iKgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAMoCSpzCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1NZU1RFTRABEg0KCVJPTEVfVVNFUhACEhIKDlJPTEVfQVNTSVNUQU5UEAMSDQoJUk9MRV9UT09MEAQSEgoOUk9MRV9ERVZFTE9QRVIQBSpvCgtJbWFnZURldGFpbBIcChhJTUFHRV9ERVRBSUxfVU5TUEVDSUZJRUQQABIVChFJTUFHRV9ERVRBSUxfQVVUTxABEhQKEElNQUdFX0RFVEFJTF9MT1cQAhIVChFJTUFHRV9ERVRBSUxfSElHSBADKocBCg5Ub29sQ2hvaWNlTW9kZRIgChxUT09MX0NIT0lDRV9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVVE9PTF9DSE9JQ0VfTU9ERV9BVVRPEAESGQoVVE9PTF9DSE9JQ0VfTU9ERV9OT05FEAISHQoZVE9PTF9DSE9JQ0VfTU9ERV9SRVFVSVJFRBADKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKroBCgxGaW5pc2hSZWFzb24SHQoZRklOSVNIX1JFQVNPTl9VTlNQRUNJRklFRBAAEhYKEkZJTklTSF9SRUFTT05fU1RPUBABEhgKFEZJTklTSF9SRUFTT05fTEVOR1RIEAISHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAMSIAocRklOSVNIX1JFQVNPTl9DT05URU5UX0ZJTFRFUhAEEhkKFUZJTklTSF9SRUFTT05fUkVGVVNBTBAFKpYBCgtDYWNoZVN0YXR1cxIcChhDQUNIRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFDQUNIRV9TVEFUVVNfTUlTUxABEhoKFkNBQ0hFX1NUQVRVU19ISVRfRVhBQ1QQAhIdChlDQUNIRV9TVEFUVVNfSElUX1NFTUFOVElDEAMSFwoTQ0FDSEVfU1RBVFVTX0JZUEFTUxAEMpkCCg5HYXRld2F5U2VydmljZRI3CgRDaGF0EhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0Ghcuc2x1aWNlLnYxLkNoYXRSZXNwb25zZRI8CgpDaGF0U3RyZWFtEhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0GhQuc2x1aWNlLnYxLkNoYXRDaHVuazABEkkKCkxpc3RNb2RlbHMSHC5zbHVpY2UudjEuTGlzdE1vZGVsc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkUKC0NvdW50VG9rZW5zEhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNvdW50VG9rZW5zUmVzcG9uc2ViBnByb3RvMw");
+
+/**
+ * @generated from message sluice.v1.CountTokensResponse
+ */
+export type CountTokensResponse = Message$1<"sluice.v1.CountTokensResponse"> & {
+  /**
+   * @generated from field: uint32 input_tokens = 1;
+   */
+  inputTokens: number;
+
+  /**
+   * The BPE encoding used: "cl100k_base" or "o200k_base".
+   *
+   * @generated from field: string encoding = 2;
+   */
+  encoding: string;
+
+  /**
+   * False when the provider publishes no tokenizer (Anthropic, Gemini, ...) and the count is
+   * a stand-in encoding's, or when tool definitions are counted (their encoding is unpublished).
+   *
+   * @generated from field: bool exact = 3;
+   */
+  exact: boolean;
+
+  /**
+   * Provider and model the count was made for (the model's first target).
+   *
+   * @generated from field: string provider = 4;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: string model = 5;
+   */
+  model: string;
+};
+
+/**
+ * Describes the message sluice.v1.CountTokensResponse.
+ * Use `create(CountTokensResponseSchema)` to create a new message.
+ */
+export const CountTokensResponseSchema: GenMessage<CountTokensResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 0);
 
 /**
  * @generated from message sluice.v1.ChatRequest
@@ -67,7 +111,7 @@ export type ChatRequest = Message$1<"sluice.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 0);
+  messageDesc(file_sluice_v1_gateway, 1);
 
 /**
  * @generated from message sluice.v1.Message
@@ -126,7 +170,7 @@ export type Message = Message$1<"sluice.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 1);
+  messageDesc(file_sluice_v1_gateway, 2);
 
 /**
  * @generated from message sluice.v1.ContentPart
@@ -155,7 +199,7 @@ export type ContentPart = Message$1<"sluice.v1.ContentPart"> & {
  * Use `create(ContentPartSchema)` to create a new message.
  */
 export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 2);
+  messageDesc(file_sluice_v1_gateway, 3);
 
 /**
  * @generated from message sluice.v1.ImagePart
@@ -200,7 +244,7 @@ export type ImagePart = Message$1<"sluice.v1.ImagePart"> & {
  * Use `create(ImagePartSchema)` to create a new message.
  */
 export const ImagePartSchema: GenMessage<ImagePart> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 3);
+  messageDesc(file_sluice_v1_gateway, 4);
 
 /**
  * A function the model may call.
@@ -239,7 +283,7 @@ export type Tool = Message$1<"sluice.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 4);
+  messageDesc(file_sluice_v1_gateway, 5);
 
 /**
  * @generated from message sluice.v1.ToolChoice
@@ -270,7 +314,7 @@ export type ToolChoice = Message$1<"sluice.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 5);
+  messageDesc(file_sluice_v1_gateway, 6);
 
 /**
  * A complete tool call in a request or a response.
@@ -301,7 +345,7 @@ export type ToolCall = Message$1<"sluice.v1.ToolCall"> & {
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 6);
+  messageDesc(file_sluice_v1_gateway, 7);
 
 /**
  * @generated from message sluice.v1.GenerationParams
@@ -367,7 +411,7 @@ export type GenerationParams = Message$1<"sluice.v1.GenerationParams"> & {
  * Use `create(GenerationParamsSchema)` to create a new message.
  */
 export const GenerationParamsSchema: GenMessage<GenerationParams> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 7);
+  messageDesc(file_sluice_v1_gateway, 8);
 
 /**
  * @generated from message sluice.v1.ResponseFormat
@@ -401,7 +445,7 @@ export type ResponseFormat = Message$1<"sluice.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 8);
+  messageDesc(file_sluice_v1_gateway, 9);
 
 /**
  * @generated from message sluice.v1.Usage
@@ -446,7 +490,7 @@ export type Usage = Message$1<"sluice.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 9);
+  messageDesc(file_sluice_v1_gateway, 10);
 
 /**
  * What the gateway did to produce an answer.
@@ -508,7 +552,7 @@ export type GatewayMetadata = Message$1<"sluice.v1.GatewayMetadata"> & {
  * Use `create(GatewayMetadataSchema)` to create a new message.
  */
 export const GatewayMetadataSchema: GenMessage<GatewayMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 10);
+  messageDesc(file_sluice_v1_gateway, 11);
 
 /**
  * @generated from message sluice.v1.ChatResponse
@@ -561,7 +605,7 @@ export type ChatResponse = Message$1<"sluice.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 11);
+  messageDesc(file_sluice_v1_gateway, 12);
 
 /**
  * A streamed piece of the answer. Fields are deltas: text and refusal append, tool-call
@@ -640,7 +684,7 @@ export type ChatChunk = Message$1<"sluice.v1.ChatChunk"> & {
  * Use `create(ChatChunkSchema)` to create a new message.
  */
 export const ChatChunkSchema: GenMessage<ChatChunk> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 12);
+  messageDesc(file_sluice_v1_gateway, 13);
 
 /**
  * @generated from message sluice.v1.ToolCallDelta
@@ -678,7 +722,7 @@ export type ToolCallDelta = Message$1<"sluice.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 13);
+  messageDesc(file_sluice_v1_gateway, 14);
 
 /**
  * @generated from message sluice.v1.ListModelsRequest
@@ -691,7 +735,7 @@ export type ListModelsRequest = Message$1<"sluice.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 14);
+  messageDesc(file_sluice_v1_gateway, 15);
 
 /**
  * @generated from message sluice.v1.ListModelsResponse
@@ -708,7 +752,7 @@ export type ListModelsResponse = Message$1<"sluice.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 15);
+  messageDesc(file_sluice_v1_gateway, 16);
 
 /**
  * @generated from message sluice.v1.ModelInfo
@@ -734,7 +778,7 @@ export type ModelInfo = Message$1<"sluice.v1.ModelInfo"> & {
  * Use `create(ModelInfoSchema)` to create a new message.
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 16);
+  messageDesc(file_sluice_v1_gateway, 17);
 
 /**
  * Who wrote a message.
@@ -997,6 +1041,17 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof ListModelsRequestSchema;
     output: typeof ListModelsResponseSchema;
+  },
+  /**
+   * CountTokens counts a chat request's input tokens the way its model's provider bills them
+   * (exact for OpenAI models; an estimate with a stand-in encoding for the others).
+   *
+   * @generated from rpc sluice.v1.GatewayService.CountTokens
+   */
+  countTokens: {
+    methodKind: "unary";
+    input: typeof ChatRequestSchema;
+    output: typeof CountTokensResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_gateway, 0);
