@@ -13,7 +13,7 @@ import type { Redis } from "ioredis";
 import { admitPhase } from "./phases/admit.js";
 import { ChatTokenCounter, type ChatTokenCount } from "../tokens/chat-count.js";
 import { validateChatRequest } from "./validate.js";
-import { inspectPhase } from "./phases/inspect.js";
+import { inspectPhase, respondPhase } from "./phases/inspect.js";
 import { piiRules } from "../policy/from-config.js";
 import type { PolicyHost } from "../policy/index.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
@@ -116,6 +116,7 @@ export class Gateway {
       }),
       routePhase(this.router),
       dispatchPhase(this.router, metrics),
+      respondPhase(),
       settlePhase({ metrics, log, accessLog: config.telemetry?.accessLog ?? true, pricing, ledger: services.ledger }),
     ];
   }

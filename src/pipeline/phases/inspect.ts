@@ -6,14 +6,12 @@ import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
 
 /**
- * The `pii` policy slot on both sides of the provider. Before dispatch (inspect): one module
- * call over every text of the request; a blocked type refuses the request (naming the type,
- * never the value), rewritten texts (placeholders, redactions, masks) replace the originals in
- * what is sent upstream. On the way back (respond): placeholders in the answer's text, refusal
- * and tool-call arguments are restored, including placeholders split across chunks.
+ * The `pii` policy slot before dispatch: one module call over every text of the request; a
+ * blocked type refuses the request (naming the type, never the value), rewritten texts
+ * (placeholders, redactions, masks) replace the originals in what is sent upstream, and the
+ * placeholders are kept on the context for the respond phase.
  */
 export function inspectPhase(pii: PiiPolicy): Phase {
-  const restorers = new WeakMap<RequestContext, Map<string, PlaceholderStreamRestorer>>();
   return {
     name: "inspect",
     async onRequest(ctx) {
@@ -33,17 +31,29 @@ export function inspectPhase(pii: PiiPolicy): Phase {
       }
       if (scan.outcome !== "rewritten") return;
       ctx.request = withTexts(ctx.request, scan.texts);
-      if (scan.placeholders.size > 0) {
-        ctx.placeholders = scan.placeholders;
-        restorers.set(ctx, new Map());
-      }
+      if (scan.placeholders.size > 0) ctx.placeholders = scan.placeholders;
     },
+  };
+}
+
+/**
+ * On the way back: placeholders in the answer's text, refusal and tool-call arguments are
+ * restored, including placeholders split across chunks. It sits after dispatch in the phase
+ * list, so the phases before it (the cache) see the answer as the provider gave it: the cache
+ * never holds the original values.
+ */
+export function respondPhase(): Phase {
+  const restorers = new WeakMap<RequestContext, Map<string, PlaceholderStreamRestorer>>();
+  return {
+    name: "respond",
     onChunk(ctx, chunk) {
-      const perField = restorers.get(ctx);
-      if (!perField) return;
+      if (!ctx.placeholders) return;
+      let perField = restorers.get(ctx);
+      if (!perField) restorers.set(ctx, (perField = new Map()));
+      const fields = perField;
       const restore = (field: string, text: string): string => {
-        let r = perField.get(field);
-        if (!r) perField.set(field, (r = new PlaceholderStreamRestorer(ctx.placeholders!)));
+        let r = fields.get(field);
+        if (!r) fields.set(field, (r = new PlaceholderStreamRestorer(ctx.placeholders!)));
         return r.push(text);
       };
       chunk.textDelta = restore("text", chunk.textDelta);
