@@ -14,6 +14,8 @@ import { admitPhase } from "./phases/admit.js";
 import { ChatTokenCounter, type ChatTokenCount } from "../tokens/chat-count.js";
 import { validateChatRequest } from "./validate.js";
 import { inspectPhase, respondPhase } from "./phases/inspect.js";
+import { cachePhase } from "./phases/cache.js";
+import type { ResponseCache } from "../cache/index.js";
 import { piiRules } from "../policy/from-config.js";
 import type { PolicyHost } from "../policy/index.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
@@ -43,6 +45,8 @@ export interface GatewayServices {
   redis?: Redis;
   /** The WASM policy host, when `policies` configures a slot. */
   policy?: PolicyHost;
+  /** The response cache, when the config has a `cache` section. */
+  cache?: ResponseCache;
   /** The `tokens` WASM slot: exact input counts. Default: one made here. */
   tokenCounter?: ChatTokenCounter;
   ledger?: Ledger;
@@ -114,6 +118,7 @@ export class Gateway {
         counter: this.tokenCounter,
         log,
       }),
+      ...(services.cache ? [cachePhase(services.cache)] : []),
       routePhase(this.router),
       dispatchPhase(this.router, metrics),
       respondPhase(),
@@ -178,6 +183,7 @@ export class Gateway {
     await this.services.ledger?.close();
     await this.services.keyStore?.close();
     await this.services.policy?.close();
+    await this.services.cache?.close();
     await this.tokenCounter.close();
     await this.limits.close();
   }

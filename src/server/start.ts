@@ -10,6 +10,8 @@ import { createLedger } from "../telemetry/ledger-setup.js";
 import { FileKeyStore, RedisKeyStore } from "../limits/key-store.js";
 import { LocalVersionStore, PolicyHost, RedisVersionStore } from "../policy/index.js";
 import { piiSlotConfig } from "../policy/from-config.js";
+import { ResponseCache, registerCacheMetrics } from "../cache/index.js";
+import { cacheOptions } from "../cache/from-config.js";
 import type { GatewayServices } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "./server.js";
 
@@ -25,7 +27,9 @@ export async function startGateway(config: Config, overrides: { port?: number | 
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
   const services = await buildServices(config, log);
-  const gateway = new Gateway(config, new GatewayMetrics(), log, services);
+  const metrics = new GatewayMetrics();
+  const gateway = new Gateway(config, metrics, log, services);
+  if (services.cache) registerCacheMetrics(services.cache, metrics.registry);
   await gateway.principals.reload();
   const running = await startServer(gateway, {
     listen,
@@ -78,7 +82,8 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
   const alerts = new BudgetAlerts({ webhookUrl: config.limits?.alertWebhookUrl || undefined, logger: log });
   const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
   const policy = config.policies?.pii ? await startPolicyHost(config, log) : undefined;
-  return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}), ...(policy ? { policy } : {}) };
+  const cache = config.cache ? await ResponseCache.open(cacheOptions(config), { log }) : undefined;
+  return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}), ...(policy ? { policy } : {}), ...(cache ? { cache } : {}) };
 }
 
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */

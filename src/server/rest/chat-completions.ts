@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
+import { CacheStatus, type ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
 import { bearerToken, callerRequestId, readJsonBody } from "../http/body.js";
 import { sendError, sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
-import { decodeChatCompletion } from "./openai-request.js";
+import { decodeCacheHeader, decodeChatCompletion } from "./openai-request.js";
 import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
 
 /**
@@ -20,6 +20,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
   let decoded;
   try {
     decoded = decodeChatCompletion(await readJsonBody(req, maxBodyBytes));
+    decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
   } catch (err) {
     sendError(res, err, idHeader);
     return;
@@ -43,6 +44,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
         headers["x-sluice-model"] = md.model;
         headers["x-sluice-attempts"] = String(md.attempts);
         headers["x-sluice-cost-usd"] = String(md.costUsd);
+        headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
       }
       sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
     } catch (err) {
@@ -82,6 +84,17 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
   } finally {
     await chunks.return(undefined);
   }
+}
+
+const cacheStatusNames: Record<number, string> = {
+  [CacheStatus.MISS]: "miss",
+  [CacheStatus.HIT_EXACT]: "hit_exact",
+  [CacheStatus.HIT_SEMANTIC]: "hit_semantic",
+  [CacheStatus.BYPASS]: "bypass",
+};
+
+function cacheStatusName(status: CacheStatus): string {
+  return cacheStatusNames[status] ?? "none";
 }
 
 function writeEvent(res: HttpResponse, event: string): void {

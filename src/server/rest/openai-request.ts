@@ -1,4 +1,5 @@
 import {
+  CacheMode,
   ImageDetail,
   ResponseFormatType,
   Role,
@@ -13,6 +14,16 @@ import {
   type ToolChoice,
 } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
+
+const cacheModes: Record<string, CacheMode> = { use: CacheMode.UNSPECIFIED, bypass: CacheMode.BYPASS, refresh: CacheMode.REFRESH };
+
+/** The `x-sluice-cache` header (use, bypass, refresh) as the canonical cache mode. */
+export function decodeCacheHeader(value: string | string[] | undefined): CacheMode {
+  if (value === undefined) return CacheMode.UNSPECIFIED;
+  const mode = typeof value === "string" ? cacheModes[value.trim().toLowerCase()] : undefined;
+  if (mode === undefined) invalid('x-sluice-cache must be "use", "bypass" or "refresh"', "x-sluice-cache");
+  return mode;
+}
 
 /** What the REST surface needs besides the canonical request. */
 export interface DecodedChatCompletion {
@@ -47,15 +58,18 @@ export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
     parallelToolCalls: optBoolean(b.parallel_tool_calls, "parallel_tool_calls"),
     reasoningEffort: optString(b.reasoning_effort, "reasoning_effort") ?? "",
   };
+  // No generation field set: no params message, the same canonical request a gRPC client sends.
+  const hasParams = Object.entries(params).some(([k, v]) => k !== "$typeName" && v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0));
   const request: ChatRequest = {
     $typeName: "sluice.v1.ChatRequest",
     model,
     messages: b.messages.map((m: unknown, i: number) => decodeMessage(m, `messages[${i}]`)),
     tools: decodeTools(b.tools),
     toolChoice: decodeToolChoice(b.tool_choice),
-    params,
+    params: hasParams ? params : undefined,
     tags: decodeTags(b.metadata),
     user: optString(b.user, "user") ?? "",
+    cache: CacheMode.UNSPECIFIED,
   };
   const stream = optBoolean(b.stream, "stream") ?? false;
   const streamOptions = b.stream_options === undefined || b.stream_options === null ? {} : asObject(b.stream_options, "stream_options");

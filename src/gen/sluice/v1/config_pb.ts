@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEixAQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBIjkKDlBvbGljaWVzQ29uZmlnEicKA3BpaRgBIAEoCzIaLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWciwAEKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASJzCgxTZXJ2ZXJDb25maWcSDgoGbGlzdGVuGAEgASgJEhYKDm1heF9ib2R5X2J5dGVzGAIgASgNEiEKA3RscxgDIAEoCzIULnNsdWljZS52MS5UbHNDb25maWcSGAoQZHJhaW5fdGltZW91dF9tcxgEIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkikQMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iegoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJEhYKDmNvbnRleHRfd2luZG93GAQgASgNInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSKnAQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCRIrCgZsaW1pdHMYBCABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBSABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnIvABCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCRIrCgZsaW1pdHMYAyABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBCABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEhIKCmV4cGlyZXNfYXQYBSABKAkSLwoEdGFncxgGIAMoCzIhLnNsdWljZS52MS5BcGlLZXlDb25maWcuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi6wQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBItoBCgtDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESKgoFZXhhY3QYAiABKAsyGy5zbHVpY2UudjEuRXhhY3RDYWNoZUNvbmZpZxIwCghzZW1hbnRpYxgDIAEoCzIeLnNsdWljZS52MS5TZW1hbnRpY0NhY2hlQ29uZmlnEhwKD21heF90ZW1wZXJhdHVyZRgEIAEoAUgBiAEBEhkKEWxvb2t1cF90aW1lb3V0X21zGAUgASgNQgoKCF9lbmFibGVkQhIKEF9tYXhfdGVtcGVyYXR1cmUiVgoQRXhhY3RDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESDQoFdHRsX3MYAiABKA0SEQoJbWF4X2J5dGVzGAMgASgEQgoKCF9lbmFibGVkItMCChNTZW1hbnRpY0NhY2hlQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIWCgl0aHJlc2hvbGQYAiABKAFIAYgBARIRCgltYXhfY2hhcnMYAyABKA0SFAoMbWF4X21lc3NhZ2VzGAQgASgNEhAKCGVtYmVkZGVyGAUgASgJEjUKCHByb3ZpZGVyGAYgASgLMiMuc2x1aWNlLnYxLkVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxINCgVpbmRleBgHIAEoCRIOCgZobnN3X20YCCABKA0SHAoUaG5zd19lZl9jb25zdHJ1Y3Rpb24YCSABKA0SFgoOaG5zd19lZl9zZWFyY2gYCiABKA0SEwoLdGhyZWFkX21vZGUYCyABKAkSGAoQd29ya2VyX3RocmVzaG9sZBgMIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSI5Cg5Qb2xpY2llc0NvbmZpZxInCgNwaWkYASABKAsyGi5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnIsABCg9QaWlQb2xpY3lDb25maWcSDgoGbW9kdWxlGAEgASgJEgwKBGZhaWwYAiABKAkSEQoJdW50cnVzdGVkGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0SOAoHYWN0aW9ucxgFIAMoCzInLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWcuQWN0aW9uc0VudHJ5Gi4KDEFjdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEicwoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIpEDCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNInoKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0ipwEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZyLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.Config
@@ -100,6 +100,13 @@ export type Config = Message<"sluice.v1.Config"> & {
    * @generated from field: sluice.v1.PoliciesConfig policies = 12;
    */
   policies?: PoliciesConfig | undefined;
+
+  /**
+   * Exact and semantic response cache. Absent: no cache.
+   *
+   * @generated from field: sluice.v1.CacheConfig cache = 13;
+   */
+  cache?: CacheConfig | undefined;
 };
 
 /**
@@ -108,6 +115,215 @@ export type Config = Message<"sluice.v1.Config"> & {
  */
 export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 0);
+
+/**
+ * @generated from message sluice.v1.CacheConfig
+ */
+export type CacheConfig = Message<"sluice.v1.CacheConfig"> & {
+  /**
+   * Default true (the section's presence turns the cache on).
+   *
+   * @generated from field: optional bool enabled = 1;
+   */
+  enabled?: boolean | undefined;
+
+  /**
+   * @generated from field: sluice.v1.ExactCacheConfig exact = 2;
+   */
+  exact?: ExactCacheConfig | undefined;
+
+  /**
+   * @generated from field: sluice.v1.SemanticCacheConfig semantic = 3;
+   */
+  semantic?: SemanticCacheConfig | undefined;
+
+  /**
+   * Requests with a higher temperature skip the cache (their answers are meant to vary). Default 1.0.
+   *
+   * @generated from field: optional double max_temperature = 4;
+   */
+  maxTemperature?: number | undefined;
+
+  /**
+   * Bound on a lookup or a store; past it the request goes on without the cache. Default 1000.
+   *
+   * @generated from field: uint32 lookup_timeout_ms = 5;
+   */
+  lookupTimeoutMs: number;
+};
+
+/**
+ * Describes the message sluice.v1.CacheConfig.
+ * Use `create(CacheConfigSchema)` to create a new message.
+ */
+export const CacheConfigSchema: GenMessage<CacheConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 1);
+
+/**
+ * @generated from message sluice.v1.ExactCacheConfig
+ */
+export type ExactCacheConfig = Message<"sluice.v1.ExactCacheConfig"> & {
+  /**
+   * Default true.
+   *
+   * @generated from field: optional bool enabled = 1;
+   */
+  enabled?: boolean | undefined;
+
+  /**
+   * Lifetime of every stored answer, seconds. Default 3600.
+   *
+   * @generated from field: uint32 ttl_s = 2;
+   */
+  ttlS: number;
+
+  /**
+   * In-memory store only: LRU budget in bytes. Default 268435456 (256 MiB).
+   *
+   * @generated from field: uint64 max_bytes = 3;
+   */
+  maxBytes: bigint;
+};
+
+/**
+ * Describes the message sluice.v1.ExactCacheConfig.
+ * Use `create(ExactCacheConfigSchema)` to create a new message.
+ */
+export const ExactCacheConfigSchema: GenMessage<ExactCacheConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 2);
+
+/**
+ * @generated from message sluice.v1.SemanticCacheConfig
+ */
+export type SemanticCacheConfig = Message<"sluice.v1.SemanticCacheConfig"> & {
+  /**
+   * Default true.
+   *
+   * @generated from field: optional bool enabled = 1;
+   */
+  enabled?: boolean | undefined;
+
+  /**
+   * Minimum cosine similarity for a hit. Default 0.95 (see README: measured on the built-in embedder).
+   *
+   * @generated from field: optional double threshold = 2;
+   */
+  threshold?: number | undefined;
+
+  /**
+   * Longer conversations (characters) are not cached semantically. Default 8000.
+   *
+   * @generated from field: uint32 max_chars = 3;
+   */
+  maxChars: number;
+
+  /**
+   * Conversations with more messages are not cached semantically. Default 16.
+   *
+   * @generated from field: uint32 max_messages = 4;
+   */
+  maxMessages: number;
+
+  /**
+   * "builtin" (default: lexical, local, no model) or "provider" (an OpenAI-compatible endpoint).
+   *
+   * @generated from field: string embedder = 5;
+   */
+  embedder: string;
+
+  /**
+   * @generated from field: sluice.v1.EmbeddingsProviderConfig provider = 6;
+   */
+  provider?: EmbeddingsProviderConfig | undefined;
+
+  /**
+   * "hnsw" (default) or "brute" (exact; small deployments).
+   *
+   * @generated from field: string index = 7;
+   */
+  index: string;
+
+  /**
+   * HNSW graph degree (default 16), build breadth (default 100), search breadth (default 64).
+   *
+   * @generated from field: uint32 hnsw_m = 8;
+   */
+  hnswM: number;
+
+  /**
+   * @generated from field: uint32 hnsw_ef_construction = 9;
+   */
+  hnswEfConstruction: number;
+
+  /**
+   * @generated from field: uint32 hnsw_ef_search = 10;
+   */
+  hnswEfSearch: number;
+
+  /**
+   * "inline", "worker" or "auto" (default: a worker thread once the index passes worker_threshold).
+   *
+   * @generated from field: string thread_mode = 11;
+   */
+  threadMode: string;
+
+  /**
+   * Default 50000 entries.
+   *
+   * @generated from field: uint32 worker_threshold = 12;
+   */
+  workerThreshold: number;
+};
+
+/**
+ * Describes the message sluice.v1.SemanticCacheConfig.
+ * Use `create(SemanticCacheConfigSchema)` to create a new message.
+ */
+export const SemanticCacheConfigSchema: GenMessage<SemanticCacheConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 3);
+
+/**
+ * @generated from message sluice.v1.EmbeddingsProviderConfig
+ */
+export type EmbeddingsProviderConfig = Message<"sluice.v1.EmbeddingsProviderConfig"> & {
+  /**
+   * OpenAI-compatible base URL including /v1 (POSTs {base_url}/embeddings); Sluice's own /v1 works.
+   *
+   * @generated from field: string base_url = 1;
+   */
+  baseUrl: string;
+
+  /**
+   * @generated from field: string api_key = 2;
+   */
+  apiKey: string;
+
+  /**
+   * @generated from field: string model = 3;
+   */
+  model: string;
+
+  /**
+   * Dimensions the model returns. Required.
+   *
+   * @generated from field: uint32 dims = 4;
+   */
+  dims: number;
+
+  /**
+   * Per HTTP call. Default 5000.
+   *
+   * @generated from field: uint32 timeout_ms = 5;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message sluice.v1.EmbeddingsProviderConfig.
+ * Use `create(EmbeddingsProviderConfigSchema)` to create a new message.
+ */
+export const EmbeddingsProviderConfigSchema: GenMessage<EmbeddingsProviderConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 4);
 
 /**
  * @generated from message sluice.v1.PoliciesConfig
@@ -127,7 +343,7 @@ export type PoliciesConfig = Message<"sluice.v1.PoliciesConfig"> & {
  * Use `create(PoliciesConfigSchema)` to create a new message.
  */
 export const PoliciesConfigSchema: GenMessage<PoliciesConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 1);
+  messageDesc(file_sluice_v1_config, 5);
 
 /**
  * @generated from message sluice.v1.PiiPolicyConfig
@@ -178,7 +394,7 @@ export type PiiPolicyConfig = Message<"sluice.v1.PiiPolicyConfig"> & {
  * Use `create(PiiPolicyConfigSchema)` to create a new message.
  */
 export const PiiPolicyConfigSchema: GenMessage<PiiPolicyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 2);
+  messageDesc(file_sluice_v1_config, 6);
 
 /**
  * @generated from message sluice.v1.AdminConfig
@@ -197,7 +413,7 @@ export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
  * Use `create(AdminConfigSchema)` to create a new message.
  */
 export const AdminConfigSchema: GenMessage<AdminConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 3);
+  messageDesc(file_sluice_v1_config, 7);
 
 /**
  * @generated from message sluice.v1.RedisConfig
@@ -216,7 +432,7 @@ export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
  * Use `create(RedisConfigSchema)` to create a new message.
  */
 export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 4);
+  messageDesc(file_sluice_v1_config, 8);
 
 /**
  * @generated from message sluice.v1.ModelPriceConfig
@@ -252,7 +468,7 @@ export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
  * Use `create(ModelPriceConfigSchema)` to create a new message.
  */
 export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 5);
+  messageDesc(file_sluice_v1_config, 9);
 
 /**
  * @generated from message sluice.v1.LimitsConfig
@@ -286,7 +502,7 @@ export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
  * Use `create(LimitsConfigSchema)` to create a new message.
  */
 export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 6);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.RateLimitsConfig
@@ -313,7 +529,7 @@ export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
  * Use `create(RateLimitsConfigSchema)` to create a new message.
  */
 export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 7);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * @generated from message sluice.v1.BudgetConfig
@@ -350,7 +566,7 @@ export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
  * Use `create(BudgetConfigSchema)` to create a new message.
  */
 export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 8);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -390,7 +606,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -414,7 +630,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -512,7 +728,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -539,7 +755,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -581,7 +797,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -612,7 +828,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -647,7 +863,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -690,7 +906,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -731,7 +947,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -764,7 +980,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -827,7 +1043,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -867,7 +1083,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -910,7 +1126,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -962,7 +1178,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -988,5 +1204,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 27);
 

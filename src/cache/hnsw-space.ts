@@ -1,0 +1,102 @@
+import hnswlib from "hnswlib-node";
+import type { HnswOptions } from "./config.js";
+import type { Neighbor, VectorSpace, VectorSpaceFactory } from "./vector-space.js";
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+/**
+ * An HNSW graph (hnswlib-node, cosine). Capacity grows by `growthFactor` when full (resizeIndex
+ * is cheap); removals are `markDelete`, and the next insert reuses a deleted slot
+ * (`allowReplaceDeleted`), so a cache with TTL churn does not grow without bound.
+ */
+export class HnswSpace implements VectorSpace {
+  readonly kind = "hnsw";
+  private live: number;
+  private deleted: number;
+  private readonly liveLabels: Set<number>;
+
+  constructor(
+    private readonly index: Hnsw,
+    private readonly options: HnswOptions,
+    liveLabels: number[] = [],
+  ) {
+    this.liveLabels = new Set(liveLabels);
+    this.live = this.liveLabels.size;
+    this.deleted = Math.max(0, index.getCurrentCount() - this.live);
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  get capacity(): number {
+    return this.index.getMaxElements();
+  }
+
+  add(label: number, vector: Float32Array): void {
+    if (this.liveLabels.has(label)) throw new Error(`label ${label} is already in the index`);
+    // hnswlib-node refuses typed arrays: it needs a plain number[].
+    const point = Array.from(vector);
+    if (this.deleted > 0) {
+      this.index.addPoint(point, label, true);
+      this.deleted--;
+    } else {
+      if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
+        const grown = Math.ceil(this.index.getMaxElements() * this.options.growthFactor);
+        this.index.resizeIndex(Math.max(grown, this.index.getMaxElements() + 1));
+      }
+      this.index.addPoint(point, label);
+    }
+    this.liveLabels.add(label);
+    this.live++;
+  }
+
+  remove(label: number): void {
+    if (!this.liveLabels.delete(label)) return;
+    this.index.markDelete(label);
+    this.live--;
+    this.deleted++;
+  }
+
+  search(vector: Float32Array, k: number): Neighbor[] {
+    const n = Math.min(k, this.live);
+    if (n <= 0) return [];
+    this.index.setEf(Math.max(this.options.efSearch, n));
+    const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n);
+    // hnswlib's cosine "distance" is 1 - cosine similarity.
+    return neighbors.map((label, i) => ({ label, similarity: 1 - distances[i]! }));
+  }
+
+  async save(file: string): Promise<void> {
+    // Runs on libuv's thread pool; callers must not mutate the space until it settles.
+    await this.index.writeIndex(file);
+  }
+}
+
+export function hnswSpaceFactory(options: HnswOptions): VectorSpaceFactory {
+  return {
+    kind: "hnsw",
+    create(dims) {
+      const index = new HierarchicalNSW("cosine", dims);
+      index.initIndex({
+        maxElements: options.initialCapacity,
+        m: options.m,
+        efConstruction: options.efConstruction,
+        randomSeed: options.seed,
+        allowReplaceDeleted: true,
+      });
+      index.setEf(options.efSearch);
+      return new HnswSpace(index, options);
+    },
+    async load(file, dims, liveLabels) {
+      const index = new HierarchicalNSW("cosine", dims);
+      await index.readIndex(file, true);
+      if (index.getNumDimensions() !== dims) throw new Error(`index has ${index.getNumDimensions()} dims, expected ${dims}`);
+      const present = new Set(index.getIdsList());
+      for (const label of liveLabels) if (!present.has(label)) throw new Error(`label ${label} missing from the index file`);
+      index.setEf(options.efSearch);
+      return new HnswSpace(index, options, liveLabels);
+    },
+  };
+}

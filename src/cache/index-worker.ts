@@ -1,0 +1,55 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { Logger } from "./logger.js";
+import { NamespacedIndex } from "./namespaced-index.js";
+import type { SemanticIndexOptions } from "./semantic-index.js";
+import { spaceFactory } from "./semantic-index-factory.js";
+import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
+
+/**
+ * The index worker: owns one NamespacedIndex and runs every (blocking) hnswlib call, so the
+ * event loop of the gateway never waits on a graph walk, an insert or a rebuild.
+ */
+const port = parentPort!;
+const options = workerData as Omit<SemanticIndexOptions, "log" | "workerScript">;
+const log: Logger = {
+  warn: (fields, msg) => port.postMessage({ log: { level: "warn", fields, msg } } satisfies WorkerReply),
+  info: (fields, msg) => port.postMessage({ log: { level: "info", fields, msg } } satisfies WorkerReply),
+};
+const factory = spaceFactory(options.kind, options.hnsw);
+const from = options.loadFrom ?? options.dir;
+const ready = from
+  ? NamespacedIndex.load(from, options.dims, factory, options.tag, log)
+  : Promise.resolve(new NamespacedIndex(options.dims, factory, options.tag));
+
+port.on("message", (req: WorkerRequest) => {
+  void ready.then(async (core) => {
+    try {
+      let result: unknown;
+      switch (req.op) {
+        case "add":
+          core.add(req.id, req.namespace, req.vector, req.expiresAt);
+          break;
+        case "remove":
+          core.remove(req.id);
+          break;
+        case "search":
+          result = core.search(req.namespace, req.vector, req.k, req.now);
+          break;
+        case "expire":
+          result = core.expire(req.now);
+          break;
+        case "ids":
+          result = core.ids();
+          break;
+        case "save":
+          await core.save(req.dir);
+          break;
+        case "ping":
+          break;
+      }
+      port.postMessage({ seq: req.seq, result, size: core.size } satisfies WorkerReply);
+    } catch (err) {
+      port.postMessage({ seq: req.seq, error: String(err), size: core.size } satisfies WorkerReply);
+    }
+  });
+});

@@ -1,0 +1,14 @@
+/** Messages between WorkerSemanticIndex (main thread) and index-worker.ts. */
+export type WorkerRequest = { seq: number } & (
+  | { op: "add"; id: string; namespace: string; vector: Float32Array; expiresAt: number }
+  | { op: "remove"; id: string }
+  | { op: "search"; namespace: string; vector: Float32Array; k: number; now: number }
+  | { op: "expire"; now: number }
+  | { op: "ids" }
+  | { op: "save"; dir: string }
+  | { op: "ping" }
+);
+
+export type WorkerReply =
+  | { seq: number; result?: unknown; error?: string; size: number }
+  | { log: { level: "warn" | "info"; fields: object; msg: string } };
