@@ -1,17 +1,38 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { SluiceError } from "../errors/sluice-error.js";
+
+/** Largest server-sent event accepted (characters between two events). */
+export const DEFAULT_MAX_SSE_EVENT_CHARS = 8 * 1024 * 1024;
 
 /**
  * Server-sent events from a byte stream, one `EventSourceMessage` at a time, parsed by
  * eventsource-parser (which handles CR/LF/CRLF delimiters, multi-line data and comments).
- * Bytes are decoded as a UTF-8 stream so a character split across chunks survives.
+ * Bytes are decoded as a UTF-8 stream so a character split across chunks survives. An event
+ * (or a line that never ends) longer than `maxEventChars` ends the stream with a clear error
+ * instead of buffering without bound: `upstream_unavailable` before the first event,
+ * `stream_interrupted` after.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+export async function* readSse(
+  body: AsyncIterable<Uint8Array>,
+  options: { source?: string; maxEventChars?: number } = {},
+): AsyncGenerator<EventSourceMessage> {
+  const limit = options.maxEventChars ?? DEFAULT_MAX_SSE_EVENT_CHARS;
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder("utf-8");
+  let sinceEvent = 0;
+  let yielded = false;
   for await (const bytes of body) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    while (pending.length > 0) yield pending.shift()!;
+    const text = decoder.decode(bytes, { stream: true });
+    parser.feed(text);
+    sinceEvent = pending.length > 0 ? 0 : sinceEvent + text.length;
+    if (sinceEvent > limit) {
+      throw new SluiceError(yielded ? "stream_interrupted" : "upstream_unavailable", `${options.source ?? "upstream"}: a server-sent event exceeded ${limit} characters`);
+    }
+    while (pending.length > 0) {
+      yielded = true;
+      yield pending.shift()!;
+    }
   }
   parser.feed(decoder.decode());
   // A final event without its blank line is still an event (some servers omit it).

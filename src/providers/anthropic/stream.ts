@@ -47,7 +47,7 @@ export async function* fromAnthropicStream(providerId: string, body: AsyncIterab
   };
   const fail = (message: string) => new SluiceError(sentContent ? "stream_interrupted" : "upstream_unavailable", `${providerId}: ${message}`);
 
-  for await (const sse of readSse(body)) {
+  for await (const sse of readSse(body, { source: providerId })) {
     if (sse.data === "") continue;
     let event: AnthropicStreamEvent;
     try {

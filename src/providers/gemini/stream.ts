@@ -22,7 +22,7 @@ export async function* fromGeminiStream(providerId: string, body: AsyncIterable<
   let sentContent = false;
   const fail = (message: string) => new SluiceError(sentContent ? "stream_interrupted" : "upstream_unavailable", `${providerId}: ${message}`);
 
-  for await (const sse of readSse(bare.watch(body))) {
+  for await (const sse of readSse(bare.watch(body), { source: providerId })) {
     if (sse.data === "") continue;
     let event: GeminiResponse;
     try {

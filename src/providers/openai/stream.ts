@@ -30,7 +30,7 @@ interface OpenAIStreamChunk {
  * only when the provider's config says `reasoning: pass`.
  */
 export async function* fromOpenAIStream(providerId: string, body: AsyncIterable<Uint8Array>, passReasoning: boolean): AsyncGenerator<ChatChunk> {
-  for await (const event of readSse(body)) {
+  for await (const event of readSse(body, { source: providerId })) {
     const data = event.data;
     if (data === "[DONE]") return;
     if (data === "") continue;
