@@ -23,6 +23,8 @@ export interface Target {
   weight: number;
   /** Limits the gateway enforces on each attempt at this target, in ms (0: none of its own). */
   timeouts: { firstTokenMs: number; idleMs: number; totalMs: number };
+  /** The provider deployment's own rate limits (`providers[].limits`), when it has any. */
+  limitScope?: LimitScope;
 }
 
 /** Which target answered, told to the surface when the answer starts (before its first chunk). */
@@ -90,6 +92,8 @@ export interface RequestContext {
   /** admit: input tokens counted before dispatch (0 when nothing needed them), and the reservation taken for it. */
   inputTokenEstimate: number;
   reservation?: Reservation;
+  /** dispatch: the answering deployment's reservation, settled with the request's. */
+  deploymentReservation?: Reservation;
   cacheStatus: CacheStatus;
   /**
    * settle: the usage the request is billed for (the provider's, or an estimate when a stream

@@ -103,6 +103,7 @@ export class Gateway {
     this.limits = services.limits ?? new MemoryLimitStore();
     this.tokenCounter = services.tokenCounter ?? new ChatTokenCounter();
     const pricing = pricingTable(config);
+    const defaultOutputReserve = config.limits?.defaultOutputReserve || 1024;
     this.models = new ModelTable(config, this.providers);
     this.router = new Router(routingPolicy(config.routing));
     metrics.observeBreakers(() => this.router.health.snapshot());
@@ -113,14 +114,14 @@ export class Gateway {
       admitPhase({
         store: this.limits,
         pricing,
-        defaultOutputReserve: config.limits?.defaultOutputReserve || 1024,
+        defaultOutputReserve,
         alerts: services.alerts ?? new BudgetAlerts({ logger: log }),
         counter: this.tokenCounter,
         log,
       }),
       ...(services.cache ? [cachePhase(services.cache)] : []),
       routePhase(this.router),
-      dispatchPhase(this.router, metrics),
+      dispatchPhase(this.router, metrics, { store: this.limits, defaultOutputReserve }),
       respondPhase(),
       settlePhase({ metrics, log, accessLog: config.telemetry?.accessLog ?? true, pricing, ledger: services.ledger }),
     ];

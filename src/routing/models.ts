@@ -1,4 +1,5 @@
-import type { Config } from "../gen/sluice/v1/config_pb.js";
+import type { Config, ProviderConfig } from "../gen/sluice/v1/config_pb.js";
+import type { LimitScope } from "../limits/types.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import type { Target } from "../pipeline/context.js";
 
@@ -10,6 +11,18 @@ export interface ModelRoute {
   contextWindow: number;
 }
 
+/** A provider's own limits as a scope of its own partition (not a tenant's). */
+function deploymentScope(p: ProviderConfig): LimitScope | undefined {
+  if (!p.limits?.rpm && !p.limits?.tpm) return undefined;
+  return {
+    id: `deployment:${p.id}`,
+    label: `provider ${p.id}`,
+    partition: `deployment-${p.id}`,
+    ...(p.limits.rpm ? { rpm: p.limits.rpm } : {}),
+    ...(p.limits.tpm ? { tpm: p.limits.tpm } : {}),
+  };
+}
+
 const NO_TIMEOUTS = { firstTokenMs: 0, idleMs: 0, totalMs: 0 };
 
 /**
@@ -18,11 +31,17 @@ const NO_TIMEOUTS = { firstTokenMs: 0, idleMs: 0, totalMs: 0 };
  */
 export class ModelTable {
   private readonly aliases = new Map<string, ModelRoute>();
+  private readonly deploymentScopes = new Map<string, LimitScope>();
 
   constructor(
     config: Config,
     private readonly providers: ReadonlyMap<string, ProviderAdapter>,
   ) {
+    const scopes = this.deploymentScopes;
+    for (const p of config.providers) {
+      const scope = deploymentScope(p);
+      if (scope) scopes.set(p.id, scope);
+    }
     for (const alias of config.models) {
       this.aliases.set(alias.alias, {
         strategy: alias.strategy === "ordered" ? "ordered" : "weighted",
@@ -32,6 +51,7 @@ export class ModelTable {
           model: t.model,
           weight: t.weight,
           timeouts: { firstTokenMs: t.timeouts?.firstTokenMs ?? 0, idleMs: t.timeouts?.idleMs ?? 0, totalMs: t.timeouts?.totalMs ?? 0 },
+          ...(scopes.get(t.provider) ? { limitScope: scopes.get(t.provider)! } : {}),
         })),
       });
     }
@@ -45,7 +65,9 @@ export class ModelTable {
     if (slash > 0) {
       const provider = this.providers.get(model.slice(0, slash));
       if (provider && slash < model.length - 1) {
-        return { strategy: "ordered", contextWindow: 0, targets: [{ provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS }] };
+        const limitScope = this.deploymentScopes.get(provider.id);
+        const target: Target = { provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS, ...(limitScope ? { limitScope } : {}) };
+        return { strategy: "ordered", contextWindow: 0, targets: [target] };
       }
     }
     return undefined;

@@ -268,3 +268,33 @@ telemetry: { access_log: false }
     }
   });
 });
+
+describe("provider deployment limits", () => {
+  it("a deployment over its own rpm is skipped for the fallback, and refused when there is none", async () => {
+    const upstream = await startFakeOpenAI();
+    const gateway = await startTestGateway(`
+providers:
+  - { id: quota, kind: openai, base_url: "${upstream.url}", limits: { rpm: 2 } }
+  - { id: spare, kind: openai, base_url: "${upstream.url}" }
+models:
+  - { alias: both, strategy: ordered, targets: [ { provider: quota, model: echo }, { provider: spare, model: echo } ] }
+  - { alias: only, targets: [ { provider: quota, model: echo } ] }
+`);
+    try {
+      const providers: Array<string | null> = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await post(gateway.url, "unused", body("both"));
+        expect(r.status).toBe(200);
+        providers.push(r.headers.get("x-sluice-provider"));
+      }
+      expect(providers).toEqual(["quota", "quota", "spare", "spare"]);
+      const refused = await post(gateway.url, "unused", body("only"));
+      expect(refused.status).toBe(429);
+      expect(refused.json.error.message).toContain("provider quota rpm");
+      await expect.poll(() => gateway.gateway.limits.outstanding(), { timeout: 5000 }).toBe(0);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});

@@ -46,7 +46,8 @@ export function admitPhase(deps: AdmitDeps): Phase {
     name: "admit",
     async onRequest(ctx) {
       const scopes = ctx.principal!.scopes;
-      if (scopes.length === 0 && ctx.contextWindow === 0) return;
+      const deploymentLimited = ctx.targets.some((t) => t.limitScope);
+      if (scopes.length === 0 && ctx.contextWindow === 0 && !deploymentLimited) return;
       ctx.inputTokenEstimate = await countInput(ctx);
       const askedOutput = ctx.request.params?.maxOutputTokens;
       if (ctx.contextWindow && ctx.inputTokenEstimate + (askedOutput ?? 0) > ctx.contextWindow) {
@@ -82,13 +83,14 @@ export function admitPhase(deps: AdmitDeps): Phase {
       ctx.reservation = result.reservation;
     },
     onSettle(ctx) {
-      const reservation = ctx.reservation;
-      if (!reservation) return;
       const billed = ctx.billed;
-      const work = billed
-        ? deps.store.settle(reservation, { tokens: usageTokens(billed), costUsd: ctx.costUsd }).then((r) => deps.alerts.notify(r.crossings))
-        : deps.store.release(reservation);
-      work.catch((err) => deps.log.error({ err, request_id: ctx.requestId }, "settling a reservation failed"));
+      for (const reservation of [ctx.reservation, ctx.deploymentReservation]) {
+        if (!reservation) continue;
+        const work = billed
+          ? deps.store.settle(reservation, { tokens: usageTokens(billed), costUsd: ctx.costUsd }).then((r) => deps.alerts.notify(r.crossings))
+          : deps.store.release(reservation);
+        work.catch((err) => deps.log.error({ err, request_id: ctx.requestId }, "settling a reservation failed"));
+      }
     },
   };
 }

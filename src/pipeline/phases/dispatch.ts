@@ -6,6 +6,7 @@ import { backoffDelay } from "../../routing/policy.js";
 import type { Router } from "../../routing/router.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import type { RequestContext, Target } from "../context.js";
+import { StoreUnavailableError, type LimitStore, type Reservation } from "../../limits/index.js";
 import type { Phase } from "../phase.js";
 import { Attempt } from "./attempt.js";
 
@@ -20,16 +21,38 @@ import { Attempt } from "./attempt.js";
  * Once a chunk has been sent the answer is committed to that target: a later failure ends the
  * stream with `stream_interrupted`; two providers' answers are never spliced.
  */
-export function dispatchPhase(router: Router, metrics: GatewayMetrics): Phase {
+export interface DeploymentLimits {
+  store: LimitStore;
+  /** Output tokens reserved when the request sets no maximum. */
+  defaultOutputReserve: number;
+}
+
+export function dispatchPhase(router: Router, metrics: GatewayMetrics, limits: DeploymentLimits): Phase {
   return {
     name: "dispatch",
     onRequest(ctx) {
-      ctx.answer ??= dispatch(ctx, router, metrics);
+      ctx.answer ??= dispatch(ctx, router, metrics, limits);
     },
   };
 }
 
-async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMetrics): AsyncGenerator<ChatChunk> {
+/**
+ * A target whose provider deployment has its own limits (`providers[].limits`) is admitted
+ * against them first; over them, it is skipped like a 429 would skip it.
+ */
+async function admitDeployment(ctx: RequestContext, target: Target, limits: DeploymentLimits): Promise<Reservation | SluiceError | undefined> {
+  if (!target.limitScope) return undefined;
+  const tokens = ctx.inputTokenEstimate + (ctx.request.params?.maxOutputTokens ?? limits.defaultOutputReserve);
+  try {
+    const result = await limits.store.admit({ scopes: [target.limitScope], tokens });
+    return result.ok ? result.reservation : new SluiceError("rate_limited", `${result.limit} exceeded`, { retryAfterS: result.retryAfterS });
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return new SluiceError("unavailable", "usage limits cannot be checked right now; try again shortly", { cause: err, retryAfterS: 1 });
+    throw err;
+  }
+}
+
+async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMetrics, limits: DeploymentLimits): AsyncGenerator<ChatChunk> {
   const policy = router.policy;
   ctx.upstreamStartAt = performance.now();
   router.budget.recordRequest();
@@ -40,6 +63,13 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
       if (ctx.attempts.length >= policy.maxAttempts) break targets;
       if (ctx.attempts.length > 0 && !router.budget.tryRetry()) break targets;
       if (!router.health.admit(target.provider.id, target.model)) continue targets;
+      const deployment = await admitDeployment(ctx, target, limits);
+      if (deployment instanceof SluiceError) {
+        lastError = deployment;
+        ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: deployment.code, ms: 0 });
+        metrics.attempts.inc({ provider: target.provider.id, outcome: deployment.code });
+        continue targets;
+      }
 
       const attempt = new Attempt(ctx, target);
       const stats = router.health.stats(target.provider.id, target.model);
@@ -51,6 +81,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
         stats.inflight--;
         const error = attempt.failure(err);
         await attempt.close();
+        if (deployment) void limits.store.release(deployment).catch(() => undefined);
         record(ctx, router, metrics, attempt, error);
         if (error.code === "cancelled") throw error;
         lastError = error;
@@ -69,6 +100,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
 
       // Committed: this target's answer is the answer.
       ctx.answeredBy = { provider: target.provider.id, model: target.model };
+      ctx.deploymentReservation = deployment;
       if (target !== ctx.targets[0]) metrics.fallbacks.inc({ model: ctx.request.model });
       ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1 });
       try {
