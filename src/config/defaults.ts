@@ -33,7 +33,7 @@ export function applyDefaults(config: Config): Config {
   if (config.providers.length === 0) {
     config.providers.push(create(ProviderConfigSchema, { id: "mock", kind: "mock" }));
     if (config.models.length === 0) {
-      for (const model of ["mock-echo", "mock-lorem"]) {
+      for (const model of ["mock-echo", "mock-lorem", "mock-embed"]) {
         config.models.push(
           create(ModelAliasConfigSchema, { alias: model, targets: [{ provider: "mock", model, weight: 1 }] }),
         );

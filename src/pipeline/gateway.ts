@@ -12,6 +12,11 @@ import { aggregateUsage, readFileLedger, readRedisLedger, type UsageQuery, type 
 import type { Redis } from "ioredis";
 import { admitPhase } from "./phases/admit.js";
 import { ChatTokenCounter, type ChatTokenCount } from "../tokens/chat-count.js";
+import { create } from "@bufbuild/protobuf";
+import { EmbedResponseSchema, type EmbedRequest, type EmbedResponse } from "../gen/sluice/v1/gateway_pb.js";
+import { SluiceError, asSluiceError } from "../errors/sluice-error.js";
+import { isRetryable } from "../errors/upstream.js";
+import { newUsage } from "./canonical.js";
 import { validateChatRequest } from "./validate.js";
 import { inspectPhase, respondPhase } from "./phases/inspect.js";
 import { cachePhase } from "./phases/cache.js";
@@ -149,6 +154,46 @@ export class Gateway {
     const target = resolveModel(this.models, principal, request.model).targets[0]!;
     const count = await this.tokenCounter.count(request, target.provider.kind, target.model);
     return { ...count, provider: target.provider.id, model: target.model };
+  }
+
+  /**
+   * Embeddings from the model's targets in order (the first that serves embeddings; a
+   * retryable failure moves on to the next).
+   */
+  async embed(call: { request: EmbedRequest; credentials: string | undefined; signal: AbortSignal; surface: string }): Promise<EmbedResponse> {
+    const started = performance.now();
+    const { request } = call;
+    let provider = "";
+    try {
+      const principal = authenticate(this.principals.ring, call.credentials);
+      if (request.inputs.length === 0) throw new SluiceError("invalid_request", "input must not be empty", { param: "input" });
+      const targets = resolveModel(this.models, principal, request.model).targets.filter((t) => t.provider.embed);
+      if (targets.length === 0) throw new SluiceError("invalid_request", `the model \`${request.model}\` does not serve embeddings`, { param: "model" });
+      let lastError: SluiceError | undefined;
+      for (const target of targets) {
+        try {
+          const result = await target.provider.embed!({ model: target.model, inputs: request.inputs, dimensions: request.dimensions, signal: call.signal });
+          provider = target.provider.id;
+          return create(EmbedResponseSchema, {
+            embeddings: result.vectors.map((values) => ({ values })),
+            usage: newUsage({ inputTokens: result.inputTokens }),
+            provider: target.provider.id,
+            model: result.model,
+          });
+        } catch (err) {
+          lastError = asSluiceError(err);
+          if (!isRetryable(lastError) || call.signal.aborted) throw lastError;
+        }
+      }
+      throw lastError!;
+    } catch (err) {
+      const error = asSluiceError(err);
+      this.metrics.requests.inc({ surface: call.surface, model: request.model, provider, status: error.code });
+      throw error;
+    } finally {
+      if (provider) this.metrics.requests.inc({ surface: call.surface, model: request.model, provider, status: "ok" });
+      this.metrics.duration.observe({ surface: call.surface, model: request.model }, (performance.now() - started) / 1000);
+    }
   }
 
   /** Model names the caller may use. Throws `unauthenticated` like a chat call would. */

@@ -20,6 +20,8 @@ export interface ProviderAdapter {
   readonly id: string;
   readonly kind: string;
   chat(call: ProviderCall): AsyncIterable<ChatChunk>;
+  /** Embeddings, for providers that serve them (absent: the provider does not). */
+  embed?(call: EmbedCall): Promise<EmbedResult>;
   /** Models the adapter knows it serves, if it can tell without a network call. */
   knownModels?(): readonly string[];
   /** Closes pooled connections. */
@@ -33,6 +35,21 @@ export interface ProviderCall {
   /** Whether the caller wants a stream; adapters may stream upstream either way. */
   stream: boolean;
   signal: AbortSignal;
+}
+
+export interface EmbedCall {
+  model: string;
+  inputs: string[];
+  /** 0: the model's own size. */
+  dimensions: number;
+  signal: AbortSignal;
+}
+
+export interface EmbedResult {
+  vectors: number[][];
+  inputTokens: number;
+  /** The model that answered, as the provider names it. */
+  model: string;
 }
 
 export type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;

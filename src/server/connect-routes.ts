@@ -35,6 +35,13 @@ export function gatewayRoutes(gateway: Gateway) {
           throw toConnectError(asSluiceError(err));
         }
       },
+      async embed(request, ctx) {
+        try {
+          return await gateway.embed({ request, credentials: bearerToken(ctx.requestHeader.get("authorization")), signal: ctx.signal, surface: ctx.protocolName });
+        } catch (err) {
+          throw toConnectError(asSluiceError(err));
+        }
+      },
       listModels(_request, ctx) {
         try {
           const models = gateway.listModels(bearerToken(ctx.requestHeader.get("authorization")));

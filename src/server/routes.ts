@@ -5,6 +5,7 @@ import type { HttpRequest, HttpResponse } from "./http/types.js";
 import { handleChatCompletions } from "./rest/chat-completions.js";
 import { handleModels } from "./rest/models.js";
 import { handleCountTokens } from "./rest/count-tokens.js";
+import { handleEmbeddings } from "./rest/embeddings.js";
 
 export interface RestContext {
   gateway: Gateway;
@@ -30,6 +31,10 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     if (method !== "GET") return methodNotAllowed(res, "GET");
     const id = path === "/v1/models" ? undefined : decodeURIComponent(path.slice("/v1/models/".length));
     return handleModels(ctx.gateway, req, res, id);
+  }
+  if (path === "/v1/embeddings") {
+    if (method !== "POST") return methodNotAllowed(res, "POST");
+    return handleEmbeddings(ctx.gateway, req, res, ctx.maxBodyBytes, signal);
   }
   if (path === "/v1/tokens/count") {
     if (method !== "POST") return methodNotAllowed(res, "POST");

@@ -130,7 +130,7 @@ describe.each([
 
   it("ListModels only lists what the tenant may use", async () => {
     const res = await client.listModels(create(ListModelsRequestSchema), { headers });
-    expect(res.models.map((m) => m.id).sort()).toEqual(["mock-echo", "mock-lorem"]);
+    expect(res.models.map((m) => m.id).sort()).toEqual(["mock-echo", "mock-embed", "mock-lorem"]);
   });
 
   it("bad key is Unauthenticated", async () => {

@@ -39,6 +39,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw);
     state.requests.push({ body, headers: req.headers });
+    if (req.url?.endsWith("/embeddings")) {
+      // A deterministic 4-d vector per input: its length, its vowel count, then 1 and 0.
+      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      const data = inputs.map((t, index) => ({ object: "embedding", index, embedding: [t.length, (t.match(/[aeiou]/g) ?? []).length, 1, 0] }));
+      return json(res, 200, JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 } }));
+    }
     res.on("close", () => {
       if (!res.writableFinished) state.abortedByClient++;
     });

@@ -7,8 +7,9 @@ import { upstreamStatusError } from "../../errors/upstream.js";
 import { messageText, newChunk, newToolCallDelta, newUsage } from "../../pipeline/canonical.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { loremWords } from "./lorem.js";
+import { LexicalEmbedder } from "../../cache/lexical-embedder.js";
 
-const MODELS = ["mock-echo", "mock-lorem"] as const;
+const MODELS = ["mock-echo", "mock-lorem", "mock-embed"] as const;
 
 /**
  * A provider with no network, for demos, tests and benchmarks.
@@ -24,6 +25,7 @@ export function createMockAdapter(config: ProviderConfig): ProviderAdapter {
   const loremTokens = config.mock?.loremTokens || DEFAULT_MOCK_LOREM_TOKENS;
   const fault = config.mock?.fault;
   let sequence = 0;
+  const embedder = new LexicalEmbedder();
 
   async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
     const { signal } = call;
@@ -72,6 +74,12 @@ export function createMockAdapter(config: ProviderConfig): ProviderAdapter {
     kind: "mock",
     chat,
     knownModels: () => MODELS,
+    // mock-embed: the cache's built-in lexical embedder (hashed words and n-grams), no network.
+    async embed(call) {
+      if (call.model !== "mock-embed") throw upstreamStatusError(config.id, 404, `unknown embeddings model ${call.model} (mock serves mock-embed)`);
+      const vectors = (await embedder.embed(call.inputs)).map((v) => Array.from(v));
+      return { vectors, inputTokens: call.inputs.reduce((n, t) => n + splitWords(t).length, 0), model: "mock-embed" };
+    },
     close: async () => {},
   };
 }

@@ -2,6 +2,7 @@ import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { UpstreamPool } from "../../upstream/pool.js";
 import { exchangeChat, headerValue } from "../http-exchange.js";
+import { openAIEmbed } from "./embeddings.js";
 import type { ProviderAdapter, ProviderCall } from "../adapter.js";
 import { fromOpenAIError } from "./errors.js";
 import { toOpenAIBody } from "./request.js";
@@ -34,5 +35,11 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
     });
   }
 
-  return { id: config.id, kind: "openai", chat, close: () => pool.close() };
+  return {
+    id: config.id,
+    kind: "openai",
+    chat,
+    embed: (call) => openAIEmbed(config.id, pool, headers, call),
+    close: () => pool.close(),
+  };
 }

@@ -19,7 +19,7 @@ describe("config loading", () => {
     expect(c.server?.listen).toBe("127.0.0.1:8080");
     expect(c.server?.maxBodyBytes).toBe(4 * 1024 * 1024);
     expect(c.providers.map((p) => [p.id, p.kind])).toEqual([["mock", "mock"]]);
-    expect(c.models.map((m) => m.alias)).toEqual(["mock-echo", "mock-lorem"]);
+    expect(c.models.map((m) => m.alias)).toEqual(["mock-echo", "mock-lorem", "mock-embed"]);
     expect(c.tenants).toEqual([]);
   });
 

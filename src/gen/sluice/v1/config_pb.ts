@@ -44,7 +44,7 @@ export type Config = Message<"sluice.v1.Config"> & {
   providers: ProviderConfig[];
 
   /**
-   * Model aliases callers name in requests. Default: `mock-echo` and `mock-lorem` on `mock`.
+   * Model aliases callers name in requests. Default: `mock-echo`, `mock-lorem` and `mock-embed` on `mock`.
    *
    * @generated from field: repeated sluice.v1.ModelAliasConfig models = 4;
    */

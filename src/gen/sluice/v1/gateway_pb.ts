@@ -14,7 +14,91 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIm0KE0NvdW50VG9rZW5zUmVzcG9uc2USFAoMaW5wdXRfdG9rZW5zGAEgASgNEhAKCGVuY29kaW5nGAIgASgJEg0KBWV4YWN0GAMgASgIEhAKCHByb3ZpZGVyGAQgASgJEg0KBW1vZGVsGAUgASgJIssCCgtDaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRIkCghtZXNzYWdlcxgCIAMoCzISLnNsdWljZS52MS5NZXNzYWdlEh4KBXRvb2xzGAMgAygLMg8uc2x1aWNlLnYxLlRvb2wSKgoLdG9vbF9jaG9pY2UYBCABKAsyFS5zbHVpY2UudjEuVG9vbENob2ljZRIrCgZwYXJhbXMYBSABKAsyGy5zbHVpY2UudjEuR2VuZXJhdGlvblBhcmFtcxIuCgR0YWdzGAYgAygLMiAuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0LlRhZ3NFbnRyeRIMCgR1c2VyGAcgASgJEiMKBWNhY2hlGAggASgOMhQuc2x1aWNlLnYxLkNhY2hlTW9kZRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLCAQoHTWVzc2FnZRIdCgRyb2xlGAEgASgOMg8uc2x1aWNlLnYxLlJvbGUSJwoHY29udGVudBgCIAMoCzIWLnNsdWljZS52MS5Db250ZW50UGFydBIMCgRuYW1lGAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5zbHVpY2UudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAUgASgJEg8KB3JlZnVzYWwYBiABKAkSEQoJcmVhc29uaW5nGAcgASgJIkwKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIlCgVpbWFnZRgCIAEoCzIULnNsdWljZS52MS5JbWFnZVBhcnRIAEIGCgRwYXJ0InAKCUltYWdlUGFydBINCgN1cmwYASABKAlIABIOCgRkYXRhGAIgASgMSAASEgoKbWVkaWFfdHlwZRgDIAEoCRImCgZkZXRhaWwYBCABKA4yFi5zbHVpY2UudjEuSW1hZ2VEZXRhaWxCCAoGc291cmNlIlIKBFRvb2wSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSDgoGc3RyaWN0GAQgASgIIloKClRvb2xDaG9pY2USKQoEbW9kZRgBIAEoDjIZLnNsdWljZS52MS5Ub29sQ2hvaWNlTW9kZUgAEhcKDWZ1bmN0aW9uX25hbWUYAiABKAlIAEIICgZjaG9pY2UiPAoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5hcmd1bWVudHNfanNvbhgDIAEoCSKsAwoQR2VuZXJhdGlvblBhcmFtcxIYCgt0ZW1wZXJhdHVyZRgBIAEoAUgAiAEBEhIKBXRvcF9wGAIgASgBSAGIAQESHgoRbWF4X291dHB1dF90b2tlbnMYAyABKA1IAogBARIMCgRzdG9wGAQgAygJEhEKBHNlZWQYBSABKANIA4gBARIyCg9yZXNwb25zZV9mb3JtYXQYBiABKAsyGS5zbHVpY2UudjEuUmVzcG9uc2VGb3JtYXQSHQoQcHJlc2VuY2VfcGVuYWx0eRgHIAEoAUgEiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GAggASgBSAWIAQESIAoTcGFyYWxsZWxfdG9vbF9jYWxscxgJIAEoCEgGiAEBEhgKEHJlYXNvbmluZ19lZmZvcnQYCiABKAlCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEIUChJfbWF4X291dHB1dF90b2tlbnNCBwoFX3NlZWRCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QhYKFF9wYXJhbGxlbF90b29sX2NhbGxzInAKDlJlc3BvbnNlRm9ybWF0EisKBHR5cGUYASABKA4yHS5zbHVpY2UudjEuUmVzcG9uc2VGb3JtYXRUeXBlEgwKBG5hbWUYAiABKAkSEwoLc2NoZW1hX2pzb24YAyABKAkSDgoGc3RyaWN0GAQgASgIIocBCgVVc2FnZRIUCgxpbnB1dF90b2tlbnMYASABKA0SFQoNb3V0cHV0X3Rva2VucxgCIAEoDRIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAMgASgNEhgKEHJlYXNvbmluZ190b2tlbnMYBCABKA0SGgoSY2FjaGVfd3JpdGVfdG9rZW5zGAUgASgNIsEBCg9HYXRld2F5TWV0YWRhdGESEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRINCgVtb2RlbBgDIAEoCRIQCghhdHRlbXB0cxgEIAEoDRIsCgxjYWNoZV9zdGF0dXMYBSABKA4yFi5zbHVpY2UudjEuQ2FjaGVTdGF0dXMSEAoIY29zdF91c2QYBiABKAESEwoLdXBzdHJlYW1fbXMYByABKAESEgoKZ2F0ZXdheV9tcxgIIAEoASLeAQoMQ2hhdFJlc3BvbnNlEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAMSDQoFbW9kZWwYAyABKAkSIwoHbWVzc2FnZRgEIAEoCzISLnNsdWljZS52MS5NZXNzYWdlEi4KDWZpbmlzaF9yZWFzb24YBSABKA4yFy5zbHVpY2UudjEuRmluaXNoUmVhc29uEh8KBXVzYWdlGAYgASgLMhAuc2x1aWNlLnYxLlVzYWdlEiwKCG1ldGFkYXRhGAcgASgLMhouc2x1aWNlLnYxLkdhdGV3YXlNZXRhZGF0YSLNAgoJQ2hhdENodW5rEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAMSDQoFbW9kZWwYAyABKAkSHQoEcm9sZRgEIAEoDjIPLnNsdWljZS52MS5Sb2xlEhIKCnRleHRfZGVsdGEYBSABKAkSMgoQdG9vbF9jYWxsX2RlbHRhcxgGIAMoCzIYLnNsdWljZS52MS5Ub29sQ2FsbERlbHRhEhUKDXJlZnVzYWxfZGVsdGEYByABKAkSLgoNZmluaXNoX3JlYXNvbhgIIAEoDjIXLnNsdWljZS52MS5GaW5pc2hSZWFzb24SHwoFdXNhZ2UYCSABKAsyEC5zbHVpY2UudjEuVXNhZ2USLAoIbWV0YWRhdGEYCiABKAsyGi5zbHVpY2UudjEuR2F0ZXdheU1ldGFkYXRhEhcKD3JlYXNvbmluZ19kZWx0YRgLIAEoCSJRCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgNEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSFwoPYXJndW1lbnRzX2RlbHRhGAQgASgJIhMKEUxpc3RNb2RlbHNSZXF1ZXN0IjoKEkxpc3RNb2RlbHNSZXNwb25zZRIkCgZtb2RlbHMYASADKAsyFC5zbHVpY2UudjEuTW9kZWxJbmZvIioKCU1vZGVsSW5mbxIKCgJpZBgBIAEoCRIRCglwcm92aWRlcnMYAiADKAkqcwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9TWVNURU0QARINCglST0xFX1VTRVIQAhISCg5ST0xFX0FTU0lTVEFOVBADEg0KCVJPTEVfVE9PTBAEEhIKDlJPTEVfREVWRUxPUEVSEAUqVgoJQ2FjaGVNb2RlEhoKFkNBQ0hFX01PREVfVU5TUEVDSUZJRUQQABIVChFDQUNIRV9NT0RFX0JZUEFTUxABEhYKEkNBQ0hFX01PREVfUkVGUkVTSBACKm8KC0ltYWdlRGV0YWlsEhwKGElNQUdFX0RFVEFJTF9VTlNQRUNJRklFRBAAEhUKEUlNQUdFX0RFVEFJTF9BVVRPEAESFAoQSU1BR0VfREVUQUlMX0xPVxACEhUKEUlNQUdFX0RFVEFJTF9ISUdIEAMqhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEAMqpQEKElJlc3BvbnNlRm9ybWF0VHlwZRIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVJFU1BPTlNFX0ZPUk1BVF9UWVBFX1RFWFQQARIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX09CSkVDVBACEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fU0NIRU1BEAMqugEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAQSGQoVRklOSVNIX1JFQVNPTl9SRUZVU0FMEAUqlgEKC0NhY2hlU3RhdHVzEhwKGENBQ0hFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUNBQ0hFX1NUQVRVU19NSVNTEAESGgoWQ0FDSEVfU1RBVFVTX0hJVF9FWEFDVBACEh0KGUNBQ0hFX1NUQVRVU19ISVRfU0VNQU5USUMQAxIXChNDQUNIRV9TVEFUVVNfQllQQVNTEAQymQIKDkdhdGV3YXlTZXJ2aWNlEjcKBENoYXQSFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaFy5zbHVpY2UudjEuQ2hhdFJlc3BvbnNlEjwKCkNoYXRTdHJlYW0SFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaFC5zbHVpY2UudjEuQ2hhdENodW5rMAESSQoKTGlzdE1vZGVscxIcLnNsdWljZS52MS5MaXN0TW9kZWxzUmVxdWVzdBodLnNsdWljZS52MS5MaXN0TW9kZWxzUmVzcG9uc2USRQoLQ291bnRUb2tlbnMSFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaHi5zbHVpY2UudjEuQ291bnRUb2tlbnNSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIkEKDEVtYmVkUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZpbnB1dHMYAiADKAkSEgoKZGltZW5zaW9ucxgDIAEoDSIbCglFbWJlZGRpbmcSDgoGdmFsdWVzGAEgAygCInsKDUVtYmVkUmVzcG9uc2USKAoKZW1iZWRkaW5ncxgBIAMoCzIULnNsdWljZS52MS5FbWJlZGRpbmcSHwoFdXNhZ2UYAiABKAsyEC5zbHVpY2UudjEuVXNhZ2USEAoIcHJvdmlkZXIYAyABKAkSDQoFbW9kZWwYBCABKAkibQoTQ291bnRUb2tlbnNSZXNwb25zZRIUCgxpbnB1dF90b2tlbnMYASABKA0SEAoIZW5jb2RpbmcYAiABKAkSDQoFZXhhY3QYAyABKAgSEAoIcHJvdmlkZXIYBCABKAkSDQoFbW9kZWwYBSABKAkiywIKC0NoYXRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEiQKCG1lc3NhZ2VzGAIgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USHgoFdG9vbHMYAyADKAsyDy5zbHVpY2UudjEuVG9vbBIqCgt0b29sX2Nob2ljZRgEIAEoCzIVLnNsdWljZS52MS5Ub29sQ2hvaWNlEisKBnBhcmFtcxgFIAEoCzIbLnNsdWljZS52MS5HZW5lcmF0aW9uUGFyYW1zEi4KBHRhZ3MYBiADKAsyIC5zbHVpY2UudjEuQ2hhdFJlcXVlc3QuVGFnc0VudHJ5EgwKBHVzZXIYByABKAkSIwoFY2FjaGUYCCABKA4yFC5zbHVpY2UudjEuQ2FjaGVNb2RlGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsIBCgdNZXNzYWdlEh0KBHJvbGUYASABKA4yDy5zbHVpY2UudjEuUm9sZRInCgdjb250ZW50GAIgAygLMhYuc2x1aWNlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkSJwoKdG9vbF9jYWxscxgEIAMoCzITLnNsdWljZS52MS5Ub29sQ2FsbBIUCgx0b29sX2NhbGxfaWQYBSABKAkSDwoHcmVmdXNhbBgGIAEoCRIRCglyZWFzb25pbmcYByABKAkiTAoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiUKBWltYWdlGAIgASgLMhQuc2x1aWNlLnYxLkltYWdlUGFydEgAQgYKBHBhcnQicAoJSW1hZ2VQYXJ0Eg0KA3VybBgBIAEoCUgAEg4KBGRhdGEYAiABKAxIABISCgptZWRpYV90eXBlGAMgASgJEiYKBmRldGFpbBgEIAEoDjIWLnNsdWljZS52MS5JbWFnZURldGFpbEIICgZzb3VyY2UiUgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgiWgoKVG9vbENob2ljZRIpCgRtb2RlGAEgASgOMhkuc2x1aWNlLnYxLlRvb2xDaG9pY2VNb2RlSAASFwoNZnVuY3Rpb25fbmFtZRgCIAEoCUgAQggKBmNob2ljZSI8CghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhYKDmFyZ3VtZW50c19qc29uGAMgASgJIqwDChBHZW5lcmF0aW9uUGFyYW1zEhgKC3RlbXBlcmF0dXJlGAEgASgBSACIAQESEgoFdG9wX3AYAiABKAFIAYgBARIeChFtYXhfb3V0cHV0X3Rva2VucxgDIAEoDUgCiAEBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoA0gDiAEBEjIKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIZLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdBIdChBwcmVzZW5jZV9wZW5hbHR5GAcgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCCABKAFIBYgBARIgChNwYXJhbGxlbF90b29sX2NhbGxzGAkgASgISAaIAQESGAoQcmVhc29uaW5nX2VmZm9ydBgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQhQKEl9tYXhfb3V0cHV0X3Rva2Vuc0IHCgVfc2VlZEITChFfcHJlc2VuY2VfcGVuYWx0eUIUChJfZnJlcXVlbmN5X3BlbmFsdHlCFgoUX3BhcmFsbGVsX3Rvb2xfY2FsbHMicAoOUmVzcG9uc2VGb3JtYXQSKwoEdHlwZRgBIAEoDjIdLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdFR5cGUSDAoEbmFtZRgCIAEoCRITCgtzY2hlbWFfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgihwEKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoDRIVCg1vdXRwdXRfdG9rZW5zGAIgASgNEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYAyABKA0SGAoQcmVhc29uaW5nX3Rva2VucxgEIAEoDRIaChJjYWNoZV93cml0ZV90b2tlbnMYBSABKA0iwQEKD0dhdGV3YXlNZXRhZGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEhAKCGF0dGVtcHRzGAQgASgNEiwKDGNhY2hlX3N0YXR1cxgFIAEoDjIWLnNsdWljZS52MS5DYWNoZVN0YXR1cxIQCghjb3N0X3VzZBgGIAEoARITCgt1cHN0cmVhbV9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBIt4BCgxDaGF0UmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIjCgdtZXNzYWdlGAQgASgLMhIuc2x1aWNlLnYxLk1lc3NhZ2USLgoNZmluaXNoX3JlYXNvbhgFIAEoDjIXLnNsdWljZS52MS5GaW5pc2hSZWFzb24SHwoFdXNhZ2UYBiABKAsyEC5zbHVpY2UudjEuVXNhZ2USLAoIbWV0YWRhdGEYByABKAsyGi5zbHVpY2UudjEuR2F0ZXdheU1ldGFkYXRhIs0CCglDaGF0Q2h1bmsSCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIdCgRyb2xlGAQgASgOMg8uc2x1aWNlLnYxLlJvbGUSEgoKdGV4dF9kZWx0YRgFIAEoCRIyChB0b29sX2NhbGxfZGVsdGFzGAYgAygLMhguc2x1aWNlLnYxLlRvb2xDYWxsRGVsdGESFQoNcmVmdXNhbF9kZWx0YRgHIAEoCRIuCg1maW5pc2hfcmVhc29uGAggASgOMhcuc2x1aWNlLnYxLkZpbmlzaFJlYXNvbhIfCgV1c2FnZRgJIAEoCzIQLnNsdWljZS52MS5Vc2FnZRIsCghtZXRhZGF0YRgKIAEoCzIaLnNsdWljZS52MS5HYXRld2F5TWV0YWRhdGESFwoPcmVhc29uaW5nX2RlbHRhGAsgASgJIlEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIXCg9hcmd1bWVudHNfZGVsdGEYBCABKAkiEwoRTGlzdE1vZGVsc1JlcXVlc3QiOgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiQKBm1vZGVscxgBIAMoCzIULnNsdWljZS52MS5Nb2RlbEluZm8iKgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAMoCSpzCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1NZU1RFTRABEg0KCVJPTEVfVVNFUhACEhIKDlJPTEVfQVNTSVNUQU5UEAMSDQoJUk9MRV9UT09MEAQSEgoOUk9MRV9ERVZFTE9QRVIQBSpWCglDYWNoZU1vZGUSGgoWQ0FDSEVfTU9ERV9VTlNQRUNJRklFRBAAEhUKEUNBQ0hFX01PREVfQllQQVNTEAESFgoSQ0FDSEVfTU9ERV9SRUZSRVNIEAIqbwoLSW1hZ2VEZXRhaWwSHAoYSU1BR0VfREVUQUlMX1VOU1BFQ0lGSUVEEAASFQoRSU1BR0VfREVUQUlMX0FVVE8QARIUChBJTUFHRV9ERVRBSUxfTE9XEAISFQoRSU1BR0VfREVUQUlMX0hJR0gQAyqHAQoOVG9vbENob2ljZU1vZGUSIAocVE9PTF9DSE9JQ0VfTU9ERV9VTlNQRUNJRklFRBAAEhkKFVRPT0xfQ0hPSUNFX01PREVfQVVUTxABEhkKFVRPT0xfQ0hPSUNFX01PREVfTk9ORRACEh0KGVRPT0xfQ0hPSUNFX01PREVfUkVRVUlSRUQQAyqlAQoSUmVzcG9uc2VGb3JtYXRUeXBlEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX1VOU1BFQ0lGSUVEEAASHQoZUkVTUE9OU0VfRk9STUFUX1RZUEVfVEVYVBABEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fT0JKRUNUEAISJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9TQ0hFTUEQAyq6AQoMRmluaXNoUmVhc29uEh0KGUZJTklTSF9SRUFTT05fVU5TUEVDSUZJRUQQABIWChJGSU5JU0hfUkVBU09OX1NUT1AQARIYChRGSU5JU0hfUkVBU09OX0xFTkdUSBACEhwKGEZJTklTSF9SRUFTT05fVE9PTF9DQUxMUxADEiAKHEZJTklTSF9SRUFTT05fQ09OVEVOVF9GSUxURVIQBBIZChVGSU5JU0hfUkVBU09OX1JFRlVTQUwQBSqWAQoLQ2FjaGVTdGF0dXMSHAoYQ0FDSEVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRQ0FDSEVfU1RBVFVTX01JU1MQARIaChZDQUNIRV9TVEFUVVNfSElUX0VYQUNUEAISHQoZQ0FDSEVfU1RBVFVTX0hJVF9TRU1BTlRJQxADEhcKE0NBQ0hFX1NUQVRVU19CWVBBU1MQBDLVAgoOR2F0ZXdheVNlcnZpY2USNwoEQ2hhdBIWLnNsdWljZS52MS5DaGF0UmVxdWVzdBoXLnNsdWljZS52MS5DaGF0UmVzcG9uc2USPAoKQ2hhdFN0cmVhbRIWLnNsdWljZS52MS5DaGF0UmVxdWVzdBoULnNsdWljZS52MS5DaGF0Q2h1bmswARJJCgpMaXN0TW9kZWxzEhwuc2x1aWNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gh0uc2x1aWNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZRJFCgtDb3VudFRva2VucxIWLnNsdWljZS52MS5DaGF0UmVxdWVzdBoeLnNsdWljZS52MS5Db3VudFRva2Vuc1Jlc3BvbnNlEjoKBUVtYmVkEhcuc2x1aWNlLnYxLkVtYmVkUmVxdWVzdBoYLnNsdWljZS52MS5FbWJlZFJlc3BvbnNlYgZwcm90bzM");
+
+/**
+ * @generated from message sluice.v1.EmbedRequest
+ */
+export type EmbedRequest = Message$1<"sluice.v1.EmbedRequest"> & {
+  /**
+   * A model alias or `<provider id>/<model>`, like ChatRequest.model.
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: repeated string inputs = 2;
+   */
+  inputs: string[];
+
+  /**
+   * Shorter vectors, for models that can give them (OpenAI text-embedding-3). 0: the model's own.
+   *
+   * @generated from field: uint32 dimensions = 3;
+   */
+  dimensions: number;
+};
+
+/**
+ * Describes the message sluice.v1.EmbedRequest.
+ * Use `create(EmbedRequestSchema)` to create a new message.
+ */
+export const EmbedRequestSchema: GenMessage<EmbedRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 0);
+
+/**
+ * @generated from message sluice.v1.Embedding
+ */
+export type Embedding = Message$1<"sluice.v1.Embedding"> & {
+  /**
+   * @generated from field: repeated float values = 1;
+   */
+  values: number[];
+};
+
+/**
+ * Describes the message sluice.v1.Embedding.
+ * Use `create(EmbeddingSchema)` to create a new message.
+ */
+export const EmbeddingSchema: GenMessage<Embedding> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 1);
+
+/**
+ * @generated from message sluice.v1.EmbedResponse
+ */
+export type EmbedResponse = Message$1<"sluice.v1.EmbedResponse"> & {
+  /**
+   * One per input, in order.
+   *
+   * @generated from field: repeated sluice.v1.Embedding embeddings = 1;
+   */
+  embeddings: Embedding[];
+
+  /**
+   * @generated from field: sluice.v1.Usage usage = 2;
+   */
+  usage?: Usage | undefined;
+
+  /**
+   * Provider id and provider model that answered.
+   *
+   * @generated from field: string provider = 3;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: string model = 4;
+   */
+  model: string;
+};
+
+/**
+ * Describes the message sluice.v1.EmbedResponse.
+ * Use `create(EmbedResponseSchema)` to create a new message.
+ */
+export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 2);
 
 /**
  * @generated from message sluice.v1.CountTokensResponse
@@ -58,7 +142,7 @@ export type CountTokensResponse = Message$1<"sluice.v1.CountTokensResponse"> & {
  * Use `create(CountTokensResponseSchema)` to create a new message.
  */
 export const CountTokensResponseSchema: GenMessage<CountTokensResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 0);
+  messageDesc(file_sluice_v1_gateway, 3);
 
 /**
  * @generated from message sluice.v1.ChatRequest
@@ -118,7 +202,7 @@ export type ChatRequest = Message$1<"sluice.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 1);
+  messageDesc(file_sluice_v1_gateway, 4);
 
 /**
  * @generated from message sluice.v1.Message
@@ -177,7 +261,7 @@ export type Message = Message$1<"sluice.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 2);
+  messageDesc(file_sluice_v1_gateway, 5);
 
 /**
  * @generated from message sluice.v1.ContentPart
@@ -206,7 +290,7 @@ export type ContentPart = Message$1<"sluice.v1.ContentPart"> & {
  * Use `create(ContentPartSchema)` to create a new message.
  */
 export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 3);
+  messageDesc(file_sluice_v1_gateway, 6);
 
 /**
  * @generated from message sluice.v1.ImagePart
@@ -251,7 +335,7 @@ export type ImagePart = Message$1<"sluice.v1.ImagePart"> & {
  * Use `create(ImagePartSchema)` to create a new message.
  */
 export const ImagePartSchema: GenMessage<ImagePart> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 4);
+  messageDesc(file_sluice_v1_gateway, 7);
 
 /**
  * A function the model may call.
@@ -290,7 +374,7 @@ export type Tool = Message$1<"sluice.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 5);
+  messageDesc(file_sluice_v1_gateway, 8);
 
 /**
  * @generated from message sluice.v1.ToolChoice
@@ -321,7 +405,7 @@ export type ToolChoice = Message$1<"sluice.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 6);
+  messageDesc(file_sluice_v1_gateway, 9);
 
 /**
  * A complete tool call in a request or a response.
@@ -352,7 +436,7 @@ export type ToolCall = Message$1<"sluice.v1.ToolCall"> & {
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 7);
+  messageDesc(file_sluice_v1_gateway, 10);
 
 /**
  * @generated from message sluice.v1.GenerationParams
@@ -418,7 +502,7 @@ export type GenerationParams = Message$1<"sluice.v1.GenerationParams"> & {
  * Use `create(GenerationParamsSchema)` to create a new message.
  */
 export const GenerationParamsSchema: GenMessage<GenerationParams> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 8);
+  messageDesc(file_sluice_v1_gateway, 11);
 
 /**
  * @generated from message sluice.v1.ResponseFormat
@@ -452,7 +536,7 @@ export type ResponseFormat = Message$1<"sluice.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 9);
+  messageDesc(file_sluice_v1_gateway, 12);
 
 /**
  * @generated from message sluice.v1.Usage
@@ -497,7 +581,7 @@ export type Usage = Message$1<"sluice.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 10);
+  messageDesc(file_sluice_v1_gateway, 13);
 
 /**
  * What the gateway did to produce an answer.
@@ -559,7 +643,7 @@ export type GatewayMetadata = Message$1<"sluice.v1.GatewayMetadata"> & {
  * Use `create(GatewayMetadataSchema)` to create a new message.
  */
 export const GatewayMetadataSchema: GenMessage<GatewayMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 11);
+  messageDesc(file_sluice_v1_gateway, 14);
 
 /**
  * @generated from message sluice.v1.ChatResponse
@@ -612,7 +696,7 @@ export type ChatResponse = Message$1<"sluice.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 12);
+  messageDesc(file_sluice_v1_gateway, 15);
 
 /**
  * A streamed piece of the answer. Fields are deltas: text and refusal append, tool-call
@@ -691,7 +775,7 @@ export type ChatChunk = Message$1<"sluice.v1.ChatChunk"> & {
  * Use `create(ChatChunkSchema)` to create a new message.
  */
 export const ChatChunkSchema: GenMessage<ChatChunk> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 13);
+  messageDesc(file_sluice_v1_gateway, 16);
 
 /**
  * @generated from message sluice.v1.ToolCallDelta
@@ -729,7 +813,7 @@ export type ToolCallDelta = Message$1<"sluice.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 14);
+  messageDesc(file_sluice_v1_gateway, 17);
 
 /**
  * @generated from message sluice.v1.ListModelsRequest
@@ -742,7 +826,7 @@ export type ListModelsRequest = Message$1<"sluice.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 15);
+  messageDesc(file_sluice_v1_gateway, 18);
 
 /**
  * @generated from message sluice.v1.ListModelsResponse
@@ -759,7 +843,7 @@ export type ListModelsResponse = Message$1<"sluice.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 16);
+  messageDesc(file_sluice_v1_gateway, 19);
 
 /**
  * @generated from message sluice.v1.ModelInfo
@@ -785,7 +869,7 @@ export type ModelInfo = Message$1<"sluice.v1.ModelInfo"> & {
  * Use `create(ModelInfoSchema)` to create a new message.
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 17);
+  messageDesc(file_sluice_v1_gateway, 20);
 
 /**
  * Who wrote a message.
@@ -1091,6 +1175,17 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof ChatRequestSchema;
     output: typeof CountTokensResponseSchema;
+  },
+  /**
+   * Embed turns texts into vectors with the model's provider (OpenAI-compatible embeddings,
+   * or the built-in lexical embedder of the mock provider).
+   *
+   * @generated from rpc sluice.v1.GatewayService.Embed
+   */
+  embed: {
+    methodKind: "unary";
+    input: typeof EmbedRequestSchema;
+    output: typeof EmbedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_gateway, 0);

@@ -1,0 +1,34 @@
+import { SluiceError } from "../../errors/sluice-error.js";
+import type { UpstreamPool } from "../../upstream/pool.js";
+import type { EmbedCall, EmbedResult } from "../adapter.js";
+import { fromOpenAIError } from "./errors.js";
+
+/** POST {base_url}/embeddings in OpenAI's wire format (float vectors). */
+export async function openAIEmbed(providerId: string, pool: UpstreamPool, headers: Record<string, string>, call: EmbedCall): Promise<EmbedResult> {
+  const deadline = pool.startDeadline(call.signal);
+  try {
+    const body = JSON.stringify({ model: call.model, input: call.inputs, encoding_format: "float", ...(call.dimensions ? { dimensions: call.dimensions } : {}) });
+    const res = await pool.request("/embeddings", { method: "POST", headers, body, deadline });
+    if (res.statusCode >= 400) {
+      const text = await res.body.text().catch(() => "");
+      const retryAfter = res.headers["retry-after"];
+      throw fromOpenAIError(providerId, res.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    }
+    let json: { data?: Array<{ index?: number; embedding?: number[] }>; usage?: { prompt_tokens?: number }; model?: string };
+    try {
+      json = (await res.body.json()) as typeof json;
+    } catch (err) {
+      throw new SluiceError("upstream_unavailable", `${providerId}: answered embeddings with a body that is not JSON`, { cause: err });
+    }
+    const vectors: number[][] = new Array(call.inputs.length);
+    for (const [i, d] of (json.data ?? []).entries()) vectors[d.index ?? i] = d.embedding ?? [];
+    if (vectors.some((v) => !Array.isArray(v)) || vectors.length !== call.inputs.length) {
+      throw new SluiceError("upstream_unavailable", `${providerId}: answered ${json.data?.length ?? 0} embeddings for ${call.inputs.length} inputs`);
+    }
+    return { vectors, inputTokens: json.usage?.prompt_tokens ?? 0, model: json.model ?? call.model };
+  } catch (err) {
+    throw pool.mapError(err, call.signal);
+  } finally {
+    deadline.clear();
+  }
+}
