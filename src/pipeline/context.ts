@@ -103,6 +103,11 @@ export interface RequestContext {
   costUsd: number;
 }
 
+/**
+ * A new context with every field present from the start: one object shape for every request
+ * (fields added later would make V8 build a new hidden class per phase, which showed up in
+ * profiles of the request path).
+ */
 export function newContext(init: {
   requestId: string;
   surface: string;
@@ -113,15 +118,32 @@ export function newContext(init: {
   onAnswerStart: ((start: AnswerStart) => void) | undefined;
 }): RequestContext {
   return {
-    ...init,
+    requestId: init.requestId,
     startedAt: performance.now(),
+    surface: init.surface,
+    credentials: init.credentials,
+    signal: init.signal,
+    stream: init.stream,
+    request: init.request,
+    onAnswerStart: init.onAnswerStart,
+    principal: undefined,
+    placeholders: undefined,
     targets: [],
     strategy: "ordered",
     contextWindow: 0,
+    answer: undefined,
     attempts: [],
-    cacheStatus: CacheStatus.UNSPECIFIED,
-    costUsd: 0,
+    answeredBy: undefined,
+    upstreamStartAt: undefined,
+    upstreamEndAt: undefined,
+    firstChunkAt: undefined,
+    usage: undefined,
     outputChars: 0,
     inputTokenEstimate: 0,
+    reservation: undefined,
+    deploymentReservation: undefined,
+    cacheStatus: CacheStatus.UNSPECIFIED,
+    billed: undefined,
+    costUsd: 0,
   };
 }

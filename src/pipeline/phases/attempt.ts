@@ -13,25 +13,28 @@ export class Attempt {
   readonly startedAt = performance.now();
   firstChunkAt: number | undefined;
   readonly iterator: AsyncIterator<ChatChunk>;
-  private readonly controller = new AbortController();
+  /** Own controller only when this target has time limits; otherwise the caller's signal serves. */
+  private readonly controller: AbortController | undefined;
   private expired: Expiry | undefined;
   private firstTokenTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
-  private readonly onCallerAbort = () => this.controller.abort();
+  private readonly onCallerAbort = () => this.controller?.abort();
 
   constructor(
     private readonly ctx: RequestContext,
     readonly target: Target,
   ) {
-    if (ctx.signal.aborted) this.controller.abort();
-    else ctx.signal.addEventListener("abort", this.onCallerAbort, { once: true });
     const t = target.timeouts;
-    if (t.firstTokenMs) this.firstTokenTimer = setTimeout(() => this.expire("first token"), t.firstTokenMs);
-    if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
-    this.iterator = target.provider
-      .chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal: this.controller.signal })
-      [Symbol.asyncIterator]();
+    if (t.firstTokenMs || t.idleMs || t.totalMs) {
+      this.controller = new AbortController();
+      if (ctx.signal.aborted) this.controller.abort();
+      else ctx.signal.addEventListener("abort", this.onCallerAbort, { once: true });
+      if (t.firstTokenMs) this.firstTokenTimer = setTimeout(() => this.expire("first token"), t.firstTokenMs);
+      if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
+    }
+    const signal = this.controller?.signal ?? ctx.signal;
+    this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal })[Symbol.asyncIterator]();
   }
 
   /** The next chunk; the first one stops the first-token clock, each one resets the idle clock. */
@@ -68,12 +71,12 @@ export class Attempt {
     clearTimeout(this.firstTokenTimer);
     clearTimeout(this.idleTimer);
     clearTimeout(this.totalTimer);
-    this.ctx.signal.removeEventListener("abort", this.onCallerAbort);
+    if (this.controller) this.ctx.signal.removeEventListener("abort", this.onCallerAbort);
     await this.iterator.return?.().catch(() => undefined);
   }
 
   private expire(which: Expiry): void {
     this.expired ??= which;
-    this.controller.abort();
+    this.controller?.abort();
   }
 }
