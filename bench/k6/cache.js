@@ -11,7 +11,7 @@
 //   grpc_stream_cached    sluice.v1.GatewayService/ChatStream, warmed prompts: replayed stream
 //   grpc_stream_uncached  ChatStream with unique prompts
 // The cached scenarios also ask paraphrases of the warmed prompts (semantic hits).
-// Cache status is read from the REST header `x-sluice-cache` (hit_exact | hit_semantic | miss |
+// Cache status is read from the REST header `x-sluice-cache-status` (hit_exact | hit_semantic | miss |
 // bypass) and from the last gRPC chunk's metadata.cacheStatus.
 import http from "k6/http";
 import grpc from "k6/net/grpc";
@@ -99,7 +99,7 @@ function unique() {
 }
 
 function recordRest(res, expectHit) {
-  const status = (res.headers["X-Sluice-Cache"] || res.headers["x-sluice-cache"] || "").toLowerCase();
+  const status = (res.headers["X-Sluice-Cache-Status"] || res.headers["x-sluice-cache-status"] || "").toLowerCase();
   const hit = status.startsWith("hit");
   cacheHit.add(hit);
   if (status === "hit_semantic") semanticHit.add(1);

@@ -3,7 +3,6 @@ export { ResponseCache, type CacheMode, type LookupResult, type ResponseCacheDep
 export { CacheStats, type LookupEvent, type LookupStatus } from "./cache-stats.js";
 export { DEFAULT_CACHE_OPTIONS, resolveCacheOptions, type CacheOptions } from "./config.js";
 export { replayChunks, replayResponse, replayStream } from "./replay.js";
-export { ChunkAccumulator } from "./accumulate.js";
 export type { Embedder } from "./embedder.js";
 export { LexicalEmbedder } from "./lexical-embedder.js";
 export { ProviderEmbedder } from "./provider-embedder.js";

@@ -38,6 +38,7 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     drainTimeoutMs: server.drainTimeoutMs,
   });
   log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
+  log.flush();
   return {
     ...running,
     gateway,

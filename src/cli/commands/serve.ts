@@ -45,6 +45,7 @@ server.drain_timeout_ms), then the process exits 0.`,
       process.once("SIGINT", () => stop("SIGINT"));
     });
     running.log.info("stopped");
+    await new Promise<void>((resolve) => running.log.flush(() => resolve()));
     // Everything is drained and closed; leave now rather than wait for every client library's
     // background timers (e.g. a Redis client still reconnecting to a dead server) to stop.
     process.exit(0);

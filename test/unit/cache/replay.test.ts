@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { ChunkAccumulator } from "../../../src/cache/accumulate.js";
+import { ResponseAssembler } from "../../../src/pipeline/canonical.js";
+import { FinishReason as FR } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { replayChunks, replayResponse, replayStream, wordPieces } from "../../../src/cache/replay.js";
 import { CacheStatus, FinishReason, Role, ToolCallSchema } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { answer, answerText } from "./support/messages.js";
@@ -41,9 +42,9 @@ describe("replay of a cached answer", () => {
     expect(first.toolCallDeltas[0]).toMatchObject({ index: 0, id: "call_1", name: "get_weather", argumentsDelta: "" });
     expect(chunks.filter((c) => c.toolCallDeltas[0]?.index === 0).length).toBeGreaterThan(2);
 
-    const acc = new ChunkAccumulator();
-    for (const c of chunks) acc.push(c);
-    const back = acc.result()!;
+    const acc = new ResponseAssembler();
+    for (const c of chunks) acc.add(c);
+    const back = acc.response();
     expect(back.finishReason).toBe(FinishReason.TOOL_CALLS);
     expect(back.message!.toolCalls.map((t) => [t.id, t.name, t.argumentsJson])).toEqual([
       ["call_1", "get_weather", args],
@@ -51,16 +52,16 @@ describe("replay of a cached answer", () => {
     ]);
   });
 
-  it("a stream that never finished accumulates to nothing (never stored)", () => {
-    const acc = new ChunkAccumulator();
-    for (const c of replayChunks(answer(long), CacheStatus.MISS).slice(0, -1)) acc.push(c);
-    expect(acc.result()).toBeUndefined();
+  it("a stream that never finished has no finish reason (the cache phase never stores it)", () => {
+    const acc = new ResponseAssembler();
+    for (const c of replayChunks(answer(long), CacheStatus.MISS).slice(0, -1)) acc.add(c);
+    expect(acc.response().finishReason).toBe(FR.UNSPECIFIED);
   });
 
   it("text round-trips through replay and accumulation", () => {
-    const acc = new ChunkAccumulator();
-    for (const c of replayChunks(answer(long), CacheStatus.HIT_EXACT)) acc.push(c);
-    expect(answerText(acc.result())).toBe(long);
+    const acc = new ResponseAssembler();
+    for (const c of replayChunks(answer(long), CacheStatus.HIT_EXACT)) acc.add(c);
+    expect(answerText(acc.response())).toBe(long);
   });
 
   it("unary replay returns the whole answer with zero usage and the cache status", () => {

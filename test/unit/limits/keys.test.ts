@@ -14,7 +14,7 @@ describe("API keys", () => {
   it("the key ring finds a key by its hash only", () => {
     const ring = new KeyRing();
     const { key, hash } = newApiKey();
-    ring.add(hash, { tenant: "acme", keyId: "k1", mayUse: () => true });
+    ring.add(hash, { tenant: "acme", keyId: "k1", mayUse: () => true, scopes: [], tags: {} });
     expect(ring.verify(key)?.tenant).toBe("acme");
     expect(ring.verify(key + "x")).toBeUndefined();
     expect(ring.verify(hash)).toBeUndefined(); // the stored hash is not a key
