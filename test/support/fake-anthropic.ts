@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLoopback } from "./listen.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/anthropic/", import.meta.url));
@@ -31,7 +31,6 @@ const errorTypes: Record<number, string> = { 400: "invalid_request_error", 401: 
 
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const state: FakeAnthropic = { url: "", requests: [], abortedByClient: 0, close: async () => {} };
-  const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
     // A fixture missing for the mode asked must fail the request, not leave it hanging.
     handle(req, res).catch((err) => error(res, 500, "api_error", `fake upstream failed: ${(err as Error).message}`));
@@ -72,17 +71,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         return error(res, 404, "not_found_error", `model: ${model}`);
     }
   };
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.url = `${listening.origin}/v1`;
+  state.close = listening.close;
   return state;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenLoopback } from "./listen.js";
 import { fileURLToPath } from "node:url";
 import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai.js";
 
@@ -33,7 +33,6 @@ export interface FakeAzure {
 export async function startFakeAzure(options: { apiKey?: string } = {}): Promise<FakeAzure> {
   const openai = await startFakeOpenAI();
   const state: FakeAzure = { url: "", apiKey: options.apiKey ?? "azure-key-0001", requests: [], openai, close: async () => {} };
-  const sockets = new Set<Socket>();
   const server = http.createServer(async (req, res) => {
     const parts: Buffer[] = [];
     for await (const chunk of req) parts.push(chunk as Buffer);
@@ -63,16 +62,10 @@ export async function startFakeAzure(options: { apiKey?: string } = {}): Promise
         return forward(openai.url, raw, req.headers, res);
     }
   });
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenLoopback(server);
+  state.url = listening.origin;
   state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+    await listening.close();
     await openai.close();
   };
   return state;

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenLoopback } from "./listen.js";
 import { fileURLToPath } from "node:url";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
@@ -60,7 +60,6 @@ export async function startFakeBedrock(options: { region?: string; accessKeyId?:
     requests: [],
     close: async () => {},
   };
-  const sockets = new Set<Socket>();
   const server = http.createServer(async (req, res) => {
     const parts: Buffer[] = [];
     for await (const chunk of req) parts.push(chunk as Buffer);
@@ -80,17 +79,9 @@ export async function startFakeBedrock(options: { region?: string; accessKeyId?:
     if (!signature.valid) return awsError(res, 403, "InvalidSignatureException", `The request signature we calculated does not match the signature you provided (${signature.problem})`);
     respond(res, modelId, action === "converse-stream", body);
   });
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.url = `${listening.origin}`;
+  state.close = listening.close;
   return state;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLoopback } from "./listen.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/gemini/", import.meta.url));
@@ -32,7 +32,6 @@ const statusNames: Record<number, string> = { 400: "INVALID_ARGUMENT", 403: "PER
 
 export async function startFakeGemini(): Promise<FakeGemini> {
   const state: FakeGemini = { url: "", requests: [], abortedByClient: 0, close: async () => {} };
-  const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
     // A fixture missing for the mode asked must fail the request, not leave it hanging.
     handle(req, res).catch((err) => error(res, 500, `fake upstream failed: ${(err as Error).message}`));
@@ -72,17 +71,9 @@ export async function startFakeGemini(): Promise<FakeGemini> {
         return error(res, 404, `models/${model} is not found for API version v1beta`);
     }
   };
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.url = `${listening.origin}/v1beta`;
+  state.close = listening.close;
   return state;
 }
 

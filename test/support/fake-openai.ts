@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLoopback } from "./listen.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/openai/", import.meta.url));
@@ -33,7 +33,6 @@ export interface FakeOpenAI {
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const state: FakeOpenAI = { url: "", requests: [], abortedByClient: 0, close: async () => {} };
-  const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer(async (req, res) => {
     let raw = "";
     for await (const chunk of req) raw += chunk;
@@ -80,17 +79,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return json(res, 404, JSON.stringify({ error: { message: `The model \`${model}\` does not exist`, type: "invalid_request_error" } }));
     }
   });
-  server.on("connection", (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.url = `${listening.origin}/v1`;
+  state.close = listening.close;
   return state;
 }
 
