@@ -120,3 +120,57 @@ policies: { pii: { actions: { PHONE_NUMBER: redact, EMAIL_ADDRESS: redact } } }
     }
   });
 });
+
+describe("policy hot swap across replicas", () => {
+  it("two gateway processes sharing Redis both switch after one push", { timeout: 90_000 }, async () => {
+    const { hashApiKey } = await import("../../src/limits/keys.js");
+    const { runSluice, startGatewayProcess } = await import("../support/process.js");
+    const { startRedis } = await import("../support/redis.js");
+    const { fileURLToPath } = await import("node:url");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const ADMIN = "sk-sluice-fleet-admin";
+    const redis = await startRedis();
+    const up = await startFakeOpenAI();
+    const dir = mkdtempSync(join(tmpdir(), "sluice-fleet-"));
+    const config = (name: string) => {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(
+        file,
+        `
+redis: { url: "${redis.url}" }
+data_dir: "${join(dir, name)}"
+admin: { keys: [ { id: ops, hash: "${hashApiKey(ADMIN)}" } ] }
+providers: [ { id: fake, kind: openai, base_url: "${up.url}" } ]
+models: [ { alias: echo, targets: [ { provider: fake, model: echo } ] } ]
+policies: { pii: { actions: { PHONE_NUMBER: redact } } }
+telemetry: { access_log: false }
+`,
+      );
+      return file;
+    };
+    const [g1, g2] = await Promise.all([startGatewayProcess(["--config", config("one")]), startGatewayProcess(["--config", config("two")])]);
+    const sent = async (url: string) => {
+      const c = new OpenAI({ baseURL: `${url}/v1`, apiKey: "x", maxRetries: 0 });
+      await c.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "call +1 415 555 0132" }] });
+      return up.requests.at(-1)!.body.messages[0].content as string;
+    };
+    try {
+      expect(await sent(g1.url)).toBe("call [PHONE_NUMBER]");
+      expect(await sent(g2.url)).toBe("call [PHONE_NUMBER]");
+      const testdata = fileURLToPath(new URL("../../dist/policy-wasm/testdata/", import.meta.url));
+      const push = runSluice(["policy", "push", "pii", testdata + "pii-no-phone.wasm"], { SLUICE_URL: g1.url, SLUICE_ADMIN_KEY: ADMIN });
+      expect(await push.exited).toBe(0);
+      expect(await sent(g1.url)).toBe("call +1 415 555 0132");
+      // The other replica switches on the broadcast (or its periodic resync), without a push of its own.
+      await expect.poll(() => sent(g2.url), { timeout: 15_000, interval: 250 }).toBe("call +1 415 555 0132");
+    } finally {
+      g1.child.kill("SIGTERM");
+      g2.child.kill("SIGTERM");
+      await Promise.all([g1.exited, g2.exited]);
+      await up.close();
+      await redis.stop();
+    }
+  });
+});
