@@ -14,6 +14,7 @@ import { sha256Hex, validateModule } from "./validate.js";
 import type { Activation, PolicyVersion, VersionStore } from "./version-store.js";
 import { PiiPolicy } from "./pii.js";
 import type { PiiRules } from "./pii-codec.js";
+import { watchPolicyDirectory } from "./watch.js";
 
 /** <repo>/dist/policy-wasm, whether this file runs from src/policy (tsx, vitest) or from
  *  dist/src/policy (the compiled build). */
@@ -38,6 +39,7 @@ export async function readModuleSource(source: string, builtinDir = DEFAULT_BUIL
 
 export class PolicyHost {
   private readonly slots = new Map<SlotName, PolicySlot>();
+  private readonly watchers: Array<{ close(): void }> = [];
   private unsubscribe: () => void = () => undefined;
   /** Activations being applied, by "slot:version": a push and its own broadcast share one. */
   private readonly applying = new Map<string, Promise<void>>();
@@ -134,7 +136,13 @@ export class PolicyHost {
     };
   }
 
+  /** Pushes modules dropped into `dir` (see watch.ts); stopped by close(). */
+  watchDirectory(slot: SlotName, dir: string, log: Parameters<typeof watchPolicyDirectory>[3]): void {
+    this.watchers.push(watchPolicyDirectory(this, slot, dir, log));
+  }
+
   async close(): Promise<void> {
+    for (const w of this.watchers.splice(0)) w.close();
     this.unsubscribe();
     await Promise.all([...this.slots.values()].map((s) => s.close()));
     this.slots.clear();

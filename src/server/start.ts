@@ -90,9 +90,12 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
 async function startPolicyHost(config: Config, log: Logger): Promise<PolicyHost> {
   const store = config.redis?.url ? await RedisVersionStore.connect(config.redis.url) : new LocalVersionStore(config.dataDir);
-  return PolicyHost.start({
+  const host = await PolicyHost.start({
     slots: [piiSlotConfig(config.policies!.pii!)],
     store,
     onError: (slot, err) => log.error({ slot, err }, "a policy module activation could not be applied; the previous version keeps serving"),
   });
+  const watchDir = config.policies!.pii!.watchDir;
+  if (watchDir) host.watchDirectory("pii", watchDir, log);
+  return host;
 }

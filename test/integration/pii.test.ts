@@ -174,3 +174,38 @@ telemetry: { access_log: false }
     }
   });
 });
+
+describe("watched policy directory", () => {
+  it("a module written into the directory is validated and activated; a rejected one changes nothing", async () => {
+    const { mkdtempSync, copyFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { fileURLToPath } = await import("node:url");
+    const testdata = fileURLToPath(new URL("../../dist/policy-wasm/testdata/", import.meta.url));
+    const watchDir = mkdtempSync(join(tmpdir(), "sluice-watch-"));
+    const up = await startFakeOpenAI();
+    const gw = await startTestGateway(`
+providers: [ { id: fake, kind: openai, base_url: "${up.url}" } ]
+models: [ { alias: echo, targets: [ { provider: fake, model: echo } ] } ]
+policies: { pii: { actions: { PHONE_NUMBER: redact }, watch_dir: "${watchDir}" } }
+`);
+    const sent = async () => {
+      const c = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+      await c.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "call +1 415 555 0132" }] });
+      return up.requests.at(-1)!.body.messages[0].content as string;
+    };
+    try {
+      expect(await sent()).toBe("call [PHONE_NUMBER]");
+      copyFileSync(testdata + "overcap.wasm", join(watchDir, "pii-bad.wasm"));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await sent()).toBe("call [PHONE_NUMBER]");
+      expect((await gw.gateway.policy!.list("pii")).versions.some((v) => v.note.includes("pii-bad"))).toBe(false);
+      copyFileSync(testdata + "pii-no-phone.wasm", join(watchDir, "pii-v2.wasm"));
+      await expect.poll(sent, { timeout: 10_000, interval: 250 }).toBe("call +1 415 555 0132");
+      expect((await gw.gateway.policy!.list("pii")).versions.at(-1)?.note).toBe("watched: pii-v2.wasm");
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
