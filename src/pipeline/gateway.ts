@@ -163,6 +163,7 @@ export class Gateway {
   async embed(call: { request: EmbedRequest; credentials: string | undefined; signal: AbortSignal; surface: string }): Promise<EmbedResponse> {
     const started = performance.now();
     const { request } = call;
+    let status = "ok";
     let provider = "";
     try {
       const principal = authenticate(this.principals.ring, call.credentials);
@@ -177,21 +178,21 @@ export class Gateway {
           return create(EmbedResponseSchema, {
             embeddings: result.vectors.map((values) => ({ values })),
             usage: newUsage({ inputTokens: result.inputTokens }),
-            provider: target.provider.id,
+            provider,
             model: result.model,
           });
         } catch (err) {
           lastError = asSluiceError(err);
-          if (!isRetryable(lastError) || call.signal.aborted) throw lastError;
+          if (!isRetryable(lastError) || call.signal.aborted) break;
         }
       }
       throw lastError!;
     } catch (err) {
       const error = asSluiceError(err);
-      this.metrics.requests.inc({ surface: call.surface, model: request.model, provider, status: error.code });
+      status = error.code;
       throw error;
     } finally {
-      if (provider) this.metrics.requests.inc({ surface: call.surface, model: request.model, provider, status: "ok" });
+      this.metrics.requests.inc({ surface: call.surface, model: request.model, provider, status });
       this.metrics.duration.observe({ surface: call.surface, model: request.model }, (performance.now() - started) / 1000);
     }
   }
