@@ -32,6 +32,11 @@ export function upstreamStatusError(
   return new SluiceError("upstream_unavailable", `${provider} answered HTTP ${status}`);
 }
 
+/** A `retry-after` header in seconds (HTTP dates are not used by model providers); undefined when absent or malformed. */
+export function parseRetryAfter(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
+}
+
 /** Whether another attempt (retry or fallback target) may succeed where this one failed. */
 export function isRetryable(err: SluiceError): boolean {
   return err.code === "upstream_unavailable" || err.code === "upstream_timeout" || err.code === "rate_limited";

@@ -1,5 +1,14 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import { StoreUnavailableError, estimateCostUsd, usageTokens, type BudgetAlerts, type LimitStore, type PricingTable } from "../../limits/index.js";
+import {
+  StoreUnavailableError,
+  estimateCostUsd,
+  usageTokens,
+  type AdmitRequest,
+  type BudgetAlerts,
+  type LimitStore,
+  type PricingTable,
+  type Reservation,
+} from "../../limits/index.js";
 import type { ChatTokenCounter } from "../../tokens/chat-count.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RequestContext } from "../context.js";
@@ -27,6 +36,28 @@ export interface AdmitDeps {
  * reconcile is not awaited: it is off the response path, and the store queues it if Redis is
  * away.
  */
+/**
+ * One store admission as the pipeline sees it: the reservation, or the catalog error a refusal
+ * (or an unreachable store in fail-closed mode) becomes. Shared by the request's limits here
+ * and the provider deployments' limits in dispatch.
+ */
+export async function admitOrRefuse(store: LimitStore, request: AdmitRequest): Promise<Reservation | SluiceError> {
+  let result;
+  try {
+    result = await store.admit(request);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) {
+      return new SluiceError("unavailable", "usage limits cannot be checked right now; try again shortly", { cause: err, retryAfterS: 1 });
+    }
+    throw err;
+  }
+  if (result.ok) return result.reservation;
+  const budget = result.kind.startsWith("budget");
+  return new SluiceError(budget ? "budget_exhausted" : "rate_limited", `${result.limit} ${budget ? "is used up" : "exceeded"}`, {
+    retryAfterS: result.retryAfterS,
+  });
+}
+
 export function admitPhase(deps: AdmitDeps): Phase {
   let warned = false;
   async function countInput(ctx: RequestContext): Promise<number> {
@@ -65,22 +96,9 @@ export function admitPhase(deps: AdmitDeps): Phase {
       for (const t of ctx.targets) {
         estimatedCostUsd = Math.max(estimatedCostUsd, estimateCostUsd(deps.pricing, t.model, ctx.inputTokenEstimate, maxOutput));
       }
-      let result;
-      try {
-        result = await deps.store.admit({ scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd });
-      } catch (err) {
-        if (err instanceof StoreUnavailableError) {
-          throw new SluiceError("unavailable", "usage limits cannot be checked right now; try again shortly", { cause: err, retryAfterS: 1 });
-        }
-        throw err;
-      }
-      if (!result.ok) {
-        const budget = result.kind.startsWith("budget");
-        throw new SluiceError(budget ? "budget_exhausted" : "rate_limited", `${result.limit} ${budget ? "is used up" : "exceeded"}`, {
-          retryAfterS: result.retryAfterS,
-        });
-      }
-      ctx.reservation = result.reservation;
+      const result = await admitOrRefuse(deps.store, { scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd });
+      if (result instanceof SluiceError) throw result;
+      ctx.reservation = result;
     },
     onSettle(ctx) {
       const billed = ctx.billed;

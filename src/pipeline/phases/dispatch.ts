@@ -6,7 +6,8 @@ import { backoffDelay } from "../../routing/policy.js";
 import type { Router } from "../../routing/router.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import type { RequestContext, Target } from "../context.js";
-import { StoreUnavailableError, type LimitStore, type Reservation } from "../../limits/index.js";
+import type { LimitStore, Reservation } from "../../limits/index.js";
+import { admitOrRefuse } from "./admit.js";
 import type { Phase } from "../phase.js";
 import { Attempt } from "./attempt.js";
 
@@ -43,13 +44,7 @@ export function dispatchPhase(router: Router, metrics: GatewayMetrics, limits: D
 async function admitDeployment(ctx: RequestContext, target: Target, limits: DeploymentLimits): Promise<Reservation | SluiceError | undefined> {
   if (!target.limitScope) return undefined;
   const tokens = ctx.inputTokenEstimate + (ctx.request.params?.maxOutputTokens ?? limits.defaultOutputReserve);
-  try {
-    const result = await limits.store.admit({ scopes: [target.limitScope], tokens });
-    return result.ok ? result.reservation : new SluiceError("rate_limited", `${result.limit} exceeded`, { retryAfterS: result.retryAfterS });
-  } catch (err) {
-    if (err instanceof StoreUnavailableError) return new SluiceError("unavailable", "usage limits cannot be checked right now; try again shortly", { cause: err, retryAfterS: 1 });
-    throw err;
-  }
+  return admitOrRefuse(limits.store, { scopes: [target.limitScope], tokens });
 }
 
 async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMetrics, limits: DeploymentLimits): AsyncGenerator<ChatChunk> {

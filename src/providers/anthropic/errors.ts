@@ -1,5 +1,5 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import { upstreamStatusError } from "../../errors/upstream.js";
+import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
 
 /**
  * Anthropic's error `type`s and the HTTP status each comes with (docs: "Errors"). An error
@@ -36,7 +36,7 @@ function parseErrorBody(bodyText: string): AnthropicErrorBody | undefined {
 /** An Anthropic error response (`{type:"error", error:{type, message}}`) -> catalog error. */
 export function fromAnthropicError(providerId: string, status: number, bodyText: string, retryAfter: string | undefined): SluiceError {
   const message = parseErrorBody(bodyText)?.error?.message;
-  const retryAfterS = retryAfter !== undefined && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterS = parseRetryAfter(retryAfter);
   return upstreamStatusError(providerId, status, message, retryAfterS);
 }
 

@@ -1,5 +1,5 @@
 import type { SluiceError } from "../../errors/sluice-error.js";
-import { upstreamStatusError } from "../../errors/upstream.js";
+import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
 import { fromOpenAIError } from "../openai/errors.js";
 
 interface AzureErrorBody {
@@ -43,7 +43,8 @@ export function fromAzureError(
 }
 
 function retryAfterSeconds(headers: { retryAfter?: string; retryAfterMs?: string }): number | undefined {
-  if (headers.retryAfterMs !== undefined && /^\d+(\.\d+)?$/.test(headers.retryAfterMs)) return Number(headers.retryAfterMs) / 1000;
-  if (headers.retryAfter !== undefined && /^\d+(\.\d+)?$/.test(headers.retryAfter)) return Number(headers.retryAfter);
+  const ms = parseRetryAfter(headers.retryAfterMs);
+  if (ms !== undefined) return ms / 1000;
+  return parseRetryAfter(headers.retryAfter);
   return undefined;
 }

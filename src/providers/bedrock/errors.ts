@@ -1,5 +1,5 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import { upstreamStatusError } from "../../errors/upstream.js";
+import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
 
 /**
  * Bedrock's failures -> catalog errors, through the one status table (src/errors/upstream.ts).
@@ -34,7 +34,7 @@ export function fromBedrockHttpError(
   const type = errorTypeHeader?.split(":")[0] || undefined;
   const message = bodyMessage(bodyText);
   const text = type && message ? `${type}: ${message}` : (message ?? type);
-  const retryAfterS = retryAfter !== undefined && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterS = parseRetryAfter(retryAfter);
   // A service quota is a rate limit whatever status it came with (Bedrock sends it as 400).
   const effective = type?.toLowerCase() === "servicequotaexceededexception" ? 429 : status;
   return upstreamStatusError(providerId, effective, text, retryAfterS);

@@ -1,5 +1,5 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import { upstreamStatusError } from "../../errors/upstream.js";
+import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
 import type { GeminiError } from "./wire.js";
 
 /** google.rpc status names and the HTTP status each maps to, for errors that carry no code. */
@@ -31,7 +31,7 @@ function parseError(bodyText: string): GeminiError | undefined {
 
 /** A Gemini error response (`{error:{code, message, status}}`) -> catalog error. */
 export function fromGeminiError(providerId: string, status: number, bodyText: string, retryAfter: string | undefined): SluiceError {
-  const retryAfterS = retryAfter !== undefined && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterS = parseRetryAfter(retryAfter);
   return upstreamStatusError(providerId, status, parseError(bodyText)?.message, retryAfterS);
 }
 

@@ -1,6 +1,7 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import type { UpstreamPool } from "../../upstream/pool.js";
 import type { EmbedCall, EmbedResult } from "../adapter.js";
+import { headerValue } from "../http-exchange.js";
 import { fromOpenAIError } from "./errors.js";
 
 /** POST {base_url}/embeddings in OpenAI's wire format (float vectors). */
@@ -11,8 +12,7 @@ export async function openAIEmbed(providerId: string, pool: UpstreamPool, header
     const res = await pool.request("/embeddings", { method: "POST", headers, body, deadline });
     if (res.statusCode >= 400) {
       const text = await res.body.text().catch(() => "");
-      const retryAfter = res.headers["retry-after"];
-      throw fromOpenAIError(providerId, res.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      throw fromOpenAIError(providerId, res.statusCode, text, headerValue(res.headers["retry-after"]));
     }
     let json: { data?: Array<{ index?: number; embedding?: number[] }>; usage?: { prompt_tokens?: number }; model?: string };
     try {

@@ -1,5 +1,5 @@
 import type { SluiceError } from "../../errors/sluice-error.js";
-import { upstreamStatusError } from "../../errors/upstream.js";
+import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
 
 /** An OpenAI error response (`{ error: { message } }`, or anything else) -> catalog error. */
 export function fromOpenAIError(providerId: string, status: number, bodyText: string, retryAfter: string | undefined): SluiceError {
@@ -10,6 +10,6 @@ export function fromOpenAIError(providerId: string, status: number, bodyText: st
   } catch {
     message = undefined;
   }
-  const retryAfterS = retryAfter !== undefined && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterS = parseRetryAfter(retryAfter);
   return upstreamStatusError(providerId, status, message, retryAfterS);
 }
