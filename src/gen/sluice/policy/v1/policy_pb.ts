@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/policy/v1/policy.proto.
  */
 export const file_sluice_policy_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJLCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uIlwKDFBpaVNjYW5JbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgV0ZXh0cxgCIAMoCRIoCgVydWxlcxgDIAMoCzIZLnNsdWljZS5wb2xpY3kudjEuUGlpUnVsZSJ7CgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiRAoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJIngKEEd1YXJkQ2hlY2tPdXRwdXQSEwoLYWJpX3ZlcnNpb24YASABKA0SLwoHdmVyZGljdBgCIAEoDjIeLnNsdWljZS5wb2xpY3kudjEuR3VhcmRWZXJkaWN0Eg0KBXNjb3JlGAMgASgCEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iTQoUUm91dGVyUHJvbXB0RmVhdHVyZXMSFAoMbGVuZ3RoX2NoYXJzGAEgASgNEhAKCGhhc19jb2RlGAIgASgIEg0KBXR1cm5zGAMgASgNIrsBCg9Sb3V0ZXJDYW5kaWRhdGUSEQoJdGFyZ2V0X2lkGAEgASgJEg8KB2hlYWx0aHkYAiABKAgSFwoPbGF0ZW5jeV9ld21hX21zGAMgASgCEhIKCmVycm9yX3JhdGUYBCABKAISHAoUcHJpY2VfaW5wdXRfcGVyX210b2sYBSABKAESHQoVcHJpY2Vfb3V0cHV0X3Blcl9tdG9rGAYgASgBEhoKEnJlbWFpbmluZ19jYXBhY2l0eRgHIAEoBCLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
+  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJLCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uIlwKDFBpaVNjYW5JbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgV0ZXh0cxgCIAMoCRIoCgVydWxlcxgDIAMoCzIZLnNsdWljZS5wb2xpY3kudjEuUGlpUnVsZSJ7CgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiRAoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJIngKEEd1YXJkQ2hlY2tPdXRwdXQSEwoLYWJpX3ZlcnNpb24YASABKA0SLwoHdmVyZGljdBgCIAEoDjIeLnNsdWljZS5wb2xpY3kudjEuR3VhcmRWZXJkaWN0Eg0KBXNjb3JlGAMgASgCEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iVAoSVG9rZW5zRW5jb2RlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEikKBXRleHRzGAIgAygLMhouc2x1aWNlLnBvbGljeS52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iWQoPVG9rZW5zSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjEKBnRhYmxlcxgCIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuVG9rZW5zUmFua1RhYmxlIjIKD1Rva2Vuc1JhbmtUYWJsZRIQCghlbmNvZGluZxgBIAEoCRINCgVyYW5rcxgCIAEoDCJNChRSb3V0ZXJQcm9tcHRGZWF0dXJlcxIUCgxsZW5ndGhfY2hhcnMYASABKA0SEAoIaGFzX2NvZGUYAiABKAgSDQoFdHVybnMYAyABKA0i3QEKD1JvdXRlckNhbmRpZGF0ZRIRCgl0YXJnZXRfaWQYASABKAkSDwoHaGVhbHRoeRgCIAEoCBIXCg9sYXRlbmN5X2V3bWFfbXMYAyABKAISEgoKZXJyb3JfcmF0ZRgEIAEoAhIcChRwcmljZV9pbnB1dF9wZXJfbXRvaxgFIAEoARIdChVwcmljZV9vdXRwdXRfcGVyX210b2sYBiABKAESGgoScmVtYWluaW5nX2NhcGFjaXR5GAcgASgEEg4KBndlaWdodBgIIAEoDRIQCghpbmZsaWdodBgJIAEoDSLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.policy.v1.PiiRule
@@ -326,6 +326,101 @@ export const TokensCountOutputSchema: GenMessage<TokensCountOutput> = /*@__PURE_
   messageDesc(file_sluice_policy_v1_policy, 9);
 
 /**
+ * Output of the optional `encode` export (same input as `count`): the token ids, for tests
+ * and `sluice tokens count --ids`.
+ *
+ * @generated from message sluice.policy.v1.TokensEncodeOutput
+ */
+export type TokensEncodeOutput = Message<"sluice.policy.v1.TokensEncodeOutput"> & {
+  /**
+   * @generated from field: uint32 abi_version = 1;
+   */
+  abiVersion: number;
+
+  /**
+   * Parallel to the input texts.
+   *
+   * @generated from field: repeated sluice.policy.v1.TokenIds texts = 2;
+   */
+  texts: TokenIds[];
+};
+
+/**
+ * Describes the message sluice.policy.v1.TokensEncodeOutput.
+ * Use `create(TokensEncodeOutputSchema)` to create a new message.
+ */
+export const TokensEncodeOutputSchema: GenMessage<TokensEncodeOutput> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 10);
+
+/**
+ * @generated from message sluice.policy.v1.TokenIds
+ */
+export type TokenIds = Message<"sluice.policy.v1.TokenIds"> & {
+  /**
+   * @generated from field: repeated uint32 ids = 1;
+   */
+  ids: number[];
+};
+
+/**
+ * Describes the message sluice.policy.v1.TokenIds.
+ * Use `create(TokenIdsSchema)` to create a new message.
+ */
+export const TokenIdsSchema: GenMessage<TokenIds> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 11);
+
+/**
+ * Input of the tokens module's `init` export: its static data, handed over once per plugin
+ * instance (and again whenever the host recreates one) before any `count` call.
+ *
+ * @generated from message sluice.policy.v1.TokensInitInput
+ */
+export type TokensInitInput = Message<"sluice.policy.v1.TokensInitInput"> & {
+  /**
+   * @generated from field: uint32 abi_version = 1;
+   */
+  abiVersion: number;
+
+  /**
+   * @generated from field: repeated sluice.policy.v1.TokensRankTable tables = 2;
+   */
+  tables: TokensRankTable[];
+};
+
+/**
+ * Describes the message sluice.policy.v1.TokensInitInput.
+ * Use `create(TokensInitInputSchema)` to create a new message.
+ */
+export const TokensInitInputSchema: GenMessage<TokensInitInput> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 12);
+
+/**
+ * @generated from message sluice.policy.v1.TokensRankTable
+ */
+export type TokensRankTable = Message<"sluice.policy.v1.TokensRankTable"> & {
+  /**
+   * "cl100k_base" or "o200k_base".
+   *
+   * @generated from field: string encoding = 1;
+   */
+  encoding: string;
+
+  /**
+   * The rank blob (layout in policy-wasm/tokens/README.md): token bytes in rank order.
+   *
+   * @generated from field: bytes ranks = 2;
+   */
+  ranks: Uint8Array;
+};
+
+/**
+ * Describes the message sluice.policy.v1.TokensRankTable.
+ * Use `create(TokensRankTableSchema)` to create a new message.
+ */
+export const TokensRankTableSchema: GenMessage<TokensRankTable> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 13);
+
+/**
  * @generated from message sluice.policy.v1.RouterPromptFeatures
  */
 export type RouterPromptFeatures = Message<"sluice.policy.v1.RouterPromptFeatures"> & {
@@ -350,7 +445,7 @@ export type RouterPromptFeatures = Message<"sluice.policy.v1.RouterPromptFeature
  * Use `create(RouterPromptFeaturesSchema)` to create a new message.
  */
 export const RouterPromptFeaturesSchema: GenMessage<RouterPromptFeatures> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 10);
+  messageDesc(file_sluice_policy_v1_policy, 14);
 
 /**
  * @generated from message sluice.policy.v1.RouterCandidate
@@ -394,6 +489,20 @@ export type RouterCandidate = Message<"sluice.policy.v1.RouterCandidate"> & {
    * @generated from field: uint64 remaining_capacity = 7;
    */
   remainingCapacity: bigint;
+
+  /**
+   * Configured weight of the target within its alias.
+   *
+   * @generated from field: uint32 weight = 8;
+   */
+  weight: number;
+
+  /**
+   * Requests the gateway has in flight to the target now.
+   *
+   * @generated from field: uint32 inflight = 9;
+   */
+  inflight: number;
 };
 
 /**
@@ -401,7 +510,7 @@ export type RouterCandidate = Message<"sluice.policy.v1.RouterCandidate"> & {
  * Use `create(RouterCandidateSchema)` to create a new message.
  */
 export const RouterCandidateSchema: GenMessage<RouterCandidate> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 11);
+  messageDesc(file_sluice_policy_v1_policy, 15);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteInput
@@ -448,7 +557,7 @@ export type RouterRouteInput = Message<"sluice.policy.v1.RouterRouteInput"> & {
  * Use `create(RouterRouteInputSchema)` to create a new message.
  */
 export const RouterRouteInputSchema: GenMessage<RouterRouteInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 12);
+  messageDesc(file_sluice_policy_v1_policy, 16);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteOutput
@@ -477,7 +586,7 @@ export type RouterRouteOutput = Message<"sluice.policy.v1.RouterRouteOutput"> & 
  * Use `create(RouterRouteOutputSchema)` to create a new message.
  */
 export const RouterRouteOutputSchema: GenMessage<RouterRouteOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 13);
+  messageDesc(file_sluice_policy_v1_policy, 17);
 
 /**
  * Version of this ABI. Bumped only for incompatible changes to the calling convention or to the
