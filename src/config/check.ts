@@ -2,7 +2,7 @@ import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../server/listen-address.js";
-import { piiConfigProblems } from "../policy/from-config.js";
+import { policyConfigProblems } from "../policy/from-config.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -85,7 +85,7 @@ export function checkConfig(config: Config): string[] {
     });
   });
 
-  if (config.policies?.pii) problems.push(...piiConfigProblems(config.policies.pii));
+  problems.push(...policyConfigProblems(config.policies));
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(

@@ -9,7 +9,7 @@ import { BudgetAlerts, MemoryLimitStore, RedisLimitStore, ResilientLimitStore, c
 import { createLedger } from "../telemetry/ledger-setup.js";
 import { FileKeyStore, RedisKeyStore } from "../limits/key-store.js";
 import { LocalVersionStore, PolicyHost, RedisVersionStore } from "../policy/index.js";
-import { piiSlotConfig } from "../policy/from-config.js";
+import { configuredSlots, slotConfig, type ConfiguredSlot } from "../policy/from-config.js";
 import { ResponseCache, registerCacheMetrics } from "../cache/index.js";
 import { cacheOptions } from "../cache/from-config.js";
 import type { GatewayServices } from "../pipeline/gateway.js";
@@ -82,20 +82,20 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
   });
   const alerts = new BudgetAlerts({ webhookUrl: config.limits?.alertWebhookUrl || undefined, logger: log });
   const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
-  const policy = config.policies?.pii ? await startPolicyHost(config, log) : undefined;
+  const slots = configuredSlots(config.policies);
+  const policy = slots.length > 0 ? await startPolicyHost(config, slots, log) : undefined;
   const cache = config.cache ? await ResponseCache.open(cacheOptions(config), { log }) : undefined;
   return { limits, ledger, alerts, keyStore, ...(redis ? { redis } : {}), ...(policy ? { policy } : {}), ...(cache ? { cache } : {}) };
 }
 
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
-async function startPolicyHost(config: Config, log: Logger): Promise<PolicyHost> {
+async function startPolicyHost(config: Config, slots: ConfiguredSlot[], log: Logger): Promise<PolicyHost> {
   const store = config.redis?.url ? await RedisVersionStore.connect(config.redis.url) : new LocalVersionStore(config.dataDir);
   const host = await PolicyHost.start({
-    slots: [piiSlotConfig(config.policies!.pii!)],
+    slots: slots.map(slotConfig),
     store,
     onError: (slot, err) => log.error({ slot, err }, "a policy module activation could not be applied; the previous version keeps serving"),
   });
-  const watchDir = config.policies!.pii!.watchDir;
-  if (watchDir) host.watchDirectory("pii", watchDir, log);
+  for (const { slot, settings } of slots) if (settings.watchDir) host.watchDirectory(slot, settings.watchDir, log);
   return host;
 }
