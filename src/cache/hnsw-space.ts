@@ -1,8 +1,10 @@
-import hnswlib from "hnswlib-node";
 import type { HnswOptions } from "./config.js";
+import { loadHnswlib } from "./hnswlib-loader.js";
 import type { Neighbor, VectorSpace, VectorSpaceFactory } from "./vector-space.js";
 
-const { HierarchicalNSW } = hnswlib;
+// The native (-march=native) build when scripts/native-hnswlib.mjs made one for this CPU, else
+// npm's portable build (see hnswlib-loader.ts).
+const { HierarchicalNSW } = loadHnswlib().lib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 /**

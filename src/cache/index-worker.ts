@@ -46,6 +46,10 @@ port.on("message", (req: WorkerRequest) => {
           break;
         case "ping":
           break;
+        case "tune":
+          // Every HNSW space reads this options object at each search.
+          options.hnsw.efSearch = req.efSearch;
+          break;
       }
       port.postMessage({ seq: req.seq, result, size: core.size } satisfies WorkerReply);
     } catch (err) {

@@ -147,9 +147,9 @@ export class NamespacedIndex {
     }
     await writeFile(join(dir, MANIFEST + ".tmp"), JSON.stringify(manifest));
     await rename(join(dir, MANIFEST + ".tmp"), join(dir, MANIFEST));
-    // Files of namespaces that have since emptied out.
+    // Files of namespaces that have since emptied out (and directories of a sharded layout).
     const keep = new Set([MANIFEST, ...manifest.spaces.map((s) => s.file)]);
-    for (const f of await readdir(dir)) if (!keep.has(f)) await rm(join(dir, f), { force: true });
+    for (const f of await readdir(dir)) if (!keep.has(f)) await rm(join(dir, f), { force: true, recursive: true });
   }
 
   /**

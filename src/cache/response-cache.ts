@@ -107,6 +107,7 @@ export class ResponseCache {
         ...(options.dataDir ? { dir: join(options.dataDir, SEMANTIC_INDEX_DIR) } : {}),
         thread,
         workerThreshold: s.workerThreshold,
+        shards: s.workerShards,
         log,
         ...(deps.workerScript ? { workerScript: deps.workerScript } : {}),
       });
@@ -283,15 +284,23 @@ export class ResponseCache {
     const indexed = new Map((await index.ids()).map((e) => [e.id, e.namespace]));
     const seen = new Set<string>();
     let added = 0;
+    // In a worker, keep several adds in flight: no round trip between inserts, and a sharded
+    // index inserts into its shards in parallel (each shard still applies its adds in order).
+    const window = index.mode === "worker" ? 64 : 1;
+    const inFlight = new Set<Promise<void>>();
     try {
       for await (const entry of this.entries.scan()) {
         if (!entry.vector || entry.embedder !== this.indexTag()) continue;
         seen.add(entry.key);
         if (indexed.get(entry.key) === entry.namespace) continue;
-        await index.add(entry.key, entry.namespace, entry.vector, entry.expiresAt);
+        const p: Promise<void> = index.add(entry.key, entry.namespace, entry.vector, entry.expiresAt).finally(() => inFlight.delete(p));
+        p.catch(() => {}); // observed through race/all below; never an unhandled rejection
+        inFlight.add(p);
+        if (inFlight.size >= window) await Promise.race(inFlight);
         // Inline, each add blocks briefly: let I/O breathe between batches.
         if (++added % 256 === 0 && index.mode === "inline") await new Promise((r) => setImmediate(r));
       }
+      await Promise.all(inFlight);
     } catch (err) {
       this.log.warn({ err: String(err) }, "could not read cache entries to feed the semantic index; starting with what is indexed");
       return;

@@ -5,6 +5,7 @@ import type { Logger } from "./logger.js";
 import { NamespacedIndex, type IndexedId, type SearchHit } from "./namespaced-index.js";
 import { spaceFactory } from "./semantic-index-factory.js";
 import { AutoSemanticIndex } from "./auto-semantic-index.js";
+import { ShardedSemanticIndex } from "./sharded-semantic-index.js";
 import { WorkerSemanticIndex } from "./worker-semantic-index.js";
 
 export type { IndexedId, SearchHit };
@@ -42,6 +43,8 @@ export interface SemanticIndexOptions {
   /** "auto": inline, moving to a worker at `workerThreshold` entries. */
   thread: "inline" | "worker" | "auto";
   workerThreshold?: number;
+  /** "worker" (also "auto" opened straight in a worker): split the index over this many worker threads (ShardedSemanticIndex). */
+  shards?: number;
   log: Logger;
   /** The compiled worker entry (index-worker.js); found next to this module (or under dist/) by default. */
   workerScript?: URL;
@@ -49,6 +52,7 @@ export interface SemanticIndexOptions {
 
 export async function openSemanticIndex(options: SemanticIndexOptions): Promise<SemanticIndex> {
   if (options.thread === "worker") {
+    if ((options.shards ?? 1) > 1) return ShardedSemanticIndex.open(options, options.shards!, options.workerScript ?? defaultWorkerScript());
     return WorkerSemanticIndex.open(options, options.workerScript ?? defaultWorkerScript());
   }
   const factory = spaceFactory(options.kind, options.hnsw);

@@ -7,6 +7,7 @@ export type WorkerRequest = { seq: number } & (
   | { op: "ids" }
   | { op: "save"; dir: string }
   | { op: "ping" }
+  | { op: "tune"; efSearch: number }
 );
 
 export type WorkerReply =

@@ -81,6 +81,11 @@ export class WorkerSemanticIndex implements SemanticIndex {
     return (await this.call({ op: "ids" })) as IndexedId[];
   }
 
+  /** Changes the HNSW search breadth of the worker's spaces (benchmarks, runtime tuning). */
+  async setEfSearch(efSearch: number): Promise<void> {
+    await this.call({ op: "tune", efSearch });
+  }
+
   async save(dir = this.dir): Promise<void> {
     if (dir) await this.call({ op: "save", dir });
   }

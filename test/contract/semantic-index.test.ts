@@ -1,11 +1,11 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingLike } from "../../bench/cache/embedding-like.js";
 import { DEFAULT_CACHE_OPTIONS } from "../../src/cache/config.js";
 import { consoleLogger } from "../../src/cache/logger.js";
-import { openSemanticIndex, type SemanticIndex } from "../../src/cache/semantic-index.js";
+import { openSemanticIndex, type SemanticIndex, type SemanticIndexOptions } from "../../src/cache/semantic-index.js";
 import { transpiledWorkerScript } from "../unit/cache/support/worker-script.js";
 
 /**
@@ -17,16 +17,17 @@ const N = 3000;
 const FAR = Number.MAX_SAFE_INTEGER;
 const hnsw = { ...DEFAULT_CACHE_OPTIONS.semantic.hnsw, initialCapacity: 256 };
 
-type Factory = () => Promise<SemanticIndex>;
+type Factory = (extra?: Partial<SemanticIndexOptions>) => Promise<SemanticIndex>;
 let workerScript: URL;
 beforeAll(() => {
   workerScript = transpiledWorkerScript();
 });
 
 const implementations: [string, Factory][] = [
-  ["hnsw (inline)", () => openSemanticIndex({ dims: DIMS, kind: "hnsw", hnsw, tag: "t", thread: "inline", log: consoleLogger })],
-  ["hnsw (worker)", () => openSemanticIndex({ dims: DIMS, kind: "hnsw", hnsw, tag: "t", thread: "worker", log: consoleLogger, workerScript })],
-  ["brute force", () => openSemanticIndex({ dims: DIMS, kind: "brute", hnsw, tag: "t", thread: "inline", log: consoleLogger })],
+  ["hnsw (inline)", (x) => openSemanticIndex({ dims: DIMS, kind: "hnsw", hnsw, tag: "t", thread: "inline", log: consoleLogger, ...x })],
+  ["hnsw (worker)", (x) => openSemanticIndex({ dims: DIMS, kind: "hnsw", hnsw, tag: "t", thread: "worker", log: consoleLogger, workerScript, ...x })],
+  ["hnsw (2 worker shards)", (x) => openSemanticIndex({ dims: DIMS, kind: "hnsw", hnsw, tag: "t", thread: "worker", shards: 2, log: consoleLogger, workerScript, ...x })],
+  ["brute force", (x) => openSemanticIndex({ dims: DIMS, kind: "brute", hnsw, tag: "t", thread: "inline", log: consoleLogger, ...x })],
 ];
 
 function seeded(seed = 42) {
@@ -85,6 +86,37 @@ describe.each(implementations)("SemanticIndex contract: %s", (name, open) => {
     expect(index.size).toBe(N);
   });
 
+  it("skips and expires entries past their time, and lists what it holds", async () => {
+    await index.add("x1", "ns-c", data[5]!, 1_000);
+    await index.add("x2", "ns-c", data[6]!, FAR);
+    const listed = new Map((await index.ids()).map((e) => [e.id, e.namespace]));
+    expect(listed.size).toBe(N + 2);
+    expect(listed.get("x1")).toBe("ns-c");
+    expect((await index.search("ns-c", data[5]!, 2, 2_000)).map((h) => h.id)).toEqual(["x2"]);
+    expect(await index.expire(2_000)).toBe(1);
+    expect(index.size).toBe(N + 1);
+    await index.remove("x2");
+    expect(index.size).toBe(N);
+    expect(await index.search("ns-c", data[6]!, 1)).toEqual([]);
+  });
+
+  it("saves to a directory and reopens with the same answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-contract-index-"));
+    const first = await open({ dir });
+    for (let i = 0; i < 300; i++) await first.add(`p${i}`, i % 2 === 0 ? "ns-a" : "ns-b", data[i]!, FAR);
+    const before = await Promise.all(queries.slice(0, 20).map(async (q) => (await first.search("ns-a", q, 3)).map((h) => h.id)));
+    await first.close();
+    const again = await open({ dir });
+    try {
+      expect(again.size).toBe(300);
+      const after = await Promise.all(queries.slice(0, 20).map(async (q) => (await again.search("ns-a", q, 3)).map((h) => h.id)));
+      expect(after).toEqual(before);
+    } finally {
+      await again.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("records top-1 answers for the cross-implementation comparison", async () => {
     top1[name] = [];
     for (const q of queries) top1[name]!.push((await index.search("ns-a", q, 1))[0]!.id);
@@ -95,7 +127,7 @@ describe.each(implementations)("SemanticIndex contract: %s", (name, open) => {
 describe("HNSW vs brute force on the same seeded data", () => {
   it("recall@1 of HNSW (inline and worker) against the exact answers is >= 0.98", () => {
     const exact = top1["brute force"]!;
-    for (const name of ["hnsw (inline)", "hnsw (worker)"]) {
+    for (const name of ["hnsw (inline)", "hnsw (worker)", "hnsw (2 worker shards)"]) {
       const got = top1[name]!;
       const recall = got.filter((id, i) => id === exact[i]).length / exact.length;
       console.log(`recall@1 ${name} vs brute force: ${recall.toFixed(3)} over ${exact.length} queries (${N} x ${DIMS}-d)`);
