@@ -1,7 +1,8 @@
 // Policy benchmark (issue 4): PII accuracy per type, raw scan speed, cost through the host per
 // prompt size against plain WebAssembly, and the policy cost of one 2 KB request.
-//   npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js [--write]
-// --write replaces the "## WASM policy core (issue 4)" section of bench/RESULTS.md.
+//   npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js [--write] [--router]
+// --write replaces the "## WASM policy core (issue 4)" section of bench/RESULTS.md; with
+// --router only the router slot's part runs, and --write replaces only its subsection there.
 import { execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { isScored, loadCorpus, scoreCorpus, SUPPORTED_CORPUS_TYPES } from "../..
 import { promptOfSize } from "./inputs.js";
 import { rawScanner } from "./raw-wasm.js";
 import { fmt, percentile, sample } from "./stats.js";
+import { routerBench } from "./router.js";
 
 const ROOT = process.cwd();
 const DIST = join(ROOT, "dist", "policy-wasm");
@@ -46,6 +48,7 @@ function calibrationNsPerByte(): number {
 async function main(): Promise<void> {
   const lines: string[] = [];
   const out = (s = "") => { lines.push(s); console.log(s); };
+  if (process.argv.includes("--router")) return routerOnly(lines, out);
   const load = execSync("uptime").toString().trim();
   const cpu = cpus()[0]?.model ?? "unknown";
   const plain = await slotFor("pii");
@@ -178,7 +181,9 @@ async function main(): Promise<void> {
   out(`Target <= 100 µs p50 for the policy cost of a 2 KB request: **${target}** with the shipped pii slot (${fmt(median(perRequest.hostio))} µs; rounds ${range(perRequest.hostio)} µs),`);
   const slowdown = calibrationNsPerByte();
   out(`measured while a trivial JS byte loop ran ${fmt(slowdown, 1)} ns/byte, about ${fmt(slowdown, 0)}-${fmt(slowdown / 0.5, 0)}x an idle core: most of this figure is the shared machine; the Extism share is the ratio to plain WebAssembly.`);
-  out("Only the `pii` slot is counted: `guard` and `router` modules do not exist yet; the `tokens` slot's own numbers are in its section above.");
+  out("Only the `pii` slot is counted here: the router slot's cost is in its own table below, `guard` has no module yet, and the `tokens` slot's numbers are in its section above.");
+  out();
+  await routerBench(DIST, out);
 
   // ---- hot swap
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-policy-bench-"));
@@ -212,6 +217,40 @@ async function main(): Promise<void> {
     writeFileSync(path, next);
     console.error("bench/RESULTS.md: section written");
   }
+}
+
+/** `--router`: the router slot's table alone, written into the section with --write. */
+async function routerOnly(lines: string[], out: (s?: string) => void): Promise<void> {
+  const load = execSync("uptime").toString().trim();
+  await routerBench(DIST, out);
+  out(`Measured ${new Date().toISOString()} on nproc ${execSync("nproc").toString().trim()} (${cpus()[0]?.model ?? "unknown"}), node ${process.version}; \`uptime\` at start: ${load}.`);
+  out("Command: `npm run build:wasm && npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js --router --write`");
+  out("The shared machine moves absolute numbers (see the calibration above); the baseline row is measured in the same rounds.");
+  out();
+  if (!process.argv.includes("--write")) return;
+  const path = join(ROOT, "bench", "RESULTS.md");
+  let current = readFileSync(path, "utf8");
+  current = current.replace(
+    "Only the `pii` slot is counted: `guard` and `router` modules do not exist yet; the `tokens` slot's own numbers are in its section above.",
+    "Only the `pii` slot is counted here: the router slot's cost is in its own table below, `guard` has no module yet, and the `tokens` slot's numbers are in its section above.",
+  );
+  const section = current.indexOf("## WASM policy core (issue 4)");
+  if (section < 0) throw new Error("bench/RESULTS.md has no WASM policy core section: run the full bench with --write");
+  const heading = "### Router slot cost per request";
+  const sectionEnd = current.indexOf("\n## ", section + 5);
+  const limit = sectionEnd < 0 ? current.length : sectionEnd + 1;
+  const text = `${lines.join("\n")}\n`;
+  let start = current.indexOf(heading, section);
+  let end: number;
+  if (start >= 0 && start < limit) {
+    const nextSub = current.indexOf("\n### ", start + heading.length);
+    end = nextSub >= 0 && nextSub < limit ? nextSub + 1 : limit;
+  } else {
+    const hotSwap = current.indexOf("### Hot swap", section);
+    start = end = hotSwap >= 0 && hotSwap < limit ? hotSwap : limit;
+  }
+  writeFileSync(path, current.slice(0, start) + text + current.slice(end).replace(/^\n+/, ""));
+  console.error("bench/RESULTS.md: router subsection written");
 }
 
 await main();

@@ -16,10 +16,12 @@ export interface Contender {
   close(): Promise<void>;
 }
 
+/** The first two run the module as the `tokens` policy slot (PolicySlot -> PolicyInstance, the
+ *  gateway's path: slot ABI protobuf in and out); raw is the bare-WebAssembly baseline. */
 export const OURS: { name: string; engine: TokenizerEngineKind }[] = [
-  { name: "sluice wasm, Extism (plain I/O)", engine: "extism" },
-  { name: "sluice wasm, Extism (host-fn I/O)", engine: "extism-hostio" },
-  { name: "sluice wasm, raw WebAssembly", engine: "raw" },
+  { name: "sluice tokens slot, Extism plain I/O", engine: "extism" },
+  { name: "sluice tokens slot, Extism host-fn I/O", engine: "extism-hostio" },
+  { name: "sluice module, raw WebAssembly", engine: "raw" },
 ];
 
 export async function oursContender(name: string, engine: TokenizerEngineKind, encoding: EncodingName): Promise<Contender> {

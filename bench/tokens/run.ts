@@ -1,6 +1,8 @@
-// Token counting benchmark (issue 5): the sluice tokens module (through Extism with plain I/O,
-// through Extism with host-function I/O, and as raw WebAssembly) against the official tiktoken
-// bindings (the baseline, measured in the same run) and js-tiktoken, on the same inputs.
+// Token counting benchmark (issue 5): the sluice tokens module run as the `tokens` policy slot
+// (PolicySlot -> PolicyInstance, Extism with plain I/O and with host-function I/O), and as raw
+// WebAssembly, against the official tiktoken bindings (the baseline, measured in the same run)
+// and js-tiktoken, on the same inputs; plus the per-request latency (p50/p99) of counting a
+// typical 2 KB chat request through the slot (latency.ts).
 //
 //   npx tsc -p tsconfig.build.json   (or the narrower command in bench/RESULTS.md)
 //   node dist/bench/tokens/run.js [--quick] [--no-write]
@@ -14,11 +16,13 @@ import { OURS, oursContender, tiktokenContender, jsTiktokenContender, type Conte
 import { bigFileText, chatRequestTexts, corpusTexts, mixedScripts, noSpaces, repoRoot, utf8Bytes } from "./inputs.js";
 import { mbPerSecond, measureInterleaved, type MeasureOptions } from "./measure.js";
 import { fixed, rate, table, writeSection } from "./report.js";
+import { slotLatency, type LatencyOptions } from "./latency.js";
 
 const quick = process.argv.includes("--quick");
 const write = !process.argv.includes("--no-write");
 const NORMAL: MeasureOptions = quick ? { rounds: 2, minMs: 100 } : { rounds: 5, minMs: 300 };
 const BIG: MeasureOptions = quick ? { rounds: 1, minMs: 0 } : { rounds: 3, minMs: 0 };
+const LATENCY: LatencyOptions = quick ? { warmup: 100, calls: 500 } : { warmup: 500, calls: 5000 };
 
 function slowJobs(contenders: Contender[]): Set<number> {
   return new Set(contenders.flatMap((c, i) => (c.slow ? [i] : [])));
@@ -143,6 +147,7 @@ async function benchEncoding(encoding: EncodingName): Promise<string> {
   ];
   const chatTexts = chatRequestTexts();
   const chat = await chatCase(chatTexts, [...ours, jsPort], baseline);
+  const latency = await slotLatency(encoding, chatTexts, LATENCY);
   const raw = ours[2] as Contender;
   const hostio = ours[1] as Contender;
   const scaling = [
@@ -164,6 +169,10 @@ async function benchEncoding(encoding: EncodingName): Promise<string> {
     `Counting a typical chat request (${chatTexts.length} messages, ${utf8Bytes(chatTexts)} bytes) through the slot, one call per request (tiktoken and js-tiktoken: one call per message):`,
     "",
     table(["implementation", "µs per request", "vs tiktoken", "result"], chat.map((r) => r.cells)),
+    "",
+    `The cost of counting that request through the slot, call by call (${LATENCY.calls} single calls after ${LATENCY.warmup} warm-up; p50 / p99 / mean in µs):`,
+    "",
+    latency,
     "",
     "Pathological inputs, one string each (growth = ns/byte relative to the previous size; ~1.0 is linear; tiktoken is skipped at sizes after it took > 3 s):",
     "",
@@ -193,6 +202,9 @@ async function main(): Promise<void> {
     "Command (after `npm run build:wasm`): `npx tsc bench/tokens/run.ts --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 --lib es2023 --types node --skipLibCheck --strict && node dist/bench/tokens/run.js`",
     "(or `npx tsc -p tsconfig.build.json && node dist/bench/tokens/run.js`; `--quick` for a fast rough pass).",
     "js-tiktoken's corpus time is dominated by one row (10,000 x `x`), on which it is worse than quadratic; it is timed once there.",
+    "The \"tokens slot\" rows run the module the way the gateway does: a PolicySlot -> PolicyInstance (Extism, main thread) speaking the slot ABI",
+    "(TokensCountInput in, TokensCountOutput out, hand-written protobuf codec; one module holding both tables, initialised once with TokensInitInput);",
+    "\"raw WebAssembly\" takes the same protobuf bytes with no Extism in between (the floor). The \u2265 2x-tiktoken target is the \"vs tiktoken\" column.",
     "",
     ...sections,
   ].join("\n");

@@ -4,17 +4,30 @@
 //   overcap, nomax            declare more memory than the pii slot allows / no maximum
 //   pii-no-phone              the pii module without phone detection (hot-swap behaviour change)
 //   pii-aspdk                 the pii module with as-pdk Host.input()/output() (bench/policy)
+//   router-faulty             the default router module, misbehaving on "__trap__", "__loop__",
+//                             "__oom__", "__garbage__", "__unknown__" in the input
+//   tokens-faulty             the tokens module, trapping in `count` on "__trap__" in the input
+//                             and looping on "__loop__"
+//   tokens-plus-one           the tokens module, counting texts of more than 100 bytes one token
+//                             more (passes conformance: a "different tokenizer" for hot swap)
 // -O1: these only need to behave, not to be fast (pii-aspdk is a bench contender: -O3).
 // Run through `npm run build:wasm` or directly: `node policy-wasm/testdata/build.mjs`.
 import asc from "assemblyscript/asc";
 import { mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { generate as generateUnicodeClasses } from "../tokens/gen-unicode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, "..", "..", "dist", "policy-wasm", "testdata");
 const started = performance.now();
 const capped = (pages) => ["--maximumMemory", String(pages)];
+
+// The tokens test modules need the tokens module's generated Unicode tables (git-ignored,
+// written by its own build, which may run after this one).
+const unicodeClasses = join(here, "..", "tokens", "assembly", "generated", "unicode_classes.ts");
+if (!existsSync(unicodeClasses)) generateUnicodeClasses(unicodeClasses);
 
 const targets = [
   { entry: "assembly/trap.ts", out: "trap.wasm", flags: capped(64) },
@@ -27,6 +40,9 @@ const targets = [
   { entry: "assembly/broken.ts", out: "nomax.wasm", flags: [] },
   { entry: "assembly/pii_no_phone.ts", out: "pii-no-phone.wasm", flags: capped(512) },
   { entry: "assembly/pii_aspdk.ts", out: "pii-aspdk.wasm", flags: [...capped(512), "-O3"], runtime: "incremental" },
+  { entry: "assembly/router_faulty.ts", out: "router-faulty.wasm", flags: capped(32) },
+  { entry: "assembly/tokens_faulty.ts", out: "tokens-faulty.wasm", flags: capped(1024) },
+  { entry: "assembly/tokens_plus_one.ts", out: "tokens-plus-one.wasm", flags: capped(1024) },
 ];
 
 mkdirSync(outDir, { recursive: true });

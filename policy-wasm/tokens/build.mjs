@@ -1,6 +1,7 @@
 // Builds the `tokens` policy module into dist/policy-wasm/:
-//   tokens.wasm         release (-O3), plain Extism I/O + raw exports: the slot's module
-//   tokens-hostio.wasm  release, adds *_direct exports that need the `sluice:host` host functions
+//   tokens.wasm         release (-O3), plain Extism I/O + raw exports: loads in any Extism host
+//   tokens-hostio.wasm  release, the same exports with input/output through the `sluice:host`
+//                       host functions (the slot's default module)
 //   tokens.debug.wasm   unoptimised with assertions, for debugging the plain module
 // First regenerates the Unicode class tables from the running Node's Unicode data.
 // Run through `npm run build:wasm` (policy-wasm/build.mjs) or directly: `node policy-wasm/tokens/build.mjs`.
@@ -16,7 +17,10 @@ const started = performance.now();
 
 const tables = generate(join(here, "assembly", "generated", "unicode_classes.ts"));
 
-const common = ["--baseDir", here, "--runtime", "stub", "--use", "abort=assembly/abort/tokensAbort"];
+// 64 MiB: both tables (~20 MiB with their piece caches) plus an 8 MiB call's input and output.
+// The host checks the declared maximum against the slot's cap (DEFAULT_SLOT_CONFIG.tokens).
+export const TOKENS_MAX_PAGES = 1024;
+const common = ["--baseDir", here, "--runtime", "stub", "--use", "abort=assembly/abort/tokensAbort", "--maximumMemory", String(TOKENS_MAX_PAGES)];
 const targets = [
   { entry: "assembly/index.ts", out: "tokens.wasm", flags: ["-O3", "--noAssert"] },
   { entry: "assembly/hostio.ts", out: "tokens-hostio.wasm", flags: ["-O3", "--noAssert"] },

@@ -73,6 +73,12 @@ export interface RequestContext {
   /** resolve: the model's context window in tokens (0: not checked). */
   contextWindow: number;
   /**
+   * route, when the router policy slot routes the alias: who decided ("module"; "fallback" when
+   * the module failed and the built-in order was used; "refused" when it failed closed), the
+   * module's reason and the module version. Undefined when the built-in order alone decided.
+   */
+  routing?: { by: "module" | "fallback" | "refused"; reason: string; moduleVersion: number | null };
+  /**
    * The answer. Dispatch sets it from a provider; an earlier phase (a cache hit) may set it
    * first, and then dispatch leaves it alone.
    */
@@ -131,6 +137,7 @@ export function newContext(init: {
     targets: [],
     strategy: "ordered",
     contextWindow: 0,
+    routing: undefined,
     answer: undefined,
     attempts: [],
     answeredBy: undefined,

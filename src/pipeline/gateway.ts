@@ -52,7 +52,8 @@ export interface GatewayServices {
   policy?: PolicyHost;
   /** The response cache, when the config has a `cache` section. */
   cache?: ResponseCache;
-  /** The `tokens` WASM slot: exact input counts. Default: one made here. */
+  /** Input-token counting. Default: through the policy host's `tokens` slot (an estimate
+   *  when there is no policy host or no tokens slot). */
   tokenCounter?: ChatTokenCounter;
   ledger?: Ledger;
   alerts?: BudgetAlerts;
@@ -106,7 +107,8 @@ export class Gateway {
       this.adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
     }
     this.limits = services.limits ?? new MemoryLimitStore();
-    this.tokenCounter = services.tokenCounter ?? new ChatTokenCounter();
+    this.tokenCounter =
+      services.tokenCounter ?? new ChatTokenCounter(services.policy?.has("tokens") ? services.policy.tokens() : null);
     const pricing = pricingTable(config);
     const defaultOutputReserve = config.limits?.defaultOutputReserve || 1024;
     this.models = new ModelTable(config, this.providers);
@@ -125,7 +127,12 @@ export class Gateway {
         log,
       }),
       ...(services.cache ? [cachePhase(services.cache)] : []),
-      routePhase(this.router),
+      routePhase(
+        this.router,
+        services.policy && config.policies?.router
+          ? { policy: services.policy.router(config.policies.router.aliases), aliases: new Set(config.models.map((m) => m.alias)), pricing, metrics }
+          : undefined,
+      ),
       dispatchPhase(this.router, metrics, { store: this.limits, defaultOutputReserve }),
       respondPhase(),
       settlePhase({ metrics, log, accessLog: config.telemetry?.accessLog ?? true, pricing, ledger: services.ledger }),

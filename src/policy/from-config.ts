@@ -18,11 +18,16 @@ export interface ConfiguredSlot {
   settings: SlotModuleSettings;
 }
 
-/** The slots the config turns on, each with its section. */
+/** Settings of a slot whose section is absent: every field at its default. */
+const DEFAULT_SETTINGS: SlotModuleSettings = { module: "", fail: "", untrusted: false, timeoutMs: 0, watchDir: "" };
+
+/** The slots the config turns on, each with its section. The `tokens` slot is always on (input
+ *  token counts for limits, budgets and context windows): `policies.tokens` only tunes it. */
 export function configuredSlots(policies: PoliciesConfig | undefined): ConfiguredSlot[] {
   const slots: ConfiguredSlot[] = [];
   if (policies?.pii) slots.push({ slot: "pii", settings: policies.pii });
   if (policies?.router) slots.push({ slot: "router", settings: policies.router });
+  slots.push({ slot: "tokens", settings: policies?.tokens ?? DEFAULT_SETTINGS });
   return slots;
 }
 

@@ -13,6 +13,8 @@ import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig, type SlotName }
 import { sha256Hex, validateModule } from "./validate.js";
 import type { Activation, PolicyVersion, VersionStore } from "./version-store.js";
 import { PiiPolicy } from "./pii.js";
+import { TokensPolicy } from "./tokens.js";
+import { RouterPolicy } from "./router.js";
 import type { PiiRules } from "./pii-codec.js";
 import { watchPolicyDirectory } from "./watch.js";
 
@@ -76,6 +78,21 @@ export class PolicyHost {
   /** The typed API of the pii slot (rules default to DEFAULT_PII_RULES). */
   pii(rules?: PiiRules): PiiPolicy {
     return new PiiPolicy(this.slot("pii"), rules);
+  }
+
+  /** The typed API of the tokens slot (it follows pushes and rollbacks of the slot). */
+  tokens(): TokensPolicy {
+    return new TokensPolicy(this.slot("tokens"));
+  }
+
+  /** Whether `name` is one of this host's slots. */
+  has(name: SlotName): boolean {
+    return this.slots.has(name);
+  }
+
+  /** The typed API of the router slot (`aliases`: the aliases it routes; empty: all). */
+  router(aliases?: readonly string[]): RouterPolicy {
+    return new RouterPolicy(this.slot("router"), aliases);
   }
 
   /** Loads a stored version into the slot unless it is already the active one. */

@@ -7,13 +7,19 @@
 //    outlives its time limit is stopped by close() (terminates the worker) and the plugin is
 //    recreated for the next call;
 //  - modules importing `sluice:host` get their input copied straight into their memory and hand
-//    their output back the same way (needs getInstance(), so foreground only).
+//    their output back the same way (needs getInstance(), so foreground only);
+//  - a slot with static data (SlotDefinition.init, e.g. the tokens rank tables) has its init
+//    export called on every plugin created here, before the plugin serves any call: a plugin
+//    recreated after a trap or timeout is initialised again.
 import createPlugin, { type ExtismPluginOptions, type ManifestLike, type Plugin } from "@extism/extism";
 import { PolicyCallError } from "./errors.js";
 import type { WasmModuleInfo } from "./wasm-inspect.js";
+import type { SlotInit } from "./slots.js";
 
 const RESET_EVERY = 1000;
 const YIELD_EVERY = 64;
+/** Time limit of an init call in worker mode (it moves megabytes of tables and builds them). */
+const INIT_TIMEOUT_MS = 10_000;
 export const HOST_IO_NAMESPACE = "sluice:host";
 
 export interface InstanceOptions {
@@ -22,6 +28,8 @@ export interface InstanceOptions {
   /** Worker mode with a per-call time limit. */
   untrusted: boolean;
   timeoutMs: number;
+  /** Called on every new plugin before anything else (the slot's static data). */
+  init?: SlotInit | undefined;
 }
 
 interface MemoryLike { buffer: ArrayBuffer }
@@ -87,7 +95,15 @@ export class PolicyInstance {
           allowedPaths: {},
           functions: this.hostFunctions(),
         });
-        if (this.hostIo) this.memory = (await plugin.getInstance()).exports.memory as unknown as MemoryLike;
+        try {
+          if (this.hostIo) this.memory = (await plugin.getInstance()).exports.memory as unknown as MemoryLike;
+          if (this.options.init) await this.initPlugin(plugin, this.options.init);
+        } catch (err) {
+          this.memory = null;
+          this.creating = null; // the next call tries again on a fresh plugin
+          void plugin.close().catch(() => undefined);
+          throw err;
+        }
         this.plugin = plugin;
         this.generations++;
         this.creating = null;
@@ -95,6 +111,30 @@ export class PolicyInstance {
       })();
     }
     return this.creating;
+  }
+
+  /** Runs the slot's init export on a new plugin (not yet serving); throws PolicyCallError. */
+  private async initPlugin(plugin: Plugin, init: SlotInit): Promise<void> {
+    const input = await init.input();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (this.hostIo) {
+        await this.callForeground(plugin, init.exportName, input);
+      } else if (this.options.untrusted) {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PolicyCallError("timeout", `init (${init.exportName}) exceeded ${INIT_TIMEOUT_MS} ms`)), INIT_TIMEOUT_MS);
+        });
+        await Promise.race([plugin.call(init.exportName, input), timeout]);
+      } else {
+        await plugin.call(init.exportName, input);
+      }
+    } catch (err) {
+      if (err instanceof PolicyCallError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new PolicyCallError(isTrap(err) ? "trap" : "module_error", `init (${init.exportName}) failed: ${message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Drops the current plugin (terminating its worker) so the next call gets a fresh one. */

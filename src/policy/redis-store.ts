@@ -24,9 +24,18 @@ export class RedisVersionStore implements VersionStore {
   static async connect(url: string, options: { prefix?: string; resyncMs?: number } = {}): Promise<RedisVersionStore> {
     const prefix = options.prefix ?? "sluice:policy";
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
+    // An outage after start: ioredis reconnects by itself, the replica keeps serving its current
+    // versions (resync catches up); without a listener every retry is an "Unhandled error event".
+    redis.on("error", () => undefined);
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect(); // no reconnect loop left behind
+      throw err;
+    }
     const store = new RedisVersionStore(redis, prefix);
     const subscriber = redis.duplicate();
+    subscriber.on("error", () => undefined);
     await subscriber.subscribe(`${prefix}:activate`);
     subscriber.on("message", (_channel: string, message: string) => store.deliver(message));
     store.subscriber = subscriber;

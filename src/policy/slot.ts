@@ -48,7 +48,9 @@ export class PolicySlot {
 
   private async activateNow(bytes: Uint8Array, meta: ModuleVersionInfo, alreadyValidated: boolean): Promise<void> {
     const info = alreadyValidated ? inspectWasm(bytes) : await validateModule(this.definition, this.config, bytes);
-    const instance = await PolicyInstance.create({ bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs });
+    const instance = await PolicyInstance.create({
+      bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs, init: this.definition.init,
+    });
     // A worker plugin cannot be asked for abi_version directly; there, the vectors' outputs
     // (each carrying abi_version) are the handshake.
     if (this.config.trusted) {
@@ -63,12 +65,13 @@ export class PolicySlot {
     if (previous) await previous.instance.drainAndClose();
   }
 
-  /** Never throws: a failed call comes back as a typed failure. */
-  async call(input: Uint8Array): Promise<SlotCallOutcome> {
+  /** Never throws: a failed call comes back as a typed failure. `exportName` defaults to the
+   *  slot's export (another one for optional exports, e.g. the tokens slot's `encode`). */
+  async call(input: Uint8Array, exportName = this.definition.exportName): Promise<SlotCallOutcome> {
     const active = this.active;
     if (!active) return { ok: false, version: null, failure: { kind: "unavailable", slot: this.name, message: "no module loaded" } };
     try {
-      const output = await active.instance.call(this.definition.exportName, input);
+      const output = await active.instance.call(exportName, input);
       return { ok: true, output, version: active.version };
     } catch (err) {
       const kind = err instanceof PolicyCallError ? err.kind : "trap";

@@ -1,5 +1,7 @@
 // The slot registry: which export each slot calls, and each slot's configuration.
 import { piiConformance, type ConformanceVector } from "./conformance.js";
+import { tokensConformance, tokensSlotInit } from "./tokens-conformance.js";
+import { routerConformance } from "./router-conformance.js";
 
 export type SlotName = "pii" | "guard" | "tokens" | "router";
 export type FailMode = "open" | "closed";
@@ -9,6 +11,16 @@ export interface SlotDefinition {
   /** The export the host calls with the slot's *Input message. */
   exportName: string;
   conformance: readonly ConformanceVector[];
+  /** Static data a module of this slot needs: `exportName` is called with `input()` once on
+   *  every plugin created (first one, recreations after a trap or timeout, worker mode) before
+   *  any other call, and by validation before the conformance vectors. */
+  init?: SlotInit;
+}
+
+export interface SlotInit {
+  exportName: string;
+  /** The init message; computed once per process and cached by the provider. */
+  input: () => Promise<Uint8Array>;
 }
 
 export const ABI_VERSION = 1;
@@ -17,8 +29,8 @@ export const SLOT_DEFINITIONS: Readonly<Record<SlotName, SlotDefinition>> = {
   pii: { name: "pii", exportName: "scan", conformance: piiConformance },
   // Modules for these slots come with their own issues; their vectors are added with them.
   guard: { name: "guard", exportName: "check", conformance: [] },
-  tokens: { name: "tokens", exportName: "count", conformance: [] },
-  router: { name: "router", exportName: "route", conformance: [] },
+  tokens: { name: "tokens", exportName: "count", conformance: tokensConformance, init: tokensSlotInit },
+  router: { name: "router", exportName: "route", conformance: routerConformance },
 };
 
 export interface SlotConfig {
@@ -39,6 +51,6 @@ export interface SlotConfig {
 export const DEFAULT_SLOT_CONFIG: Readonly<Record<SlotName, SlotConfig>> = {
   pii: { slot: "pii", source: "builtin:pii-hostio", failMode: "closed", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
   guard: { slot: "guard", source: "builtin:guard", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
-  tokens: { slot: "tokens", source: "builtin:tokens", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 1024 },
+  tokens: { slot: "tokens", source: "builtin:tokens-hostio", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 1024 },
   router: { slot: "router", source: "builtin:router", failMode: "open", trusted: true, timeoutMs: 50, memoryCapPages: 256 },
 };

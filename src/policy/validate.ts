@@ -3,7 +3,7 @@
 // maximum memory within the slot's cap, and passes the slot's conformance vectors within a time
 // limit. Plain modules run the vectors in an Extism worker, so a module that loops is stopped;
 // `sluice:host` modules need module memory access, so theirs run on the main thread (trusted
-// slots only).
+// slots only). A slot with static data (SlotDefinition.init) has its init export called first.
 import { createHash } from "node:crypto";
 import { PolicyCallError, PolicyValidationError } from "./errors.js";
 import { PolicyInstance, HOST_IO_NAMESPACE, usesHostIo } from "./instance.js";
@@ -28,6 +28,7 @@ export function checkStatic(def: SlotDefinition, config: SlotConfig, bytes: Uint
   const reasons: string[] = [];
   if (!info.exports.includes(def.exportName)) reasons.push(`missing export "${def.exportName}"`);
   if (!info.exports.includes("abi_version")) reasons.push('missing export "abi_version"');
+  if (def.init && !info.exports.includes(def.init.exportName)) reasons.push(`missing export "${def.init.exportName}"`);
   if (!info.hasMemory) reasons.push("module has no memory");
   else if (info.memoryMaxPages === null) reasons.push("memory has no declared maximum (build with --maximumMemory)");
   else if (info.memoryMaxPages > config.memoryCapPages) {
@@ -65,7 +66,14 @@ export async function validateModule(def: SlotDefinition, config: SlotConfig, by
   const { info, reasons } = checkStatic(def, config, bytes);
   if (reasons.length > 0) throw new PolicyValidationError(def.name, reasons);
   const hostIo = usesHostIo(info);
-  const instance = await PolicyInstance.create({ bytes, info, untrusted: !hostIo, timeoutMs: config.timeoutMs });
+  // The slot's init (static data) runs when the instance is created, before the vectors.
+  let instance: PolicyInstance;
+  try {
+    instance = await PolicyInstance.create({ bytes, info, untrusted: !hostIo, timeoutMs: config.timeoutMs, init: def.init });
+  } catch (err) {
+    if (!def.init) throw err;
+    throw new PolicyValidationError(def.name, [`init: ${err instanceof Error ? err.message : String(err)}`]);
+  }
   try {
     let timer: NodeJS.Timeout | undefined;
     const budget = config.timeoutMs * (def.conformance.length + 1) + (hostIo ? 0 : WORKER_STARTUP_MS);

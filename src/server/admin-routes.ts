@@ -16,7 +16,7 @@ import { SluiceError, asSluiceError, toConnectError } from "../errors/sluice-err
 import type { KeyInfo } from "../limits/principals.js";
 import { PrincipalError } from "../limits/principals.js";
 import type { Gateway } from "../pipeline/gateway.js";
-import { PolicyValidationError, type PolicyHost, type SlotName } from "../policy/index.js";
+import { PolicyValidationError, SLOT_DEFINITIONS, type PolicyHost, type SlotName } from "../policy/index.js";
 import type { UsageGroupBy } from "../telemetry/usage-query.js";
 import { bearerToken } from "./http/body.js";
 
@@ -69,12 +69,12 @@ export function adminRoutes(gateway: Gateway) {
         return create(RevokeKeyResponseSchema, { key: keyInfo(info) });
       }),
       pushPolicy: guarded(async (req) => {
-        const version = await policyHost().push(policySlot(req.slot), req.module, req.note);
+        const version = await policyHost().push(policySlot(req.slot, policyHost()), req.module, req.note);
         gateway.log.info({ slot: req.slot, version: version.version, sha256: version.sha256 }, "policy module pushed");
         return create(PushPolicyResponseSchema, { version: version });
       }),
       listPolicies: guarded(async (req) => {
-        const listed = await policyHost().list(policySlot(req.slot));
+        const listed = await policyHost().list(policySlot(req.slot, policyHost()));
         return create(ListPoliciesResponseSchema, {
           activeVersion: listed.active?.version ?? 0,
           versions: listed.versions,
@@ -82,7 +82,7 @@ export function adminRoutes(gateway: Gateway) {
         });
       }),
       rollbackPolicy: guarded(async (req) => {
-        const activation = await policyHost().rollback(policySlot(req.slot), req.version || undefined);
+        const activation = await policyHost().rollback(policySlot(req.slot, policyHost()), req.version || undefined);
         gateway.log.info({ slot: req.slot, version: activation.version }, "policy module rolled back");
         return create(RollbackPolicyResponseSchema, { activation });
       }),
@@ -120,9 +120,17 @@ export function adminRoutes(gateway: Gateway) {
     });
 }
 
-function policySlot(slot: string): SlotName {
-  if (slot !== "pii") throw new SluiceError("invalid_request", `slot ${JSON.stringify(slot)}: the gateway runs the "pii" slot`);
-  return slot;
+/** A slot name from a request; it must be one this gateway runs (configured in `policies`). */
+function policySlot(slot: string, host: PolicyHost): SlotName {
+  if (slot in SLOT_DEFINITIONS) {
+    try {
+      host.slot(slot as SlotName);
+      return slot as SlotName;
+    } catch {
+      // not configured: the error below
+    }
+  }
+  throw new SluiceError("invalid_request", `slot ${JSON.stringify(slot)}: not a slot this gateway runs (configure it under policies)`);
 }
 
 function keyInfo(k: KeyInfo) {

@@ -90,7 +90,16 @@ async function buildServices(config: Config, log: Logger): Promise<GatewayServic
 
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
 async function startPolicyHost(config: Config, slots: ConfiguredSlot[], log: Logger): Promise<PolicyHost> {
-  const store = config.redis?.url ? await RedisVersionStore.connect(config.redis.url) : new LocalVersionStore(config.dataDir);
+  let store: LocalVersionStore | RedisVersionStore = new LocalVersionStore(config.dataDir);
+  if (config.redis?.url) {
+    try {
+      store = await RedisVersionStore.connect(config.redis.url);
+    } catch (err) {
+      // The tokens slot is always on: an unreachable Redis must not keep the gateway from
+      // starting (limits fail open the same way). This replica serves the data dir's versions.
+      log.error({ err: (err as Error).message }, "policy versions: Redis unreachable at start; serving the module versions of the data dir (fleet pushes reach this replica after a restart)");
+    }
+  }
   const host = await PolicyHost.start({
     slots: slots.map(slotConfig),
     store,

@@ -79,6 +79,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly routerDecisions = new Counter({
+    name: "sluice_router_decisions_total",
+    help: "Requests routed through the router policy slot, by alias and outcome: module (the module decided), fallback (it failed, the built-in order was used) or refused (it failed, the slot fails closed).",
+    labelNames: ["alias", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   private breakerSnapshot: () => Array<{ provider: string; model: string; breaker: BreakerState }> = () => [];
 
   readonly breakerState: Gauge<"provider" | "model"> = new Gauge({

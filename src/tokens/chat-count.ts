@@ -1,12 +1,15 @@
 import { ImageDetail, Role, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
+import { SluiceError } from "../errors/sluice-error.js";
+import { PolicyRefusedError } from "../policy/errors.js";
+import { estimateTokens, type TokensPolicy } from "../policy/tokens.js";
 import type { EncodingName } from "./encodings.js";
 import { encodingForModel } from "./model-encoding.js";
-import { createTokenizer, type Tokenizer } from "./tokenizer.js";
 
 export interface ChatTokenCount {
   inputTokens: number;
   encoding: EncodingName;
-  /** True when the provider bills with exactly this tokenizer (OpenAI models); else an estimate. */
+  /** True when the provider bills with exactly this tokenizer (OpenAI models) and the tokens
+   *  slot counted; false for an estimate (other providers, tools, or a failed-open slot). */
   exact: boolean;
 }
 
@@ -34,9 +37,14 @@ const roleNames: Record<number, string> = {
   [Role.DEVELOPER]: "developer",
 };
 
-/** Counts chat requests with the `tokens` WASM module; one tokenizer per encoding, made on first use. */
+/**
+ * Counts chat requests through the `tokens` policy slot (PolicyHost.tokens()): a push or
+ * rollback of the slot changes counts from the next request. Without a slot (a Gateway built
+ * with no policy host) and when the slot fails open, texts are estimated (estimateTokens) and
+ * the count is marked inexact. A fail-closed slot that cannot count refuses with `unavailable`.
+ */
 export class ChatTokenCounter {
-  private readonly tokenizers = new Map<EncodingName, Promise<Tokenizer>>();
+  constructor(private readonly tokens: TokensPolicy | null) {}
 
   async count(request: ChatRequest, providerKind: string, model: string): Promise<ChatTokenCount> {
     const { encoding, exact } = encodingForModel(providerKind, model);
@@ -59,26 +67,26 @@ export class ChatTokenCounter {
       fixed += PER_TOOLS;
       for (const t of request.tools) texts.push(JSON.stringify({ name: t.name, description: t.description, parameters: t.parametersJson }));
     }
-    const counts = await (await this.tokenizer(encoding)).count(texts);
+    let counts: number[];
+    let counted = false;
+    if (!this.tokens) counts = texts.map(estimateTokens);
+    else {
+      try {
+        const result = await this.tokens.count(encoding, texts);
+        counts = result.counts;
+        counted = result.exact;
+      } catch (err) {
+        if (err instanceof PolicyRefusedError) {
+          throw new SluiceError("unavailable", "input tokens could not be counted (tokens policy module failed); try again", { cause: err });
+        }
+        throw err;
+      }
+    }
     let total = fixed;
     for (const n of counts) total += n;
-    return { inputTokens: total, encoding, exact: exact && request.tools.length === 0 };
+    return { inputTokens: total, encoding, exact: exact && counted && request.tools.length === 0 };
   }
 
-  private tokenizer(encoding: EncodingName): Promise<Tokenizer> {
-    let t = this.tokenizers.get(encoding);
-    if (!t) {
-      t = createTokenizer({ encoding });
-      // A failed start (module missing) is not cached: the next call tries again.
-      t.catch(() => this.tokenizers.delete(encoding));
-      this.tokenizers.set(encoding, t);
-    }
-    return t;
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.tokenizers.values()];
-    this.tokenizers.clear();
-    await Promise.allSettled(all.map(async (t) => (await t).close()));
-  }
+  /** Nothing to release: the slot belongs to the policy host. */
+  async close(): Promise<void> {}
 }

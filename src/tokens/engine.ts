@@ -1,19 +1,13 @@
-// What a tokenizer needs from a loaded module instance: run one batch, give back the output
-// bytes (owned by the caller), and release the instance.
-
-export type BatchOperation = "count" | "encode";
-
-export interface TokenEngine {
-  run(operation: BatchOperation, texts: readonly string[]): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
-/** The module's error codes (assembly/errors.ts). */
+// The tokens module's error codes (policy-wasm/tokens/assembly/errors.ts), for the raw
+// WebAssembly engine, which gets a bare code where Extism gets the module's message.
 const MODULE_ERRORS: Record<number, string> = {
-  1: "init (rank table) must be called before count/encode",
+  1: "init (the rank tables) must be called before count/encode",
   2: "init was already called on this instance",
-  3: "malformed rank table",
-  4: "malformed batch",
+  3: "malformed TokensInitInput or rank table",
+  4: "malformed input",
+  5: "unsupported abi_version",
+  6: "unknown encoding",
+  7: "no rank table for this encoding",
 };
 
 export function moduleError(code: number, during: string): Error {

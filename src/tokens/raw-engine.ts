@@ -1,9 +1,10 @@
-// Runs the plain tokens module with bare WebAssembly: the host encodes the batch straight into
-// module memory and reads the result in place, with no Extism kernel in between. The module's
-// Extism imports are satisfied by stubs that throw: the raw_* exports never call them.
-import { batchUpperBound, writeBatch } from "./batch-codec.js";
+// Runs the plain tokens module with bare WebAssembly (the benchmark baseline): the host writes
+// the slot's protobuf input (TokensInitInput, TokensCountInput) straight into module memory and
+// reads the output in place, with no Extism kernel in between. The module's Extism imports are
+// satisfied by stubs that throw: the raw_* exports never call them.
+import { tokensInputBound, writeTokensInput } from "../policy/tokens-codec.js";
 import { wasmApi, type WasmImports, type WasmMemory, type WasmModule } from "./wasm-api.js";
-import { moduleError, type BatchOperation, type TokenEngine } from "./engine.js";
+import { moduleError } from "./engine.js";
 
 interface RawExports {
   memory: WasmMemory;
@@ -13,6 +14,11 @@ interface RawExports {
   raw_encode(len: number): number;
   raw_output_ptr(): number;
   raw_output_len(): number;
+}
+
+export interface RawEngine {
+  /** TokensCountOutput / TokensEncodeOutput bytes (a copy owned by the caller). */
+  run(operation: "count" | "encode", encoding: string, texts: readonly string[]): Uint8Array;
 }
 
 function stubImports(module: WasmModule): WasmImports {
@@ -26,28 +32,22 @@ function stubImports(module: WasmModule): WasmImports {
   return imports;
 }
 
-export async function createRawEngine(module: WasmModule, rankBlob: Uint8Array): Promise<TokenEngine> {
+/** Instantiates `module` and runs its init with `initInput` (TokensInitInput bytes). */
+export async function createRawEngine(module: WasmModule, initInput: Uint8Array): Promise<RawEngine> {
   const instance = await wasmApi.instantiate(module, stubImports(module));
   const exports = instance.exports as unknown as RawExports;
-  const at = exports.raw_reserve(rankBlob.byteLength);
-  new Uint8Array(exports.memory.buffer, at, rankBlob.byteLength).set(rankBlob);
-  const code = exports.raw_init(rankBlob.byteLength);
+  const at = exports.raw_reserve(initInput.byteLength);
+  new Uint8Array(exports.memory.buffer, at, initInput.byteLength).set(initInput);
+  const code = exports.raw_init(initInput.byteLength);
   if (code !== 0) throw moduleError(code, "init");
-
-  let closed = false;
   return {
-    async run(operation: BatchOperation, texts: readonly string[]): Promise<Uint8Array> {
-      if (closed) throw new Error("tokens: tokenizer is closed");
-      const bound = batchUpperBound(texts);
+    run(operation, encoding, texts) {
+      const bound = tokensInputBound(encoding, texts);
       const ptr = exports.raw_reserve(bound); // may grow memory: take the buffer afterwards
-      const used = writeBatch(texts, new Uint8Array(exports.memory.buffer, ptr, bound));
+      const used = writeTokensInput(encoding, texts, new Uint8Array(exports.memory.buffer, ptr, bound));
       const status = operation === "count" ? exports.raw_count(used) : exports.raw_encode(used);
       if (status !== 0) throw moduleError(status, operation);
-      const out = exports.raw_output_ptr();
-      return new Uint8Array(exports.memory.buffer, out, exports.raw_output_len()).slice();
-    },
-    async close(): Promise<void> {
-      closed = true;
+      return new Uint8Array(exports.memory.buffer, exports.raw_output_ptr(), exports.raw_output_len()).slice();
     },
   };
 }

@@ -1,17 +1,24 @@
-// The tokenizer API: exact cl100k_base / o200k_base token counts and ids for batches of texts,
-// computed by the AssemblyScript tokens module (tiktoken parity, see policy-wasm/tokens).
-import { decodeCounts, decodeIds, batchUpperBound } from "./batch-codec.js";
+// The tokenizer API for the CLI, tests and benchmarks: exact cl100k_base / o200k_base token
+// counts and ids for batches of texts, computed by the AssemblyScript tokens module (tiktoken
+// parity, see policy-wasm/tokens). The Extism engines run the module exactly as the gateway
+// does: as the `tokens` policy slot (PolicySlot -> PolicyInstance, init with both rank tables),
+// failing closed, so an error is an error and never an estimate.
+import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { PolicySlot } from "../policy/slot.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../policy/slots.js";
+import { TokensPolicy, callSlices } from "../policy/tokens.js";
+import { decodeTokensCount, decodeTokensEncode } from "../policy/tokens-codec.js";
+import { sha256Hex } from "../policy/validate.js";
 import type { EncodingName } from "./encodings.js";
-import type { BatchOperation, TokenEngine } from "./engine.js";
-import { createExtismEngine } from "./extism-engine.js";
 import { createRawEngine } from "./raw-engine.js";
-import { rankBlob } from "./rank-blob.js";
+import { tokensInitInput } from "./rank-blob.js";
 import { defaultWasmPath, loadTokensModule } from "./wasm-module.js";
 
 /**
  * How the module is run:
- *  - "extism":        @extism/extism, plain Extism input/output (tokens.wasm)
- *  - "extism-hostio": @extism/extism with host functions copying input/output (tokens-hostio.wasm)
+ *  - "extism":        the tokens slot, plain Extism input/output (tokens.wasm)
+ *  - "extism-hostio": the tokens slot, `sluice:host` one-copy input/output (tokens-hostio.wasm)
  *  - "raw":           bare WebAssembly, the host writes into module memory (tokens.wasm)
  */
 export type TokenizerEngineKind = "extism" | "extism-hostio" | "raw";
@@ -34,51 +41,59 @@ export interface Tokenizer {
   close(): Promise<void>;
 }
 
-/** Batches are split so one module call sees at most this many (upper-bound) input bytes. */
-const MAX_CALL_BYTES = 8 * 1024 * 1024;
+function missing(path: string): Error {
+  return new Error(`tokens: WASM module not found at ${path}; build it with \`npm run build:wasm\``);
+}
 
-/** Splits texts into runs whose batch bound stays under MAX_CALL_BYTES (a huge text goes alone). */
-function* callSlices(texts: readonly string[]): Generator<readonly string[]> {
-  let start = 0;
-  let bytes = 4;
-  for (let i = 0; i < texts.length; i++) {
-    const size = 4 + (texts[i] as string).length * 3;
-    if (i > start && bytes + size > MAX_CALL_BYTES) {
-      yield texts.slice(start, i);
-      start = i;
-      bytes = 4;
-    }
-    bytes += size;
-  }
-  if (start === 0) yield texts;
-  else yield texts.slice(start);
+/** The module running in a tokens PolicySlot of its own (no store, no conformance run). */
+export async function createTokensSlot(path: string): Promise<PolicySlot> {
+  if (!existsSync(path)) throw missing(path);
+  const bytes = new Uint8Array(await readFile(path));
+  const slot = new PolicySlot(SLOT_DEFINITIONS.tokens, { ...DEFAULT_SLOT_CONFIG.tokens, source: path, failMode: "closed", trusted: true });
+  await slot.activate(bytes, { version: 1, sha256: sha256Hex(bytes), activatedAt: new Date().toISOString() }, true);
+  return slot;
 }
 
 export async function createTokenizer(options: TokenizerOptions): Promise<Tokenizer> {
   const kind = options.engine ?? "extism-hostio";
-  const variant = kind === "extism-hostio" ? "hostio" : "plain";
-  const [module, blob] = await Promise.all([
-    loadTokensModule(options.wasmPath ?? defaultWasmPath(variant)),
-    rankBlob(options.encoding),
-  ]);
-  const engine: TokenEngine =
-    kind === "raw"
-      ? await createRawEngine(module, blob)
-      : await createExtismEngine(module, blob, { hostIo: kind === "extism-hostio" });
+  const path = options.wasmPath ?? defaultWasmPath(kind === "extism-hostio" ? "hostio" : "plain");
+  const { encoding } = options;
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new Error("tokens: tokenizer is closed");
+  };
 
-  async function runAll<T>(operation: BatchOperation, texts: readonly string[], decode: (out: Uint8Array, n: number) => T[]): Promise<T[]> {
-    if (texts.length === 0) return [];
-    if (batchUpperBound(texts) <= MAX_CALL_BYTES) return decode(await engine.run(operation, texts), texts.length);
-    const results: T[] = [];
-    for (const slice of callSlices(texts)) results.push(...decode(await engine.run(operation, slice), slice.length));
-    return results;
+  if (kind === "raw") {
+    if (!existsSync(path)) throw missing(path);
+    const [module, init] = await Promise.all([loadTokensModule(path), tokensInitInput()]);
+    const engine = await createRawEngine(module, init);
+    const runAll = <T>(operation: "count" | "encode", texts: readonly string[], decode: (out: Uint8Array, n: number) => T[]): T[] => {
+      const results: T[] = [];
+      if (texts.length === 0) return results;
+      for (const slice of callSlices(encoding, texts)) for (const v of decode(engine.run(operation, encoding, slice), slice.length)) results.push(v);
+      return results;
+    };
+    return {
+      encoding,
+      engine: kind,
+      count: async (texts) => (open(), runAll("count", texts, decodeTokensCount)),
+      encode: async (texts) => (open(), runAll("encode", texts, decodeTokensEncode)),
+      close: async () => {
+        closed = true;
+      },
+    };
   }
 
+  const slot = await createTokensSlot(path);
+  const policy = new TokensPolicy(slot);
   return {
-    encoding: options.encoding,
+    encoding,
     engine: kind,
-    count: (texts) => runAll("count", texts, decodeCounts),
-    encode: (texts) => runAll("encode", texts, decodeIds),
-    close: () => engine.close(),
+    count: async (texts) => (open(), (await policy.count(encoding, texts)).counts),
+    encode: async (texts) => (open(), (await policy.encode(encoding, texts)).ids),
+    close: async () => {
+      closed = true;
+      await slot.close();
+    },
   };
 }

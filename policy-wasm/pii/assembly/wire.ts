@@ -50,3 +50,34 @@ export function writeAscii(s: string): void {
   for (let k = 0; k < n; k++) store<u8>(p + <usize>k, <u8>s.charCodeAt(k));
   output.len += <usize>n;
 }
+
+// Added for the router module (policy-wasm/router); the pii module does not use them.
+
+/** A varint of up to 64 bits (uint64 fields); sets `bad` on a truncated varint. */
+export function readVarint64(base: usize, end: i32): u64 {
+  let result: u64 = 0, shift: u64 = 0;
+  while (true) {
+    if (pos >= end || shift > 63) { bad = true; return 0; }
+    const b = <u64>load<u8>(base + <usize>pos);
+    pos++;
+    result |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return result;
+    shift += 7;
+  }
+}
+
+/** A `float` field (wire type 5, little-endian); sets `bad` when truncated. */
+export function readFloat(base: usize, end: i32): f32 {
+  if (pos + 4 > end) { bad = true; return 0; }
+  const v = load<f32>(base + <usize>pos);
+  pos += 4;
+  return v;
+}
+
+/** A `double` field (wire type 1, little-endian); sets `bad` when truncated. */
+export function readDouble(base: usize, end: i32): f64 {
+  if (pos + 8 > end) { bad = true; return 0; }
+  const v = load<f64>(base + <usize>pos);
+  pos += 8;
+  return v;
+}

@@ -6,30 +6,25 @@
 import { reserveScratch } from "./buffers";
 import { hashBytes, rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK } from "./ranks";
 import { cacheLookup, cacheStore, CACHE_KEY_MAX } from "./piece_cache";
+import { writeVarint } from "../../pii/assembly/wire";
 
 /** Pieces longer than this (bytes) go through the heap. */
 const HEAP_THRESHOLD: usize = 96;
 const DEAD: u32 = 0xffffffff;
 
-// The sink: either counts tokens or appends ids at `cursor` (the caller reserved the room:
-// a piece never yields more tokens than bytes).
+// The sink: counts tokens, and when `emitting` also appends each id as a protobuf varint to the
+// output buffer (the packed `ids` of a TokenIds message, see request.ts).
 let emitting = false;
-let cursor: usize = 0;
 let tally: u32 = 0;
 
-export function beginText(emitIds: bool, out: usize): void {
+export function beginText(emitIds: bool): void {
   emitting = emitIds;
-  cursor = out;
   tally = 0;
 }
 export function tokensSoFar(): u32 { return tally; }
-export function cursorPosition(): usize { return cursor; }
 
 @inline function emit(rank: u32): void {
-  if (emitting) {
-    store<u32>(cursor, rank);
-    cursor += 4;
-  }
+  if (emitting) writeVarint(rank);
   tally++;
 }
 
@@ -63,8 +58,7 @@ export function encodePiece(p: usize, len: usize): void {
 function emitCached(entry: usize): void {
   const n = <usize>load<u8>(entry + 1);
   if (emitting) {
-    memory.copy(cursor, entry + 40, n << 2);
-    cursor += n << 2;
+    for (let k: usize = 0; k < n; k++) writeVarint(load<u32>(entry + 40 + (k << 2)));
   }
   tally += <u32>n;
 }

@@ -1,6 +1,7 @@
 // Grow-only scratch buffers. The module runs with the stub runtime (a bump allocator, no GC):
 // tables are allocated once at init and the buffers below only grow (doubling), so the hot loop
-// never allocates and the waste stays below twice the largest request seen.
+// never allocates and the waste stays below twice the largest request seen. The output buffer is
+// wire.ts's (shared with the pii module's protobuf helpers).
 
 /** Bytes kept readable past every buffer's end: the hash reads whole 8-byte words. */
 export const SLACK: usize = 16;
@@ -27,16 +28,6 @@ export function reserveInput(len: usize): usize {
     inputPtr = reallocate(inputPtr, inputCap);
   }
   return inputPtr;
-}
-
-let outputPtr: usize = 0;
-let outputCap: usize = 0;
-export function reserveOutput(len: usize): usize {
-  if (len + SLACK > outputCap) {
-    outputCap = capacityFor(outputCap, len);
-    outputPtr = reallocate(outputPtr, outputCap);
-  }
-  return outputPtr;
 }
 
 let scratchPtr: usize = 0;

@@ -1,16 +1,16 @@
-// The tokens module with host-function I/O: besides everything index.ts exports, three calls
-// whose input is copied into module memory by the host in one step, and whose output the host
-// copies out, instead of moving 8 bytes per Extism kernel call. The host must provide the
-// `sluice:host` functions (the optional fast I/O named in proto/sluice/policy/v1/policy.proto),
-// so this is a separate build (tokens-hostio.wasm); tokens.wasm stays loadable by any plain
-// Extism host.
+// The tokens module with one-copy I/O: the same exports as index.ts (abi_version, init, count,
+// encode, raw_*), but init / count / encode take their input from the `sluice:host` functions
+// (the host writes the bytes straight into module memory) and hand the output back the same
+// way, instead of moving 8 bytes per Extism kernel call. A separate build (tokens-hostio.wasm),
+// because a module importing `sluice:host` only loads in a host that provides it; tokens.wasm
+// stays loadable by any plain Extism host.
 import { reserveInput } from "./buffers";
-import { loadRanks } from "./ranks";
-import { runBatch, lastOutput, lastOutputLength } from "./batch";
+import { runInit, runCount } from "./request";
+import { output } from "../../pii/assembly/wire";
 import { reportExtismError } from "./extism_io";
 import { OK } from "./errors";
 
-export * from "./index";
+export { abi_version, unicode_version, raw_reserve, raw_init, raw_count, raw_encode, raw_output_ptr, raw_output_len } from "./index";
 
 @external("sluice:host", "input_length")
 declare function hostInputLength(): u32;
@@ -19,25 +19,24 @@ declare function hostInputCopy(dst: usize): void;
 @external("sluice:host", "output_copy")
 declare function hostOutputCopy(src: usize, len: u32): void;
 
-function readHostInput(): usize {
-  const len = hostInputLength();
+function readHostInput(len: u32): usize {
   const buf = reserveInput(<usize>len);
   hostInputCopy(buf);
   return buf;
 }
 
-export function init_direct(): i32 {
+export function init(): i32 {
   const len = hostInputLength();
-  return reportExtismError(loadRanks(readHostInput(), <usize>len));
+  return reportExtismError(runInit(readHostInput(len), <i32>len));
 }
 
-function directBatch(emitIds: bool): i32 {
+function directCount(emitIds: bool): i32 {
   const len = hostInputLength();
-  const code = runBatch(readHostInput(), <usize>len, emitIds);
+  const code = runCount(readHostInput(len), <i32>len, emitIds);
   if (code != OK) return reportExtismError(code);
-  hostOutputCopy(lastOutput(), <u32>lastOutputLength());
+  hostOutputCopy(output.ptr, <u32>output.len);
   return OK;
 }
 
-export function count_direct(): i32 { return directBatch(false); }
-export function encode_direct(): i32 { return directBatch(true); }
+export function count(): i32 { return directCount(false); }
+export function encode(): i32 { return directCount(true); }

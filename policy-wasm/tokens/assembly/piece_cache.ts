@@ -15,6 +15,10 @@ const IDS_AT: usize = 40;
 
 let cache: usize = 0;
 
+/** Each rank table has its own cache (ids differ per encoding): ranks.ts swaps them. */
+export function cacheBase(): usize { return cache; }
+export function setCacheBase(base: usize): void { cache = base; }
+
 @inline function entryFor(h: u32): usize {
   if (cache == 0) {
     cache = heap.alloc(<usize>ENTRIES * ENTRY_BYTES);

@@ -1,8 +1,13 @@
-// The rank table: token bytes -> rank (the token id), loaded once by `init` from a compact blob
+// The rank tables: token bytes -> rank (the token id), loaded once by `init` from compact blobs
 // the host builds from js-tiktoken's rank files. Open addressing over a power-of-two slot array;
 // each slot keeps the rank + 1 (0 = empty) and the full 32-bit hash to skip most byte compares.
+//
+// One table per encoding (TABLE_CL100K, TABLE_O200K) is held at once. The hot loop reads the
+// *active* table from plain globals; `useTable` swaps a table's fields (and its piece cache)
+// into them once per call, so selecting the encoding per call costs a dozen global stores.
 import { SLACK } from "./buffers";
-import { OK, ERR_ALREADY_INITIALISED, ERR_BAD_RANKS } from "./errors";
+import { OK, ERR_BAD_RANKS } from "./errors";
+import { cacheBase, setCacheBase } from "./piece_cache";
 
 export const NO_RANK: u32 = 0xffffffff;
 export const PATTERN_CL100K: u32 = 0;
@@ -21,7 +26,53 @@ let longestToken: usize = 0;
 /** Rank of every single byte: the merge loop starts from these. */
 let byteRanks: usize = 0;
 export let pattern: u32 = PATTERN_CL100K;
-export let initialised = false;
+
+/** Table slots: the index is the pattern (0 cl100k_base, 1 o200k_base). */
+export const TABLE_COUNT: i32 = 2;
+
+class TableState {
+  loaded: bool = false;
+  tokenCount: u32 = 0;
+  tokenBytes: usize = 0;
+  tokenOffsets: usize = 0;
+  slotMask: u32 = 0;
+  slotRanks: usize = 0;
+  slotHashes: usize = 0;
+  longestToken: usize = 0;
+  byteRanks: usize = 0;
+  pairRanks: usize = 0;
+  pattern: u32 = 0;
+  cache: usize = 0;
+}
+
+const tables: StaticArray<TableState> = [new TableState(), new TableState()];
+let activeTable: i32 = -1;
+
+export function tableLoaded(index: i32): bool {
+  return index >= 0 && index < TABLE_COUNT && unchecked(tables[index]).loaded;
+}
+export function anyTableLoaded(): bool { return tableLoaded(0) || tableLoaded(1); }
+
+function saveActive(): void {
+  if (activeTable < 0) return;
+  const t = unchecked(tables[activeTable]);
+  t.tokenCount = tokenCount; t.tokenBytes = tokenBytes; t.tokenOffsets = tokenOffsets;
+  t.slotMask = slotMask; t.slotRanks = slotRanks; t.slotHashes = slotHashes;
+  t.longestToken = longestToken; t.byteRanks = byteRanks; t.pairRanks = pairRanks;
+  t.pattern = pattern; t.cache = cacheBase();
+}
+
+/** Makes table `index` the one the pre-tokeniser and the merges read. */
+export function useTable(index: i32): void {
+  if (index == activeTable) return;
+  saveActive();
+  const t = unchecked(tables[index]);
+  tokenCount = t.tokenCount; tokenBytes = t.tokenBytes; tokenOffsets = t.tokenOffsets;
+  slotMask = t.slotMask; slotRanks = t.slotRanks; slotHashes = t.slotHashes;
+  longestToken = t.longestToken; byteRanks = t.byteRanks; pairRanks = t.pairRanks;
+  pattern = t.pattern; setCacheBase(t.cache);
+  activeTable = index;
+}
 
 const K0: u64 = 0x9e3779b97f4a7c15;
 const K1: u64 = 0xbf58476d1ce4e5b9;
@@ -90,15 +141,17 @@ export function rankOfHashed(p: usize, len: usize, h: u32): u32 {
 let pairRanks: usize = 0;
 
 /**
+ * Loads a blob into table slot `index` (which must equal the blob's pattern).
  * Blob: u32 magic "SKR1", u32 pattern (0 cl100k, 1 o200k), u32 token count N,
  * u8[N] byte length of each rank's token (0 = unused rank), then the token bytes in rank order.
  */
-export function loadRanks(blob: usize, blobLen: usize): i32 {
-  if (initialised) return ERR_ALREADY_INITIALISED;
+export function loadRanks(index: i32, blob: usize, blobLen: usize): i32 {
+  if (index < 0 || index >= TABLE_COUNT || unchecked(tables[index]).loaded) return ERR_BAD_RANKS;
   if (blobLen < 12 || load<u32>(blob) != RANKS_MAGIC) return ERR_BAD_RANKS;
   const pat = load<u32>(blob + 4);
   const count = load<u32>(blob + 8);
-  if (pat > PATTERN_O200K || count == 0 || <u64>count + 12 > <u64>blobLen) return ERR_BAD_RANKS;
+  if (pat != <u32>index || count == 0 || <u64>count + 12 > <u64>blobLen) return ERR_BAD_RANKS;
+  useTable(index); // the globals below are now this table's (a fresh slot: all zero)
   const lengths = blob + 12;
   const bytes = lengths + <usize>count;
   let total: usize = 0;
@@ -153,6 +206,7 @@ export function loadRanks(blob: usize, blobLen: usize): i32 {
     store<u32>(pairRanks + (<usize>b << 2), rankOf(one, 2));
   }
   pattern = pat;
-  initialised = true;
+  saveActive();
+  unchecked(tables[index]).loaded = true;
   return OK;
 }

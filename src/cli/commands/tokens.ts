@@ -15,7 +15,8 @@ GPT-4o / GPT-4.1 / GPT-5 / o-series), with the WASM tokens module.
   --jsonl           read one JSON object {"text": "..."} per line from stdin and write one
                     {"count": n} (with --ids: {"count": n, "ids": [...]}) per line, streaming;
                     a whole corpus goes through one process
-  --engine KIND     how the module runs: extism-hostio (default), extism, or raw WebAssembly
+  --engine KIND     how the module runs: extism-hostio (default) or extism, both as the
+                    gateway's tokens policy slot, or raw WebAssembly
 
 Without --jsonl, all of stdin is one text: prints its count, or with --ids a JSON object
 {"count": n, "ids": [...]}. Exit codes: 0 ok, 1 bad input (the line number is reported),

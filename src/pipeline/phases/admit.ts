@@ -21,7 +21,7 @@ export interface AdmitDeps {
   /** Output tokens reserved when the request sets no maximum. */
   defaultOutputReserve: number;
   alerts: BudgetAlerts;
-  /** The `tokens` WASM slot; without it (module not built) a character estimate stands in. */
+  /** Counts through the `tokens` WASM slot (which estimates itself when the slot fails open). */
   counter?: ChatTokenCounter;
   log: Logger;
 }
@@ -66,6 +66,7 @@ export function admitPhase(deps: AdmitDeps): Phase {
       try {
         return (await deps.counter.count(ctx.request, target.provider.kind, target.model)).inputTokens;
       } catch (err) {
+        if (err instanceof SluiceError) throw err; // a fail-closed tokens slot: `unavailable`
         if (!warned) deps.log.warn({ err: (err as Error).message }, "token counting module unavailable; estimating from characters");
         warned = true;
       }

@@ -72,6 +72,7 @@ export function settlePhase(deps: SettleDeps): Phase {
           input_tokens: usage?.inputTokens,
           output_tokens: usage?.outputTokens,
           cost_usd: ctx.costUsd,
+          ...(ctx.routing ? { route_by: ctx.routing.by, route_reason: ctx.routing.reason, route_module_version: ctx.routing.moduleVersion } : {}),
         };
         if (!error) log.info(line, "request");
         else if (error.code === "internal") log.error({ ...line, err: error.cause ?? error }, "request failed");

@@ -103,16 +103,27 @@ describe("sluice tokens count (in-process)", () => {
   });
 });
 
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(join(REPO, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `${dir}/${f}`);
+}
+
 /**
- * The child process runs the command's own module, transpiled with the TypeScript compiler
- * API (no build of the whole project, no extra loader) into dist/.test-tokens-cli/, where
+ * The child process runs the command's own module (and the tokens slot's sources it imports),
+ * transpiled with the TypeScript compiler API (no build of the whole project, no extra loader)
+ * into dist/.test-tokens-cli/, where
  * node_modules still resolves; the wasm comes from the real build via SLUICE_TOKENS_WASM_DIR.
  */
 function transpileCommand(outDir: string): string {
   const sources = [
     "src/cli/command.ts",
     "src/cli/commands/tokens.ts",
-    ...readdirSync(join(REPO, "src/tokens")).filter((f) => f.endsWith(".ts")).map((f) => `src/tokens/${f}`),
+    ...sourcesUnder("src/tokens"),
+    // the Extism engines run the module as the tokens policy slot
+    ...sourcesUnder("src/policy"),
+    ...sourcesUnder("src/errors"),
+    ...sourcesUnder("src/gen"),
   ];
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(REPO, source), "utf8"), {

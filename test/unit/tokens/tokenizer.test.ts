@@ -1,25 +1,11 @@
 // The host side: engines agree, Extism survives past the kernel's 16,383-call leak, calls are
-// serialised, a missing module is explained, and the model -> encoding table.
+// serialised, a missing module is explained, and the model -> encoding table. (The protobuf
+// codec of the slot ABI is tested in test/unit/policy/tokens-slot.test.ts.)
 import { describe, expect, it } from "vitest";
 import { createTokenizer, encodingForModel, ENGINE_KINDS } from "../../../src/tokens/index.js";
-import { decodeCounts, decodeIds, encodeBatch } from "../../../src/tokens/batch-codec.js";
 import { buildRankBlob } from "../../../src/tokens/rank-blob.js";
+import { encodeTokensInit } from "../../../src/policy/tokens-codec.js";
 import { loadCorpus } from "./helpers.js";
-
-describe("batch codec", () => {
-  it("lays out u32 count + length-prefixed UTF-8, lone surrogates as U+FFFD", () => {
-    const batch = encodeBatch(["hi", "\ud800", ""]);
-    expect(Array.from(batch)).toEqual([3, 0, 0, 0, 2, 0, 0, 0, 0x68, 0x69, 3, 0, 0, 0, 0xef, 0xbf, 0xbd, 0, 0, 0, 0]);
-  });
-
-  it("decodes count and id outputs and rejects a wrong text count", () => {
-    const counts = new Uint8Array([2, 0, 0, 0, 5, 0, 0, 0, 7, 0, 0, 0]);
-    expect(decodeCounts(counts, 2)).toEqual([5, 7]);
-    expect(() => decodeCounts(counts, 3)).toThrow(/expected 3/);
-    const ids = new Uint8Array([2, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
-    expect(decodeIds(ids, 2).map((list) => Array.from(list))).toEqual([[9], []]);
-  });
-});
 
 describe("tokenizer", () => {
   it("explains a missing module", async () => {
@@ -33,7 +19,8 @@ describe("tokenizer", () => {
     const blob = buildRankBlob("cl100k_base", [new Uint8Array([0x61]), new Uint8Array([0x62])]);
     const { createRawEngine } = await import("../../../src/tokens/raw-engine.js");
     const { loadTokensModule, defaultWasmPath } = await import("../../../src/tokens/wasm-module.js");
-    await expect(createRawEngine(await loadTokensModule(defaultWasmPath("plain")), blob)).rejects.toThrow(/init failed: malformed rank table/);
+    const init = encodeTokensInit([{ encoding: "cl100k_base", ranks: blob }]);
+    await expect(createRawEngine(await loadTokensModule(defaultWasmPath("plain")), init)).rejects.toThrow(/init failed: malformed TokensInitInput or rank table/);
   });
 
   it("the debug build (assertions on) agrees with the release build", async () => {
@@ -106,5 +93,17 @@ describe("encodingForModel", () => {
     ["openai-compatible", "llama-3.1-8b-instruct", "o200k_base", false],
   ])("%s %s -> %s (exact: %s)", (provider, model, encoding, exact) => {
     expect(encodingForModel(provider, model)).toEqual({ encoding, exact });
+  });
+});
+
+describe("rank blobs", () => {
+  it.each(["cl100k_base", "o200k_base"] as const)("the fast builder gives the same %s blob as parseRanks + buildRankBlob", async (encoding) => {
+    const { parseRanks, rankBlobFromFile } = await import("../../../src/tokens/rank-blob.js");
+    const file = (encoding === "cl100k_base" ? await import("js-tiktoken/ranks/cl100k_base") : await import("js-tiktoken/ranks/o200k_base")).default;
+    const fast = rankBlobFromFile(encoding, file);
+    expect(Buffer.from(fast).equals(Buffer.from(buildRankBlob(encoding, parseRanks(file))))).toBe(true);
+    // a gap in the ranks and ranks listed out of order
+    const small = { bpe_ranks: "! 3 YQ== Yg==\n! 0 Yw==\n" };
+    expect(Array.from(rankBlobFromFile(encoding, small))).toEqual(Array.from(buildRankBlob(encoding, parseRanks(small))));
   });
 });

@@ -1,0 +1,10 @@
+// The default `router` module (router.wasm, ABI v1): cost-aware routing with health and
+// latency guards; the rule is in cost_aware.ts.
+//   Extism: abi_version(), route (input RouterRouteInput, output RouterRouteOutput)
+import { runRoute } from "./table";
+import { costAwareOrder } from "./cost_aware";
+import "../../pii/assembly/abort"; // compiled in for `--use abort=...`
+
+export function abi_version(): i32 { return 1; }
+
+export function route(): i32 { return runRoute(costAwareOrder); }

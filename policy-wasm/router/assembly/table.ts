@@ -1,0 +1,207 @@
+// The router slot's plumbing, shared by every router module in this folder: read
+// RouterRouteInput (proto/sluice/policy/v1/policy.proto) into fixed tables, let a rule fill
+// `order` and the reason, write RouterRouteOutput. Nothing here allocates per call (the stub
+// runtime never frees): target ids stay in the input buffer, tables are fixed-size, the reason
+// goes into a grow-only buffer.
+import { ByteBuffer } from "../../pii/assembly/buffers";
+import { input, readExtismInput, writeExtismOutput } from "../../pii/assembly/io";
+import {
+  output, startReading, readVarint, readVarint64, readFloat, readDouble, skip, pos, bad,
+  writeVarint, writeTag, writeBytes,
+} from "../../pii/assembly/wire";
+import { alloc, store_u8, error_set } from "@extism/as-pdk/lib/env";
+
+export const ABI_VERSION: u32 = 1;
+export const MAX_CANDIDATES: i32 = 64;
+
+export const OK: i32 = 0;
+export const ERR_BAD_INPUT: i32 = 1;
+export const ERR_ABI_VERSION: i32 = 2;
+export const ERR_TOO_MANY: i32 = 3;
+
+// ---- the request
+export let alias: i32 = 0; // offset of the alias in the input
+export let aliasLen: i32 = 0;
+export let inputTokens: u32 = 0;
+export let lengthChars: u32 = 0;
+export let hasCode: bool = false;
+export let turns: u32 = 0;
+
+// ---- the candidate table, in the host's (configured) order
+export let count: i32 = 0;
+export const idAt = new StaticArray<i32>(MAX_CANDIDATES);
+export const idLen = new StaticArray<i32>(MAX_CANDIDATES);
+export const healthy = new StaticArray<bool>(MAX_CANDIDATES);
+export const latencyMs = new StaticArray<f32>(MAX_CANDIDATES);
+export const errorRate = new StaticArray<f32>(MAX_CANDIDATES);
+export const priceIn = new StaticArray<f64>(MAX_CANDIDATES);
+export const priceOut = new StaticArray<f64>(MAX_CANDIDATES);
+export const capacity = new StaticArray<u64>(MAX_CANDIDATES);
+export const weight = new StaticArray<u32>(MAX_CANDIDATES);
+export const inflight = new StaticArray<u32>(MAX_CANDIDATES);
+
+// ---- the answer: candidate indices in the order to try (a rule may leave some out)
+export const order = new StaticArray<i32>(MAX_CANDIDATES);
+export let orderLen: i32 = 0;
+export const reason = new ByteBuffer();
+
+/** Candidates in input order, as the starting point of a rule. */
+export function orderAsGiven(): void {
+  for (let i = 0; i < count; i++) unchecked(order[i] = i);
+  orderLen = count;
+}
+
+/** Moves candidate `c` to the front of `order` (adding it when it was left out). */
+export function moveToFront(c: i32): void {
+  let at = orderLen;
+  for (let k = 0; k < orderLen; k++) if (unchecked(order[k]) == c) { at = k; break; }
+  if (at == orderLen) orderLen++;
+  for (let k = at; k > 0; k--) unchecked(order[k] = order[k - 1]);
+  unchecked(order[0] = c);
+}
+
+// ---- the reason text (ASCII from the module, target ids copied from the input)
+export function reasonClear(): void { reason.len = 0; }
+export function reasonText(s: string): void {
+  const n = s.length;
+  reason.ensure(<usize>n);
+  const p = reason.ptr + reason.len;
+  for (let k = 0; k < n; k++) store<u8>(p + <usize>k, <u8>s.charCodeAt(k));
+  reason.len += <usize>n;
+}
+export function reasonId(c: i32): void {
+  const n = <usize>unchecked(idLen[c]);
+  reason.ensure(n);
+  memory.copy(reason.ptr + reason.len, input.ptr + <usize>unchecked(idAt[c]), n);
+  reason.len += n;
+}
+
+// ---- parsing
+function parseFeatures(base: usize, end: i32): bool {
+  while (pos < end) {
+    const key = readVarint(base, end);
+    if (bad) return false;
+    const field = key >>> 3, wt = key & 7;
+    if (wt != 0) { if (!skipField(base, end, wt)) return false; continue; }
+    const v = readVarint(base, end);
+    if (field == 1) lengthChars = v;
+    else if (field == 2) hasCode = v != 0;
+    else if (field == 3) turns = v;
+  }
+  return !bad;
+}
+
+function parseCandidate(base: usize, end: i32, c: i32): bool {
+  unchecked(idAt[c] = 0); unchecked(idLen[c] = 0); unchecked(healthy[c] = false);
+  unchecked(latencyMs[c] = 0); unchecked(errorRate[c] = 0); unchecked(priceIn[c] = 0);
+  unchecked(priceOut[c] = 0); unchecked(capacity[c] = 0); unchecked(weight[c] = 0); unchecked(inflight[c] = 0);
+  while (pos < end) {
+    const key = readVarint(base, end);
+    if (bad) return false;
+    const field = key >>> 3, wt = key & 7;
+    if (field == 1 && wt == 2) {
+      const n = <i32>readVarint(base, end);
+      if (bad || n < 0 || pos + n > end) return false;
+      unchecked(idAt[c] = pos); unchecked(idLen[c] = n);
+      skip(n);
+    } else if (field == 2 && wt == 0) unchecked(healthy[c] = readVarint(base, end) != 0);
+    else if (field == 3 && wt == 5) unchecked(latencyMs[c] = readFloat(base, end));
+    else if (field == 4 && wt == 5) unchecked(errorRate[c] = readFloat(base, end));
+    else if (field == 5 && wt == 1) unchecked(priceIn[c] = readDouble(base, end));
+    else if (field == 6 && wt == 1) unchecked(priceOut[c] = readDouble(base, end));
+    else if (field == 7 && wt == 0) unchecked(capacity[c] = readVarint64(base, end));
+    else if (field == 8 && wt == 0) unchecked(weight[c] = readVarint(base, end));
+    else if (field == 9 && wt == 0) unchecked(inflight[c] = readVarint(base, end));
+    else if (!skipField(base, end, wt)) return false;
+    if (bad) return false;
+  }
+  return true;
+}
+
+function skipField(base: usize, end: i32, wt: u32): bool {
+  if (wt == 0) readVarint64(base, end);
+  else if (wt == 1) skip(8);
+  else if (wt == 5) skip(4);
+  else if (wt == 2) {
+    const n = <i32>readVarint(base, end);
+    if (bad || n < 0) return false;
+    skip(n);
+  } else return false;
+  return !bad && pos <= end;
+}
+
+/** Parses RouterRouteInput at `base`; OK or an error code. */
+export function parseRouteInput(base: usize, len: i32): i32 {
+  count = 0; orderLen = 0; alias = 0; aliasLen = 0; inputTokens = 0;
+  lengthChars = 0; hasCode = false; turns = 0;
+  let abi: u32 = 0;
+  startReading(0);
+  while (pos < len) {
+    const key = readVarint(base, len);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if (wt == 2) {
+      const n = <i32>readVarint(base, len);
+      if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
+      const at = pos;
+      if (field == 2) { alias = at; aliasLen = n; }
+      else if (field == 6) { startReading(at); if (!parseFeatures(base, at + n)) return ERR_BAD_INPUT; }
+      else if (field == 7) {
+        if (count == MAX_CANDIDATES) return ERR_TOO_MANY;
+        startReading(at);
+        if (!parseCandidate(base, at + n, count)) return ERR_BAD_INPUT;
+        count++;
+      }
+      startReading(at + n);
+    } else if (wt == 0) {
+      const v = readVarint(base, len);
+      if (field == 1) abi = v;
+      else if (field == 5) inputTokens = v;
+    } else if (!skipField(base, len, wt)) return ERR_BAD_INPUT;
+    if (bad || pos > len) return ERR_BAD_INPUT;
+  }
+  if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
+  return OK;
+}
+
+/** Writes RouterRouteOutput from `order` and `reason` into the output buffer. */
+export function writeRouteOutput(): void {
+  output.len = 0;
+  writeTag(1, 0); writeVarint(ABI_VERSION);
+  for (let k = 0; k < orderLen; k++) {
+    const c = unchecked(order[k]);
+    writeTag(2, 2); writeVarint(<u32>unchecked(idLen[c]));
+    writeBytes(input.ptr + <usize>unchecked(idAt[c]), unchecked(idLen[c]));
+  }
+  if (reason.len > 0) { writeTag(3, 2); writeVarint(<u32>reason.len); writeBytes(reason.ptr, <i32>reason.len); }
+}
+
+function errorMessage(code: i32): string {
+  switch (code) {
+    case ERR_BAD_INPUT: return "router: malformed RouterRouteInput (truncated field or unknown wire type)";
+    case ERR_ABI_VERSION: return "router: unsupported abi_version (this module implements 1)";
+    case ERR_TOO_MANY: return "router: more than 64 candidates";
+    default: return "router: unknown error";
+  }
+}
+
+function reportError(code: i32): i32 {
+  const message = errorMessage(code);
+  const n = <u64>message.length;
+  const block = alloc(n);
+  for (let i: u64 = 0; i < n; i++) store_u8(block + i, <u8>message.charCodeAt(<i32>i));
+  error_set(block);
+  return code;
+}
+
+/** The whole `route` export around a rule: read, parse, rule(), write. */
+export function runRoute(rule: () => void): i32 {
+  const len = readExtismInput();
+  const code = parseRouteInput(input.ptr, len);
+  if (code != OK) return reportError(code);
+  reasonClear();
+  rule();
+  writeRouteOutput();
+  writeExtismOutput(output.ptr, output.len);
+  return OK;
+}

@@ -1,0 +1,207 @@
+// The slot ABI (proto/sluice/policy/v1/policy.proto, ABI version 1), parsed in place: texts are
+// length-delimited UTF-8 fields of the input and are tokenised where they lie, without a copy.
+//
+//   init:   TokensInitInput  { 1 abi_version, 2 repeated TokensRankTable { 1 encoding, 2 ranks } }
+//   count:  TokensCountInput { 1 abi_version, 2 encoding, 3 repeated texts }
+//           -> TokensCountOutput  { 1 abi_version, 2 packed counts }
+//   encode: the same input -> TokensEncodeOutput { 1 abi_version, 2 repeated TokenIds { 1 packed ids } }
+// The output is built in wire.ts's grow-only `output` buffer.
+import { output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag } from "../../pii/assembly/wire";
+import {
+  OK, ERR_NOT_INITIALISED, ERR_ALREADY_INITIALISED, ERR_BAD_RANKS, ERR_BAD_INPUT, ERR_ABI_VERSION,
+  ERR_UNKNOWN_ENCODING, ERR_ENCODING_NOT_LOADED,
+} from "./errors";
+import { loadRanks, useTable, tableLoaded, anyTableLoaded, pattern, PATTERN_O200K, PATTERN_CL100K } from "./ranks";
+import { nextPieceCl100k, nextPieceO200k } from "./pretokenize";
+import { beginText, encodePiece, tokensSoFar } from "./bpe";
+
+const ABI_VERSION: u32 = 1;
+/** Room left before a length-delimited field's payload: a tag and a 5-byte varint, twice. */
+const HEADER_GAP: usize = 12;
+
+/** The table index (= pre-tokeniser pattern) of an encoding name, or -1. */
+function encodingIndex(p: usize, len: i32): i32 {
+  if (bytesAre(p, len, "cl100k_base")) return <i32>PATTERN_CL100K;
+  if (bytesAre(p, len, "o200k_base")) return <i32>PATTERN_O200K;
+  return -1;
+}
+
+function bytesAre(p: usize, len: i32, s: string): bool {
+  if (len != s.length) return false;
+  for (let i = 0; i < len; i++) if (<i32>load<u8>(p + <usize>i) != s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Skips a field of wire type `wt` whose key was just read; false when malformed. */
+function skipField(base: usize, end: i32, wt: u32): bool {
+  if (wt == 0) readVarint(base, end);
+  else if (wt == 1) skip(8);
+  else if (wt == 5) skip(4);
+  else if (wt == 2) {
+    const n = <i32>readVarint(base, end);
+    if (bad || n < 0) return false;
+    skip(n);
+  } else return false;
+  return !bad && pos <= end;
+}
+
+// ---------------------------------------------------------------------------------- init
+
+function loadTable(base: usize, at: i32, end: i32): i32 {
+  startReading(at);
+  let name: i32 = -1, nameLen: i32 = 0, ranks: i32 = -1, ranksLen: i32 = 0;
+  while (pos < end) {
+    const key = readVarint(base, end);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if ((field == 1 || field == 2) && wt == 2) {
+      const n = <i32>readVarint(base, end);
+      if (bad || n < 0 || pos + n > end) return ERR_BAD_INPUT;
+      if (field == 1) { name = pos; nameLen = n; } else { ranks = pos; ranksLen = n; }
+      skip(n);
+    } else if (field == 1 || field == 2 || !skipField(base, end, wt)) return ERR_BAD_INPUT;
+  }
+  if (name < 0 || ranks < 0) return ERR_BAD_RANKS;
+  const index = encodingIndex(base + <usize>name, nameLen);
+  if (index < 0 || tableLoaded(index)) return ERR_BAD_RANKS;
+  return loadRanks(index, base + <usize>ranks, <usize>ranksLen);
+}
+
+/** `init`: loads every table of a TokensInitInput at `base` (len bytes). */
+export function runInit(base: usize, len: i32): i32 {
+  if (anyTableLoaded()) return ERR_ALREADY_INITIALISED;
+  // Pass 1: framing and abi_version; pass 2: the tables.
+  startReading(0);
+  let abi: u32 = 0, tables = 0;
+  while (pos < len) {
+    const key = readVarint(base, len);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if (field == 1 && wt == 0) abi = readVarint(base, len);
+    else if (field == 2 && wt == 2) {
+      const n = <i32>readVarint(base, len);
+      if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
+      tables++;
+      skip(n);
+    } else if (field == 1 || field == 2 || !skipField(base, len, wt)) return ERR_BAD_INPUT;
+    if (bad) return ERR_BAD_INPUT;
+  }
+  if (abi != ABI_VERSION) return ERR_ABI_VERSION;
+  if (tables == 0) return ERR_BAD_RANKS;
+  startReading(0);
+  while (pos < len) {
+    const key = readVarint(base, len);
+    const field = key >>> 3, wt = key & 7;
+    if (field == 2 && wt == 2) {
+      const n = <i32>readVarint(base, len);
+      const at = pos;
+      const code = loadTable(base, at, at + n);
+      if (code != OK) return code;
+      startReading(at + n);
+    } else skipField(base, len, wt);
+  }
+  return OK;
+}
+
+// ---------------------------------------------------------------------------- count / encode
+
+function tokenise(p: usize, end: usize): void {
+  let i = p;
+  if (pattern == PATTERN_O200K) {
+    while (i < end) {
+      const e = nextPieceO200k(i, end);
+      encodePiece(i, e - i);
+      i = e;
+    }
+  } else {
+    while (i < end) {
+      const e = nextPieceCl100k(i, end);
+      encodePiece(i, e - i);
+      i = e;
+    }
+  }
+}
+
+/** Closes a length-delimited field whose payload was written after a HEADER_GAP-byte gap at
+ *  `start`: writes `tag` + length (and, for encode, the inner TokenIds header) and moves the
+ *  payload back over the unused part of the gap. */
+function closeField(start: usize, outerField: u32, innerField: u32): void {
+  const payload = output.len - start - HEADER_GAP;
+  const innerLen: usize = innerField == 0 || payload == 0 ? 0 : 1 + <usize>varintSize(<u32>payload);
+  const outer = payload + innerLen;
+  output.len = start;
+  writeTag(outerField, 2);
+  writeVarint(<u32>outer);
+  if (innerLen > 0) {
+    writeTag(innerField, 2);
+    writeVarint(<u32>payload);
+  }
+  memory.copy(output.ptr + output.len, output.ptr + start + HEADER_GAP, payload);
+  output.len += payload;
+}
+
+/** `count` (emitIds false) / `encode` (true) over a TokensCountInput at `base` (len bytes). */
+export function runCount(base: usize, len: i32, emitIds: bool): i32 {
+  // Pass 1: framing, abi_version, encoding.
+  startReading(0);
+  let abi: u32 = 0, name: i32 = -1, nameLen: i32 = 0;
+  while (pos < len) {
+    const key = readVarint(base, len);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if (field == 1 && wt == 0) abi = readVarint(base, len);
+    else if ((field == 2 || field == 3) && wt == 2) {
+      const n = <i32>readVarint(base, len);
+      if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
+      if (field == 2) { name = pos; nameLen = n; }
+      skip(n);
+    } else if (field <= 3 || !skipField(base, len, wt)) return ERR_BAD_INPUT;
+    if (bad) return ERR_BAD_INPUT;
+  }
+  if (abi != ABI_VERSION) return ERR_ABI_VERSION;
+  if (!anyTableLoaded()) return ERR_NOT_INITIALISED;
+  const index = name < 0 ? -1 : encodingIndex(base + <usize>name, nameLen);
+  if (index < 0) return ERR_UNKNOWN_ENCODING;
+  if (!tableLoaded(index)) return ERR_ENCODING_NOT_LOADED;
+  useTable(index);
+
+  // Pass 2: every text, in order.
+  output.len = 0;
+  writeTag(1, 0);
+  writeVarint(ABI_VERSION);
+  let countsStart: usize = 0;
+  if (!emitIds) {
+    countsStart = output.len;
+    output.ensure(HEADER_GAP);
+    output.len += HEADER_GAP;
+  }
+  let texts = 0;
+  startReading(0);
+  while (pos < len) {
+    const key = readVarint(base, len);
+    const field = key >>> 3, wt = key & 7;
+    if (field == 3 && wt == 2) {
+      const n = <i32>readVarint(base, len);
+      const text = base + <usize>pos;
+      texts++;
+      if (emitIds) {
+        const start = output.len;
+        output.ensure(HEADER_GAP);
+        output.len += HEADER_GAP;
+        beginText(true);
+        tokenise(text, text + <usize>n);
+        closeField(start, 2, 1);
+      } else {
+        beginText(false);
+        tokenise(text, text + <usize>n);
+        writeVarint(tokensSoFar());
+      }
+      skip(n);
+    } else skipField(base, len, wt);
+  }
+  if (!emitIds) {
+    if (texts > 0) closeField(countsStart, 2, 0);
+    else output.len = countsStart; // no texts: no counts field
+  }
+  return OK;
+}

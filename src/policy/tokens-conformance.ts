@@ -1,0 +1,61 @@
+// The tokens slot's conformance vectors and static data. A module filling the slot must count
+// these corpus rows (test/fixtures/tokens/tokens.jsonl, reference counts from the official
+// tiktoken bindings) exactly with both encodings, and refuse what it cannot honour.
+// test/unit/policy/tokens-slot.test.ts checks that the rows below are still the corpus's.
+import type { ConformanceVector } from "./conformance.js";
+import type { SlotInit } from "./slots.js";
+import { decodeTokensCount, encodeTokensInput, type TokenEncoding } from "./tokens-codec.js";
+import { tokensInitInput } from "../tokens/rank-blob.js";
+
+export interface TokensConformanceRow {
+  id: string;
+  text: string;
+  cl100k_base: number;
+  o200k_base: number;
+}
+
+export const TOKENS_CONFORMANCE_ROWS: readonly TokensConformanceRow[] = [
+  // Zero-width characters and U+FEFF: not White_Space for tiktoken's regex (gpt-tokenizer,
+  // a pure-JS port, counts 14 / 12 here).
+  { id: "edge-038", text: "a\u200bb\u200cc\u200dd\ufeffe\u2060f", cl100k_base: 13, o200k_base: 11 },
+  { id: "edge-039", text: "\ufeffBOM at start", cl100k_base: 5, o200k_base: 5 },
+  { id: "multilingual_mt-009", text: "\u00bfCu\u00e1l es la contrase\u00f1a?", cl100k_base: 7, o200k_base: 6 },
+  // Special-token strings are plain text (encode_ordinary).
+  { id: "edge-027", text: "hello <|endoftext|> world", cl100k_base: 8, o200k_base: 9 },
+  { id: "edge_ws-002", text: "a\fb \f\f0 x\f\n\fy \f", cl100k_base: 13, o200k_base: 14 },
+  { id: "edge-029", text: "<|fim_prefix|>def foo():\n<|fim_suffix|>\n    return 1<|fim_middle|>", cl100k_base: 28, o200k_base: 25 },
+];
+
+function countVector(name: string, encoding: TokenEncoding, texts: string[], expected: number[]): ConformanceVector {
+  return {
+    name,
+    input: encodeTokensInput(encoding, texts),
+    check(output, error) {
+      if (error || !output) return `call failed: ${error?.message ?? "no output"}`;
+      try {
+        const counts = decodeTokensCount(output, texts.length);
+        return JSON.stringify(counts) === JSON.stringify(expected) ? null : `counts: got ${JSON.stringify(counts)}, want ${JSON.stringify(expected)}`;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    },
+  };
+}
+
+function refusalVector(name: string, input: Uint8Array): ConformanceVector {
+  return { name, input, check: (_output, error) => (error ? null : "accepted it") };
+}
+
+const texts = TOKENS_CONFORMANCE_ROWS.map((r) => r.text);
+
+export const tokensConformance: readonly ConformanceVector[] = [
+  countVector("corpus rows, cl100k_base", "cl100k_base", texts, TOKENS_CONFORMANCE_ROWS.map((r) => r.cl100k_base)),
+  countVector("corpus rows, o200k_base", "o200k_base", texts, TOKENS_CONFORMANCE_ROWS.map((r) => r.o200k_base)),
+  countVector("an empty text counts 0", "o200k_base", ["", "a"], [0, 1]),
+  countVector("no texts, no counts", "cl100k_base", [], []),
+  refusalVector("refuses abi_version 99", encodeTokensInput("cl100k_base", ["hello"], 99)),
+  refusalVector("refuses an unknown encoding", encodeTokensInput("p50k_base", ["hello"])),
+];
+
+/** The slot's static data: both rank tables in one TokensInitInput, built once per process. */
+export const tokensSlotInit: SlotInit = { exportName: "init", input: tokensInitInput };
