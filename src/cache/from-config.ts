@@ -19,6 +19,7 @@ export function cacheOptions(config: Config): DeepPartial<CacheOptions> {
   if (s?.index === "hnsw" || s?.index === "brute") semantic.index = s.index;
   if (s?.threadMode === "inline" || s?.threadMode === "worker" || s?.threadMode === "auto") semantic.threadMode = s.threadMode;
   if (s?.workerThreshold) semantic.workerThreshold = s.workerThreshold;
+  if (s?.workerShards) semantic.workerShards = s.workerShards;
   const hnsw: Record<string, number> = {};
   if (s?.hnswM) hnsw.m = s.hnswM;
   if (s?.hnswEfConstruction) hnsw.efConstruction = s.hnswEfConstruction;

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../../src/config/load.js";
 import { builtinConfig } from "../../../src/config/defaults.js";
 import { hashApiKey } from "../../../src/limits/keys.js";
+import { cacheOptions } from "../../../src/cache/from-config.js";
+import { resolveCacheOptions } from "../../../src/cache/config.js";
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -114,5 +116,22 @@ tenants: [ { id: t, keys: [ { id: k, hash: "${hashApiKey("sk-x")}" } ] } ]
   it("reports YAML syntax errors and duplicate keys", () => {
     expect(problems(`server: { listen: `)[0]).toMatch(/^not valid YAML/);
     expect(problems(`server: {}\nserver: {}`)[0]).toMatch(/^not valid YAML/);
+  });
+
+  it("the cache section's YAML keys reach the cache options, the rest keep their defaults", () => {
+    const c = parseConfig(
+      `
+cache:
+  semantic: { hnsw_m: 24, hnsw_ef_construction: 64, hnsw_ef_search: 96, thread_mode: worker, worker_shards: 2 }
+`,
+      "t.yaml",
+    );
+    const o = resolveCacheOptions(cacheOptions(c));
+    expect(o.semantic.hnsw).toMatchObject({ m: 24, efConstruction: 64, efSearch: 96 });
+    expect(o.semantic.threadMode).toBe("worker");
+    expect(o.semantic.workerShards).toBe(2);
+    expect(o.semantic.workerThreshold).toBe(50_000);
+    expect(resolveCacheOptions(cacheOptions(parseConfig("cache: {}", "t.yaml"))).semantic.hnsw.efSearch).toBe(192);
+    expect(problems("cache: { semantic: { hnsw: { m: 8 } } }").join("\n")).toMatch(/hnsw/);
   });
 });
