@@ -3,9 +3,12 @@
  * same queries, same run. Usage (after `npx tsc -p tsconfig.build.json`):
  *   node --max-old-space-size=8192 dist/bench/cache/index-bench.js --n 100000 [--queries 1000]
  *     [--brute-queries 200] [--brute-timed 20] [--m 16] [--efc 100] [--ef 64 | --efs 64,128,256] [--seed 7]
- *     [--shards S]
+ *     [--shards S] [--batch B] [--threads T]
  * --shards 0 (default): the HNSW VectorSpace on the main thread; S >= 1: the cache's SemanticIndex
  * in S worker threads (ShardedSemanticIndex; needs the compiled dist/src/cache/index-worker.js).
+ * --batch B: insert through addMany, B vectors per call (what the cache's rebuild does; with the
+ * native build's addPointsParallel, one graph on --threads T threads, default every core);
+ * without it, one add() per vector (64 in flight with shards).
  * --brute-queries: queries whose exact top-1 is computed (recall); --brute-timed: how many of them
  * also time BruteSpace.search one by one (the reference latency).
  * Prints a markdown block for bench/RESULTS.md and one JSON line.
@@ -35,7 +38,9 @@ const hnsw: HnswOptions = {
   efConstruction: args.efc ?? 100,
   efSearch: args.ef ?? 64,
   initialCapacity: 1024,
+  insertThreads: args.threads ?? 0,
 };
+const batch = args.batch ?? 0;
 
 const loadavgStart = loadavg().map((x) => x.toFixed(2)).join(" ");
 
@@ -72,10 +77,18 @@ let shardRss: number | undefined;
 if (shards === 0) {
   // The VectorSpace directly, on this thread: the index itself, no messaging.
   const space = hnswSpaceFactory(hnsw).create(dims);
-  log(`HNSW insert (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}), main thread`);
-  for (let i = 0; i < n; i++) {
-    space.add(i, data[i]!);
-    progress(i);
+  log(`HNSW insert (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}), main thread${batch ? `, addMany x ${batch}, insertThreads ${hnsw.insertThreads || "all"} (parallel: ${loadHnswlib().parallelAdd})` : ""}`);
+  if (batch > 0) {
+    for (let i = 0; i < n; i += batch) {
+      const labels = Array.from({ length: Math.min(batch, n - i) }, (_, k) => i + k);
+      space.addMany(labels, labels.map((l) => data[l]!));
+      progress(i + labels.length - 1);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      space.add(i, data[i]!);
+      progress(i);
+    }
   }
   insertS = (nowMs() - t0) / 1000;
   // CPU time of the whole build (one thread): inserts/s as if the core were not shared.
@@ -109,14 +122,22 @@ if (shards === 0) {
   const index = (await openSemanticIndex({ dims, kind: "hnsw", hnsw, tag: "bench", thread: "worker", shards, log: quiet })) as ShardedSemanticIndex | WorkerSemanticIndex;
   log(`HNSW insert (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}), ${shards} worker shard(s)`);
   const far = Number.MAX_SAFE_INTEGER;
-  const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < n; i++) {
-    const p: Promise<void> = index.add(String(i), "ns", data[i]!, far).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= 64) await Promise.race(inFlight);
-    progress(i);
+  if (batch > 0) {
+    for (let i = 0; i < n; i += batch) {
+      const ids = Array.from({ length: Math.min(batch, n - i) }, (_, k) => i + k);
+      await index.addMany(ids.map((k) => ({ id: String(k), namespace: "ns", vector: data[k]!, expiresAt: far })));
+      progress(i + ids.length - 1);
+    }
+  } else {
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; i < n; i++) {
+      const p: Promise<void> = index.add(String(i), "ns", data[i]!, far).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= 64) await Promise.race(inFlight);
+      progress(i);
+    }
+    await Promise.all(inFlight);
   }
-  await Promise.all(inFlight);
   insertS = (nowMs() - t0) / 1000;
   const used = process.cpuUsage(insertCpu0);
   insertCpuS = (used.user + used.system) / 1e6; // all threads: per-CPU-second rate stays comparable
@@ -199,6 +220,8 @@ const result = {
   m: hnsw.m,
   efConstruction: hnsw.efConstruction,
   shards,
+  batch,
+  insertThreads: hnsw.insertThreads,
   hnsw: { insertsPerS: n / insertS, insertsPerCpuS: n / insertCpuS, bytesPerEntry: hnswBytes / n, sweeps: rows },
   brute: { insertsPerS: n / bruteInsertS, p50Ms: b.p50, p99Ms: b.p99, timedQueries: bruteTimed, bytesPerEntry: dims * 4 },
   queries,
@@ -216,9 +239,9 @@ const result = {
 
 const f = (x: number, d = 3): string => x.toFixed(d);
 console.log(`
-### Index: ${n.toLocaleString("en")} x ${dims} dims (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}, ${shards === 0 ? "main thread" : `${shards} worker shard(s)`})
+### Index: ${n.toLocaleString("en")} x ${dims} dims (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}, ${shards === 0 ? "main thread" : `${shards} worker shard(s)`}${batch ? `, inserts by addMany x ${batch}` : ""})
 
-HNSW inserts: **${f(result.hnsw.insertsPerS, 0)}/s** wall, ${f(result.hnsw.insertsPerCpuS, 0)}/s per CPU-second (${shards === 0 ? "single thread" : "all threads"}), memory ${f(result.hnsw.bytesPerEntry, 0)} B/entry (RSS delta; vectors alone are ${dims * 4} B).
+HNSW inserts: **${f(result.hnsw.insertsPerS, 0)}/s** wall, ${f(result.hnsw.insertsPerCpuS, 0)}/s per CPU-second (${shards === 0 && !(batch && loadHnswlib().parallelAdd) ? "single thread" : "all threads"}), memory ${f(result.hnsw.bytesPerEntry, 0)} B/entry (RSS delta; vectors alone are ${dims * 4} B).
 Brute force: ${f(result.brute.insertsPerS, 0)} inserts/s, lookup p50 ${f(b.p50, 1)} ms, p99 ${f(b.p99, 1)} ms (${bruteTimed} timed queries); recall over ${bruteQueries} queries.
 hnswlib-node build: ${result.machine.hnswlibBuild}.
 

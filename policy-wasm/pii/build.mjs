@@ -4,18 +4,16 @@
 // Memory is capped at compile time (--maximumMemory, 64 KiB pages): a call that needs more traps,
 // and the host checks the declared maximum against the slot's cap when it loads the module.
 // Run through `npm run build:wasm` (policy-wasm/build.mjs) or directly: `node policy-wasm/pii/build.mjs`.
-import asc from "assemblyscript/asc";
-import { mkdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileTargets } from "../compile.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, "..", "..", "dist", "policy-wasm");
 export const PII_MAX_PAGES = 512; // 32 MiB: a 256 KiB prompt needs well under 4 MiB
 const started = performance.now();
 
 const common = [
-  "--baseDir", here, "--runtime", "stub", "--use", "abort=assembly/abort/piiAbort",
+  "--runtime", "stub", "--use", "abort=assembly/abort/piiAbort",
   "-O3", "--noAssert", "--maximumMemory", String(PII_MAX_PAGES),
 ];
 const targets = [
@@ -23,17 +21,5 @@ const targets = [
   { entry: "assembly/hostio.ts", out: "pii-hostio.wasm" },
 ];
 
-mkdirSync(outDir, { recursive: true });
-for (const target of targets) {
-  const outFile = relative(here, join(outDir, target.out));
-  const { error } = await asc.main([target.entry, "--outFile", outFile, ...common], {
-    stdout: process.stdout,
-    stderr: process.stderr,
-  });
-  if (error) {
-    console.error(`pii: asc failed for ${target.out}: ${error.message}`);
-    process.exitCode = 1;
-    throw error;
-  }
-}
+await compileTargets("pii", here, targets, common);
 console.log(`pii: built ${targets.map((t) => t.out).join(", ")} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

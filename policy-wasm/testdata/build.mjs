@@ -12,15 +12,13 @@
 //                             more (passes conformance: a "different tokenizer" for hot swap)
 // -O1: these only need to behave, not to be fast (pii-aspdk is a bench contender: -O3).
 // Run through `npm run build:wasm` or directly: `node policy-wasm/testdata/build.mjs`.
-import asc from "assemblyscript/asc";
-import { mkdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
+import { compileTargets } from "../compile.mjs";
 import { generate as generateUnicodeClasses } from "../tokens/gen-unicode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, "..", "..", "dist", "policy-wasm", "testdata");
 const started = performance.now();
 const capped = (pages) => ["--maximumMemory", String(pages)];
 
@@ -45,16 +43,12 @@ const targets = [
   { entry: "assembly/tokens_plus_one.ts", out: "tokens-plus-one.wasm", flags: capped(1024) },
 ];
 
-mkdirSync(outDir, { recursive: true });
-for (const target of targets) {
-  const outFile = relative(here, join(outDir, target.out));
-  const abort = "../pii/assembly/abort/piiAbort";
-  const args = [target.entry, "--outFile", outFile, "--baseDir", here, "--runtime", target.runtime ?? "stub", "--use", `abort=${abort}`, "-O1", "--noAssert", ...target.flags];
-  const { error } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
-  if (error) {
-    console.error(`testdata: asc failed for ${target.out}: ${error.message}`);
-    process.exitCode = 1;
-    throw error;
-  }
-}
+// The pii module's abort handler; each target picks its runtime (stub unless it says otherwise).
+const common = ["--use", "abort=../pii/assembly/abort/piiAbort", "-O1", "--noAssert"];
+await compileTargets(
+  "testdata",
+  here,
+  targets.map((t) => ({ entry: t.entry, out: join("testdata", t.out), flags: ["--runtime", t.runtime ?? "stub", ...t.flags] })),
+  common,
+);
 console.log(`testdata: built ${targets.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`);

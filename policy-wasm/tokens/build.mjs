@@ -5,14 +5,12 @@
 //   tokens.debug.wasm   unoptimised with assertions, for debugging the plain module
 // First regenerates the Unicode class tables from the running Node's Unicode data.
 // Run through `npm run build:wasm` (policy-wasm/build.mjs) or directly: `node policy-wasm/tokens/build.mjs`.
-import asc from "assemblyscript/asc";
-import { mkdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileTargets } from "../compile.mjs";
 import { generate } from "./gen-unicode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, "..", "..", "dist", "policy-wasm");
 const started = performance.now();
 
 const tables = generate(join(here, "assembly", "generated", "unicode_classes.ts"));
@@ -20,25 +18,13 @@ const tables = generate(join(here, "assembly", "generated", "unicode_classes.ts"
 // 64 MiB: both tables (~20 MiB with their piece caches) plus an 8 MiB call's input and output.
 // The host checks the declared maximum against the slot's cap (DEFAULT_SLOT_CONFIG.tokens).
 export const TOKENS_MAX_PAGES = 1024;
-const common = ["--baseDir", here, "--runtime", "stub", "--use", "abort=assembly/abort/tokensAbort", "--maximumMemory", String(TOKENS_MAX_PAGES)];
+const common = ["--runtime", "stub", "--use", "abort=assembly/abort/tokensAbort", "--maximumMemory", String(TOKENS_MAX_PAGES)];
 const targets = [
   { entry: "assembly/index.ts", out: "tokens.wasm", flags: ["-O3", "--noAssert"] },
   { entry: "assembly/hostio.ts", out: "tokens-hostio.wasm", flags: ["-O3", "--noAssert"] },
   { entry: "assembly/index.ts", out: "tokens.debug.wasm", flags: ["--debug"] },
 ];
 
-mkdirSync(outDir, { recursive: true });
-for (const target of targets) {
-  const outFile = relative(here, join(outDir, target.out));
-  const { error } = await asc.main([target.entry, "--outFile", outFile, ...common, ...target.flags], {
-    stdout: process.stdout,
-    stderr: process.stderr,
-  });
-  if (error) {
-    console.error(`tokens: asc failed for ${target.out}: ${error.message}`);
-    process.exitCode = 1;
-    throw error;
-  }
-}
+await compileTargets("tokens", here, targets, common);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`tokens: built ${targets.map((t) => t.out).join(", ")} (Unicode ${process.versions.unicode} tables: ${tables.blocks} blocks) in ${seconds} s`);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IndexedId, SearchHit } from "./namespaced-index.js";
+import type { IndexedId, IndexItem, SearchHit } from "./namespaced-index.js";
 import type { SemanticIndex, SemanticIndexOptions } from "./semantic-index.js";
 import { WorkerSemanticIndex } from "./worker-semantic-index.js";
 
@@ -49,6 +49,15 @@ export class AutoSemanticIndex implements SemanticIndex {
 
   async add(id: string, namespace: string, vector: Float32Array, expiresAt: number): Promise<void> {
     await this.mutate((i) => i.add(id, namespace, vector, expiresAt));
+    this.moveWhenLarge();
+  }
+
+  async addMany(items: readonly IndexItem[]): Promise<void> {
+    await this.mutate((i) => i.addMany(items));
+    this.moveWhenLarge();
+  }
+
+  private moveWhenLarge(): void {
     if (this.current.mode === "inline" && !this.migration && this.current.size >= this.threshold) {
       this.migration = this.moveToWorker();
     }

@@ -38,6 +38,10 @@ export class BruteSpace implements VectorSpace {
     this.slotOf.set(label, slot);
   }
 
+  addMany(labels: readonly number[], vectors: readonly Float32Array[]): void {
+    labels.forEach((label, i) => this.add(label, vectors[i]!));
+  }
+
   has(label: number): boolean {
     return this.slotOf.has(label);
   }

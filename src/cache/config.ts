@@ -56,8 +56,15 @@ export interface HnswOptions {
   /** Initial capacity of a namespace's index; grows by `growthFactor` when full. */
   initialCapacity: number;
   growthFactor: number;
-  /** Seed of the level generator, so builds are reproducible. */
+  /** Seed of the level generator, so builds are reproducible (single-threaded inserts). */
   seed: number;
+  /**
+   * Threads a batch insert (`addMany`: the rebuild at start, a move between threads) uses on one
+   * graph; 0: every core. Needs the native build's addPointsParallel (scripts/native-hnswlib.mjs);
+   * npm's build inserts one point at a time. A graph built on several threads is as good but
+   * not bit-for-bit reproducible.
+   */
+  insertThreads: number;
 }
 
 export interface ProviderEmbedderOptions {
@@ -98,7 +105,7 @@ export const DEFAULT_CACHE_OPTIONS: CacheOptions = {
     // efSearch 192: the smallest ef whose recall@1 at 1M x 384 entries in one graph is >= 0.95
     // (0.953; CPU p99 1.5 ms); smaller indexes are already exact at 64 and pay ~0.2 ms more per
     // search. See src/cache/README.md ("Tuning") and bench/RESULTS.md ("Semantic cache (issue 6)").
-    hnsw: { m: 16, efConstruction: 100, efSearch: 192, initialCapacity: 1024, growthFactor: 2, seed: 100 },
+    hnsw: { m: 16, efConstruction: 100, efSearch: 192, initialCapacity: 1024, growthFactor: 2, seed: 100, insertThreads: 0 },
     threadMode: "auto",
     workerThreshold: 50_000,
     workerShards: 1,
@@ -146,6 +153,8 @@ function validate(o: CacheOptions): void {
     throw new Error("cache.semantic.embedder is \"provider\" but cache.semantic.provider is not set");
   }
   if (o.semantic.hnsw.growthFactor <= 1) throw new Error("cache.semantic.hnsw.growth_factor must be > 1");
+  const threads = o.semantic.hnsw.insertThreads;
+  if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) throw new Error(`cache.semantic.hnsw.insertThreads must be an integer in [0, 64], got ${threads}`);
   const shards = o.semantic.workerShards;
   if (!(Number.isInteger(shards) && shards >= 1 && shards <= 64)) throw new Error(`cache.semantic.worker_shards must be an integer in [1, 64], got ${shards}`);
 }

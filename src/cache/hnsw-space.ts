@@ -1,10 +1,12 @@
+import { availableParallelism } from "node:os";
 import type { HnswOptions } from "./config.js";
-import { loadHnswlib } from "./hnswlib-loader.js";
+import { loadHnswlib, type ParallelAdd } from "./hnswlib-loader.js";
 import type { Neighbor, VectorSpace, VectorSpaceFactory } from "./vector-space.js";
 
 // The native (-march=native) build when scripts/native-hnswlib.mjs made one for this CPU, else
 // npm's portable build (see hnswlib-loader.ts).
-const { HierarchicalNSW } = loadHnswlib().lib;
+const hnswlib = loadHnswlib();
+const { HierarchicalNSW } = hnswlib.lib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 /**
@@ -44,14 +46,47 @@ export class HnswSpace implements VectorSpace {
       this.index.addPoint(point, label, true);
       this.deleted--;
     } else {
-      if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
-        const grown = Math.ceil(this.index.getMaxElements() * this.options.growthFactor);
-        this.index.resizeIndex(Math.max(grown, this.index.getMaxElements() + 1));
-      }
+      this.reserve(1);
       this.index.addPoint(point, label);
     }
     this.liveLabels.add(label);
     this.live++;
+  }
+
+  /**
+   * With the native build's addPointsParallel, the batch is built on `insertThreads` threads in
+   * one call (and crosses into C++ once, as a Float32Array); otherwise one add() per point.
+   */
+  addMany(labels: readonly number[], vectors: readonly Float32Array[]): void {
+    const threads = this.options.insertThreads || availableParallelism();
+    if (!hnswlib.parallelAdd || threads < 2 || labels.length < 2) {
+      labels.forEach((label, i) => this.add(label, vectors[i]!));
+      return;
+    }
+    const dims = this.index.getNumDimensions();
+    const points = new Float32Array(labels.length * dims);
+    labels.forEach((label, i) => {
+      if (this.liveLabels.has(label)) throw new Error(`label ${label} is already in the index`);
+      if (vectors[i]!.length !== dims) throw new Error(`vector has ${vectors[i]!.length} dims, index has ${dims}`);
+      points.set(vectors[i]!, i * dims);
+    });
+    if (new Set(labels).size !== labels.length) throw new Error("addMany: labels repeat");
+    // Deleted slots are reused first (replaceDeleted), the rest are appended: room for those.
+    const reused = Math.min(this.deleted, labels.length);
+    this.reserve(labels.length - reused);
+    (this.index as unknown as ParallelAdd).addPointsParallel(points, Uint32Array.from(labels), threads, reused > 0);
+    this.deleted -= reused;
+    for (const label of labels) this.liveLabels.add(label);
+    this.live += labels.length;
+  }
+
+  /** Grows the capacity (by `growthFactor` steps) so that `n` more points can be appended. */
+  private reserve(n: number): void {
+    const needed = this.index.getCurrentCount() + n;
+    let capacity = this.index.getMaxElements();
+    if (needed <= capacity) return;
+    while (capacity < needed) capacity = Math.max(Math.ceil(capacity * this.options.growthFactor), capacity + 1);
+    this.index.resizeIndex(capacity);
   }
 
   remove(label: number): void {

@@ -20,6 +20,11 @@ export type HnswlibModule = typeof import("hnswlib-node");
 export interface HnswlibBinding {
   lib: HnswlibModule;
   build: "native" | "portable";
+  /**
+   * The native copy's `addPointsParallel` (scripts/hnswlib-add-points.inc.cc): one graph built
+   * on several threads. False with npm's build (and a native copy built without it).
+   */
+  parallelAdd: boolean;
   /** Human-readable: the flags of the native build, or why the portable one was taken. */
   detail: string;
 }
@@ -42,7 +47,7 @@ export function loadHnswlib(): HnswlibBinding {
 
 function load(): HnswlibBinding {
   const require = createRequire(import.meta.url);
-  const portable = (why: string): HnswlibBinding => ({ lib: require("hnswlib-node") as HnswlibModule, build: "portable", detail: why });
+  const portable = (why: string): HnswlibBinding => ({ lib: require("hnswlib-node") as HnswlibModule, build: "portable", parallelAdd: false, detail: why });
   let pkgDir: string;
   try {
     pkgDir = dirname(require.resolve("hnswlib-node/package.json"));
@@ -54,10 +59,17 @@ function load(): HnswlibBinding {
   try {
     const lib = require(choice.addon) as HnswlibModule;
     if (typeof lib.HierarchicalNSW !== "function") return portable("native build does not export HierarchicalNSW");
-    return { lib, build: "native", detail: choice.detail };
+    const parallelAdd = typeof (lib.HierarchicalNSW.prototype as Partial<ParallelAdd>).addPointsParallel === "function";
+    return { lib, build: "native", parallelAdd, detail: `${choice.detail}${parallelAdd ? ", addPointsParallel" : ""}` };
   } catch (err) {
     return portable(`native build unusable: ${(err as Error).message}`);
   }
+}
+
+/** What scripts/hnswlib-add-points.inc.cc adds to HierarchicalNSW in the native copy. */
+export interface ParallelAdd {
+  /** Inserts labels.length points (`points` holds them back to back) on up to `threads` threads. */
+  addPointsParallel(points: Float32Array, labels: Uint32Array, threads: number, replaceDeleted?: boolean): void;
 }
 
 export type HnswlibChoice = { build: "native"; addon: string; detail: string } | { build: "portable"; detail: string };

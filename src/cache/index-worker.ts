@@ -29,6 +29,9 @@ port.on("message", (req: WorkerRequest) => {
         case "add":
           core.add(req.id, req.namespace, req.vector, req.expiresAt);
           break;
+        case "addMany":
+          core.addMany(req.items);
+          break;
         case "remove":
           core.remove(req.id);
           break;

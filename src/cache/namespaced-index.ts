@@ -16,6 +16,11 @@ export interface IndexedId {
   expiresAt: number;
 }
 
+/** One entry to index: its id, namespace, unit-length vector and expiry. */
+export interface IndexItem extends IndexedId {
+  vector: Float32Array;
+}
+
 interface Space {
   space: VectorSpace;
   idOf: Map<number, string>;
@@ -80,17 +85,39 @@ export class NamespacedIndex {
 
   /** Adds or replaces `id`. */
   add(id: string, namespace: string, vector: Float32Array, expiresAt: number): void {
-    if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dims, index has ${this.dims}`);
-    if (this.slots.has(id)) this.remove(id);
-    let space = this.spaces.get(namespace);
-    if (!space) {
-      space = { space: this.factory.create(this.dims), idOf: new Map(), nextLabel: 0 };
-      this.spaces.set(namespace, space);
+    this.addMany([{ id, namespace, vector, expiresAt }]);
+  }
+
+  /**
+   * Adds or replaces each item: one `addMany` per namespace, so a big batch (the rebuild) is
+   * built on several threads where the space can. An id repeated in the batch: the last wins.
+   */
+  addMany(items: readonly IndexItem[]): void {
+    const last = new Map<string, IndexItem>();
+    for (const item of items) {
+      if (item.vector.length !== this.dims) throw new Error(`vector has ${item.vector.length} dims, index has ${this.dims}`);
+      last.set(item.id, item);
     }
-    const label = space.nextLabel++;
-    space.space.add(label, vector);
-    space.idOf.set(label, id);
-    this.slots.set(id, { namespace, label, expiresAt });
+    const byNamespace = new Map<string, IndexItem[]>();
+    for (const item of last.values()) {
+      if (this.slots.has(item.id)) this.remove(item.id);
+      const group = byNamespace.get(item.namespace);
+      if (group) group.push(item);
+      else byNamespace.set(item.namespace, [item]);
+    }
+    for (const [namespace, group] of byNamespace) {
+      let space = this.spaces.get(namespace);
+      if (!space) {
+        space = { space: this.factory.create(this.dims), idOf: new Map(), nextLabel: 0 };
+        this.spaces.set(namespace, space);
+      }
+      const labels = group.map(() => space!.nextLabel++);
+      space.space.addMany(labels, group.map((item) => item.vector));
+      group.forEach((item, i) => {
+        space!.idOf.set(labels[i]!, item.id);
+        this.slots.set(item.id, { namespace, label: labels[i]!, expiresAt: item.expiresAt });
+      });
+    }
   }
 
   remove(id: string): boolean {

@@ -20,7 +20,7 @@ import { ProviderEmbedder } from "./provider-embedder.js";
 import { RedisEntryStore } from "./redis-entry-store.js";
 import { replayResponse } from "./replay.js";
 import { scopeOf, type CacheScope } from "./scope.js";
-import { openSemanticIndex, type SemanticIndex } from "./semantic-index.js";
+import { openSemanticIndex, type IndexItem, type SemanticIndex } from "./semantic-index.js";
 import { withTimeout } from "./timeout.js";
 
 /** What the caller asked of the cache: use it, skip it, or re-ask and replace the entry. */
@@ -283,24 +283,32 @@ export class ResponseCache {
     const index = this.index;
     const indexed = new Map((await index.ids()).map((e) => [e.id, e.namespace]));
     const seen = new Set<string>();
+    // Batches: one message per batch to a worker, where the graph builds each batch on several
+    // threads (addMany); one batch is indexed while the next is read from the store. Inline, a
+    // batch blocks the event loop, so they are small there, with a turn of the loop between.
+    const batchSize = index.mode === "worker" ? 2048 : 64;
+    let batch: IndexItem[] = [];
     let added = 0;
-    // In a worker, keep several adds in flight: no round trip between inserts, and a sharded
-    // index inserts into its shards in parallel (each shard still applies its adds in order).
-    const window = index.mode === "worker" ? 64 : 1;
-    const inFlight = new Set<Promise<void>>();
+    let indexing: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      await indexing;
+      const items = batch;
+      batch = [];
+      added += items.length;
+      indexing = items.length ? index.addMany(items) : Promise.resolve();
+      indexing.catch(() => {}); // observed by the next flush or the final await
+      if (index.mode === "inline") await new Promise((r) => setImmediate(r));
+    };
     try {
       for await (const entry of this.entries.scan()) {
         if (!entry.vector || entry.embedder !== this.indexTag()) continue;
         seen.add(entry.key);
         if (indexed.get(entry.key) === entry.namespace) continue;
-        const p: Promise<void> = index.add(entry.key, entry.namespace, entry.vector, entry.expiresAt).finally(() => inFlight.delete(p));
-        p.catch(() => {}); // observed through race/all below; never an unhandled rejection
-        inFlight.add(p);
-        if (inFlight.size >= window) await Promise.race(inFlight);
-        // Inline, each add blocks briefly: let I/O breathe between batches.
-        if (++added % 256 === 0 && index.mode === "inline") await new Promise((r) => setImmediate(r));
+        batch.push({ id: entry.key, namespace: entry.namespace, vector: entry.vector, expiresAt: entry.expiresAt });
+        if (batch.length >= batchSize) await flush();
       }
-      await Promise.all(inFlight);
+      await flush();
+      await indexing;
     } catch (err) {
       this.log.warn({ err: String(err) }, "could not read cache entries to feed the semantic index; starting with what is indexed");
       return;

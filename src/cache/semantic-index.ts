@@ -2,13 +2,13 @@ import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { HnswOptions } from "./config.js";
 import type { Logger } from "./logger.js";
-import { NamespacedIndex, type IndexedId, type SearchHit } from "./namespaced-index.js";
+import { NamespacedIndex, type IndexedId, type IndexItem, type SearchHit } from "./namespaced-index.js";
 import { spaceFactory } from "./semantic-index-factory.js";
 import { AutoSemanticIndex } from "./auto-semantic-index.js";
 import { ShardedSemanticIndex } from "./sharded-semantic-index.js";
 import { WorkerSemanticIndex } from "./worker-semantic-index.js";
 
-export type { IndexedId, SearchHit };
+export type { IndexedId, IndexItem, SearchHit };
 export { spaceFactory };
 
 /**
@@ -21,6 +21,8 @@ export interface SemanticIndex {
   /** Entries currently indexed (as of the last completed operation). */
   readonly size: number;
   add(id: string, namespace: string, vector: Float32Array, expiresAt: number): Promise<void>;
+  /** Many adds in one step (the rebuild): one message to a worker, one parallel build per namespace. */
+  addMany(items: readonly IndexItem[]): Promise<void>;
   remove(id: string): Promise<void>;
   search(namespace: string, vector: Float32Array, k: number, now?: number): Promise<SearchHit[]>;
   expire(now?: number): Promise<number>;
@@ -83,6 +85,10 @@ export class InlineSemanticIndex implements SemanticIndex {
 
   async add(id: string, namespace: string, vector: Float32Array, expiresAt: number): Promise<void> {
     this.core.add(id, namespace, vector, expiresAt);
+  }
+
+  async addMany(items: readonly IndexItem[]): Promise<void> {
+    this.core.addMany(items);
   }
 
   async remove(id: string): Promise<void> {

@@ -1,22 +1,25 @@
 import { createHash } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { IndexedId, SearchHit } from "./namespaced-index.js";
+import { availableParallelism } from "node:os";
+import type { IndexedId, IndexItem, SearchHit } from "./namespaced-index.js";
 import type { SemanticIndex, SemanticIndexOptions } from "./semantic-index.js";
 import { WorkerSemanticIndex } from "./worker-semantic-index.js";
 
 /**
  * The index split over several worker threads, for large indexes on machines with idle cores.
  *
- * hnswlib-node inserts on the calling thread only: one thread builds ~1,000-2,000 vectors/s at
- * 1M x 384 (bench/RESULTS.md, "Semantic cache (issue 6)"). With `shards` workers, each id goes
+ * npm's hnswlib-node inserts on the calling thread only: one thread builds ~1,300-2,000 vectors/s
+ * at 1M x 384 (bench/RESULTS.md, "Semantic cache (issue 6)"); the native copy's addPointsParallel
+ * (addMany) builds one graph on every core instead, which is the better way to use idle cores for
+ * a rebuild. Shards remain for spreading a graph's memory and searches. With `shards` workers, each id goes
  * to one shard (by a hash of the id, so a re-add or a remove reaches the same shard), inserts
  * into different shards run in parallel, and a search asks every shard (in parallel) and merges
  * their top-k. Each shard holds 1/shards of the entries, so at the same ef its recall is that of
  * a smaller graph; the cost is one search per shard (CPU per lookup ~ shards x a search of
  * size/shards), so it pays only where cores are idle.
  *
- * Inserts run in parallel only when the caller keeps several in flight (the rebuild in
+ * Inserts run in parallel when the caller keeps several in flight or adds a batch (the rebuild in
  * ResponseCache does); each shard still answers its own requests in order, so an add followed
  * by a search sees the add. Persistence: shard i of S saves to `<dir>/shard-<i>-of-<S>/`; a
  * different shard count (or the unsharded layout) finds no files, the entries are re-added from
@@ -39,7 +42,10 @@ export class ShardedSemanticIndex implements SemanticIndex {
         const dir = sub(options.dir, i);
         const loadFrom = sub(options.loadFrom, i);
         const { dir: _d, loadFrom: _l, ...rest } = options;
-        return WorkerSemanticIndex.open({ ...rest, ...(dir ? { dir } : {}), ...(loadFrom ? { loadFrom } : {}), thread: "worker" }, script);
+        // The shards build in parallel already: each batch insert gets its share of the cores.
+        const insertThreads = rest.hnsw.insertThreads || Math.max(1, Math.floor(availableParallelism() / count));
+        const hnsw = { ...rest.hnsw, insertThreads };
+        return WorkerSemanticIndex.open({ ...rest, hnsw, ...(dir ? { dir } : {}), ...(loadFrom ? { loadFrom } : {}), thread: "worker" }, script);
       }),
     );
     const shards = opened.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
@@ -63,6 +69,12 @@ export class ShardedSemanticIndex implements SemanticIndex {
 
   add(id: string, namespace: string, vector: Float32Array, expiresAt: number): Promise<void> {
     return this.shardOf(id).add(id, namespace, vector, expiresAt);
+  }
+
+  async addMany(items: readonly IndexItem[]): Promise<void> {
+    const parts = this.shards.map((): IndexItem[] => []);
+    for (const item of items) parts[this.shards.length === 1 ? 0 : shardIndex(item.id, this.shards.length)]!.push(item);
+    await Promise.all(parts.map((part, i) => (part.length ? this.shards[i]!.addMany(part) : undefined)));
   }
 
   remove(id: string): Promise<void> {

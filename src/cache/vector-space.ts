@@ -8,6 +8,11 @@ export interface VectorSpace {
   /** Live (not deleted) vectors. */
   readonly size: number;
   add(label: number, vector: Float32Array): void;
+  /**
+   * The same as add() for each pair, in one call: an implementation may build them in parallel
+   * (HNSW on several threads). Labels must be new and distinct.
+   */
+  addMany(labels: readonly number[], vectors: readonly Float32Array[]): void;
   remove(label: number): void;
   /** Up to k nearest live vectors, most similar first. */
   search(vector: Float32Array, k: number): Neighbor[];

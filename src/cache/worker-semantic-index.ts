@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { IndexedId, SearchHit } from "./namespaced-index.js";
+import type { IndexedId, IndexItem, SearchHit } from "./namespaced-index.js";
 import type { SemanticIndex, SemanticIndexOptions } from "./semantic-index.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
@@ -63,6 +63,10 @@ export class WorkerSemanticIndex implements SemanticIndex {
 
   async add(id: string, namespace: string, vector: Float32Array, expiresAt: number): Promise<void> {
     await this.call({ op: "add", id, namespace, vector, expiresAt });
+  }
+
+  async addMany(items: readonly IndexItem[]): Promise<void> {
+    await this.call({ op: "addMany", items });
   }
 
   async remove(id: string): Promise<void> {

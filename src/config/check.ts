@@ -86,6 +86,9 @@ export function checkConfig(config: Config): string[] {
   });
 
   problems.push(...policyConfigProblems(config.policies));
+  for (const alias of config.policies?.router?.aliases ?? []) {
+    if (!aliases.has(alias)) problems.push(`policies.router.aliases: ${JSON.stringify(alias)} is not a models[].alias`);
+  }
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(

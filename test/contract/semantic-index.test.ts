@@ -117,6 +117,36 @@ describe.each(implementations)("SemanticIndex contract: %s", (name, open) => {
     }
   });
 
+  it("adds a batch as it adds one by one: replaces ids, reuses removed slots, refuses a bad vector whole", async () => {
+    const batch = await open();
+    try {
+      const items = (from: number, to: number, prefix = "b") =>
+        Array.from({ length: to - from }, (_, k) => ({ id: `${prefix}${from + k}`, namespace: (from + k) % 2 ? "ns-a" : "ns-b", vector: data[from + k]!, expiresAt: FAR }));
+      await batch.addMany(items(0, 1000));
+      expect(batch.size).toBe(1000);
+      for (let i = 0; i < 1000; i += 37) {
+        const hits = await batch.search(i % 2 ? "ns-a" : "ns-b", data[i]!, 1);
+        expect(hits[0]?.id).toBe(`b${i}`);
+      }
+      // Re-adding b1 with b3's vector in a batch moves it; an id twice in a batch: the last wins.
+      await batch.addMany([{ ...items(1, 2)[0]!, vector: data[5]! }, { ...items(7, 8)[0]!, vector: data[9]! }, { ...items(7, 8)[0]!, vector: data[11]! }]);
+      expect(batch.size).toBe(1000);
+      expect((await batch.search("ns-a", data[1]!, 1))[0]?.id).not.toBe("b1");
+      expect((await batch.search("ns-a", data[11]!, 2)).map((h) => h.id).sort()).toEqual(["b11", "b7"]);
+      // Removed slots are reused by the next batch; the graph still finds everything.
+      for (let i = 100; i < 300; i++) await batch.remove(`b${i}`);
+      await batch.addMany(items(1000, 1400));
+      expect(batch.size).toBe(1200);
+      for (let i = 1000; i < 1400; i += 13) expect((await batch.search(i % 2 ? "ns-a" : "ns-b", data[i]!, 1))[0]?.id).toBe(`b${i}`);
+      expect((await batch.search("ns-b", data[200]!, 1))[0]?.id).not.toBe("b200");
+      // A vector of the wrong size refuses the whole batch; nothing in it is added.
+      await expect(batch.addMany([...items(1400, 1410), { id: "bad", namespace: "ns-a", vector: new Float32Array(3), expiresAt: FAR }])).rejects.toThrow(/dims/);
+      expect(batch.size).toBe(1200);
+    } finally {
+      await batch.close();
+    }
+  });
+
   it("records top-1 answers for the cross-implementation comparison", async () => {
     top1[name] = [];
     for (const q of queries) top1[name]!.push((await index.search("ns-a", q, 1))[0]!.id);

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { chooseHnswlibBuild, cpuFlags, loadHnswlib } from "../../../src/cache/hnswlib-loader.js";
+import { chooseHnswlibBuild, cpuFlags, loadHnswlib, type ParallelAdd } from "../../../src/cache/hnswlib-loader.js";
 import { ResponseCache } from "../../../src/cache/response-cache.js";
 import { shardIndex, ShardedSemanticIndex } from "../../../src/cache/sharded-semantic-index.js";
 import { answer, answerText, chat, recordingLogger } from "./support/messages.js";
@@ -52,6 +53,29 @@ describe("hnswlib-node build choice (native -march=native copy vs npm's portable
     index.addPoint([0, 1, 0, 0], 2);
     expect(index.searchKnn([0.9, 0.1, 0, 0], 1).neighbors).toEqual([1]);
     console.log(`hnswlib-node build in use: ${b.build} (${b.detail}); CPU flags known: ${cpuFlags().size > 0}`);
+  });
+
+  it("the native copy's addPointsParallel builds one graph on several threads, and refuses bad arguments", () => {
+    const b = loadHnswlib();
+    if (b.build === "portable") {
+      // npm's build has no parallel insert: HnswSpace.addMany inserts one point at a time there.
+      expect(b.parallelAdd).toBe(false);
+      return;
+    }
+    // What scripts/native-hnswlib.mjs recorded when it patched and built the copy.
+    const record = JSON.parse(readFileSync(join(dirname(createRequire(import.meta.url).resolve("hnswlib-node/package.json")), "sluice-native/build.json"), "utf8"));
+    expect(b.parallelAdd).toBe(record.parallelAdd === true);
+    if (!b.parallelAdd) return;
+    const index = new b.lib.HierarchicalNSW("cosine", 8) as InstanceType<typeof b.lib.HierarchicalNSW> & ParallelAdd;
+    index.initIndex({ maxElements: 500 });
+    const points = new Float32Array(500 * 8).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    index.addPointsParallel(points, Uint32Array.from({ length: 500 }, (_, i) => i + 1000), 2);
+    expect(index.getCurrentCount()).toBe(500);
+    for (const i of [0, 137, 499]) expect(index.searchKnn(Array.from(points.subarray(i * 8, i * 8 + 8)), 1).neighbors).toEqual([i + 1000]);
+    expect(() => index.addPointsParallel(points, Uint32Array.from([1]), 2)).toThrow(/expected labels.length/);
+    expect(() => index.addPointsParallel(new Float64Array(8) as never, Uint32Array.from([1]), 2)).toThrow(/Float32Array/);
+    // Past the capacity: hnswlib's own error, thrown once, not a crash.
+    expect(() => index.addPointsParallel(points.subarray(0, 16), Uint32Array.from([1, 2]), 2)).toThrow(/exceeds the specified limit/);
   });
 });
 

@@ -134,4 +134,11 @@ cache:
     expect(resolveCacheOptions(cacheOptions(parseConfig("cache: {}", "t.yaml"))).semantic.hnsw.efSearch).toBe(192);
     expect(problems("cache: { semantic: { hnsw: { m: 8 } } }").join("\n")).toMatch(/hnsw/);
   });
+
+  it("policies: a fail mode other than open/closed and a router alias that is no model are refused", () => {
+    const found = problems("policies: { router: { fail: maybe, aliases: [ mock-echo, nope ] } }");
+    expect(found).toContain('policies.router.fail: expected "open" or "closed", got "maybe"');
+    expect(found).toContain('policies.router.aliases: "nope" is not a models[].alias');
+    expect(found.join("\n")).not.toContain("mock-echo");
+  });
 });

@@ -1,0 +1,28 @@
+// Shared by every module's build.mjs: one `asc` run per target, the .wasm written under
+// dist/policy-wasm/; a compile error names the module and target and fails the build.
+import asc from "assemblyscript/asc";
+import { mkdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "policy-wasm");
+
+/**
+ * @param {string} module  name in messages ("pii", "router", ...)
+ * @param {string} baseDir  the module's folder (entries are relative to it)
+ * @param {{ entry: string, out: string, flags?: string[] }[]} targets  `out` relative to OUT_DIR
+ * @param {string[]} flags  asc flags for every target (a target's own flags come after them)
+ */
+export async function compileTargets(module, baseDir, targets, flags) {
+  for (const target of targets) {
+    mkdirSync(dirname(join(OUT_DIR, target.out)), { recursive: true });
+    const outFile = relative(baseDir, join(OUT_DIR, target.out));
+    const args = [target.entry, "--outFile", outFile, "--baseDir", baseDir, ...flags, ...(target.flags ?? [])];
+    const { error } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+    if (error) {
+      console.error(`${module}: asc failed for ${target.out}: ${error.message}`);
+      process.exitCode = 1;
+      throw error;
+    }
+  }
+}
