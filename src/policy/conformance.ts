@@ -4,6 +4,8 @@ import { decodePiiOutput, encodePiiInput, type PiiRules } from "./pii-codec.js";
 
 export interface ConformanceVector {
   name: string;
+  /** The export this vector calls; default the slot's own (`SlotDefinition.exportName`). */
+  exportName?: string;
   input: Uint8Array;
   /** null when the output is right, else what is wrong. `error` is set when the call failed. */
   check(output: Uint8Array | null, error: Error | null): string | null;

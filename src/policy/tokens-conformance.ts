@@ -4,7 +4,7 @@
 // test/unit/policy/tokens-slot.test.ts checks that the rows below are still the corpus's.
 import type { ConformanceVector } from "./conformance.js";
 import type { SlotInit } from "./slots.js";
-import { decodeTokensCount, encodeTokensInput, type TokenEncoding } from "./tokens-codec.js";
+import { decodeTokensCount, decodeTokensEncode, encodeTokensInput, type TokenEncoding } from "./tokens-codec.js";
 import { tokensInitInput } from "../tokens/rank-blob.js";
 
 export interface TokensConformanceRow {
@@ -25,6 +25,41 @@ export const TOKENS_CONFORMANCE_ROWS: readonly TokensConformanceRow[] = [
   { id: "edge_ws-002", text: "a\fb \f\f0 x\f\n\fy \f", cl100k_base: 13, o200k_base: 14 },
   { id: "edge-029", text: "<|fim_prefix|>def foo():\n<|fim_suffix|>\n    return 1<|fim_middle|>", cl100k_base: 28, o200k_base: 25 },
 ];
+
+/** Rows whose full id lists `encode` must return (from the corpus; pure-JS ports get edge-038 wrong). */
+export const TOKENS_ENCODE_ROWS: readonly { id: string; text: string; cl100k_ids: number[]; o200k_ids: number[] }[] = [
+  {
+    id: "edge-038",
+    text: "a\u200bb\u200cc\u200dd\ufeffe\u2060f",
+    cl100k_ids: [64, 16067, 65, 90464, 66, 378, 235, 67, 3305, 68, 53233, 254, 69],
+    o200k_ids: [64, 3310, 65, 2465, 66, 2524, 67, 5574, 68, 140605, 69],
+  },
+  {
+    id: "multilingual_mt-009",
+    text: "\u00bfCu\u00e1l es la contrase\u00f1a?",
+    cl100k_ids: [31282, 45919, 19540, 1560, 1208, 66537, 30],
+    o200k_ids: [102091, 6568, 878, 557, 111361, 30],
+  },
+];
+
+function encodeVector(encoding: TokenEncoding, ids: (row: (typeof TOKENS_ENCODE_ROWS)[number]) => number[]): ConformanceVector {
+  const texts = TOKENS_ENCODE_ROWS.map((r) => r.text);
+  const expected = TOKENS_ENCODE_ROWS.map(ids);
+  return {
+    name: `encode: the ids of corpus rows, ${encoding}`,
+    exportName: "encode",
+    input: encodeTokensInput(encoding, texts),
+    check(output, error) {
+      if (error || !output) return `call failed: ${error?.message ?? "no output"}`;
+      try {
+        const got = decodeTokensEncode(output, texts.length).map((a) => [...a]);
+        return JSON.stringify(got) === JSON.stringify(expected) ? null : `ids: got ${JSON.stringify(got)}, want ${JSON.stringify(expected)}`;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    },
+  };
+}
 
 function countVector(name: string, encoding: TokenEncoding, texts: string[], expected: number[]): ConformanceVector {
   return {
@@ -53,6 +88,8 @@ export const tokensConformance: readonly ConformanceVector[] = [
   countVector("corpus rows, o200k_base", "o200k_base", texts, TOKENS_CONFORMANCE_ROWS.map((r) => r.o200k_base)),
   countVector("an empty text counts 0", "o200k_base", ["", "a"], [0, 1]),
   countVector("no texts, no counts", "cl100k_base", [], []),
+  encodeVector("cl100k_base", (r) => r.cl100k_ids),
+  encodeVector("o200k_base", (r) => r.o200k_ids),
   refusalVector("refuses abi_version 99", encodeTokensInput("cl100k_base", ["hello"], 99)),
   refusalVector("refuses an unknown encoding", encodeTokensInput("p50k_base", ["hello"])),
 ];

@@ -29,6 +29,10 @@ export function checkStatic(def: SlotDefinition, config: SlotConfig, bytes: Uint
   if (!info.exports.includes(def.exportName)) reasons.push(`missing export "${def.exportName}"`);
   if (!info.exports.includes("abi_version")) reasons.push('missing export "abi_version"');
   if (def.init && !info.exports.includes(def.init.exportName)) reasons.push(`missing export "${def.init.exportName}"`);
+  // Other exports the slot's vectors call (tokens: `encode`): missing, they would only trap.
+  for (const name of new Set(def.conformance.flatMap((v) => (v.exportName && v.exportName !== def.exportName ? [v.exportName] : [])))) {
+    if (!info.exports.includes(name)) reasons.push(`missing export "${name}"`);
+  }
   if (!info.hasMemory) reasons.push("module has no memory");
   else if (info.memoryMaxPages === null) reasons.push("memory has no declared maximum (build with --maximumMemory)");
   else if (info.memoryMaxPages > config.memoryCapPages) {
@@ -46,7 +50,7 @@ export async function runConformance(def: SlotDefinition, instance: PolicyInstan
     let output: Uint8Array | null = null;
     let error: Error | null = null;
     try {
-      output = await instance.call(def.exportName, vector.input);
+      output = await instance.call(vector.exportName ?? def.exportName, vector.input);
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
     }

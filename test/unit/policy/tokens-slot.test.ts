@@ -16,7 +16,7 @@ import { PolicyHost } from "../../../src/policy/host.js";
 import { PolicyInstance } from "../../../src/policy/instance.js";
 import { PolicySlot } from "../../../src/policy/slot.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig } from "../../../src/policy/slots.js";
-import { TOKENS_CONFORMANCE_ROWS, tokensConformance } from "../../../src/policy/tokens-conformance.js";
+import { TOKENS_CONFORMANCE_ROWS, TOKENS_ENCODE_ROWS, tokensConformance } from "../../../src/policy/tokens-conformance.js";
 import { decodeTokensCount, decodeTokensEncode, encodeTokensInit, encodeTokensInput } from "../../../src/policy/tokens-codec.js";
 import { TokensPolicy, estimateTokens } from "../../../src/policy/tokens.js";
 import { sha256Hex, validateModule } from "../../../src/policy/validate.js";
@@ -85,6 +85,23 @@ describe("tokens codec", () => {
 });
 
 describe("tokens conformance vectors", () => {
+  it("check encode's ids: the module's answer passes; one wrong id, or a count answer, fails", async () => {
+    const slot = await tokensSlot("tokens");
+    const vectors = tokensConformance.filter((v) => v.exportName === "encode");
+    expect(vectors.map((v) => v.name)).toEqual(["encode: the ids of corpus rows, cl100k_base", "encode: the ids of corpus rows, o200k_base"]);
+    for (const v of vectors) {
+      const out = await slot.call(v.input, "encode");
+      if (!out.ok) throw new Error(out.failure.message);
+      expect(v.check(out.output, null)).toBeNull();
+      const wrong = fromBinary(TokensEncodeOutputSchema, out.output);
+      wrong.texts[1]!.ids[2]! += 1;
+      expect(v.check(toBinary(TokensEncodeOutputSchema, wrong), null)).toMatch(/^ids: got/);
+      const counted = await slot.call(v.input);
+      if (!counted.ok) throw new Error(counted.failure.message);
+      expect(v.check(counted.output, null)).not.toBeNull();
+    }
+  });
+
   it("are the corpus's rows and reference counts, including one pure-JS ports get wrong", () => {
     for (const row of TOKENS_CONFORMANCE_ROWS) {
       const corpus = rows.find((r) => r.id === row.id);
@@ -94,6 +111,12 @@ describe("tokens conformance vectors", () => {
       });
     }
     expect(TOKENS_CONFORMANCE_ROWS.some((row) => rows.find((r) => r.id === row.id)?.other_implementations_disagree)).toBe(true);
+    for (const row of TOKENS_ENCODE_ROWS) {
+      const corpus = rows.find((r) => r.id === row.id);
+      expect({ text: row.text, cl100k_ids: row.cl100k_ids, o200k_ids: row.o200k_ids }, row.id).toEqual({
+        text: corpus!.text, cl100k_ids: corpus!.cl100k_ids, o200k_ids: corpus!.o200k_ids,
+      });
+    }
     expect(tokensConformance.map((v) => v.name)).toEqual(expect.arrayContaining(["refuses abi_version 99", "refuses an unknown encoding", "an empty text counts 0"]));
   });
 
@@ -105,7 +128,7 @@ describe("tokens conformance vectors", () => {
 
   it("reject a module of another slot, naming the missing exports", async () => {
     await expect(validateModule(SLOT_DEFINITIONS.tokens, DEFAULT_SLOT_CONFIG.tokens, builtModule("pii"))).rejects.toThrow(
-      /missing export "count".*missing export "init"/,
+      /missing export "count".*missing export "init".*missing export "encode"/,
     );
   });
 
