@@ -39,6 +39,9 @@ export async function readModuleSource(source: string, builtinDir = DEFAULT_BUIL
   return new Uint8Array(await readFile(path));
 }
 
+/** Notes of versions the host stored from the configured source: at first start, and after. */
+const FROM_CONFIG = ["initial", "configured"];
+
 export class PolicyHost {
   private readonly slots = new Map<SlotName, PolicySlot>();
   private readonly watchers: Array<{ close(): void }> = [];
@@ -59,14 +62,41 @@ export class PolicyHost {
       const config: SlotConfig = { ...DEFAULT_SLOT_CONFIG[partial.slot], ...partial };
       const slot = new PolicySlot(SLOT_DEFINITIONS[partial.slot], config);
       host.slots.set(partial.slot, slot);
-      const active = (await options.store.activations(partial.slot)).at(-1);
-      if (active) await host.apply(partial.slot, active);
-      else {
+      const activations = await options.store.activations(partial.slot);
+      const active = activations.at(-1);
+      if (!active) {
         const bytes = await readModuleSource(config.source, options.builtinDir);
-        await host.push(partial.slot, bytes, `initial ${config.source}`);
+        await host.push(partial.slot, bytes, `${FROM_CONFIG[0]} ${config.source}`);
+      } else if (!(await host.followConfiguredSource(partial.slot, config.source, activations))) {
+        await host.apply(partial.slot, active);
       }
     }
     return host;
+  }
+
+  /**
+   * The configured module follows the configuration and the Sluice release: when the active
+   * version was stored from the config (not pushed by an operator) and the configured source now
+   * has other bytes (an upgraded builtin, or `module:` changed), those are pushed and activated.
+   * A version an operator pushed, or rolled back to (activated more than once), stays active.
+   * False: nothing pushed.
+   */
+  private async followConfiguredSource(name: SlotName, source: string, activations: readonly Activation[]): Promise<boolean> {
+    const active = activations.at(-1)!;
+    if (activations.filter((a) => a.version === active.version).length > 1) return false;
+    const version = (await this.options.store.list(name)).find((v) => v.version === active.version);
+    const from = /^(\S+) (.+)$/.exec(version?.note ?? "");
+    if (!version || !from || !FROM_CONFIG.includes(from[1]!)) return false;
+    try {
+      const bytes = await readModuleSource(source, this.options.builtinDir);
+      if (from[2] === source && sha256Hex(bytes) === version.sha256) return false;
+      await this.push(name, bytes, `${FROM_CONFIG[1]} ${source}`);
+      return true;
+    } catch (err) {
+      // Unreadable or rejected: keep serving the stored version rather than not starting.
+      this.options.onError?.(name, err);
+      return false;
+    }
   }
 
   slot(name: SlotName): PolicySlot {

@@ -24,9 +24,15 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startHost(): Promise<PolicyHost> {
-  host = await PolicyHost.start({ slots: [{ slot: "pii", source: "builtin:pii" }], store: new LocalVersionStore(dataDir), builtinDir: DIST });
+async function startHost(source = "builtin:pii"): Promise<PolicyHost> {
+  host = await PolicyHost.start({ slots: [{ slot: "pii", source }], store: new LocalVersionStore(dataDir), builtinDir: DIST });
   return host;
+}
+
+async function restart(source?: string): Promise<PolicyHost> {
+  await host?.close();
+  host = null;
+  return startHost(source);
 }
 
 describe("PolicyHost hot swap (local store)", () => {
@@ -101,5 +107,42 @@ describe("PolicyHost hot swap (local store)", () => {
     const again = await startHost();
     expect(again.slot("pii").current()?.version).toBe(2);
     expect((await again.pii(PHONE).scan([PROMPT])).texts[0]).toBe(PROMPT);
+  });
+
+  it("the configured module follows the config and the release; a pushed or rolled-back version stays", async () => {
+    await startHost();
+    // Same source, same bytes: nothing new is stored.
+    expect((await (await restart()).list("pii")).versions).toHaveLength(1);
+    // Other bytes behind the configured source (an upgraded builtin; here another module): stored and active.
+    let h = await restart("builtin:testdata/pii-no-phone");
+    let list = await h.list("pii");
+    expect(list.active?.version).toBe(2);
+    expect(list.versions[1]).toMatchObject({ version: 2, note: "configured builtin:testdata/pii-no-phone", sha256: sha256Hex(builtModule("testdata/pii-no-phone")) });
+    expect((await h.pii(PHONE).scan([PROMPT])).texts[0]).toBe(PROMPT);
+    // An operator's push is kept whatever the config says.
+    await h.push("pii", builtModule("pii"), "operator");
+    h = await restart("builtin:testdata/pii-no-phone");
+    expect(h.slot("pii").current()?.version).toBe(3);
+    expect((await h.pii(PHONE).scan([PROMPT])).texts[0]).toBe(WITH_PHONE);
+    // So is a rollback to a version that came from the config.
+    await h.rollback("pii", 2);
+    h = await restart("builtin:pii");
+    list = await h.list("pii");
+    expect(list.active?.version).toBe(2);
+    expect(list.versions).toHaveLength(3);
+  });
+
+  it("a configured module that cannot be read or is rejected leaves the stored version serving", async () => {
+    await startHost();
+    const errors: string[] = [];
+    await host!.close();
+    host = await PolicyHost.start({
+      slots: [{ slot: "pii", source: "builtin:testdata/broken" }],
+      store: new LocalVersionStore(dataDir),
+      builtinDir: DIST,
+      onError: (_slot, err) => errors.push(String(err)),
+    });
+    expect(host.slot("pii").current()?.version).toBe(1);
+    expect(errors.join()).toMatch(/rejected/);
   });
 });
