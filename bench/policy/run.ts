@@ -1,8 +1,10 @@
 // Policy benchmark (issue 4): PII accuracy per type, raw scan speed, cost through the host per
-// prompt size against plain WebAssembly, and the policy cost of one 2 KB request.
-//   npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js [--write] [--router]
+// prompt size against plain WebAssembly, the policy cost of one 2 KB request, the router slot,
+// and the total cost of every slot on one request.
+//   npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js [--write] [--router] [--total]
 // --write replaces the "## WASM policy core (issue 4)" section of bench/RESULTS.md; with
-// --router only the router slot's part runs, and --write replaces only its subsection there.
+// --router (the router slot) or --total (every slot on one request) only that part runs, and
+// --write replaces only its subsection there.
 import { execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -17,8 +19,9 @@ import { sha256Hex } from "../../src/policy/validate.js";
 import { isScored, loadCorpus, scoreCorpus, SUPPORTED_CORPUS_TYPES } from "../../test/unit/policy/pii-corpus.js";
 import { promptOfSize } from "./inputs.js";
 import { rawScanner } from "./raw-wasm.js";
-import { fmt, percentile, sample } from "./stats.js";
+import { calibrationNsPerByte, fmt, percentile, sample } from "./stats.js";
 import { routerBench } from "./router.js";
+import { totalBench } from "./total.js";
 
 const ROOT = process.cwd();
 const DIST = join(ROOT, "dist", "policy-wasm");
@@ -35,20 +38,11 @@ async function slotFor(name: string, trusted = true): Promise<PolicySlot> {
   return slot;
 }
 
-/** ns per byte of a trivial JS byte loop: how loaded the shared machine is right now. */
-function calibrationNsPerByte(): number {
-  const bytes = new Uint8Array(1 << 20).fill(97);
-  let letters = 0;
-  const t0 = process.hrtime.bigint();
-  for (let round = 0; round < 10; round++) for (let i = 0; i < bytes.length; i++) if (((bytes[i] as number) | 32) - 97 < 26) letters++;
-  const ns = Number(process.hrtime.bigint() - t0);
-  return letters > 0 ? ns / (10 * bytes.length) : NaN;
-}
-
 async function main(): Promise<void> {
   const lines: string[] = [];
   const out = (s = "") => { lines.push(s); console.log(s); };
-  if (process.argv.includes("--router")) return routerOnly(lines, out);
+  if (process.argv.includes("--router")) return partOnly(lines, out, "router");
+  if (process.argv.includes("--total")) return partOnly(lines, out, "total");
   const load = execSync("uptime").toString().trim();
   const cpu = cpus()[0]?.model ?? "unknown";
   const plain = await slotFor("pii");
@@ -178,12 +172,14 @@ async function main(): Promise<void> {
   out(`| of which encode + decode (host side, hand-written codec) | ${fmt(median(perRequest.codec))} | ${range(perRequest.codec)} | |`);
   out();
   const target = median(perRequest.hostio) <= 100 ? "met" : "not met";
-  out(`Target <= 100 µs p50 for the policy cost of a 2 KB request: **${target}** with the shipped pii slot (${fmt(median(perRequest.hostio))} µs; rounds ${range(perRequest.hostio)} µs),`);
+  out(`Target <= 100 µs p50, here for the \`pii\` slot alone on a 2 KB request: **${target}** with the shipped pii slot (${fmt(median(perRequest.hostio))} µs; rounds ${range(perRequest.hostio)} µs),`);
   const slowdown = calibrationNsPerByte();
   out(`measured while a trivial JS byte loop ran ${fmt(slowdown, 1)} ns/byte, about ${fmt(slowdown, 0)}-${fmt(slowdown / 0.5, 0)}x an idle core: most of this figure is the shared machine; the Extism share is the ratio to plain WebAssembly.`);
-  out("Only the `pii` slot is counted here: the router slot's cost is in its own table below, `guard` has no module yet, and the `tokens` slot's numbers are in its section above.");
+  out("Only the `pii` slot is counted here: the router slot's cost is in its own table below, `guard` has no module yet, and the `tokens` slot's numbers are in its section above;");
+  out("the total over every slot is in \"Total policy cost per request (all slots)\" below.");
   out();
   await routerBench(DIST, out);
+  await totalBench(DIST, out);
 
   // ---- hot swap
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-policy-bench-"));
@@ -219,13 +215,20 @@ async function main(): Promise<void> {
   }
 }
 
-/** `--router`: the router slot's table alone, written into the section with --write. */
-async function routerOnly(lines: string[], out: (s?: string) => void): Promise<void> {
+const PARTS = {
+  router: { heading: "### Router slot cost per request", flag: "--router", run: routerBench },
+  total: { heading: "### Total policy cost per request (all slots)", flag: "--total", run: totalBench },
+} as const;
+
+/** `--router` / `--total`: one subsection alone, written into the section with --write (replacing
+ *  that subsection, or placed before "### Hot swap"). */
+async function partOnly(lines: string[], out: (s?: string) => void, name: keyof typeof PARTS): Promise<void> {
+  const part = PARTS[name];
   const load = execSync("uptime").toString().trim();
-  await routerBench(DIST, out);
-  out(`Measured ${new Date().toISOString()} on nproc ${execSync("nproc").toString().trim()} (${cpus()[0]?.model ?? "unknown"}), node ${process.version}; \`uptime\` at start: ${load}.`);
-  out("Command: `npm run build:wasm && npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js --router --write`");
-  out("The shared machine moves absolute numbers (see the calibration above); the baseline row is measured in the same rounds.");
+  await part.run(DIST, out);
+  out(`Measured ${new Date().toISOString()} on nproc ${execSync("nproc").toString().trim()} (${cpus()[0]?.model ?? "unknown"}), node ${process.version}; \`uptime\` at start: ${load}; at end: ${execSync("uptime").toString().trim()}.`);
+  out(`Command: \`npm run build:wasm && npx tsc -p bench/policy/tsconfig.json && node dist/bench/policy/run.js ${part.flag} --write\``);
+  out("The shared machine moves absolute numbers (see the calibration above); the baselines are measured in the same rounds.");
   out();
   if (!process.argv.includes("--write")) return;
   const path = join(ROOT, "bench", "RESULTS.md");
@@ -236,7 +239,7 @@ async function routerOnly(lines: string[], out: (s?: string) => void): Promise<v
   );
   const section = current.indexOf("## WASM policy core (issue 4)");
   if (section < 0) throw new Error("bench/RESULTS.md has no WASM policy core section: run the full bench with --write");
-  const heading = "### Router slot cost per request";
+  const heading = part.heading;
   const sectionEnd = current.indexOf("\n## ", section + 5);
   const limit = sectionEnd < 0 ? current.length : sectionEnd + 1;
   const text = `${lines.join("\n")}\n`;
@@ -250,7 +253,7 @@ async function routerOnly(lines: string[], out: (s?: string) => void): Promise<v
     start = end = hotSwap >= 0 && hotSwap < limit ? hotSwap : limit;
   }
   writeFileSync(path, current.slice(0, start) + text + current.slice(end).replace(/^\n+/, ""));
-  console.error("bench/RESULTS.md: router subsection written");
+  console.error(`bench/RESULTS.md: ${heading.slice(4)} subsection written`);
 }
 
 await main();

@@ -18,3 +18,13 @@ export async function sample(fn: () => unknown, iterations: number, warmup = Mat
 }
 
 export const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+
+/** ns per byte of a trivial JS byte loop: how loaded the shared machine is right now. */
+export function calibrationNsPerByte(): number {
+  const bytes = new Uint8Array(1 << 20).fill(97);
+  let letters = 0;
+  const t0 = process.hrtime.bigint();
+  for (let round = 0; round < 10; round++) for (let i = 0; i < bytes.length; i++) if (((bytes[i] as number) | 32) - 97 < 26) letters++;
+  const ns = Number(process.hrtime.bigint() - t0);
+  return letters > 0 ? ns / (10 * bytes.length) : NaN;
+}

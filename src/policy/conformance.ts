@@ -1,5 +1,6 @@
 // Conformance vectors: what any module must do to fill a slot. Run when a module is loaded or
 // pushed (and by `sluice policy test`). Each vector gives an input and checks the output.
+import { errorMessage } from "./errors.js";
 import { decodePiiOutput, encodePiiInput, type PiiRules } from "./pii-codec.js";
 
 export interface ConformanceVector {
@@ -20,7 +21,7 @@ function piiVector(name: string, texts: string[], rules: PiiRules, expect: (d: R
       try {
         return expect(decodePiiOutput(output, texts));
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        return errorMessage(err);
       }
     },
   };

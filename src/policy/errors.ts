@@ -39,3 +39,14 @@ export class PolicyCallError extends Error {
     super(message);
   }
 }
+
+/** The message of anything a module call threw. Worker-mode Extism plugins reject with the
+ *  worker's error copied across threads, a plain `{ message }` object rather than an Error, which
+ *  String() would print as "[object Object]". */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string") {
+    return (err as { message: string }).message;
+  }
+  return String(err);
+}

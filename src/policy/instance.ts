@@ -8,15 +8,23 @@
 //    recreated for the next call;
 //  - modules importing `sluice:host` get their input copied straight into their memory and hand
 //    their output back the same way (needs getInstance(), so foreground only);
+//  - plain Extism hands the module the whole ArrayBuffer behind a Uint8Array, so a plain call's
+//    input is made exact-size first (the codecs return views of pooled chunks, see wire.ts);
+//  - call(name) looks for the module exporting `name` with WebAssembly.Module.exports() on every
+//    call, ~1 µs per export on this machine (tokens: 12 exports, ~11 µs a call); call([module,
+//    name]) goes straight to the module: the manifest's only module is named "0" (its index);
 //  - a slot with static data (SlotDefinition.init, e.g. the tokens rank tables) has its init
 //    export called on every plugin created here, before the plugin serves any call: a plugin
 //    recreated after a trap or timeout is initialised again.
 import createPlugin, { type ExtismPluginOptions, type ManifestLike, type Plugin } from "@extism/extism";
-import { PolicyCallError } from "./errors.js";
+import { errorMessage, PolicyCallError } from "./errors.js";
 import type { WasmModuleInfo } from "./wasm-inspect.js";
+import { ownBuffer, pooledCopy } from "./wire.js";
 import type { SlotInit } from "./slots.js";
 
 const RESET_EVERY = 1000;
+/** The plugin's only module, by the name Extism gives it (its index in the manifest). */
+const MODULE = "0";
 const YIELD_EVERY = 64;
 /** Time limit of an init call in worker mode (it moves megabytes of tables and builds them). */
 const INIT_TIMEOUT_MS = 10_000;
@@ -77,7 +85,7 @@ export class PolicyInstance {
           new Uint8Array(memory().buffer, dst >>> 0, this.ioInput.byteLength).set(this.ioInput);
         },
         output_copy: (_ctx: unknown, src: number, len: number) => {
-          this.ioOutput = new Uint8Array(memory().buffer, src >>> 0, len >>> 0).slice();
+          this.ioOutput = pooledCopy(new Uint8Array(memory().buffer, src >>> 0, len >>> 0));
         },
       },
     };
@@ -124,13 +132,13 @@ export class PolicyInstance {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new PolicyCallError("timeout", `init (${init.exportName}) exceeded ${INIT_TIMEOUT_MS} ms`)), INIT_TIMEOUT_MS);
         });
-        await Promise.race([plugin.call(init.exportName, input), timeout]);
+        await Promise.race([plugin.call([MODULE, init.exportName], ownBuffer(input)), timeout]);
       } else {
-        await plugin.call(init.exportName, input);
+        await plugin.call([MODULE, init.exportName], ownBuffer(input));
       }
     } catch (err) {
       if (err instanceof PolicyCallError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       throw new PolicyCallError(isTrap(err) ? "trap" : "module_error", `init (${init.exportName}) failed: ${message}`);
     } finally {
       clearTimeout(timer);
@@ -163,7 +171,7 @@ export class PolicyInstance {
       return await this.callForeground(plugin, exportName, input);
     } catch (err) {
       if (err instanceof PolicyCallError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       // A trap leaves module state undefined: start the next call on a fresh instance. A module
       // error (non-zero return with a message) is a clean refusal and keeps the instance.
       const trapped = isTrap(err);
@@ -174,13 +182,13 @@ export class PolicyInstance {
 
   private async callForeground(plugin: Plugin, exportName: string, input: Uint8Array): Promise<Uint8Array> {
     if (!this.hostIo) {
-      const output = await plugin.call(exportName, input);
+      const output = await plugin.call([MODULE, exportName], ownBuffer(input));
       return output ? output.bytes() : new Uint8Array(0);
     }
     this.ioInput = input;
     this.ioOutput = null;
     try {
-      await plugin.call(exportName);
+      await plugin.call([MODULE, exportName]);
     } finally {
       this.ioInput = new Uint8Array(0);
     }
@@ -195,7 +203,7 @@ export class PolicyInstance {
       timer = setTimeout(() => reject(new PolicyCallError("timeout", `call to ${exportName} exceeded ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     });
     try {
-      const output = await Promise.race([plugin.call(exportName, input), timeout]);
+      const output = await Promise.race([plugin.call([MODULE, exportName], ownBuffer(input)), timeout]);
       return output ? output.bytes() : new Uint8Array(0);
     } catch (err) {
       if (err instanceof PolicyCallError && err.kind === "timeout") this.discardPlugin();

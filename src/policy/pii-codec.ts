@@ -3,7 +3,7 @@
 // pointing outside the texts).
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PiiAction, PiiRuleSchema, PiiScanInputSchema } from "../gen/sluice/policy/v1/policy_pb.js";
-import { PolicyCallError } from "./errors.js";
+import { errorMessage, PolicyCallError } from "./errors.js";
 import { readScanOutput, writeScanInput, type WireScanOutput } from "./pii-wire.js";
 
 export const PII_ABI_VERSION = 1;
@@ -78,7 +78,7 @@ export function decodePiiOutput(bytes: Uint8Array, inputTexts: readonly string[]
   try {
     output = readScanOutput(bytes);
   } catch (err) {
-    throw garbage(`not a PiiScanOutput (${err instanceof Error ? err.message : String(err)})`);
+    throw garbage(`not a PiiScanOutput (${errorMessage(err)})`);
   }
   if (output.abiVersion !== PII_ABI_VERSION) throw garbage(`abi_version ${output.abiVersion}, expected ${PII_ABI_VERSION}`);
   const findings: PiiFinding[] = [];

@@ -5,7 +5,7 @@
 // slot fails closed.
 import { PolicyRefusedError, type PolicyFailure } from "./errors.js";
 import { decodePiiOutput, encodePiiInput, DEFAULT_PII_RULES, type PiiFinding, type PiiRules } from "./pii-codec.js";
-import { PolicyCallError } from "./errors.js";
+import { errorMessage, PolicyCallError } from "./errors.js";
 import type { PolicySlot } from "./slot.js";
 
 export type PiiOutcome =
@@ -39,7 +39,7 @@ export class PiiPolicy {
         return { outcome: kind, ...decoded, failure: null, version: outcome.version };
       } catch (err) {
         const kind = err instanceof PolicyCallError ? err.kind : "garbage";
-        failure = { kind, slot: this.slot.name, message: err instanceof Error ? err.message : String(err) };
+        failure = { kind, slot: this.slot.name, message: errorMessage(err) };
       }
     } else failure = outcome.failure;
     if (this.slot.config.failMode === "closed") throw new PolicyRefusedError(failure);

@@ -3,6 +3,7 @@
 // only candidate ids, each once; a module that refuses an unknown ABI version; and one shared
 // expectation every sensible router meets -- with identical candidates except that one is
 // unhealthy, the healthy one is tried first.
+import { errorMessage } from "./errors.js";
 import type { ConformanceVector } from "./conformance.js";
 import { decodeRouterOutput, encodeRouterInput, type RouterCandidateInfo, type RouterInput } from "./router-codec.js";
 
@@ -26,7 +27,7 @@ function routerVector(name: string, input: RouterInput, expect: (d: ReturnType<t
       try {
         return expect(decodeRouterOutput(output, ids));
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        return errorMessage(err);
       }
     },
   };

@@ -3,7 +3,7 @@
 // candidate ids in the order to try and a reason. A module failure never throws into the request
 // path, except as PolicyRefusedError when the slot fails closed; failing open means "no
 // decision" (outcome "skipped"), and the gateway's built-in order is used.
-import { PolicyCallError, PolicyRefusedError, type PolicyFailure } from "./errors.js";
+import { errorMessage, PolicyCallError, PolicyRefusedError, type PolicyFailure } from "./errors.js";
 import { decodeRouterOutput, encodeRouterInput, ROUTER_MAX_CANDIDATES, type RouterInput } from "./router-codec.js";
 import type { PolicySlot } from "./slot.js";
 
@@ -57,7 +57,7 @@ export class RouterPolicy {
           return { outcome: "routed", targetIds: decoded.targetIds, reason: decoded.reason, failure: null, version };
         } catch (err) {
           const kind = err instanceof PolicyCallError ? err.kind : "garbage";
-          failure = { kind, slot: this.slot.name, message: err instanceof Error ? err.message : String(err) };
+          failure = { kind, slot: this.slot.name, message: errorMessage(err) };
         }
       } else failure = outcome.failure;
     }

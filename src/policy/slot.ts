@@ -1,7 +1,7 @@
 // One slot at run time: the active module version and its instance. Activation is atomic: a
 // new instance is built and checked first, then one assignment switches new calls to it; calls
 // already queued on the old instance finish there before it is closed.
-import { PolicyCallError, type PolicyFailure } from "./errors.js";
+import { errorMessage, PolicyCallError, type PolicyFailure } from "./errors.js";
 import { PolicyInstance } from "./instance.js";
 import type { SlotConfig, SlotDefinition } from "./slots.js";
 import { ABI_VERSION } from "./slots.js";
@@ -75,7 +75,7 @@ export class PolicySlot {
       return { ok: true, output, version: active.version };
     } catch (err) {
       const kind = err instanceof PolicyCallError ? err.kind : "trap";
-      return { ok: false, version: active.version, failure: { kind, slot: this.name, message: err instanceof Error ? err.message : String(err) } };
+      return { ok: false, version: active.version, failure: { kind, slot: this.name, message: errorMessage(err) } };
     }
   }
 

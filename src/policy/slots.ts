@@ -52,5 +52,5 @@ export const DEFAULT_SLOT_CONFIG: Readonly<Record<SlotName, SlotConfig>> = {
   pii: { slot: "pii", source: "builtin:pii-hostio", failMode: "closed", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
   guard: { slot: "guard", source: "builtin:guard", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
   tokens: { slot: "tokens", source: "builtin:tokens-hostio", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 1024 },
-  router: { slot: "router", source: "builtin:router", failMode: "open", trusted: true, timeoutMs: 50, memoryCapPages: 256 },
+  router: { slot: "router", source: "builtin:router-hostio", failMode: "open", trusted: true, timeoutMs: 50, memoryCapPages: 256 },
 };

@@ -4,41 +4,25 @@
 // protobuf-es's reflective codec; the generated schema stays the reference
 // (test/unit/policy/tokens-slot.test.ts checks both directions against it).
 // UTF-8 comes from TextEncoder, which turns lone surrogates into U+FFFD exactly as the reference
-// tiktoken bindings do with the strings they receive.
+// tiktoken bindings do with the strings they receive. The wire helpers are shared (wire.ts).
 import { PolicyCallError } from "./errors.js";
+import { finishMessage, messageBuffer, putString, putVarint, stringBound, varintSize, WIRE_LEN, WIRE_VARINT, WireError, WireReader as Reader } from "./wire.js";
 
 /** The slot ABI version (slots.ts ABI_VERSION; kept here so slots.ts can import this file). */
 export const TOKENS_ABI_VERSION = 1;
 const ABI_VERSION = TOKENS_ABI_VERSION;
 
 const utf8 = new TextEncoder();
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
 
 /** The encodings the shipped module implements (tiktoken's names). */
 export const TOKEN_ENCODINGS = ["cl100k_base", "o200k_base"] as const;
 export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number];
 
-function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
-
-function putVarint(buf: Uint8Array, at: number, v: number): number {
-  while (v >= 0x80) {
-    buf[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[at++] = v;
-  return at;
-}
-
 /** Most bytes TokensCountInput of `texts` can take (3 UTF-8 bytes per UTF-16 unit at most). */
 export function tokensInputBound(encoding: string, texts: readonly string[]): number {
-  let bound = 8 + encoding.length * 3;
-  for (const t of texts) bound += 6 + t.length * 3;
-  return bound;
+  let bound = stringBound(encoding);
+  for (const t of texts) bound += stringBound(t);
+  return bound + 2;
 }
 
 /** Writes TokensCountInput into `buf` (at least tokensInputBound bytes); returns the bytes used. */
@@ -48,26 +32,15 @@ export function writeTokensInput(encoding: string, texts: readonly string[], buf
     buf[at++] = (1 << 3) | WIRE_VARINT;
     at = putVarint(buf, at, abiVersion);
   }
-  at = writeString(buf, at, 2, encoding);
-  for (const text of texts) at = writeString(buf, at, 3, text);
+  at = putString(buf, at, 2, encoding);
+  for (const text of texts) at = putString(buf, at, 3, text);
   return at;
 }
 
-function writeString(buf: Uint8Array, at: number, field: number, text: string): number {
-  buf[at++] = (field << 3) | WIRE_LEN;
-  // encode after room for the longest possible length prefix, then close the gap
-  const room = varintSize(text.length * 3);
-  const { written } = utf8.encodeInto(text, buf.subarray(at + room));
-  const need = varintSize(written);
-  if (need < room) buf.copyWithin(at + need, at + room, at + room + written);
-  return putVarint(buf, at, written) + written;
-}
-
-/** TokensCountInput as an exact-size buffer (plain Extism hands the whole ArrayBuffer behind a
- *  view to the module, so no oversized scratch). */
+/** TokensCountInput bytes (a view of their own, see wire.ts finishMessage). */
 export function encodeTokensInput(encoding: string, texts: readonly string[], abiVersion = ABI_VERSION): Uint8Array {
-  const buf = new Uint8Array(tokensInputBound(encoding, texts));
-  return buf.slice(0, writeTokensInput(encoding, texts, buf, abiVersion));
+  const buf = messageBuffer(tokensInputBound(encoding, texts));
+  return finishMessage(buf, writeTokensInput(encoding, texts, buf, abiVersion));
 }
 
 export interface RankTable {
@@ -101,41 +74,13 @@ export function encodeTokensInit(tables: readonly RankTable[], abiVersion = ABI_
   return buf;
 }
 
-class Reader {
-  pos: number;
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.byteLength) {
-    this.pos = start;
-  }
-  varint(): number {
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= this.end) throw garbage("truncated varint");
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw garbage("varint too long");
-  }
-  /** Skips a field of wire type `wt`. */
-  skip(wt: number): void {
-    if (wt === WIRE_VARINT) this.varint();
-    else if (wt === WIRE_I64) this.pos += 8;
-    else if (wt === WIRE_I32) this.pos += 4;
-    else if (wt === WIRE_LEN) this.pos += this.varint();
-    else throw garbage(`unknown wire type ${wt}`);
-    if (this.pos > this.end) throw garbage("truncated field");
-  }
-  /** The end of a length-delimited field whose tag was just read. */
-  lengthEnd(): number {
-    const n = this.varint();
-    const end = this.pos + n;
-    if (end > this.end) throw garbage("truncated field");
-    return end;
-  }
-}
-
 function garbage(message: string): PolicyCallError {
   return new PolicyCallError("garbage", `tokens output: ${message}`);
+}
+
+/** Malformed bytes (WireError from the shared reader) are garbage too; anything else as is. */
+function wireGarbage(err: unknown): unknown {
+  return err instanceof WireError ? garbage(err.message) : err;
 }
 
 /** Reads a `repeated uint32` field (packed or not) whose tag was just read into `into`. */
@@ -154,6 +99,14 @@ function checkAbi(abi: number): void {
 
 /** TokensCountOutput -> one count per text; throws PolicyCallError("garbage") on a broken contract. */
 export function decodeTokensCount(output: Uint8Array, expected: number): number[] {
+  try {
+    return readTokensCount(output, expected);
+  } catch (err) {
+    throw wireGarbage(err);
+  }
+}
+
+function readTokensCount(output: Uint8Array, expected: number): number[] {
   const r = new Reader(output);
   const counts: number[] = [];
   let abi = 0;
@@ -171,6 +124,14 @@ export function decodeTokensCount(output: Uint8Array, expected: number): number[
 
 /** TokensEncodeOutput -> the ids of each text. */
 export function decodeTokensEncode(output: Uint8Array, expected: number): Uint32Array[] {
+  try {
+    return readTokensEncode(output, expected);
+  } catch (err) {
+    throw wireGarbage(err);
+  }
+}
+
+function readTokensEncode(output: Uint8Array, expected: number): Uint32Array[] {
   const r = new Reader(output);
   const texts: Uint32Array[] = [];
   let abi = 0;

@@ -2,6 +2,7 @@
 // these corpus rows (test/fixtures/tokens/tokens.jsonl, reference counts from the official
 // tiktoken bindings) exactly with both encodings, and refuse what it cannot honour.
 // test/unit/policy/tokens-slot.test.ts checks that the rows below are still the corpus's.
+import { errorMessage } from "./errors.js";
 import type { ConformanceVector } from "./conformance.js";
 import type { SlotInit } from "./slots.js";
 import { decodeTokensCount, decodeTokensEncode, encodeTokensInput, type TokenEncoding } from "./tokens-codec.js";
@@ -55,7 +56,7 @@ function encodeVector(encoding: TokenEncoding, ids: (row: (typeof TOKENS_ENCODE_
         const got = decodeTokensEncode(output, texts.length).map((a) => [...a]);
         return JSON.stringify(got) === JSON.stringify(expected) ? null : `ids: got ${JSON.stringify(got)}, want ${JSON.stringify(expected)}`;
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        return errorMessage(err);
       }
     },
   };
@@ -71,7 +72,7 @@ function countVector(name: string, encoding: TokenEncoding, texts: string[], exp
         const counts = decodeTokensCount(output, texts.length);
         return JSON.stringify(counts) === JSON.stringify(expected) ? null : `counts: got ${JSON.stringify(counts)}, want ${JSON.stringify(expected)}`;
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        return errorMessage(err);
       }
     },
   };

@@ -6,7 +6,7 @@
 // text (the gateway's character rule, src/pipeline/estimate.ts) with `exact: false`, and
 // `encode` returns no ids (empty arrays) with `exact: false`.
 // A batch larger than MAX_CALL_BYTES is split over several module calls (a huge text goes alone).
-import { PolicyCallError, PolicyRefusedError, type PolicyFailure } from "./errors.js";
+import { errorMessage, PolicyCallError, PolicyRefusedError, type PolicyFailure } from "./errors.js";
 import type { PolicySlot } from "./slot.js";
 import { decodeTokensCount, decodeTokensEncode, encodeTokensInput, tokensInputBound } from "./tokens-codec.js";
 
@@ -94,7 +94,7 @@ export class TokensPolicy {
           for (const v of decoded) values.push(v);
         } catch (err) {
           const kind = err instanceof PolicyCallError ? err.kind : "garbage";
-          failure = { kind, slot: this.slot.name, message: err instanceof Error ? err.message : String(err) };
+          failure = { kind, slot: this.slot.name, message: errorMessage(err) };
           break attempt;
         }
       }

@@ -5,7 +5,7 @@
 // `sluice:host` modules need module memory access, so theirs run on the main thread (trusted
 // slots only). A slot with static data (SlotDefinition.init) has its init export called first.
 import { createHash } from "node:crypto";
-import { PolicyCallError, PolicyValidationError } from "./errors.js";
+import { errorMessage, PolicyCallError, PolicyValidationError } from "./errors.js";
 import { PolicyInstance, HOST_IO_NAMESPACE, usesHostIo } from "./instance.js";
 import type { SlotConfig, SlotDefinition } from "./slots.js";
 import { inspectWasm, type WasmModuleInfo } from "./wasm-inspect.js";
@@ -76,7 +76,7 @@ export async function validateModule(def: SlotDefinition, config: SlotConfig, by
     instance = await PolicyInstance.create({ bytes, info, untrusted: !hostIo, timeoutMs: config.timeoutMs, init: def.init });
   } catch (err) {
     if (!def.init) throw err;
-    throw new PolicyValidationError(def.name, [`init: ${err instanceof Error ? err.message : String(err)}`]);
+    throw new PolicyValidationError(def.name, [`init: ${errorMessage(err)}`]);
   }
   try {
     let timer: NodeJS.Timeout | undefined;
@@ -100,6 +100,6 @@ export async function testPolicyModule(def: SlotDefinition, config: SlotConfig, 
     return { ok: true, problems: [] };
   } catch (err) {
     if (err instanceof PolicyValidationError) return { ok: false, problems: err.reasons };
-    return { ok: false, problems: [err instanceof Error ? err.message : String(err)] };
+    return { ok: false, problems: [errorMessage(err)] };
   }
 }

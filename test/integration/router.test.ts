@@ -17,10 +17,11 @@ import { runSluice } from "../support/process.js";
 /**
  * The router policy slot in the request path (needs `npm run build:wasm`): one alias with two
  * real HTTP upstreams at different prices, configured strong-first with strategy `ordered` so
- * the built-in order and the module's cost-aware order disagree. The default module sends
- * traffic to the cheap one; the example module pushed through the admin API (CLI) sends a code
- * prompt to the strong one from the next request on; rollback restores the default; when the
- * cheap upstream starts failing, traffic moves to the strong one.
+ * the built-in order and the module's cost-aware order disagree. The default module
+ * (builtin:router-hostio, `sluice:host` I/O) sends traffic to the cheap one; the example module
+ * pushed through the admin API (CLI) sends a code prompt to the strong one from the next request
+ * on; rollback restores the default; when the cheap upstream starts failing, traffic moves to
+ * the strong one.
  */
 const ADMIN = "sk-sluice-router-admin";
 const dist = fileURLToPath(new URL("../../dist/policy-wasm/", import.meta.url));
@@ -76,7 +77,7 @@ pricing:
   "echo:big": { input_per_mtok: 5, output_per_mtok: 15 }
   "echo:mini": { input_per_mtok: 0.15, output_per_mtok: 0.6 }
 policies:
-  router: { module: builtin:router, fail: open }
+  router: { fail: open }          # the default module: builtin:router-hostio
 `, "router test");
   config.dataDir = mkdtempSync(join(tmpdir(), "sluice-router-"));
   const sink = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split("\n")) if (l) logLines.push(JSON.parse(l)); done(); } });

@@ -2,6 +2,8 @@
 // Long or code-heavy prompts go to the most capable target first -- taken here to be the most
 // expensive usable one (healthy, error rate <= 0.25); every other prompt gets the default
 // cost-aware order. Build: `node policy-wasm/router/build.mjs`; push: `sluice policy push router <file>`.
+// For the one-copy `sluice:host` I/O of a trusted slot, call runRouteHostIo (host_io.ts) instead of
+// runRoute, as strong_for_code_hostio.ts does.
 import { runRoute, count, hasCode, lengthChars, priceIn, priceOut, moveToFront, reasonClear, reasonText, reasonId } from "./table";
 import { costAwareOrder, usable } from "./cost_aware";
 import "../../pii/assembly/abort";
@@ -12,7 +14,7 @@ export function abi_version(): i32 { return 1; }
 
 export function route(): i32 { return runRoute(strongForCode); }
 
-function strongForCode(): void {
+export function strongForCode(): void {
   costAwareOrder(); // the default order and reason
   if (!hasCode && lengthChars < LONG_PROMPT_CHARS) return;
   let strongest = -1;

@@ -2,7 +2,8 @@
 // RouterRouteInput (proto/sluice/policy/v1/policy.proto) into fixed tables, let a rule fill
 // `order` and the reason, write RouterRouteOutput. Nothing here allocates per call (the stub
 // runtime never frees): target ids stay in the input buffer, tables are fixed-size, the reason
-// goes into a grow-only buffer.
+// goes into a grow-only buffer. Input and output go through the Extism kernel (runRoute) or the
+// `sluice:host` functions (runRouteHostIo in host_io.ts, the *-hostio.wasm builds).
 import { ByteBuffer } from "../../pii/assembly/buffers";
 import { input, readExtismInput, writeExtismOutput } from "../../pii/assembly/io";
 import {
@@ -194,14 +195,22 @@ function reportError(code: i32): i32 {
   return code;
 }
 
-/** The whole `route` export around a rule: read, parse, rule(), write. */
-export function runRoute(rule: () => void): i32 {
-  const len = readExtismInput();
+/** Routes the `len` input bytes in the input buffer: parse, rule(), write RouterRouteOutput
+ *  into the output buffer. OK, or an error code with the Extism error set. */
+export function routeInput(rule: () => void, len: i32): i32 {
   const code = parseRouteInput(input.ptr, len);
   if (code != OK) return reportError(code);
   reasonClear();
   rule();
   writeRouteOutput();
+  return OK;
+}
+
+/** The whole `route` export around a rule, plain Extism I/O: read, parse, rule(), write. The
+ *  `sluice:host` variant is runRouteHostIo (host_io.ts). */
+export function runRoute(rule: () => void): i32 {
+  const code = routeInput(rule, readExtismInput());
+  if (code != OK) return code;
   writeExtismOutput(output.ptr, output.len);
   return OK;
 }

@@ -118,6 +118,15 @@ describe("run-time failures, per fail mode", () => {
     expect(slot.generations()).toBe(2);
   });
 
+  it("trap on an untrusted slot: the failure carries the worker's message, then the next call serves", async () => {
+    const pii = await slotWith("trap", { trusted: false, failMode: "open", timeoutMs: 1000 });
+    const r = await pii.scan(["__trap__"], EMAIL);
+    expect(r.failure?.kind).toBe("trap");
+    expect(r.failure?.message).not.toContain("[object Object]");
+    expect(r.failure?.message).toMatch(/unreachable/i);
+    expect((await pii.scan(["mail x@y.com"], EMAIL)).texts).toEqual(["mail [EMAIL_ADDRESS]"]);
+  });
+
   it("loop on an untrusted fail-closed slot refuses with a typed timeout", async () => {
     const pii = await slotWith("loop", { trusted: false, failMode: "closed", timeoutMs: 200 });
     const err = await pii.scan(["__loop__"], EMAIL).catch((e: unknown) => e);

@@ -9,7 +9,9 @@ import { RouterPolicy } from "../../../src/policy/router.js";
 import { decodeRouterOutput, encodeRouterInput, type RouterCandidateInfo, type RouterInput } from "../../../src/policy/router-codec.js";
 import { PolicySlot } from "../../../src/policy/slot.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig } from "../../../src/policy/slots.js";
+import { PolicyInstance } from "../../../src/policy/instance.js";
 import { sha256Hex, testPolicyModule, validateModule } from "../../../src/policy/validate.js";
+import { inspectWasm } from "../../../src/policy/wasm-inspect.js";
 import { builtModule } from "./helpers.js";
 
 const slots: PolicySlot[] = [];
@@ -41,7 +43,7 @@ const input = (candidates: RouterCandidateInfo[], over: Partial<RouterInput> = {
 
 describe("conformance", () => {
   it("the default module, the example and the faulty test module pass the router vectors", async () => {
-    for (const name of ["router", "router-strong-for-code", "testdata/router-faulty"]) {
+    for (const name of ["router", "router-hostio", "router-strong-for-code", "router-strong-for-code-hostio", "testdata/router-faulty"]) {
       await expect(validateModule(SLOT_DEFINITIONS.router, DEFAULT_SLOT_CONFIG.router, builtModule(name)), name).resolves.toBeDefined();
     }
   });
@@ -61,9 +63,56 @@ describe("conformance", () => {
   });
 });
 
-describe("default module: cost-aware with health and latency guards", () => {
+// Each rule ships twice: plain Extism I/O (any Extism host, worker mode) and `sluice:host` I/O
+// (the slot's default for trusted slots). Both must decide alike.
+const VARIANTS = [
+  { io: "plain Extism I/O", router: "router", example: "router-strong-for-code" },
+  { io: "sluice:host I/O", router: "router-hostio", example: "router-strong-for-code-hostio" },
+] as const;
+
+describe("module I/O variants", () => {
+  it("the hostio builds import sluice:host, the plain ones do not; the default source is the hostio one", async () => {
+    for (const { router, example } of VARIANTS) {
+      for (const name of [router, example]) {
+        const bytes = builtModule(name);
+        const instance = await PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 1000 });
+        expect(instance.hostIo, name).toBe(name.endsWith("-hostio"));
+        await instance.drainAndClose();
+      }
+    }
+    expect(DEFAULT_SLOT_CONFIG.router.source).toBe("builtin:router-hostio");
+  });
+
+  it("an untrusted (worker) slot refuses the hostio module and runs the plain one", async () => {
+    const refused = await validateModule(SLOT_DEFINITIONS.router, { ...DEFAULT_SLOT_CONFIG.router, trusted: false }, builtModule("router-hostio")).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PolicyValidationError);
+    expect((refused as PolicyValidationError).reasons).toEqual(["modules importing sluice:host can only fill a trusted slot"]);
+    const worker = new RouterPolicy(await routerSlot("router", { trusted: false, timeoutMs: 2000 }));
+    expect((await worker.route(input([big(), mid(), mini()]))).targetIds).toEqual(["openai/mini", "claude/mid", "openai/big"]);
+  });
+
+  it("both variants give the same decision on seeded random candidate tables", async () => {
+    const plain = new RouterPolicy(await routerSlot("router"));
+    const hostio = new RouterPolicy(await routerSlot("router-hostio"));
+    let state = 7;
+    const rnd = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 200; i++) {
+      const candidates = Array.from({ length: 1 + Math.floor(rnd() * 12) }, (_, k) => cand(`p${k}/m${i}`, {
+        healthy: rnd() < 0.8, latencyEwmaMs: rnd() < 0.3 ? 0 : rnd() * 3000, errorRate: rnd() < 0.7 ? 0 : rnd(),
+        priceInputPerMtok: rnd() * 10, priceOutputPerMtok: rnd() * 30,
+      }));
+      const req = input(candidates, { inputTokenEstimate: Math.floor(rnd() * 5000) });
+      const [a, b] = [await plain.route(req), await hostio.route(req)];
+      expect(b, `table ${i}`).toEqual(a);
+      expect(a.outcome).toBe("routed");
+    }
+  });
+});
+
+for (const { io, router: ROUTER, example: EXAMPLE } of VARIANTS) {
+describe(`default module (${io}): cost-aware with health and latency guards`, () => {
   it("tries the cheapest healthy target first, then by expected cost", async () => {
-    const router = new RouterPolicy(await routerSlot("router"));
+    const router = new RouterPolicy(await routerSlot(ROUTER));
     const d = await router.route(input([big(), mid(), mini()]));
     expect(d.outcome).toBe("routed");
     expect(d.targetIds).toEqual(["openai/mini", "claude/mid", "openai/big"]);
@@ -72,7 +121,7 @@ describe("default module: cost-aware with health and latency guards", () => {
   });
 
   it("weighs input against output price by the request's input token estimate", async () => {
-    const router = new RouterPolicy(await routerSlot("router"));
+    const router = new RouterPolicy(await routerSlot(ROUTER));
     // cheap-in: cheap input, dear output; cheap-out: the other way round.
     const cheapIn = cand("a/cheap-in", { priceInputPerMtok: 0.1, priceOutputPerMtok: 10 });
     const cheapOut = cand("b/cheap-out", { priceInputPerMtok: 2, priceOutputPerMtok: 1 });
@@ -81,7 +130,7 @@ describe("default module: cost-aware with health and latency guards", () => {
   });
 
   it("pushes back an unhealthy target, a high error rate and a much slower one, naming why", async () => {
-    const router = new RouterPolicy(await routerSlot("router"));
+    const router = new RouterPolicy(await routerSlot(ROUTER));
     const down = await router.route(input([mini({ healthy: false }), mid(), big()]));
     expect(down.targetIds).toEqual(["claude/mid", "openai/big", "openai/mini"]);
     expect(down.reason).toBe("cost-aware: claude/mid cheapest healthy; pushed back: openai/mini (unhealthy)");
@@ -100,14 +149,14 @@ describe("default module: cost-aware with health and latency guards", () => {
   });
 
   it("when nothing is healthy, still lists every target, least bad first", async () => {
-    const router = new RouterPolicy(await routerSlot("router"));
+    const router = new RouterPolicy(await routerSlot(ROUTER));
     const d = await router.route(input([big({ healthy: false }), mini({ healthy: false })]));
     expect(d.targetIds).toEqual(["openai/mini", "openai/big"]);
     expect(d.reason).toMatch(/^cost-aware: openai\/mini least bad \(none healthy\)/);
   });
 
   it("refuses an input with abi_version 99 (module error, named)", async () => {
-    const slot = await routerSlot("router");
+    const slot = await routerSlot(ROUTER);
     const out = await slot.call(encodeRouterInput(input([mini()]), 99));
     expect(out.ok).toBe(false);
     if (!out.ok) {
@@ -117,7 +166,7 @@ describe("default module: cost-aware with health and latency guards", () => {
   });
 
   it("keeps deciding correctly over many calls (no per-call leak past the memory cap)", async () => {
-    const router = new RouterPolicy(await routerSlot("router"));
+    const router = new RouterPolicy(await routerSlot(ROUTER));
     const many = Array.from({ length: 40 }, (_, i) => cand(`p${i}/model-with-a-long-name-${i}`, { priceInputPerMtok: 40 - i }));
     for (let i = 0; i < 3000; i++) {
       const d = await router.route(input(many, { tags: [`i=${i}`] }));
@@ -126,9 +175,9 @@ describe("default module: cost-aware with health and latency guards", () => {
   });
 });
 
-describe("example module: strong for code", () => {
+describe(`example module (${io}): strong for code`, () => {
   it("sends a code prompt, and a long one, to the strongest usable target; others cost-aware", async () => {
-    const router = new RouterPolicy(await routerSlot("router-strong-for-code"));
+    const router = new RouterPolicy(await routerSlot(EXAMPLE));
     const code = await router.route(input([mini(), mid(), big()], { features: { lengthChars: 300, hasCode: true, turns: 1 } }));
     expect(code.targetIds).toEqual(["openai/big", "openai/mini", "claude/mid"]);
     expect(code.reason).toBe("strong-for-code: code prompt -> openai/big");
@@ -141,12 +190,14 @@ describe("example module: strong for code", () => {
   });
 
   it("skips a strong target that is unhealthy or failing", async () => {
-    const router = new RouterPolicy(await routerSlot("router-strong-for-code"));
+    const router = new RouterPolicy(await routerSlot(EXAMPLE));
     const features = { lengthChars: 300, hasCode: true, turns: 1 };
     expect((await router.route(input([mini(), mid(), big({ healthy: false })], { features }))).targetIds[0]).toBe("claude/mid");
     expect((await router.route(input([mini(), mid(), big({ errorRate: 0.6 })], { features }))).targetIds[0]).toBe("claude/mid");
   });
 });
+
+}
 
 describe("router codec contract checks", () => {
   const ids = ["a/1", "b/2"];
@@ -196,6 +247,8 @@ describe("router hot swap through PolicyHost (local store)", () => {
     try {
       const router = host.router(["chat"]);
       expect([router.applies("chat"), router.applies("other")]).toEqual([true, false]);
+      // version 1 is the slot's default source: the sluice:host build
+      expect((await host.list("router")).versions[0]?.note).toBe("initial builtin:router-hostio");
       const code = input([mini(), big()], { features: { lengthChars: 200, hasCode: true, turns: 1 } });
       expect((await router.route(code)).targetIds[0]).toBe("openai/mini");
       const v2 = await host.push("router", builtModule("router-strong-for-code"), "example");

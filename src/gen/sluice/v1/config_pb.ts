@@ -435,8 +435,9 @@ export const PiiPolicyConfigSchema: GenMessage<PiiPolicyConfig> = /*@__PURE__*/
  */
 export type RouterPolicyConfig = Message<"sluice.v1.RouterPolicyConfig"> & {
   /**
-   * A path to a .wasm file, or "builtin:router" (default: cost-aware with latency and health
-   * guards). Modules pushed with the admin API take over from it.
+   * A path to a .wasm file, "builtin:router-hostio" (the default: cost-aware with latency and
+   * health guards, `sluice:host` I/O) or "builtin:router" (the same rule, plain Extism I/O: what
+   * an untrusted slot needs). Modules pushed with the admin API take over from it.
    *
    * @generated from field: string module = 1;
    */

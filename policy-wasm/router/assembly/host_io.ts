@@ -1,0 +1,25 @@
+// One-copy I/O for router modules (the *-hostio.wasm builds): the input comes from the
+// `sluice:host` functions (the host writes the bytes straight into module memory) and the output
+// goes back the same way, instead of 8 bytes per Extism kernel call and a kernel output block.
+// A module importing `sluice:host` only loads in a host that provides it (Sluice, trusted slots):
+// the plain builds (runRoute in table.ts) stay loadable by any Extism host and by worker mode.
+import { input } from "../../pii/assembly/io";
+import { output } from "../../pii/assembly/wire";
+import { OK, routeInput } from "./table";
+
+@external("sluice:host", "input_length")
+declare function hostInputLength(): u32;
+@external("sluice:host", "input_copy")
+declare function hostInputCopy(dst: usize): void;
+@external("sluice:host", "output_copy")
+declare function hostOutputCopy(src: usize, len: u32): void;
+
+/** The whole `route` export around a rule, `sluice:host` I/O: read, parse, rule(), write. */
+export function runRouteHostIo(rule: () => void): i32 {
+  const len = hostInputLength();
+  hostInputCopy(input.reserve(<usize>len));
+  const code = routeInput(rule, <i32>len);
+  if (code != OK) return code;
+  hostOutputCopy(output.ptr, <u32>output.len);
+  return OK;
+}

@@ -1,0 +1,9 @@
+// The example module (strong_for_code.ts) with one-copy `sluice:host` I/O
+// (router-strong-for-code-hostio.wasm): same rule, trusted slots only (see hostio.ts).
+import { runRouteHostIo } from "./host_io";
+import { strongForCode } from "./strong_for_code";
+import "../../pii/assembly/abort";
+
+export function abi_version(): i32 { return 1; }
+
+export function route(): i32 { return runRouteHostIo(strongForCode); }
