@@ -1,5 +1,6 @@
 import type { ChatChunk, ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
 import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
+import type { RateLimitInfo } from "./rate-limit.js";
 
 /**
  * The one interface every provider implements: canonical request in, canonical chunk
@@ -35,6 +36,8 @@ export interface ProviderCall {
   /** Whether the caller wants a stream; adapters may stream upstream either way. */
   stream: boolean;
   signal: AbortSignal;
+  /** Told what the provider's response headers say about its token rate limit, when they say it. */
+  onRateLimit?: (info: RateLimitInfo) => void;
 }
 
 export interface EmbedCall {

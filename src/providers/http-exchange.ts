@@ -4,6 +4,7 @@ import type { ChatChunk } from "../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../errors/sluice-error.js";
 import type { UpstreamPool } from "../upstream/pool.js";
 import type { ProviderCall } from "./adapter.js";
+import { readRateLimit } from "./rate-limit.js";
 
 /** What differs between HTTP providers; `exchangeChat` does the rest the same way for all. */
 export interface ChatExchange {
@@ -24,13 +25,18 @@ export interface ChatExchange {
  * One request to a provider over the pool, the same for every HTTP adapter: the deadline (the
  * caller's signal plus the total timeout), error statuses through the provider's error mapper,
  * a whole answer parsed as JSON, or a stream whose transport failures map to
- * `upstream_*` before its first chunk and `stream_interrupted` after. The response body is
+ * `upstream_*` before its first chunk and `stream_interrupted` after. Token rate-limit headers,
+ * on any status, go to `call.onRateLimit`. The response body is
  * always closed at the end, so an early stop (client gone, error) ends the upstream request.
  */
 export async function* exchangeChat(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange): AsyncGenerator<ChatChunk> {
   const deadline = pool.startDeadline(call.signal);
   try {
     const res = await pool.request(ex.path, { method: "POST", headers: ex.headers, body: ex.body, deadline });
+    if (call.onRateLimit) {
+      const limit = readRateLimit(res.headers);
+      if (limit) call.onRateLimit(limit);
+    }
     try {
       if (res.statusCode >= 400) {
         const text = await res.body.text().catch(() => "");

@@ -16,6 +16,10 @@ export interface TargetStats {
   inflight: number;
   /** Epoch ms before which the target should not be used (open breaker or a 429's retry-after). */
   unavailableUntil: number;
+  /** Tokens the provider last said this deployment can still take in its window (-1: not said). */
+  remainingTokens: number;
+  /** Epoch ms when that window resets; the figure means nothing after it. */
+  remainingResetAt: number;
 }
 
 const EWMA_ALPHA = 0.2;
@@ -38,7 +42,7 @@ export class HealthTable {
     const key = `${provider}\u0000${model}`;
     let stats = this.targets.get(key);
     if (!stats) {
-      stats = { provider, model, breaker: "closed", ttftMs: 0, errorRate: 0, attempts: 0, consecutiveFailures: 0, inflight: 0, unavailableUntil: 0, probing: false };
+      stats = { provider, model, breaker: "closed", ttftMs: 0, errorRate: 0, attempts: 0, consecutiveFailures: 0, inflight: 0, unavailableUntil: 0, remainingTokens: -1, remainingResetAt: 0, probing: false };
       this.targets.set(key, stats);
     }
     return stats;
@@ -106,6 +110,24 @@ export class HealthTable {
   coolDown(provider: string, model: string, ms: number): void {
     const s = this.stats(provider, model);
     s.unavailableUntil = Math.max(s.unavailableUntil, this.now() + ms);
+  }
+
+  /** What the provider's rate-limit headers said on its latest response. */
+  recordRateLimit(provider: string, model: string, remainingTokens: number, resetAtMs: number): void {
+    const s = this.stats(provider, model);
+    s.remainingTokens = remainingTokens;
+    s.remainingResetAt = resetAtMs;
+  }
+
+  /**
+   * The tokens a target can still take, as the router slot's `remaining_capacity`: 0 when unknown
+   * (never said, or its window has reset since), else at least 1 (the wire's 0 means unknown, so
+   * an exhausted deployment reads as 1 token left).
+   */
+  remainingCapacity(provider: string, model: string): number {
+    const s = this.stats(provider, model);
+    if (s.remainingTokens < 0 || this.now() >= s.remainingResetAt) return 0;
+    return Math.max(1, s.remainingTokens);
   }
 
   snapshot(): TargetStats[] {

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { BreakerState } from "../routing/health.js";
+import type { BreakerState, TargetStats } from "../routing/health.js";
 
+type TargetSnapshot = Pick<TargetStats, "provider" | "model" | "breaker" | "remainingTokens" | "remainingResetAt">;
 const breakerValues: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
@@ -86,7 +87,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private breakerSnapshot: () => Array<{ provider: string; model: string; breaker: BreakerState }> = () => [];
+  private breakerSnapshot: () => TargetSnapshot[] = () => [];
 
   readonly breakerState: Gauge<"provider" | "model"> = new Gauge({
     name: "sluice_circuit_breaker_state",
@@ -99,12 +100,26 @@ export class GatewayMetrics {
     },
   });
 
+  readonly remainingTokens: Gauge<"provider" | "model"> = new Gauge({
+    name: "sluice_upstream_remaining_tokens",
+    help: "Tokens a target's provider said it can still take in its current rate-limit window (its latest response's headers); only targets whose figure is current.",
+    labelNames: ["provider", "model"] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.remainingTokens.reset();
+      const now = Date.now();
+      for (const t of this.breakerSnapshot()) {
+        if (t.remainingTokens >= 0 && now < t.remainingResetAt) this.remainingTokens.set({ provider: t.provider, model: t.model }, t.remainingTokens);
+      }
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });
   }
 
-  /** Reads breaker states from the routing health table at scrape time. */
-  observeBreakers(snapshot: () => Array<{ provider: string; model: string; breaker: BreakerState }>): void {
+  /** Reads breaker states and remaining tokens from the routing health table at scrape time. */
+  observeBreakers(snapshot: () => TargetSnapshot[]): void {
     this.breakerSnapshot = snapshot;
   }
 }

@@ -26,8 +26,9 @@ import { runSluice } from "../support/process.js";
 const ADMIN = "sk-sluice-router-admin";
 const dist = fileURLToPath(new URL("../../dist/policy-wasm/", import.meta.url));
 
-/** An OpenAI-compatible upstream that answers (echo) or fails with 500 on demand. */
-interface Switchable { url: string; hits: number; failing: boolean; close(): Promise<void> }
+/** An OpenAI-compatible upstream that answers (echo) or fails with 500 on demand, and sends
+ *  OpenAI's token rate-limit headers when `remainingTokens` is set. */
+interface Switchable { url: string; hits: number; failing: boolean; remainingTokens?: number; close(): Promise<void> }
 async function startSwitchable(): Promise<Switchable> {
   const state: Switchable = { url: "", hits: 0, failing: false, close: async () => {} };
   const server = http.createServer(async (req, res) => {
@@ -41,7 +42,8 @@ async function startSwitchable(): Promise<Switchable> {
       return;
     }
     const text = body.messages.at(-1).content;
-    res.writeHead(200, { "content-type": "application/json" });
+    const limits = state.remainingTokens === undefined ? {} : { "x-ratelimit-remaining-tokens": String(state.remainingTokens), "x-ratelimit-reset-tokens": "1.5s" };
+    res.writeHead(200, { "content-type": "application/json", ...limits });
     res.end(JSON.stringify({
       id: "chatcmpl-cheap", object: "chat.completion", created: 1731000000, model: body.model,
       choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
@@ -150,6 +152,20 @@ describe("router policy slot end to end", () => {
     const bad = runSluice(["policy", "push", "router", dist + "pii.wasm"], env);
     expect(await bad.exited).toBe(1);
     expect(bad.err()).toContain('missing export "route"');
+    expect((await ask(PLAIN)).provider).toBe("cheap");
+  });
+
+  it("a target whose rate-limit headers say it is nearly out of tokens is pushed back until its window resets", async () => {
+    cheap.remainingTokens = 40; // fewer than a request's input estimate + 256 expected output tokens
+    expect((await ask(PLAIN)).provider).toBe("cheap"); // nothing known yet; this answer says 40 left
+    expect((await ask(PLAIN)).provider).toBe("strong");
+    expect(logLines.filter((l) => l.msg === "request").at(-1).route_reason).toBe(
+      "cost-aware: strong/echo:big cheapest healthy; pushed back: cheap/echo:mini (capacity)",
+    );
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain('sluice_upstream_remaining_tokens{provider="cheap",model="echo:mini"} 40');
+    cheap.remainingTokens = undefined;
+    await new Promise((r) => setTimeout(r, 1600)); // the window the header gave (1.5 s) is over
     expect((await ask(PLAIN)).provider).toBe("cheap");
   });
 

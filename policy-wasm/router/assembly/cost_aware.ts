@@ -4,7 +4,9 @@
 //        0  good
 //        1  degraded: error_rate > 0.25, or slow: its latency EWMA is known and more than 3x
 //           the fastest known latency among the healthy candidates with error_rate <= 0.25,
-//           and at least 200 ms above it
+//           and at least 200 ms above it, or short of capacity: its remaining capacity is known
+//           (the provider's rate-limit headers) and smaller than this request's expected tokens
+//           (input estimate + 256 output), so it would likely answer 429
 //        2  unhealthy (healthy = false: breaker open or cooling down)
 //   2. Expected cost = price_input_per_mtok * max(input_token_estimate, 1)
 //                    + price_output_per_mtok * 256 (a typical answer; the output is unknown)
@@ -12,7 +14,7 @@
 //      Every candidate is listed (pushed back, never dropped): the host drops open breakers.
 //   4. Reason: "cost-aware: <first> cheapest healthy; pushed back: <id> (<why>), ..."
 import {
-  count, order, orderLen, healthy, latencyMs, errorRate, priceIn, priceOut, inputTokens,
+  count, order, orderLen, healthy, latencyMs, errorRate, priceIn, priceOut, inputTokens, capacity,
   orderAsGiven, reasonText, reasonId,
 } from "./table";
 
@@ -28,6 +30,12 @@ const cost = new StaticArray<f64>(64);
 /** Whether candidate `c` is healthy and its error rate is acceptable. */
 export function usable(c: i32): bool {
   return unchecked(healthy[c]) && unchecked(errorRate[c]) <= MAX_ERROR_RATE;
+}
+
+/** Whether candidate `c` said it has fewer tokens left than this request is expected to take. */
+export function shortOfCapacity(c: i32): bool {
+  const left = unchecked(capacity[c]);
+  return left > 0 && <f64>left < <f64>inputTokens + EXPECTED_OUTPUT_TOKENS;
 }
 
 /** Expected cost of candidate `c` for this request (USD * 1e6; only the ranking matters). */
@@ -56,7 +64,7 @@ export function costAwareOrder(): void {
   for (let c = 0; c < count; c++) {
     const l = unchecked(latencyMs[c]);
     const slow = fastest > 0 && l > fastest * SLOW_FACTOR && l - fastest >= SLOW_MARGIN_MS;
-    unchecked(tier[c] = !unchecked(healthy[c]) ? TIER_UNHEALTHY : unchecked(errorRate[c]) > MAX_ERROR_RATE || slow ? TIER_DEGRADED : TIER_GOOD);
+    unchecked(tier[c] = !unchecked(healthy[c]) ? TIER_UNHEALTHY : unchecked(errorRate[c]) > MAX_ERROR_RATE || slow || shortOfCapacity(c) ? TIER_DEGRADED : TIER_GOOD);
     unchecked(cost[c] = expectedCost(c));
   }
   orderAsGiven();
@@ -77,7 +85,7 @@ export function costAwareOrder(): void {
     if (t == TIER_GOOD) continue;
     reasonText(pushed == 0 ? "; pushed back: " : ", ");
     reasonId(c);
-    reasonText(t == TIER_UNHEALTHY ? " (unhealthy)" : unchecked(errorRate[c]) > MAX_ERROR_RATE ? " (error rate)" : " (slow)");
+    reasonText(t == TIER_UNHEALTHY ? " (unhealthy)" : unchecked(errorRate[c]) > MAX_ERROR_RATE ? " (error rate)" : shortOfCapacity(c) ? " (capacity)" : " (slow)");
     pushed++;
   }
 }

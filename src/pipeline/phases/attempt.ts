@@ -1,5 +1,6 @@
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
+import type { ProviderCall } from "../../providers/adapter.js";
 import type { RequestContext, Target } from "../context.js";
 
 type Expiry = "first token" | "idle" | "total";
@@ -24,6 +25,7 @@ export class Attempt {
   constructor(
     private readonly ctx: RequestContext,
     readonly target: Target,
+    onRateLimit?: ProviderCall["onRateLimit"],
   ) {
     const t = target.timeouts;
     if (t.firstTokenMs || t.idleMs || t.totalMs) {
@@ -34,7 +36,7 @@ export class Attempt {
       if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
     }
     const signal = this.controller?.signal ?? ctx.signal;
-    this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal })[Symbol.asyncIterator]();
+    this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal, onRateLimit })[Symbol.asyncIterator]();
   }
 
   /** The next chunk; the first one stops the first-token clock, each one resets the idle clock. */

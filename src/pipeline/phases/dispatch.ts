@@ -66,7 +66,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
         continue targets;
       }
 
-      const attempt = new Attempt(ctx, target);
+      const attempt = new Attempt(ctx, target, (limit) => router.health.recordRateLimit(target.provider.id, target.model, limit.remainingTokens, limit.resetAtMs));
       const stats = router.health.stats(target.provider.id, target.model);
       stats.inflight++;
       let first: IteratorResult<ChatChunk>;

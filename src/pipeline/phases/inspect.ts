@@ -1,5 +1,4 @@
-import { clone } from "@bufbuild/protobuf";
-import { ChatRequestSchema, type ChatChunk, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
+import type { ChatChunk, ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import { PlaceholderStreamRestorer, PolicyRefusedError, type PiiPolicy } from "../../policy/index.js";
 import type { RequestContext } from "../context.js";
@@ -87,10 +86,23 @@ function requestTexts(request: ChatRequest): string[] {
   return texts;
 }
 
-/** A copy of the request with its text parts replaced, in the order requestTexts read them. */
+/**
+ * The request with its text parts replaced, in the order requestTexts read them. The original is
+ * left as it was (earlier phases may hold it); only the messages and parts whose text changed are
+ * copied, the rest is shared: a full protobuf-es clone of a chat request costs several µs.
+ */
 function withTexts(request: ChatRequest, texts: readonly string[]): ChatRequest {
-  const copy = clone(ChatRequestSchema, request);
   let i = 0;
-  for (const m of copy.messages) for (const p of m.content) if (p.part.case === "text") p.part.value = texts[i++]!;
-  return copy;
+  const messages = request.messages.map((m) => {
+    let content: typeof m.content | undefined;
+    m.content.forEach((p, k) => {
+      if (p.part.case !== "text") return;
+      const text = texts[i++]!;
+      if (text === p.part.value) return;
+      content ??= [...m.content];
+      content[k] = { ...p, part: { case: "text", value: text } };
+    });
+    return content ? { ...m, content } : m;
+  });
+  return { ...request, messages };
 }

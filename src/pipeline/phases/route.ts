@@ -93,7 +93,7 @@ export function candidateTable(targets: readonly Target[], router: Router, prici
       errorRate: stats.errorRate,
       priceInputPerMtok: price?.input_per_mtok ?? 0,
       priceOutputPerMtok: price?.output_per_mtok ?? 0,
-      remainingCapacity: 0, // not known here: deployment limits are admitted at dispatch
+      remainingCapacity: router.health.remainingCapacity(t.provider.id, t.model),
       weight: t.weight,
       inflight: stats.inflight,
     };

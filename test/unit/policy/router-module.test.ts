@@ -100,6 +100,7 @@ describe("module I/O variants", () => {
       const candidates = Array.from({ length: 1 + Math.floor(rnd() * 12) }, (_, k) => cand(`p${k}/m${i}`, {
         healthy: rnd() < 0.8, latencyEwmaMs: rnd() < 0.3 ? 0 : rnd() * 3000, errorRate: rnd() < 0.7 ? 0 : rnd(),
         priceInputPerMtok: rnd() * 10, priceOutputPerMtok: rnd() * 30,
+        remainingCapacity: rnd() < 0.5 ? 0 : Math.floor(rnd() * 8000),
       }));
       const req = input(candidates, { inputTokenEstimate: Math.floor(rnd() * 5000) });
       const [a, b] = [await plain.route(req), await hostio.route(req)];
@@ -146,6 +147,18 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
     expect(slow.reason).toContain("openai/mini (slow)");
     // 2x slower is within the guard (it takes > 3x and >= 200 ms more).
     expect((await router.route(input([mini({ latencyEwmaMs: 800 }), mid({ latencyEwmaMs: 400 })]))).targetIds[0]).toBe("openai/mini");
+  });
+
+  it("pushes back a target whose provider said it has fewer tokens left than the request needs", async () => {
+    const router = new RouterPolicy(await routerSlot(ROUTER));
+    // 1,000 input tokens + 256 expected output: 1,200 left is short, 1,256 is enough, 0 is unknown.
+    const short = await router.route(input([mini({ remainingCapacity: 1200 }), mid(), big()], { inputTokenEstimate: 1000 }));
+    expect(short.targetIds).toEqual(["claude/mid", "openai/big", "openai/mini"]);
+    expect(short.reason).toBe("cost-aware: claude/mid cheapest healthy; pushed back: openai/mini (capacity)");
+    for (const remainingCapacity of [1256, 0]) {
+      const enough = await router.route(input([mini({ remainingCapacity }), mid()], { inputTokenEstimate: 1000 }));
+      expect(enough.targetIds[0], `remaining ${remainingCapacity}`).toBe("openai/mini");
+    }
   });
 
   it("when nothing is healthy, still lists every target, least bad first", async () => {

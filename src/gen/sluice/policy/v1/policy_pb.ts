@@ -484,7 +484,9 @@ export type RouterCandidate = Message<"sluice.policy.v1.RouterCandidate"> & {
   priceOutputPerMtok: number;
 
   /**
-   * Requests or tokens the target can still take this window (0 = unknown).
+   * Tokens the target can still take in its provider's rate-limit window, as the provider's
+   * latest response headers said (x-ratelimit-remaining-tokens, anthropic-ratelimit-*-remaining);
+   * 0 = unknown (never said, or the window has reset since); an exhausted target reads 1.
    *
    * @generated from field: uint64 remaining_capacity = 7;
    */
