@@ -3,6 +3,7 @@ import { parseKeyHash } from "../limits/keys.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../server/listen-address.js";
 import { policyConfigProblems } from "../policy/from-config.js";
+import { ROUTER_MAX_CANDIDATES } from "../policy/router-codec.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -86,8 +87,18 @@ export function checkConfig(config: Config): string[] {
   });
 
   problems.push(...policyConfigProblems(config.policies));
-  for (const alias of config.policies?.router?.aliases ?? []) {
+  const routed = config.policies?.router;
+  for (const alias of routed?.aliases ?? []) {
     if (!aliases.has(alias)) problems.push(`policies.router.aliases: ${JSON.stringify(alias)} is not a models[].alias`);
+  }
+  if (routed) {
+    // The module's candidate table has a fixed size: a longer alias would fail every routed call.
+    config.models.forEach((m, i) => {
+      const isRouted = routed.aliases.length === 0 || routed.aliases.includes(m.alias);
+      if (isRouted && m.targets.length > ROUTER_MAX_CANDIDATES) {
+        problems.push(`models[${i}].targets: ${m.targets.length} targets, but the router slot takes at most ${ROUTER_MAX_CANDIDATES} per alias (route it with the built-in strategy: leave it out of policies.router.aliases)`);
+      }
+    });
   }
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {

@@ -141,4 +141,15 @@ cache:
     expect(found).toContain('policies.router.aliases: "nope" is not a models[].alias');
     expect(found.join("\n")).not.toContain("mock-echo");
   });
+
+  it("policies: a routed alias with more targets than the router module's table takes is refused", () => {
+    const targets = (n: number) => `[ ${Array.from({ length: n }, (_, i) => `{ provider: mock, model: "m${i}" }`).join(", ")} ]`;
+    const models = `models: [ { alias: wide, targets: ${targets(65)} }, { alias: ok, targets: ${targets(64)} } ]`;
+    const providers = "providers: [ { id: mock, kind: mock } ]";
+    expect(problems(`${providers}\n${models}\npolicies: { router: {} }`)).toContain(
+      "models[0].targets: 65 targets, but the router slot takes at most 64 per alias (route it with the built-in strategy: leave it out of policies.router.aliases)",
+    );
+    expect(problems(`${providers}\n${models}\npolicies: { router: { aliases: [ ok ] } }`).join("\n")).not.toMatch(/targets/);
+    expect(problems(`${providers}\n${models}`).join("\n")).not.toMatch(/targets/);
+  });
 });
