@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const found = decodePiiOutput(raw.scan(mbInput), [mb]).findings.length;
   out("### Raw scan speed");
   out();
-  out(`Load calibration, same run: a trivial JavaScript loop over 1 MiB of bytes takes ${fmt(calibrationNsPerByte(), 2)} ns/byte (about 0.5-1 on an idle core of this class).`);
+  out(`Load calibration, same run: a trivial JavaScript loop over 1 MiB of bytes takes ${fmt(calibrationNsPerByte(), 2)} ns/byte (a load gauge for comparing runs: lower is a quieter machine).`);
   out(`pii.wasm under plain WebAssembly, 1 MiB of prose with PII every ~400 bytes (${found} findings), all ${PII_ENTITY_TYPES.length} types on: **${fmt(median(rawMbps))} MB/s**.`);
   out();
 
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const target = median(perRequest.hostio) <= 100 ? "met" : "not met";
   out(`Target <= 100 µs p50, here for the \`pii\` slot alone on a 2 KB request: **${target}** with the shipped pii slot (${fmt(median(perRequest.hostio))} µs; rounds ${range(perRequest.hostio)} µs),`);
   const slowdown = calibrationNsPerByte();
-  out(`measured while a trivial JS byte loop ran ${fmt(slowdown, 1)} ns/byte, about ${fmt(slowdown, 0)}-${fmt(slowdown / 0.5, 0)}x an idle core: most of this figure is the shared machine; the Extism share is the ratio to plain WebAssembly.`);
+  out(`measured while a trivial JS byte loop ran ${fmt(slowdown, 1)} ns/byte (the load gauge above): absolute figures move with the shared machine; the Extism share is the ratio to plain WebAssembly.`);
   out("Only the `pii` slot is counted here: the router slot's cost is in its own table below, `guard` has no module yet, and the `tokens` slot's numbers are in its section above;");
   out("the total over every slot is in \"Total policy cost per request (all slots)\" below.");
   out();

@@ -3,10 +3,20 @@
 // Extism host and in an untrusted (worker) slot; the slot's default, for trusted slots, is the
 // same rule with `sluice:host` I/O (hostio.ts, router-hostio.wasm).
 //   Extism: abi_version(), route (input RouterRouteInput, output RouterRouteOutput)
-import { runRoute } from "./table";
+//   raw WebAssembly (benchmark baseline, no Extism kernel calls on success): raw_reserve(len) ->
+//   pointer to write the input at, raw_route(len) -> 0 or an error code, raw_output_ptr(),
+//   raw_output_len(), as pii.wasm and tokens.wasm have.
+import { runRoute, routeInput } from "./table";
+import { input } from "../../pii/assembly/io";
+import { output } from "../../pii/assembly/wire";
 import { costAwareOrder } from "./cost_aware";
 import "../../pii/assembly/abort"; // compiled in for `--use abort=...`
 
 export function abi_version(): i32 { return 1; }
 
 export function route(): i32 { return runRoute(costAwareOrder); }
+
+export function raw_reserve(len: u32): usize { return input.reserve(<usize>len); }
+export function raw_route(len: u32): i32 { return routeInput(costAwareOrder, <i32>len); }
+export function raw_output_ptr(): usize { return output.ptr; }
+export function raw_output_len(): u32 { return <u32>output.len; }
