@@ -1,3 +1,4 @@
+import { seededRandom as mulberry32 } from "../../test/support/seeded-random.js";
 /**
  * Seeded, embedding-like vectors: what a sentence encoder's output looks like to an index, not
  * uniform noise (on which every ANN index looks bad and which says nothing about real use).
@@ -70,14 +71,3 @@ export function unit(v: Float32Array): Float32Array {
   return v;
 }
 
-/** A small, fast, seeded PRNG (public domain), uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -9,7 +9,7 @@ import { replayChunks } from "../../src/cache/replay.js";
 import { CacheStatus } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, ChatResponseSchema, ContentPartSchema, FinishReason, MessageSchema, Role, UsageSchema } from "../../src/gen/sluice/v1/gateway_pb.js";
-import { mulberry32 } from "./embedding-like.js";
+import { seededRandom as mulberry32 } from "../../test/support/seeded-random.js";
 import { nowMs, summarise } from "./stats.js";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce<[string, number][]>((acc, a, i, all) => (i % 2 === 0 ? [...acc, [a.replace(/^--/, ""), Number(all[i + 1])]] : acc), []));

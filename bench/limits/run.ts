@@ -20,21 +20,12 @@ import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
 import { createLimitsRedis } from "../../src/limits/redis-client.js";
 import type { AdmitRequest, LimitScope, LimitStore, Reservation } from "../../src/limits/types.js";
 import { startRedis } from "../../test/support/redis.js";
+import { seededRandom as mulberry32 } from "../../test/support/seeded-random.js";
 
 const args = process.argv.slice(2);
 const ITER = Number(args[args.indexOf("--iterations") + 1] || 0) || 20_000;
 const WARMUP = Math.min(2_000, ITER / 5);
 const SEED = 0x5eed;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 100 tenants x 5 keys, limits high enough that nothing is refused (we measure the work). */
 function requests(n: number): Array<{ admit: AdmitRequest; tokens: number; cost: number }> {

@@ -1,5 +1,6 @@
 // Benchmark prompts: seeded English-like prose with personal data sprinkled in (about one item
 // per 400 bytes), so the detectors both scan plain text and fire.
+import { seededRandom } from "../../test/support/seeded-random.js";
 const WORDS = (
   "the a of to and in is it you that he was for on are with as his they be at one have this from or had by " +
   "word but what some we can out other were all there when up use your how said an each she which do their time " +
@@ -12,17 +13,6 @@ const PII = [
   "192.168.10.24", "2001:db8::8a2e:370", "078-05-1123", "https://user:hunter2@internal.example.com/db",
   "https://docs.example.org/guide", "AKIAIOSFODNN7EXAMPLE", "12345678Z", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
 ];
-
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** About `bytes` bytes of prose (ASCII, so bytes = UTF-16 units) with PII every ~400 bytes. */
 export function promptOfSize(bytes: number, seed = 42): string {

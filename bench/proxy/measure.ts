@@ -1,20 +1,9 @@
 import { createRequire } from "node:module";
 import { Pool } from "undici";
+import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 
 const require = createRequire(import.meta.url);
 const autocannon = require("autocannon") as (opts: object) => Promise<any>;
-
-/** A seeded PRNG (mulberry32), so every run sends the same prompts. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const words = "gateway latency stream token budget provider route cache model answer question fast slow".split(" ");
 

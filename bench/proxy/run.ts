@@ -1,5 +1,6 @@
 import { cpus } from "node:os";
-import { chatBody, seeded, sequentialLatency, throughput } from "./measure.js";
+import { chatBody, sequentialLatency, throughput } from "./measure.js";
+import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 import { startGatewayProcess, startMockUpstream } from "./processes.js";
 
 /**

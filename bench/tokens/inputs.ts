@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "../../test/support/seeded-random.js";
 
 /** The repository root, whether this runs from bench/tokens or dist/bench/tokens. */
 export function repoRoot(): string {
@@ -26,17 +27,6 @@ export function corpusTexts(): string[] {
 
 export function bigFileText(): string {
   return readFileSync(join(FIXTURES, "tokens_big.txt"), "utf8");
-}
-
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

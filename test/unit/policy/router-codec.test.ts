@@ -12,17 +12,7 @@ import {
   decodeRouterOutput, encodeRouterInput, readRouterOutput, ROUTER_MAX_CANDIDATES, type RouterCandidateInfo, type RouterInput,
 } from "../../../src/policy/router-codec.js";
 import { ownBuffer, WireError } from "../../../src/policy/wire.js";
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../../support/seeded-random.js";
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;

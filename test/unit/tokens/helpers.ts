@@ -32,14 +32,3 @@ export function expectedFirstIds(row: CorpusRow, encoding: EncodingName): number
   return encoding === "cl100k_base" ? row.cl100k_ids : row.o200k_ids;
 }
 
-/** Deterministic PRNG (mulberry32) so every random test replays the same inputs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,5 +1,5 @@
 // Seeded generators of hostile text for the parity tests against the reference bindings.
-import { seededRandom } from "./helpers.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
 /** Every Unicode White_Space code point, plus the ones JavaScript's \s disagrees on. */
 const WHITESPACE = [

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { classify } from "../../../policy-wasm/tokens/gen-unicode.mjs";
 import { createTokenizer } from "../../../src/tokens/index.js";
 import { ENCODINGS } from "../../../src/tokens/encodings.js";
-import { seededRandom } from "./helpers.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
 function probeCodePoints(): number[] {
   const picked = new Set<number>();
