@@ -31,7 +31,9 @@ const EWMA_ALPHA = 0.2;
  * after `open_ms`, when exactly one probe is let through; the probe's outcome closes or reopens.
  */
 export class HealthTable {
-  private readonly targets = new Map<string, TargetStats & { probing: boolean }>();
+  /** provider -> model -> stats: two lookups of strings the caller already holds (their hashes are
+   *  cached) instead of building a `provider/model` key on every call, several per request. */
+  private readonly targets = new Map<string, Map<string, TargetStats & { probing: boolean }>>();
 
   constructor(
     private readonly policy: RoutingPolicy["breaker"],
@@ -39,11 +41,12 @@ export class HealthTable {
   ) {}
 
   stats(provider: string, model: string): TargetStats & { probing: boolean } {
-    const key = `${provider}\u0000${model}`;
-    let stats = this.targets.get(key);
+    let models = this.targets.get(provider);
+    if (!models) this.targets.set(provider, (models = new Map()));
+    let stats = models.get(model);
     if (!stats) {
       stats = { provider, model, breaker: "closed", ttftMs: 0, errorRate: 0, attempts: 0, consecutiveFailures: 0, inflight: 0, unavailableUntil: 0, remainingTokens: -1, remainingResetAt: 0, probing: false };
-      this.targets.set(key, stats);
+      models.set(model, stats);
     }
     return stats;
   }
@@ -131,6 +134,6 @@ export class HealthTable {
   }
 
   snapshot(): TargetStats[] {
-    return [...this.targets.values()].map(({ probing: _, ...stats }) => ({ ...stats }));
+    return [...this.targets.values()].flatMap((models) => [...models.values()].map(({ probing: _, ...stats }) => ({ ...stats })));
   }
 }
