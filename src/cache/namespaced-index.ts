@@ -95,7 +95,7 @@ export class NamespacedIndex {
   addMany(items: readonly IndexItem[]): void {
     const last = new Map<string, IndexItem>();
     for (const item of items) {
-      if (item.vector.length !== this.dims) throw new Error(`vector has ${item.vector.length} dims, index has ${this.dims}`);
+      checkDims(item.vector, this.dims);
       last.set(item.id, item);
     }
     const byNamespace = new Map<string, IndexItem[]>();
@@ -233,4 +233,9 @@ function sha256File(path: string): Promise<string> {
       .on("error", reject)
       .on("end", () => resolve(h.digest("hex")));
   });
+}
+
+/** Refuses a vector whose length is not the index's dimension (the whole batch it came in). */
+export function checkDims(vector: Float32Array, dims: number): void {
+  if (vector.length !== dims) throw new Error(`vector has ${vector.length} dims, index has ${dims}`);
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
-import type { IndexedId, IndexItem, SearchHit } from "./namespaced-index.js";
+import { checkDims, type IndexedId, type IndexItem, type SearchHit } from "./namespaced-index.js";
 import type { SemanticIndex, SemanticIndexOptions } from "./semantic-index.js";
 import { WorkerSemanticIndex } from "./worker-semantic-index.js";
 
@@ -32,6 +32,7 @@ export class ShardedSemanticIndex implements SemanticIndex {
     private readonly shards: WorkerSemanticIndex[],
     readonly kind: "hnsw" | "brute",
     private readonly dir: string | undefined,
+    private readonly dims: number,
   ) {}
 
   static async open(options: SemanticIndexOptions, shardCount: number, script: URL): Promise<ShardedSemanticIndex> {
@@ -54,7 +55,7 @@ export class ShardedSemanticIndex implements SemanticIndex {
       await Promise.all(shards.map((s) => s.close().catch(() => {})));
       throw failed.reason;
     }
-    return new ShardedSemanticIndex(shards, options.kind, options.dir);
+    return new ShardedSemanticIndex(shards, options.kind, options.dir, options.dims);
   }
 
   get shardCount(): number {
@@ -72,6 +73,9 @@ export class ShardedSemanticIndex implements SemanticIndex {
   }
 
   async addMany(items: readonly IndexItem[]): Promise<void> {
+    // Checked here, before the batch is split: a bad vector refuses the whole batch, as it does
+    // unsharded, instead of one shard refusing its part while the others add theirs.
+    for (const item of items) checkDims(item.vector, this.dims);
     const parts = this.shards.map((): IndexItem[] => []);
     for (const item of items) parts[this.shards.length === 1 ? 0 : shardIndex(item.id, this.shards.length)]!.push(item);
     await Promise.all(parts.map((part, i) => (part.length ? this.shards[i]!.addMany(part) : undefined)));
