@@ -6,6 +6,11 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "policy-wasm");
+// WASM features beyond asc's defaults, for every target: SIMD (v128), used by the pii module's
+// prose filter (pii/assembly/prose.ts) and so by every build that compiles the pii sources
+// (testdata variants too). Node 20's V8, hence Extism's JS host, runs it without flags; a module
+// that does not use v128 compiles to the same bytes (checked on router.wasm).
+const FEATURES = ["--enable", "simd"];
 
 /**
  * @param {string} module  name in messages ("pii", "router", ...)
@@ -17,7 +22,7 @@ export async function compileTargets(module, baseDir, targets, flags) {
   for (const target of targets) {
     mkdirSync(dirname(join(OUT_DIR, target.out)), { recursive: true });
     const outFile = relative(baseDir, join(OUT_DIR, target.out));
-    const args = [target.entry, "--outFile", outFile, "--baseDir", baseDir, ...flags, ...(target.flags ?? [])];
+    const args = [target.entry, "--outFile", outFile, "--baseDir", baseDir, ...FEATURES, ...flags, ...(target.flags ?? [])];
     const { error } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
     if (error) {
       console.error(`${module}: asc failed for ${target.out}: ${error.message}`);

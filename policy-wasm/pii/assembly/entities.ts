@@ -52,7 +52,8 @@ export const ACTIONS = new StaticArray<i32>(ENTITY_COUNT);
 export function entityByName(p: usize, len: i32): i32 {
   for (let id = 0; id < ENTITY_COUNT; id++) {
     const name = unchecked(NAMES[id]);
-    if (name.length != len) continue;
+    // the length and the last byte leave one candidate (every call parses all its rules)
+    if (name.length != len || len == 0 || <i32>load<u8>(p + <usize>(len - 1)) != name.charCodeAt(len - 1)) continue;
     let same = true;
     for (let k = 0; k < len; k++) {
       if (<i32>load<u8>(p + <usize>k) != name.charCodeAt(k)) { same = false; break; }

@@ -108,23 +108,42 @@ function domainEnd(i: i32): i32 {
 const GENERIC_TLDS = " com net org edu gov mil int info biz name pro io ai app dev site online store tech xyz club live blog shop cloud webcam email news media agency digital network systems company world today life global host services academy center tv me co ";
 const COUNTRY_TLDS = " ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw ";
 
-function inList(list: string, from: i32, to: i32): bool {
-  const n = to - from;
-  const m = list.length;
-  for (let k = 1; k + n < m; k++) {
-    if (list.charCodeAt(k - 1) != 32 || list.charCodeAt(k + n) != 32) continue;
-    let same = true;
-    for (let q = 0; q < n; q++) if (list.charCodeAt(k + q) != lower(ch(from + q))) { same = false; break; }
-    if (same) return true;
+// The lists as tables, built once at start (knownTld runs for every dotted word and used to
+// scan the whole list string): a flag per two-letter code, and each generic name's offset and
+// length in GENERIC_TLDS, compared only when the length matches.
+const COUNTRY = new StaticArray<bool>(26 * 26);
+const GENERIC_AT = new StaticArray<i32>(64);
+const GENERIC_LEN = new StaticArray<i32>(64);
+let genericCount = 0;
+function initTlds(): void {
+  for (let k = 0; k < COUNTRY_TLDS.length; k++) {
+    if (COUNTRY_TLDS.charCodeAt(k) == 32 || COUNTRY_TLDS.charCodeAt(k + 2) != 32) continue;
+    unchecked(COUNTRY[(COUNTRY_TLDS.charCodeAt(k) - 97) * 26 + COUNTRY_TLDS.charCodeAt(k + 1) - 97] = true);
+    k += 2;
   }
-  return false;
+  for (let k = 0; k < GENERIC_TLDS.length; k++) {
+    if (GENERIC_TLDS.charCodeAt(k) == 32) continue;
+    let e = k;
+    while (GENERIC_TLDS.charCodeAt(e) != 32) e++;
+    GENERIC_AT[genericCount] = k; GENERIC_LEN[genericCount] = e - k; genericCount++;
+    k = e;
+  }
 }
+initTlds();
 
 function knownTld(from: i32, to: i32): bool {
   const n = to - from;
   for (let q = from; q < to; q++) if (!isAlpha(ch(q))) return false;
-  if (n == 2) return inList(COUNTRY_TLDS, from, to);
-  return n > 2 && n <= 12 && inList(GENERIC_TLDS, from, to);
+  if (n == 2) return unchecked(COUNTRY[(lower(ch(from)) - 97) * 26 + lower(ch(from + 1)) - 97]);
+  if (n <= 2 || n > 12) return false;
+  for (let g = 0; g < genericCount; g++) {
+    if (unchecked(GENERIC_LEN[g]) != n) continue;
+    const at = unchecked(GENERIC_AT[g]);
+    let same = true;
+    for (let q = 0; q < n; q++) if (GENERIC_TLDS.charCodeAt(at + q) != lower(ch(from + q))) { same = false; break; }
+    if (same) return true;
+  }
+  return false;
 }
 
 /** `@` at k: the local part before it, a dotted domain after it with an alphabetic or

@@ -18,6 +18,13 @@ const blocked = new StaticArray<bool>(ENTITY_COUNT);
 const counters = new StaticArray<i32>(ENTITY_COUNT);
 // placeholders of this call: type, offset of the original in the input, length, number
 const placeholders = new IntList();
+const ruleOffsets = new IntList(); // pairs: offset, length
+// The rules of the last call whose rules parsed, and the actions they gave. A host sends the same
+// rules with every call (the slot's configured rules, encoded once, after the texts), so when
+// this call's rules are the same bytes the actions are copied instead of parsed again.
+const lastRules = new ByteBuffer();
+let lastRulesValid = false;
+const lastActions = new StaticArray<i32>(ENTITY_COUNT);
 
 function parseRule(base: usize, at: i32, end: i32): bool {
   startReading(at);
@@ -45,10 +52,14 @@ function parseRule(base: usize, at: i32, end: i32): bool {
 
 function parseInput(base: usize, len: i32): i32 {
   textOffsets.count = 0;
+  ruleOffsets.count = 0;
   for (let k = 0; k < ENTITY_COUNT; k++) { unchecked(ACTIONS[k] = 0); unchecked(blocked[k] = false); unchecked(counters[k] = 0); }
   startReading(0);
   let abi: u32 = 0;
+  // the rule fields, tags included, when they are one run of bytes (rulesContiguous)
+  let rulesFrom = 0, rulesTo = 0, rulesContiguous = true;
   while (pos < len) {
+    const keyAt = pos;
     const key = readVarint(base, len);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
@@ -60,12 +71,36 @@ function parseInput(base: usize, len: i32): i32 {
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
       const at = pos;
       if (field == 2) { textOffsets.push(at); textOffsets.push(n); }
-      else if (field == 3) { if (!parseRule(base, at, at + n)) return ERR_BAD_INPUT; }
+      else if (field == 3) {
+        if (ruleOffsets.count == 0) rulesFrom = keyAt;
+        else if (keyAt != rulesTo) rulesContiguous = false;
+        rulesTo = at + n;
+        ruleOffsets.push(at); ruleOffsets.push(n);
+      }
       startReading(at + n);
     } else if (wt == 5) skip(4);
     else if (wt == 1) skip(8);
     else return ERR_BAD_INPUT;
     if (bad || pos > len) return ERR_BAD_INPUT;
+  }
+  const rulesLen = rulesTo - rulesFrom;
+  if (rulesContiguous && lastRulesValid && <usize>rulesLen == lastRules.len &&
+      memory.compare(base + <usize>rulesFrom, lastRules.ptr, <usize>rulesLen) == 0) {
+    memory.copy(changetype<usize>(ACTIONS), changetype<usize>(lastActions), <usize>ENTITY_COUNT << 2);
+  } else {
+    lastRulesValid = false;
+    for (let r = 0; r < ruleOffsets.count; r += 2) {
+      const at = ruleOffsets.get(r);
+      if (!parseRule(base, at, at + ruleOffsets.get(r + 1))) return ERR_BAD_INPUT;
+    }
+    if (rulesContiguous) {
+      lastRules.len = 0;
+      lastRules.ensure(<usize>rulesLen);
+      memory.copy(lastRules.ptr, base + <usize>rulesFrom, <usize>rulesLen);
+      lastRules.len = <usize>rulesLen;
+      memory.copy(changetype<usize>(lastActions), changetype<usize>(ACTIONS), <usize>ENTITY_COUNT << 2);
+      lastRulesValid = true;
+    }
   }
   if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
   return OK;
@@ -75,6 +110,24 @@ function parseInput(base: usize, len: i32): i32 {
 let cursorByte: i32 = 0;
 let cursorUnit: i32 = 0;
 function utf16At(byteOffset: i32): i32 {
+  // Eight bytes at a time (SWAR): each byte is one UTF-16 unit unless it is a continuation
+  // byte (10xxxxxx, none) or the lead of a 4-byte sequence (11110xxx, two: a surrogate pair).
+  // Bit 7 of each byte of `w & ~(w << 1)` is set for continuation bytes, of
+  // `w & (w << 1) & (w << 2) & (w << 3)` for 4-byte leads (shifts by < 8 read the same byte).
+  while (cursorByte + 16 <= byteOffset) { // ASCII, the usual case: 16 bytes, 16 units
+    if (i8x16.bitmask(v128.load(T + <usize>cursorByte)) != 0) break;
+    cursorByte += 16; cursorUnit += 16;
+  }
+  while (cursorByte + 8 <= byteOffset) {
+    const w = load<u64>(T + <usize>cursorByte);
+    const high: u64 = 0x8080808080808080;
+    if ((w & high) != 0) {
+      const continuation = w & ~(w << 1) & high;
+      const lead4 = w & (w << 1) & (w << 2) & (w << 3) & high;
+      cursorUnit += 8 - <i32>popcnt(continuation) + <i32>popcnt(lead4);
+    } else cursorUnit += 8; // ASCII, the usual case
+    cursorByte += 8;
+  }
   while (cursorByte < byteOffset) {
     const c = <i32>load<u8>(T + <usize>cursorByte);
     cursorByte++;

@@ -18,6 +18,26 @@ export function setText(ptr: usize, len: i32): void { T = ptr; N = len; }
 @inline export function lower(c: i32): i32 { return isUpper(c) ? c | 32 : c; }
 @inline export function digitAt(i: i32): i32 { return ch(i) - 48; }
 
+// Byte classes as one table load, for the detect loop (which looks at every byte). The
+// matchers keep the arithmetic tests above: they run rarely and take ch()'s -1 past the ends.
+export const CLASS_WORD: u8 = 1;   // isWord
+export const CLASS_ALPHA: u8 = 2;  // isAlpha
+export const CLASS_DIGIT: u8 = 4;  // isDigit
+/** A byte that can follow a word's letters when the word may be something other than prose:
+ *  a digit or one of . : - _ + / (see detect.ts, `letterWordMayMatch`). */
+export const CLASS_FOLLOW: u8 = 8;
+const CLASSES = new StaticArray<u8>(256);
+for (let c = 0; c < 256; c++) {
+  let k: u8 = 0;
+  if (isWord(c)) k |= CLASS_WORD;
+  if (isAlpha(c)) k |= CLASS_ALPHA;
+  if (isDigit(c)) k |= CLASS_DIGIT | CLASS_FOLLOW;
+  if (c == 46 || c == 58 || c == 45 || c == 95 || c == 43 || c == 47) k |= CLASS_FOLLOW;
+  unchecked(CLASSES[c] = k);
+}
+/** Class bits of byte c (0..255). */
+@inline export function classOf(c: i32): u8 { return unchecked(CLASSES[c]); }
+
 /** Length of the run of digits starting at i. */
 export function digitRun(i: i32): i32 {
   let j = i;
