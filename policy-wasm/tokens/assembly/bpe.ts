@@ -4,8 +4,10 @@
 // pieces use a heap keyed by (rank, start), which picks the very same pair each step in
 // O(log n), so pathological pieces (100 KB of one letter) stay near-linear.
 import { reserveScratch } from "./buffers";
-import { hashBytes, rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK } from "./ranks";
-import { cacheLookup, cacheStore, CACHE_KEY_MAX } from "./piece_cache";
+import {
+  hashBytes, hashShort, shortWord0, shortWord1, rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK, SHORT_PIECE,
+} from "./ranks";
+import { cacheLookup, cacheLookupShort, cacheStore, cacheStoreToken, cachedCount, cachedId, CACHE_KEY_MAX } from "./piece_cache";
 import { writeVarint } from "../../pii/assembly/wire";
 
 /** Pieces longer than this (bytes) go through the heap. */
@@ -28,39 +30,75 @@ export function tokensSoFar(): u32 { return tally; }
   tally++;
 }
 
-/** Tokenises the piece [p, p + len) into the sink. */
-export function encodePiece(p: usize, len: usize): void {
-  if (len == 1) {
-    emit(rankOfByte(<u32>load<u8>(p)));
+/**
+ * Tokenises the piece [p, p + len) into the sink. Inlined into the per-piece loop: only the
+ * cache hit runs here (most pieces); everything else is a call. Calls are not free in this
+ * loop: removing one per piece measurably speeds up a 2 KB request.
+ */
+@inline export function encodePiece(p: usize, len: usize): void {
+  if (len <= SHORT_PIECE) {
+    // Most pieces are short and repeated (words, punctuation): the cache answers them, whole
+    // tokens included, with no branch on the length and without touching the rank table
+    // (see piece_cache.ts).
+    const w0 = shortWord0(p, len);
+    const w1 = shortWord1(p, len);
+    const h = hashShort(w0, w1, len);
+    const entry = cacheLookupShort(w0, w1, len, h);
+    if (entry != 0) emitCached(entry);
+    else encodeMiss(p, len, h);
+  } else encodeLong(p, len);
+}
+
+/** A piece longer than SHORT_PIECE bytes. */
+function encodeLong(p: usize, len: usize): void {
+  if (len <= CACHE_KEY_MAX) {
+    const h = hashBytes(p, len);
+    const entry = cacheLookup(p, len, h);
+    if (entry != 0) emitCached(entry);
+    else encodeMiss(p, len, h);
     return;
   }
-  const h = hashBytes(p, len);
-  const whole = rankOfHashed(p, len, h);
+  const whole = rankOf(p, len);
   if (whole != NO_RANK) {
     emit(whole);
-    return;
-  }
-  if (len <= CACHE_KEY_MAX) {
-    // Text repeats its words: a piece merged once is answered from the cache afterwards.
-    const entry = cacheLookup(p, len, h);
-    if (entry != 0) {
-      emitCached(entry);
-      return;
-    }
-    const ids = mergeByScan(p, len, true);
-    cacheStore(p, len, h, ids, mergedCount);
     return;
   }
   if (len <= HEAP_THRESHOLD) mergeByScan(p, len, false);
   else mergeByHeap(p, len);
 }
 
-function emitCached(entry: usize): void {
-  const n = <usize>load<u8>(entry + 1);
-  if (emitting) {
-    for (let k: usize = 0; k < n; k++) writeVarint(load<u32>(entry + 40 + (k << 2)));
+/** A piece of at most CACHE_KEY_MAX bytes that is not cached yet: encode it, then cache it. */
+function encodeMiss(p: usize, len: usize, h: u32): void {
+  let whole: u32;
+  if (len == 1) whole = rankOfByte(<u32>load<u8>(p));
+  else if (len == 2) {
+    // Two bytes are either one token (the pair table has it) or one token per byte.
+    whole = rankOfPair(p);
+    if (whole == NO_RANK) {
+      const ids = reserveScratch(8);
+      store<u32>(ids, rankOfByte(<u32>load<u8>(p)));
+      store<u32>(ids + 4, rankOfByte(<u32>load<u8>(p + 1)));
+      emit(load<u32>(ids));
+      emit(load<u32>(ids + 4));
+      cacheStore(p, len, h, ids, 2);
+      return;
+    }
+  } else whole = rankOfHashed(p, len, h);
+  if (whole != NO_RANK) {
+    emit(whole);
+    cacheStoreToken(p, len, h, whole);
+    return;
   }
-  tally += <u32>n;
+  const ids = mergeByScan(p, len, true);
+  cacheStore(p, len, h, ids, mergedCount);
+}
+
+@inline function emitCached(entry: usize): void {
+  const n = cachedCount(entry);
+  if (emitting) {
+    for (let k: usize = 0; k < <usize>n; k++) writeVarint(cachedId(entry, k));
+  }
+  tally += n;
 }
 
 /** Tokens produced by the last mergeByScan. */

@@ -3,7 +3,8 @@
 // never allocates and the waste stays below twice the largest request seen. The output buffer is
 // wire.ts's (shared with the pii module's protobuf helpers).
 
-/** Bytes kept readable past every buffer's end: the hash reads whole 8-byte words. */
+/** Bytes kept readable past every buffer's end: the hash and the piece cache read whole 8-byte
+ *  words, up to 15 bytes past a short piece (ranks.ts shortWord1). */
 export const SLACK: usize = 16;
 
 @inline function capacityFor(oldCap: usize, needed: usize): usize {

@@ -41,6 +41,16 @@ export const M_NEWLINE: u32 = 1 << C_NEWLINE;
 }
 
 /**
+ * Class of an ASCII byte (`b` < 0x80): block 0 of the stage-2 table. The scanning loops test
+ * `b < 0x80` themselves and then advance by exactly one byte, so the loop-carried position
+ * never waits on this table load (decodeAt's `class | length << 8` makes the next position
+ * depend on it: a load on the critical path of every byte, which was most of the scan's cost).
+ */
+@inline export function asciiClass(b: u32): u32 {
+  return <u32>load<u8>(CLASS_STAGE2 + <usize>b);
+}
+
+/**
  * Decodes the code point at `p` and returns `class | byteLength << 8`. Input comes from the
  * host's UTF-8 encoder, so it is valid; a malformed byte still advances by one, as OTHER.
  */
@@ -50,7 +60,8 @@ export const M_NEWLINE: u32 = 1 << C_NEWLINE;
   return decodeMultiByte(p, end, b0);
 }
 
-function decodeMultiByte(p: usize, end: usize, b0: u32): u32 {
+/** decodeAt for a lead byte `b0` >= 0x80: `class | byteLength << 8`. */
+export function decodeMultiByte(p: usize, end: usize, b0: u32): u32 {
   const avail = end - p;
   if (b0 >= 0xc2 && b0 < 0xe0 && avail >= 2) {
     const b1 = <u32>load<u8>(p + 1);

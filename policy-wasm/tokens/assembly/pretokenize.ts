@@ -4,16 +4,26 @@
 // alternative, so pieces tile the text with no gaps. The comments quote the alternative
 // being matched; "backtracking" notes say which greedy choice the regex settles on.
 import {
-  decodeAt, inSet, C_APOSTROPHE, C_NUMBER, C_SPACE, C_NEWLINE,
+  decodeAt, decodeMultiByte, asciiClass, inSet, C_APOSTROPHE, C_NUMBER, C_SPACE, C_NEWLINE,
   M_LETTER, M_PUNCT, M_PREFIX, M_SPACE, M_UPPERISH, M_LOWERISH, M_NEWLINE, M_NEWLINE_SLASH,
 } from "./classes";
 
-/** End of the run of code points (from `p`) whose class is in `mask`. */
+/**
+ * End of the run of code points (from `p`) whose class is in `mask`. ASCII bytes take a branch
+ * of their own that advances by one: the position then depends only on the predicted branch,
+ * not on the class-table load (see asciiClass), so the loop is not bound by load latency.
+ */
 @inline function scanRun(p: usize, end: usize, mask: u32): usize {
   while (p < end) {
-    const d = decodeAt(p, end);
-    if (!inSet(d & 0xff, mask)) break;
-    p += <usize>(d >> 8);
+    const b = <u32>load<u8>(p);
+    if (b < 0x80) {
+      if (!inSet(asciiClass(b), mask)) break;
+      p++;
+    } else {
+      const d = decodeMultiByte(p, end, b);
+      if (!inSet(d & 0xff, mask)) break;
+      p += <usize>(d >> 8);
+    }
   }
   return p;
 }
@@ -64,11 +74,20 @@ function whitespaceEnd(i: usize, end: usize): usize {
   let lastStart = i;
   let lastNewlineEnd: usize = 0;
   while (p < end) {
-    const d = decodeAt(p, end);
-    const c = d & 0xff;
+    const b = <u32>load<u8>(p);
+    let c: u32;
+    let next: usize;
+    if (b < 0x80) { // as in scanRun: the step does not wait on the class load
+      c = asciiClass(b);
+      next = p + 1;
+    } else {
+      const d = decodeMultiByte(p, end, b);
+      c = d & 0xff;
+      next = p + <usize>(d >> 8);
+    }
     if (!inSet(c, M_SPACE)) break;
     lastStart = p;
-    p += <usize>(d >> 8);
+    p = next;
     if (c == C_NEWLINE) lastNewlineEnd = p;
   }
   if (lastNewlineEnd != 0) return lastNewlineEnd;
@@ -80,7 +99,36 @@ function whitespaceEnd(i: usize, end: usize): usize {
  * cl100k_base, as shipped in tiktoken's JS/WASM bindings:
  * (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
  */
-export function nextPieceCl100k(i: usize, end: usize): usize {
+@inline export function nextPieceCl100k(i: usize, end: usize): usize {
+  // Inlined into the per-piece loop: the ASCII word fast path here, the rest is a call.
+  const b0 = <u32>load<u8>(i);
+  if (b0 < 0x80) {
+    const e = asciiWordEndCl100k(i, end, b0);
+    if (e != 0) return e;
+  }
+  return generalPieceCl100k(i, end);
+}
+
+@inline function isAsciiLetterAnyCase(b: u32): bool { return (b | 0x20) - 0x61 < 26; }
+
+/**
+ * cl100k fast path for an ASCII word with an optional ASCII prefix: [^\r\n\p{L}\p{N}]?\p{L}+
+ * where the letters start in ASCII. The letter run goes on through non-ASCII letters (general
+ * scan from where ASCII stops). Returns 0 for anything else, including a leading apostrophe
+ * (the contraction alternative comes first: "'s" is a piece of its own, "'hello" is not).
+ */
+@inline function asciiWordEndCl100k(i: usize, end: usize, b0: u32): usize {
+  let p = i + 1;
+  if (!isAsciiLetterAnyCase(b0)) {
+    if (b0 == 0x27 || !inSet(asciiClass(b0), M_PREFIX) || p >= end || !isAsciiLetterAnyCase(<u32>load<u8>(p))) return 0;
+    p++;
+  }
+  while (p < end && isAsciiLetterAnyCase(<u32>load<u8>(p))) p++;
+  if (p < end && load<u8>(p) >= 0x80) p = scanRun(p, end, M_LETTER);
+  return p;
+}
+
+function generalPieceCl100k(i: usize, end: usize): usize {
   const d0 = decodeAt(i, end);
   const c0 = d0 & 0xff;
   const n0 = i + <usize>(d0 >> 8);
@@ -114,16 +162,61 @@ function upperThenLowerEnd(a: usize, end: usize): usize {
   let p = a;
   let lastLowerishEnd: usize = 0;
   while (p < end) {
-    const d = decodeAt(p, end);
-    const c = d & 0xff;
+    const b = <u32>load<u8>(p);
+    let c: u32;
+    let next: usize;
+    if (b < 0x80) { // as in scanRun: the step does not wait on the class load
+      c = asciiClass(b);
+      next = p + 1;
+    } else {
+      const d = decodeMultiByte(p, end, b);
+      c = d & 0xff;
+      next = p + <usize>(d >> 8);
+    }
     if (!inSet(c, M_UPPERISH)) {
       if (inSet(c, M_LOWERISH)) return scanRun(p, end, M_LOWERISH);
       break;
     }
-    p += <usize>(d >> 8);
+    p = next;
     if (inSet(c, M_LOWERISH)) lastLowerishEnd = p;
   }
   return lastLowerishEnd;
+}
+
+@inline function isAsciiUpper(b: u32): bool { return b - 0x41 < 26; } // A-Z
+@inline function isAsciiLower(b: u32): bool { return b - 0x61 < 26; } // a-z
+
+/**
+ * o200k fast path for the commonest piece, an ASCII word with an optional ASCII prefix
+ * (" word", " The", "(API", "don't"): plain byte compares instead of class lookups and no calls.
+ * Within ASCII, upper-ish is [A-Z] and lower-ish is [a-z] (no marks, no caseless letters), so
+ * both letter alternatives reduce to [A-Z]*[a-z]* with at least one letter: the first takes it
+ * when the lower-case run is not empty, the second when it is. Returns 0 when the piece is not
+ * of that shape, or when an all-upper-case run meets a non-ASCII code point (it could be
+ * upper-ish, lower-ish or a mark: the general matcher decides). A lower-case run that meets
+ * one simply goes on as the general lower-ish run.
+ */
+@inline function asciiWordEndO200k(i: usize, end: usize, b0: u32): usize {
+  let a = i;
+  if (!isAsciiUpper(b0) && !isAsciiLower(b0)) {
+    // The optional prefix [^\r\n\p{L}\p{N}] (any ASCII but letters, digits, CR and LF),
+    // taken only when a letter follows.
+    if (!inSet(asciiClass(b0), M_PREFIX) || i + 1 >= end) return 0;
+    const b1 = <u32>load<u8>(i + 1);
+    if (!isAsciiUpper(b1) && !isAsciiLower(b1)) return 0;
+    a = i + 1;
+  }
+  let p = a;
+  while (p < end && isAsciiUpper(<u32>load<u8>(p))) p++;
+  const upperEnd = p;
+  while (p < end && isAsciiLower(<u32>load<u8>(p))) p++;
+  if (p == end) return p;
+  const b = <u32>load<u8>(p);
+  if (b >= 0x80) {
+    if (p == upperEnd) return 0;
+    p = scanRun(p, end, M_LOWERISH);
+  } else if (b != 0x27) return p; // no apostrophe: no contraction (saves a call per word)
+  return contractionEnd(p, end);
 }
 
 /**
@@ -132,7 +225,17 @@ function upperThenLowerEnd(a: usize, end: usize): usize {
  * |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
  * |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
  */
-export function nextPieceO200k(i: usize, end: usize): usize {
+@inline export function nextPieceO200k(i: usize, end: usize): usize {
+  // Inlined into the per-piece loop: the ASCII word fast path here, the rest is a call.
+  const b0 = <u32>load<u8>(i);
+  if (b0 < 0x80) {
+    const e = asciiWordEndO200k(i, end, b0);
+    if (e != 0) return e;
+  }
+  return generalPieceO200k(i, end);
+}
+
+function generalPieceO200k(i: usize, end: usize): usize {
   const d0 = decodeAt(i, end);
   const c0 = d0 & 0xff;
   const n0 = i + <usize>(d0 >> 8);
