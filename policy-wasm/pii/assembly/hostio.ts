@@ -7,13 +7,7 @@ import { output } from "./wire";
 import { input, reportExtismError } from "./io";
 import { OK } from "./errors";
 import "./abort";
-
-@external("sluice:host", "input_length")
-declare function hostInputLength(): u32;
-@external("sluice:host", "input_copy")
-declare function hostInputCopy(dst: usize): void;
-@external("sluice:host", "output_copy")
-declare function hostOutputCopy(src: usize, len: u32): void;
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "./sluice_host";
 
 export function abi_version(): i32 { return 1; }
 

@@ -11,11 +11,16 @@ export const input = new ByteBuffer();
 
 export function readExtismInput(): i32 {
   const len = input_length();
-  const buf = input.reserve(<usize>len);
-  let i: u64 = 0;
-  for (; i + 8 <= len; i += 8) store<u64>(buf + <usize>i, input_load_u64(i));
-  for (; i < len; i++) store<u8>(buf + <usize>i, input_load_u8(i));
+  copyExtismInput(input.reserve(<usize>len), len);
   return <i32>len;
+}
+
+/** Copies the call's `len` input bytes to `dst`, 8 bytes per kernel call (modules with their
+ *  own input buffer, like tokens, call this directly). */
+export function copyExtismInput(dst: usize, len: u64): void {
+  let i: u64 = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(dst + <usize>i, input_load_u64(i));
+  for (; i < len; i++) store<u8>(dst + <usize>i, input_load_u8(i));
 }
 
 export function writeExtismOutput(p: usize, len: usize): void {
@@ -29,11 +34,15 @@ export function writeExtismOutput(p: usize, len: usize): void {
 
 /** Sets the Extism error for a non-zero code; returns the code. */
 export function reportExtismError(code: i32): i32 {
-  if (code == OK) return OK;
-  const message = errorMessage(code);
+  if (code != OK) setExtismError(errorMessage(code));
+  return code;
+}
+
+/** Sets the call's Extism error (the host reads it as the call's failure). `message` is ASCII:
+ *  every module's messages are, and copying char codes allocates nothing. */
+export function setExtismError(message: string): void {
   const n = <u64>message.length;
   const block = alloc(n);
   for (let i: u64 = 0; i < n; i++) store_u8(block + i, <u8>message.charCodeAt(<i32>i));
   error_set(block);
-  return code;
 }

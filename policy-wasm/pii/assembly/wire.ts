@@ -51,7 +51,7 @@ export function writeAscii(s: string): void {
   output.len += <usize>n;
 }
 
-// Added for the router module (policy-wasm/router); the pii module does not use them.
+// Added for the router and tokens modules; the pii module does not use them.
 
 /** A varint of up to 64 bits (uint64 fields); sets `bad` on a truncated varint. */
 export function readVarint64(base: usize, end: i32): u64 {
@@ -64,6 +64,19 @@ export function readVarint64(base: usize, end: i32): u64 {
     if ((b & 0x80) == 0) return result;
     shift += 7;
   }
+}
+
+/** Skips a field of wire type `wt` whose key was just read (unknown fields); false when malformed. */
+export function skipField(base: usize, end: i32, wt: u32): bool {
+  if (wt == 0) readVarint64(base, end);
+  else if (wt == 1) skip(8);
+  else if (wt == 5) skip(4);
+  else if (wt == 2) {
+    const n = <i32>readVarint(base, end);
+    if (bad || n < 0) return false;
+    skip(n);
+  } else return false;
+  return !bad && pos <= end;
 }
 
 /** A `float` field (wire type 5, little-endian); sets `bad` when truncated. */

@@ -6,13 +6,7 @@
 import { input } from "../../pii/assembly/io";
 import { output } from "../../pii/assembly/wire";
 import { OK, routeInput } from "./table";
-
-@external("sluice:host", "input_length")
-declare function hostInputLength(): u32;
-@external("sluice:host", "input_copy")
-declare function hostInputCopy(dst: usize): void;
-@external("sluice:host", "output_copy")
-declare function hostOutputCopy(src: usize, len: u32): void;
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../pii/assembly/sluice_host";
 
 /** The whole `route` export around a rule, `sluice:host` I/O: read, parse, rule(), write. */
 export function runRouteHostIo(rule: () => void): i32 {

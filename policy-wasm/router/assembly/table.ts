@@ -5,12 +5,11 @@
 // goes into a grow-only buffer. Input and output go through the Extism kernel (runRoute) or the
 // `sluice:host` functions (runRouteHostIo in host_io.ts, the *-hostio.wasm builds).
 import { ByteBuffer } from "../../pii/assembly/buffers";
-import { input, readExtismInput, writeExtismOutput } from "../../pii/assembly/io";
+import { input, readExtismInput, writeExtismOutput, setExtismError } from "../../pii/assembly/io";
 import {
-  output, startReading, readVarint, readVarint64, readFloat, readDouble, skip, pos, bad,
+  output, startReading, readVarint, readVarint64, readFloat, readDouble, skip, skipField, pos, bad,
   writeVarint, writeTag, writeBytes,
 } from "../../pii/assembly/wire";
-import { alloc, store_u8, error_set } from "@extism/as-pdk/lib/env";
 
 export const ABI_VERSION: u32 = 1;
 export const MAX_CANDIDATES: i32 = 64;
@@ -119,18 +118,6 @@ function parseCandidate(base: usize, end: i32, c: i32): bool {
   return true;
 }
 
-function skipField(base: usize, end: i32, wt: u32): bool {
-  if (wt == 0) readVarint64(base, end);
-  else if (wt == 1) skip(8);
-  else if (wt == 5) skip(4);
-  else if (wt == 2) {
-    const n = <i32>readVarint(base, end);
-    if (bad || n < 0) return false;
-    skip(n);
-  } else return false;
-  return !bad && pos <= end;
-}
-
 /** Parses RouterRouteInput at `base`; OK or an error code. */
 export function parseRouteInput(base: usize, len: i32): i32 {
   count = 0; orderLen = 0; alias = 0; aliasLen = 0; inputTokens = 0;
@@ -187,11 +174,7 @@ function errorMessage(code: i32): string {
 }
 
 function reportError(code: i32): i32 {
-  const message = errorMessage(code);
-  const n = <u64>message.length;
-  const block = alloc(n);
-  for (let i: u64 = 0; i < n; i++) store_u8(block + i, <u8>message.charCodeAt(<i32>i));
-  error_set(block);
+  setExtismError(errorMessage(code));
   return code;
 }
 

@@ -9,15 +9,9 @@ import { runInit, runCount } from "./request";
 import { output } from "../../pii/assembly/wire";
 import { reportExtismError } from "./extism_io";
 import { OK } from "./errors";
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../pii/assembly/sluice_host";
 
 export { abi_version, unicode_version, raw_reserve, raw_init, raw_count, raw_encode, raw_output_ptr, raw_output_len } from "./index";
-
-@external("sluice:host", "input_length")
-declare function hostInputLength(): u32;
-@external("sluice:host", "input_copy")
-declare function hostInputCopy(dst: usize): void;
-@external("sluice:host", "output_copy")
-declare function hostOutputCopy(src: usize, len: u32): void;
 
 function readHostInput(len: u32): usize {
   const buf = reserveInput(<usize>len);

@@ -6,7 +6,7 @@
 //           -> TokensCountOutput  { 1 abi_version, 2 packed counts }
 //   encode: the same input -> TokensEncodeOutput { 1 abi_version, 2 repeated TokenIds { 1 packed ids } }
 // The output is built in wire.ts's grow-only `output` buffer.
-import { output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag } from "../../pii/assembly/wire";
+import { output, startReading, readVarint, skip, skipField, pos, bad, varintSize, writeVarint, writeTag } from "../../pii/assembly/wire";
 import {
   OK, ERR_NOT_INITIALISED, ERR_ALREADY_INITIALISED, ERR_BAD_RANKS, ERR_BAD_INPUT, ERR_ABI_VERSION,
   ERR_UNKNOWN_ENCODING, ERR_ENCODING_NOT_LOADED,
@@ -30,19 +30,6 @@ function bytesAre(p: usize, len: i32, s: string): bool {
   if (len != s.length) return false;
   for (let i = 0; i < len; i++) if (<i32>load<u8>(p + <usize>i) != s.charCodeAt(i)) return false;
   return true;
-}
-
-/** Skips a field of wire type `wt` whose key was just read; false when malformed. */
-function skipField(base: usize, end: i32, wt: u32): bool {
-  if (wt == 0) readVarint(base, end);
-  else if (wt == 1) skip(8);
-  else if (wt == 5) skip(4);
-  else if (wt == 2) {
-    const n = <i32>readVarint(base, end);
-    if (bad || n < 0) return false;
-    skip(n);
-  } else return false;
-  return !bad && pos <= end;
 }
 
 // ---------------------------------------------------------------------------------- init
