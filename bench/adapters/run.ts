@@ -1,7 +1,7 @@
 import { cpus } from "node:os";
 import { Pool } from "undici";
-import { parseConfig } from "../../src/config/load.js";
-import { startGateway } from "../../src/server/start.js";
+import { parseConfig } from "../../src/app/load-config.js";
+import { startGateway } from "../../src/app/start-gateway.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { startWireUpstream } from "./wire-upstream.js";
 

@@ -8,7 +8,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
  * the benchmark measures the gateway's translation of each format and nothing else. The
  * streams are built once at start; each request gets the same bytes.
  */
-export function wireStreams(chunks: number): Record<string, Buffer> {
+function wireStreams(chunks: number): Record<string, Buffer> {
   const words = Array.from({ length: chunks }, (_, i) => ` word${i}`);
   const sse = (events: Array<{ event?: string; data: unknown }>) =>
     Buffer.from(events.map((e) => (e.event ? `event: ${e.event}\n` : "") + `data: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}\n\n`).join(""));

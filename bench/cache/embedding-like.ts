@@ -63,7 +63,7 @@ export class EmbeddingLike {
   }
 }
 
-export function unit(v: Float32Array): Float32Array {
+function unit(v: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   const n = Math.sqrt(s) || 1;

@@ -13,12 +13,13 @@
  * also time BruteSpace.search one by one (the reference latency).
  * Prints a markdown block for bench/RESULTS.md and one JSON line.
  */
+import { consoleLogger } from "../../src/core/logger.js";
 import { cpus, loadavg } from "node:os";
 import { loadHnswlib } from "../../src/cache/hnswlib-loader.js";
 import { BruteSpace } from "../../src/cache/brute-space.js";
 import { DEFAULT_CACHE_OPTIONS, type HnswOptions } from "../../src/cache/config.js";
 import { hnswSpaceFactory } from "../../src/cache/hnsw-space.js";
-import { openSemanticIndex } from "../../src/cache/semantic-index.js";
+import { openSemanticIndex } from "../../src/cache/open-semantic-index.js";
 import type { ShardedSemanticIndex } from "../../src/cache/sharded-semantic-index.js";
 import type { WorkerSemanticIndex } from "../../src/cache/worker-semantic-index.js";
 import { EmbeddingLike } from "./embedding-like.js";
@@ -118,7 +119,7 @@ if (shards === 0) {
   // Through the cache's SemanticIndex in `shards` worker threads (shards=1: WorkerSemanticIndex),
   // 64 adds in flight as ResponseCache's rebuild keeps them; searches awaited one at a time
   // (wall = message round trips + the slowest shard; CPU = every thread of the process).
-  const quiet = { warn: (f: object, m: string) => log(`${m} ${JSON.stringify(f)}`), info: () => {} };
+  const quiet = { ...consoleLogger, warn: (f: object, m: string) => log(`${m} ${JSON.stringify(f)}`) };
   const index = (await openSemanticIndex({ dims, kind: "hnsw", hnsw, tag: "bench", thread: "worker", shards, log: quiet })) as ShardedSemanticIndex | WorkerSemanticIndex;
   log(`HNSW insert (M=${hnsw.m}, efConstruction=${hnsw.efConstruction}), ${shards} worker shard(s)`);
   const far = Number.MAX_SAFE_INTEGER;

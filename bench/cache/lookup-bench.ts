@@ -4,6 +4,7 @@
  * (miss, then store), and replaying a hit as a stream. Baseline in the same run: a miss.
  *   node dist/bench/cache/lookup-bench.js [--entries 20000] [--ops 3000] [--worker 1]
  */
+import { consoleLogger } from "../../src/core/logger.js";
 import { ResponseCache } from "../../src/cache/response-cache.js";
 import { replayChunks } from "../../src/cache/replay.js";
 import { CacheStatus } from "../../src/gen/sluice/v1/gateway_pb.js";
@@ -23,7 +24,7 @@ const req = (q: string) => create(ChatRequestSchema, { model: "fast", messages: 
 const resp = (a: string) => create(ChatResponseSchema, { id: "x", model: "m", message: msg(Role.ASSISTANT, a), finishReason: FinishReason.STOP, usage: create(UsageSchema, { inputTokens: 20, outputTokens: 60 }) });
 
 const thread = args.worker ? "worker" : "inline";
-const cache = await ResponseCache.open({ semantic: { threadMode: thread } }, { log: { warn: () => {}, info: () => {} } });
+const cache = await ResponseCache.open({ semantic: { threadMode: thread } }, { log: { ...consoleLogger, warn: () => {} } });
 const questions = Array.from({ length: entries }, (_, i) => `Question ${i}: ${sentence(10)}?`);
 const tStore = nowMs();
 for (const [i, q] of questions.entries()) await cache.store(req(q), "acme", resp(`Answer ${i}: ${sentence(60)}.`));

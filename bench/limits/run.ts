@@ -18,7 +18,8 @@ import { MemoryLimitStore } from "../../src/limits/memory-store.js";
 import { RedisLimitStore } from "../../src/limits/redis-store.js";
 import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
 import { createLimitsRedis } from "../../src/limits/redis-client.js";
-import type { AdmitRequest, LimitScope, LimitStore, Reservation } from "../../src/limits/types.js";
+import type { AdmitRequest, LimitStore, Reservation } from "../../src/limits/types.js";
+import type { LimitScope } from "../../src/core/principal.js";
 import { startRedis } from "../../test/support/redis.js";
 import { seededRandom as mulberry32 } from "../../test/support/seeded-random.js";
 

@@ -3,7 +3,7 @@
 // module memory and the output read back from it. pii.wasm and tokens.wasm have raw_* exports
 // (raw_reserve, raw_scan / raw_init / raw_count / raw_encode, raw_output_ptr, raw_output_len).
 import { readFileSync } from "node:fs";
-import type { PolicySlot } from "../../src/policy/slot.js";
+import type { PolicySlot } from "../../src/policy/host/slot.js";
 
 interface WasmExports {
   memory: { buffer: ArrayBuffer };
@@ -54,7 +54,7 @@ export async function rawScanner(path: string): Promise<RawScanner> {
 }
 
 /** A stand-in PolicySlot whose calls run `raw` (slot export name -> raw export): the typed slot
- *  APIs (PiiPolicy, TokensPolicy) then run their host side unchanged over plain WebAssembly. */
+ *  APIs (PiiSlot, TokensSlot) then run their host side unchanged over plain WebAssembly. */
 export function rawSlot(name: string, exportName: string, raw: RawModule, rawExports: Record<string, string>): PolicySlot {
   return {
     name,

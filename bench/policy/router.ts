@@ -7,15 +7,17 @@ import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { RouterRouteInputSchema, RouterRouteOutputSchema } from "../../src/gen/sluice/policy/v1/policy_pb.js";
 import { ChatRequestSchema, Role } from "../../src/gen/sluice/v1/gateway_pb.js";
-import { newContext, type Target } from "../../src/pipeline/context.js";
+import { newContext } from "../../src/pipeline/context.js";
+import { newCallRecord } from "../../src/core/call-record.js";
+import { type Target } from "../../src/core/target.js";
 import { candidateTable, routePhase } from "../../src/pipeline/phases/route.js";
-import { RouterPolicy } from "../../src/policy/router.js";
-import { decodeRouterOutput, encodeRouterInput, type RouterInput } from "../../src/policy/router-codec.js";
-import { PolicySlot } from "../../src/policy/slot.js";
+import { PolicySlot } from "../../src/policy/host/slot.js";
+import { sha256Hex } from "../../src/policy/host/version-store.js";
+import { RouterSlot } from "../../src/policy/router/api.js";
+import { decodeRouterOutput, encodeRouterInput, type RouterInput } from "../../src/policy/router/codec.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../src/policy/slots.js";
-import { sha256Hex } from "../../src/policy/validate.js";
-import type { ProviderAdapter } from "../../src/providers/adapter.js";
-import { routingPolicy } from "../../src/routing/policy.js";
+import type { ProviderAdapter } from "../../src/core/provider.js";
+import { routingSettings } from "../../src/routing/settings.js";
 import { Router } from "../../src/routing/router.js";
 import { GatewayMetrics } from "../../src/telemetry/metrics.js";
 import { promptOfSize } from "./inputs.js";
@@ -46,7 +48,7 @@ export function routedAlias(): { targets: Target[]; pricing: Record<string, { in
     "gpt-4o-mini": { input_per_mtok: 0.15, output_per_mtok: 0.6 },
     "claude-haiku-4-5": { input_per_mtok: 1, output_per_mtok: 5 },
   };
-  const router = new Router(routingPolicy(undefined));
+  const router = new Router(routingSettings(undefined));
   router.health.recordSuccess("openai-main", "gpt-4o", 640);
   router.health.recordSuccess("openai-main", "gpt-4o-mini", 310);
   router.health.recordSuccess("claude", "claude-haiku-4-5", 420);
@@ -89,7 +91,7 @@ export async function routerBench(dist: string, out: (s?: string) => void): Prom
   // 1-5 µs here (its weak-reference bookkeeping), which is the request's cost, not the phase's.
   const signal = new AbortController().signal;
   const context = () => {
-    const ctx = newContext({ requestId: "b", surface: "bench", credentials: undefined, signal, stream: false, request, onAnswerStart: undefined });
+    const ctx = newContext({ operation: "chat", record: newCallRecord("bench", "b"), credentials: undefined, principal: undefined, signal, stream: false, model: request.model, request, onAnswerStart: undefined });
     ctx.targets = targets;
     ctx.strategy = "weighted";
     ctx.inputTokenEstimate = 420;
@@ -102,7 +104,7 @@ export async function routerBench(dist: string, out: (s?: string) => void): Prom
   const worker = await routerSlotFor(dist, "router", false);
   const metrics = new GatewayMetrics();
   const aliases = new Set(["chat"]);
-  const phaseWith = (slot: PolicySlot) => routePhase(router, { policy: new RouterPolicy(slot), aliases, pricing, metrics });
+  const phaseWith = (slot: PolicySlot) => routePhase(router, { policy: new RouterSlot(slot), aliases, pricing, metrics });
   const builtin = routePhase(router);
   const withHostio = phaseWith(hostio);
   const withPlain = phaseWith(plain);
@@ -164,7 +166,7 @@ export async function routerBench(dist: string, out: (s?: string) => void): Prom
   out(`| route phase with router.wasm in worker mode (untrusted slot, per-call timeout) | ${fmt(median(rows.worker))} | ${range(rows.worker)} |`);
   out(`| of which the Extism \`route\` call alone, \`sluice:host\` I/O (${encoded.byteLength} B in, pre-encoded) | ${fmt(median(rows.callHostio))} (p99 ${fmt(median(rows.callHostioP99))}) | ${range(rows.callHostio)} |`);
   out(`| of which the Extism \`route\` call alone, plain I/O (same input) | ${fmt(median(rows.callPlain))} | ${range(rows.callPlain)} |`);
-  out(`| of which encode + decode (hand-written codec, \`router-codec.ts\`) | ${fmt(median(rows.codec), 2)} | ${range(rows.codec)} |`);
+  out(`| of which encode + decode (hand-written codec, \`router/codec.ts\`) | ${fmt(median(rows.codec), 2)} | ${range(rows.codec)} |`);
   out(`| for comparison: encode + decode with protobuf-es (the codec before) | ${fmt(median(rows.protobufEs))} | ${range(rows.protobufEs)} |`);
   out();
   out("Reading: the rule itself is a few hundred instructions. The hand-written codec takes the protobuf-es cost off, and");

@@ -8,14 +8,14 @@
 import { execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { PolicyHost } from "../../src/policy/host.js";
-import { LocalVersionStore } from "../../src/policy/version-store.js";
 import { join } from "node:path";
-import { PolicySlot } from "../../src/policy/slot.js";
-import { PiiPolicy } from "../../src/policy/pii.js";
+import { PolicySlot } from "../../src/policy/host/slot.js";
+import { LocalVersionStore, sha256Hex } from "../../src/policy/host/version-store.js";
+import { PiiSlot } from "../../src/policy/pii/api.js";
+import { decodePiiOutput, encodePiiInput } from "../../src/policy/pii/codec.js";
+import { DEFAULT_PII_RULES, PII_ENTITY_TYPES, type PiiRules } from "../../src/policy/pii/rules.js";
+import { PolicyHost } from "../../src/policy/policy-host.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../src/policy/slots.js";
-import { DEFAULT_PII_RULES, PII_ENTITY_TYPES, encodePiiInput, decodePiiOutput, type PiiRules } from "../../src/policy/pii-codec.js";
-import { sha256Hex } from "../../src/policy/validate.js";
 import { isScored, loadCorpus, scoreCorpus, SUPPORTED_CORPUS_TYPES } from "../../test/unit/policy/pii-corpus.js";
 import { promptOfSize } from "./inputs.js";
 import { rawScanner } from "./raw-wasm.js";
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   // ---- accuracy
   const rows = loadCorpus().filter((r) => (SUPPORTED_CORPUS_TYPES as readonly string[]).includes(r.entity));
   const scored = rows.filter(isScored);
-  const scores = await scoreCorpus(new PiiPolicy(hostio), scored);
+  const scores = await scoreCorpus(new PiiSlot(hostio), scored);
   out("### PII accuracy on `pii_cases.jsonl` (Presidio recognizer tests)");
   out();
   out("One row at a time with only its entity type enabled (as the source tests call one recognizer); exact span match");
@@ -76,14 +76,14 @@ async function main(): Promise<void> {
     out(`| ${type} | ${s.rows} | ${s.tp} | ${s.fp} | ${s.fn} | ${fmt(s.precision, 3)} | ${fmt(s.recall, 3)} | ${fmt(s.f1, 3)} |`);
   }
   const excluded = rows.filter((r) => !isScored(r));
-  const excludedScore = await scoreCorpus(new PiiPolicy(hostio), excluded);
+  const excludedScore = await scoreCorpus(new PiiSlot(hostio), excluded);
   const ex = excludedScore.get("PHONE_NUMBER");
   out();
   out(`Not scored: ${excluded.length} PHONE_NUMBER rows written for non-default libphonenumber leniency (0, 2, 3; the default is 1).`);
   if (ex) out(`On those rows the module gets TP ${ex.tp}, FP ${ex.fp}, FN ${ex.fn}: ${ex.misses.map((m) => `\`${m.replace(/`/g, "'")}\``).join("; ") || "no misses"}.`);
   // cross-type noise: every type on, over rows of entity types the module does not support
   const others = loadCorpus().filter((r) => !(SUPPORTED_CORPUS_TYPES as readonly string[]).includes(r.entity));
-  const pii = new PiiPolicy(hostio);
+  const pii = new PiiSlot(hostio);
   const noise = new Map<string, number>();
   for (const row of others) {
     for (const f of (await pii.scan([row.text], ALL_TYPES)).findings) {
@@ -140,10 +140,10 @@ async function main(): Promise<void> {
   // ---- per request
   const prompt = promptOfSize(2048, 2048);
   const texts = ["You are a helpful assistant.", prompt];
-  const typedPlain = new PiiPolicy(plain, DEFAULT_PII_RULES);
-  const typedHostio = new PiiPolicy(hostio, DEFAULT_PII_RULES);
+  const typedPlain = new PiiSlot(plain, DEFAULT_PII_RULES);
+  const typedHostio = new PiiSlot(hostio, DEFAULT_PII_RULES);
   const encoded = encodePiiInput(texts, DEFAULT_PII_RULES);
-  const typedWorker = new PiiPolicy(worker, DEFAULT_PII_RULES);
+  const typedWorker = new PiiSlot(worker, DEFAULT_PII_RULES);
   const perRequest = { hostio: [] as number[], plain: [] as number[], raw: [] as number[], hostioP99: [] as number[], codec: [] as number[], worker: [] as number[] };
   for (let r = 0; r < REQUEST_ROUNDS; r++) {
     const h = await sample(() => typedHostio.scan(texts), 3000);
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const result = await typedHostio.scan(texts);
   out("### Policy cost per request (2 KB prompt + system prompt, default rules, one `pii` call)");
   out();
-  out(`\`PiiPolicy.scan\` end to end (encode PiiScanInput, call, decode and check PiiScanOutput); ${result.findings.length} findings, outcome \`${result.outcome}\`.`);
+  out(`\`PiiSlot.scan\` end to end (encode PiiScanInput, call, decode and check PiiScanOutput); ${result.findings.length} findings, outcome \`${result.outcome}\`.`);
   out();
   out(`${REQUEST_ROUNDS} interleaved rounds of 3000 requests (1000 in worker mode); p50 is the median of the rounds' p50s, the range shows how much the shared machine moved it.`);
   out();

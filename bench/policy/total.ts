@@ -1,6 +1,6 @@
 // The TOTAL policy cost of one request (issue 4's budget: <= 100 µs p50 for a 2 KB prompt): every
 // slot the gateway runs on a chat request, in pipeline order, with the shipped default modules:
-//   inspect: the pii slot (PiiPolicy.scan through inspectPhase, default rules, pii-hostio.wasm;
+//   inspect: the pii slot (PiiSlot.scan through inspectPhase, default rules, pii-hostio.wasm;
 //            the prompt holds PII, so the request is rewritten and cloned as in the gateway)
 //   admit:   the tokens slot (ChatTokenCounter.count of the rewritten request, o200k_base for the
 //            first target, tokens-hostio.wasm)
@@ -12,18 +12,19 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, Role } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { newContext, type RequestContext } from "../../src/pipeline/context.js";
+import { newCallRecord } from "../../src/core/call-record.js";
 import { inspectPhase } from "../../src/pipeline/phases/inspect.js";
 import { routePhase } from "../../src/pipeline/phases/route.js";
-import { DEFAULT_PII_RULES } from "../../src/policy/pii-codec.js";
-import { PiiPolicy } from "../../src/policy/pii.js";
-import { RouterPolicy } from "../../src/policy/router.js";
-import { PolicySlot } from "../../src/policy/slot.js";
+import { PolicySlot } from "../../src/policy/host/slot.js";
+import { sha256Hex } from "../../src/policy/host/version-store.js";
+import { PiiSlot } from "../../src/policy/pii/api.js";
+import { DEFAULT_PII_RULES } from "../../src/policy/pii/rules.js";
+import { RouterSlot } from "../../src/policy/router/api.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../src/policy/slots.js";
-import { TokensPolicy } from "../../src/policy/tokens.js";
-import { sha256Hex } from "../../src/policy/validate.js";
-import { ChatTokenCounter } from "../../src/tokens/chat-count.js";
-import { tokensInitInput } from "../../src/tokens/rank-blob.js";
-import { createTokensSlot } from "../../src/tokens/tokenizer.js";
+import { TokensSlot } from "../../src/policy/tokens/api.js";
+import { ChatTokenCounter } from "../../src/policy/tokens/chat-count.js";
+import { tokensInitInput } from "../../src/policy/tokens/rank-blob.js";
+import { createTokensSlot } from "../../src/policy/tokens/tokenizer.js";
 import { GatewayMetrics } from "../../src/telemetry/metrics.js";
 import { readFileSync } from "node:fs";
 import { promptOfSize } from "./inputs.js";
@@ -57,7 +58,7 @@ export async function totalBench(dist: string, out: (s?: string) => void): Promi
   });
   const promptBytes = request.messages.reduce((n, m) => n + m.content.reduce((k, p) => k + (p.part.case === "text" ? p.part.value.length : 0), 0), 0);
   // One context, reset before every request (the phases set targets, request, routing, placeholders).
-  const ctx: RequestContext = newContext({ requestId: "b", surface: "bench", credentials: undefined, signal: new AbortController().signal, stream: false, request, onAnswerStart: undefined });
+  const ctx: RequestContext = newContext({ operation: "chat", record: newCallRecord("bench", "b"), credentials: undefined, principal: undefined, signal: new AbortController().signal, stream: false, model: request.model, request, onAnswerStart: undefined });
   const reset = (): RequestContext => {
     ctx.request = request;
     ctx.targets = targets;
@@ -73,19 +74,19 @@ export async function totalBench(dist: string, out: (s?: string) => void): Promi
   const tokens = await createTokensSlot(join(dist, "tokens-hostio.wasm"));
   const routerSlot = await routerSlotFor(dist, "router-hostio");
   const metrics = new GatewayMetrics();
-  const route = routePhase(router, { policy: new RouterPolicy(routerSlot), aliases: new Set(["chat"]), pricing, metrics });
+  const route = routePhase(router, { policy: new RouterSlot(routerSlot), aliases: new Set(["chat"]), pricing, metrics });
   const builtinRoute = routePhase(router);
-  const shipped = { inspect: inspectPhase(new PiiPolicy(pii, DEFAULT_PII_RULES)), counter: new ChatTokenCounter(new TokensPolicy(tokens)), route };
+  const shipped = { inspect: inspectPhase(new PiiSlot(pii, DEFAULT_PII_RULES)), counter: new ChatTokenCounter(new TokensSlot(tokens)), route };
 
   // ---- baseline: the same host code over plain WebAssembly (pii.wasm, tokens.wasm raw_* exports)
   const rawPii = await rawModule(join(dist, "pii.wasm"));
   const rawTokens = await rawModule(join(dist, "tokens.wasm"));
   rawTokens.call("raw_init", await tokensInitInput());
   const rawRouter = await rawModule(join(dist, "router.wasm"));
-  const rawRoute = routePhase(router, { policy: new RouterPolicy(rawSlot("router", "route", rawRouter, { route: "raw_route" })), aliases: new Set(["chat"]), pricing, metrics });
+  const rawRoute = routePhase(router, { policy: new RouterSlot(rawSlot("router", "route", rawRouter, { route: "raw_route" })), aliases: new Set(["chat"]), pricing, metrics });
   const raw = {
-    inspect: inspectPhase(new PiiPolicy(rawSlot("pii", "scan", rawPii, { scan: "raw_scan" }), DEFAULT_PII_RULES)),
-    counter: new ChatTokenCounter(new TokensPolicy(rawSlot("tokens", "count", rawTokens, { count: "raw_count", encode: "raw_encode" }))),
+    inspect: inspectPhase(new PiiSlot(rawSlot("pii", "scan", rawPii, { scan: "raw_scan" }), DEFAULT_PII_RULES)),
+    counter: new ChatTokenCounter(new TokensSlot(rawSlot("tokens", "count", rawTokens, { count: "raw_count", encode: "raw_encode" }))),
     route: rawRoute,
   };
 
@@ -151,7 +152,7 @@ export async function totalBench(dist: string, out: (s?: string) => void): Promi
   out();
   out(`One chat request (system prompt + a ${fmt(promptBytes / 1024, 1)} KB user prompt with PII, alias \`chat\` with ${targets.length} targets) through every policy slot the gateway runs`);
   out("on it, in pipeline order, with the shipped default modules on trusted slots:");
-  out(`inspect (\`pii\`: \`PiiPolicy.scan\` via the inspect phase, default rules, \`pii-hostio.wasm\`; outcome ${rewritten ? `rewritten, ${placeholders} placeholders, changed messages copied` : "clean"}),`);
+  out(`inspect (\`pii\`: \`PiiSlot.scan\` via the inspect phase, default rules, \`pii-hostio.wasm\`; outcome ${rewritten ? `rewritten, ${placeholders} placeholders, changed messages copied` : "clean"}),`);
   out(`admit (\`tokens\`: \`ChatTokenCounter.count\`, o200k_base for ${first.provider.id}/${first.model}, \`tokens-hostio.wasm\`; ${shippedCount.inputTokens} input tokens),`);
   out(`route (\`router\`: the route phase with \`router-hostio.wasm\`; \`${order}\`, "${decision?.reason}").`);
   out("Baseline: the same host code (phases, typed slot APIs, codecs and checks) with plain WebAssembly in place of Extism,");

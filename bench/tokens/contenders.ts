@@ -2,8 +2,8 @@
 // (`countEach`) or all in one call (`countBatch`, where the implementation has batches).
 import { Tiktoken as JsTiktoken } from "js-tiktoken/lite";
 import { get_encoding } from "tiktoken";
-import { createTokenizer, type TokenizerEngineKind } from "../../src/tokens/index.js";
-import type { EncodingName } from "../../src/tokens/encodings.js";
+import type { EncodingName } from "../../src/policy/tokens/encodings.js";
+import { createTokenizer, type TokenizerEngineKind } from "../../src/policy/tokens/tokenizer.js";
 
 export interface Contender {
   name: string;

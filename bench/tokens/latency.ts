@@ -1,17 +1,17 @@
 // The cost of counting one typical ~2 KB chat request through the tokens slot, per request:
 // p50 / p99 of single calls, as the gateway's admit phase and CountTokens pay it.
-//   - TokensPolicy.count over a PolicySlot/PolicyInstance (plain Extism I/O and host-fn I/O):
+//   - TokensSlot.count over a PolicySlot/PolicyInstance (plain Extism I/O and host-fn I/O):
 //     protobuf encode, the Extism call, decode;
 //   - ChatTokenCounter.count over the host-fn slot: the above plus walking the ChatRequest;
 //   - the same module as bare WebAssembly, and tiktoken counting message by message, for scale.
 import { create } from "@bufbuild/protobuf";
 import { get_encoding } from "tiktoken";
 import { ChatRequestSchema, Role, type ChatRequest } from "../../src/gen/sluice/v1/gateway_pb.js";
-import { TokensPolicy } from "../../src/policy/tokens.js";
-import { ChatTokenCounter } from "../../src/tokens/chat-count.js";
-import type { EncodingName } from "../../src/tokens/encodings.js";
-import { createTokenizer, createTokensSlot } from "../../src/tokens/index.js";
-import { defaultWasmPath } from "../../src/tokens/wasm-module.js";
+import { TokensSlot } from "../../src/policy/tokens/api.js";
+import { ChatTokenCounter } from "../../src/policy/tokens/chat-count.js";
+import type { EncodingName } from "../../src/policy/tokens/encodings.js";
+import { createTokenizer, createTokensSlot } from "../../src/policy/tokens/tokenizer.js";
+import { defaultWasmPath } from "../../src/policy/tokens/wasm-module.js";
 import { fixed, table } from "./report.js";
 
 export interface LatencyOptions {
@@ -61,16 +61,16 @@ const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
 export async function slotLatency(encoding: EncodingName, texts: string[], options: LatencyOptions): Promise<string> {
   const plainSlot = await createTokensSlot(defaultWasmPath("plain"));
   const hostioSlot = await createTokensSlot(defaultWasmPath("hostio"));
-  const plain = new TokensPolicy(plainSlot);
-  const hostio = new TokensPolicy(hostioSlot);
+  const plain = new TokensSlot(plainSlot);
+  const hostio = new TokensSlot(hostioSlot);
   const counter = new ChatTokenCounter(hostio);
   const request = chatRequest(texts, encoding === "cl100k_base" ? "gpt-4" : "gpt-4o");
   const raw = await createTokenizer({ encoding, engine: "raw" });
   const reference = get_encoding(encoding);
   const rows: Latency[] = [];
   try {
-    rows.push(await time("tokens slot, Extism plain I/O: TokensPolicy.count", async () => sum((await plain.count(encoding, texts)).counts), options));
-    rows.push(await time("tokens slot, Extism host-fn I/O: TokensPolicy.count", async () => sum((await hostio.count(encoding, texts)).counts), options));
+    rows.push(await time("tokens slot, Extism plain I/O: TokensSlot.count", async () => sum((await plain.count(encoding, texts)).counts), options));
+    rows.push(await time("tokens slot, Extism host-fn I/O: TokensSlot.count", async () => sum((await hostio.count(encoding, texts)).counts), options));
     rows.push(await time("tokens slot, host-fn I/O: ChatTokenCounter.count (whole request)", async () => (await counter.count(request, "openai", request.model)).inputTokens, options));
     rows.push(await time("same module, raw WebAssembly (no slot)", async () => sum(await raw.count(texts)), options));
     rows.push(await time("tiktoken 1.0.22, one call per message", async () => sum(texts.map((t) => reference.encode_ordinary(t).length)), options));

@@ -1,7 +1,7 @@
 // Writes this benchmark's section of bench/RESULTS.md, leaving every other section alone.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-export const SECTION_HEADING = "## Token counting (issue 5)";
+const SECTION_HEADING = "## Token counting (issue 5)";
 
 export function writeSection(file: string, body: string): void {
   const section = `${SECTION_HEADING}\n\n${body.trim()}\n`;

@@ -11,7 +11,7 @@
 import { cpus } from "node:os";
 import { execSync } from "node:child_process";
 import { join } from "node:path";
-import { ENCODINGS, type EncodingName } from "../../src/tokens/encodings.js";
+import { ENCODINGS, type EncodingName } from "../../src/policy/tokens/encodings.js";
 import { OURS, oursContender, tiktokenContender, jsTiktokenContender, type Contender } from "./contenders.js";
 import { bigFileText, chatRequestTexts, corpusTexts, mixedScripts, noSpaces, repoRoot, utf8Bytes } from "./inputs.js";
 import { mbPerSecond, measureInterleaved, type MeasureOptions } from "./measure.js";

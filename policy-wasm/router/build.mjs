@@ -7,26 +7,25 @@
 //   router-strong-for-code.wasm  the example to copy: code or long prompts go to the strongest
 //                                usable target first (assembly/strong_for_code.ts), plain I/O
 //   router-strong-for-code-hostio.wasm  the example with `sluice:host` I/O
+//   router.debug.wasm, router-hostio.debug.wasm  debug twins of the default rule (assertions on,
+//                                unoptimised) for the tests
 // Memory is capped at compile time (--maximumMemory, 64 KiB pages) well within the slot's 256:
 // the tables are fixed-size (64 candidates); only the input, output and reason buffers grow.
 // Run through `npm run build:wasm` (policy-wasm/build.mjs) or directly: `node policy-wasm/router/build.mjs`.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileTargets } from "../compile.mjs";
+import { ABORT, compileTargets, RELEASE, withDebugTwin } from "../compile.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const ROUTER_MAX_PAGES = 32; // 2 MiB
+const ROUTER_MAX_PAGES = 32; // 2 MiB
 const started = performance.now();
 
-const common = [
-  "--runtime", "stub", "--use", "abort=../pii/assembly/abort/piiAbort",
-  "-O3", "--noAssert", "--maximumMemory", String(ROUTER_MAX_PAGES),
-];
+const common = ["--runtime", "stub", ...ABORT, "--maximumMemory", String(ROUTER_MAX_PAGES)];
 const targets = [
-  { entry: "assembly/index.ts", out: "router.wasm" },
-  { entry: "assembly/hostio.ts", out: "router-hostio.wasm" },
-  { entry: "assembly/strong_for_code.ts", out: "router-strong-for-code.wasm" },
-  { entry: "assembly/strong_for_code_hostio.ts", out: "router-strong-for-code-hostio.wasm" },
+  ...withDebugTwin({ entry: "assembly/index.ts", out: "router.wasm" }),
+  ...withDebugTwin({ entry: "assembly/hostio.ts", out: "router-hostio.wasm" }),
+  { entry: "assembly/strong_for_code.ts", out: "router-strong-for-code.wasm", flags: RELEASE },
+  { entry: "assembly/strong_for_code_hostio.ts", out: "router-strong-for-code-hostio.wasm", flags: RELEASE },
 ];
 
 await compileTargets("router", here, targets, common);

@@ -15,7 +15,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { compileTargets } from "../compile.mjs";
+import { ABORT, compileTargets } from "../compile.mjs";
 import { generate as generateUnicodeClasses } from "../tokens/gen-unicode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,8 +43,8 @@ const targets = [
   { entry: "assembly/tokens_plus_one.ts", out: "tokens-plus-one.wasm", flags: capped(1024) },
 ];
 
-// The pii module's abort handler; each target picks its runtime (stub unless it says otherwise).
-const common = ["--use", "abort=../pii/assembly/abort/piiAbort", "-O1", "--noAssert"];
+// The shared abort handler; each target picks its runtime (stub unless it says otherwise).
+const common = [...ABORT, "-O1", "--noAssert"];
 await compileTargets(
   "testdata",
   here,

@@ -2,12 +2,13 @@
 //   tokens.wasm         release (-O3), plain Extism I/O + raw exports: loads in any Extism host
 //   tokens-hostio.wasm  release, the same exports with input/output through the `sluice:host`
 //                       host functions (the slot's default module)
-//   tokens.debug.wasm   unoptimised with assertions, for debugging the plain module
+//   tokens.debug.wasm, tokens-hostio.debug.wasm  debug twins (assertions on, unoptimised) for the
+//                       slot tests (test/unit/policy/tokens-slot.test.ts)
 // First regenerates the Unicode class tables from the running Node's Unicode data.
 // Run through `npm run build:wasm` (policy-wasm/build.mjs) or directly: `node policy-wasm/tokens/build.mjs`.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileTargets } from "../compile.mjs";
+import { ABORT, compileTargets, withDebugTwin } from "../compile.mjs";
 import { generate } from "./gen-unicode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,12 +18,11 @@ const tables = generate(join(here, "assembly", "generated", "unicode_classes.ts"
 
 // 64 MiB: both tables (~20 MiB with their piece caches) plus an 8 MiB call's input and output.
 // The host checks the declared maximum against the slot's cap (DEFAULT_SLOT_CONFIG.tokens).
-export const TOKENS_MAX_PAGES = 1024;
-const common = ["--runtime", "stub", "--use", "abort=assembly/abort/tokensAbort", "--maximumMemory", String(TOKENS_MAX_PAGES)];
+const TOKENS_MAX_PAGES = 1024;
+const common = ["--runtime", "stub", ...ABORT, "--maximumMemory", String(TOKENS_MAX_PAGES)];
 const targets = [
-  { entry: "assembly/index.ts", out: "tokens.wasm", flags: ["-O3", "--noAssert"] },
-  { entry: "assembly/hostio.ts", out: "tokens-hostio.wasm", flags: ["-O3", "--noAssert"] },
-  { entry: "assembly/index.ts", out: "tokens.debug.wasm", flags: ["--debug"] },
+  ...withDebugTwin({ entry: "assembly/index.ts", out: "tokens.wasm" }),
+  ...withDebugTwin({ entry: "assembly/hostio.ts", out: "tokens-hostio.wasm" }),
 ];
 
 await compileTargets("tokens", here, targets, common);

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Class codes; keep in sync with assembly/classes.ts (the generated file re-exports them). */
-export const CLASS = {
+const CLASS = {
   OTHER: 0, // not White_Space, letter, number or mark
   APOSTROPHE: 1, // U+0027, starts the contractions
   SLASH: 2, // U+002F, o200k lets a run of punctuation swallow trailing slashes
@@ -50,7 +50,7 @@ export function classify(cp) {
 }
 
 /** Two-stage table: stage 1 maps cp >> 8 to a block, stage 2 holds the deduplicated blocks. */
-export function buildTables() {
+function buildTables() {
   const blockIds = new Map();
   const blocks = [];
   const stage1 = [];

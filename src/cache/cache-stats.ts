@@ -10,8 +10,8 @@ export interface LookupEvent {
 }
 
 /** Histogram bucket upper bounds (inclusive), Prometheus-style; the last bucket is +Inf. */
-export const LATENCY_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000];
-export const SIMILARITY_BUCKETS = [0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99, 1];
+const LATENCY_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000];
+const SIMILARITY_BUCKETS = [0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99, 1];
 
 /**
  * Counters the telemetry layer reads (no prom-client dependency here): lookups by outcome,

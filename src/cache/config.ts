@@ -102,9 +102,9 @@ export const DEFAULT_CACHE_OPTIONS: CacheOptions = {
     embedder: "builtin",
     builtinDims: 384,
     index: "hnsw",
-    // efSearch 192: the smallest ef whose recall@1 at 1M x 384 entries in one graph is >= 0.95
-    // (0.953; CPU p99 1.5 ms); smaller indexes are already exact at 64 and pay ~0.2 ms more per
-    // search. See src/cache/README.md ("Tuning") and bench/RESULTS.md ("Semantic cache (issue 6)").
+    // efSearch 192: the smallest ef whose recall@1 at 1M x 384 entries in one graph is >= 0.95;
+    // smaller indexes are already exact at 64 and pay a little more per search. Figures in
+    // src/cache/README.md ("Tuning") and bench/RESULTS.md ("Semantic cache (issue 6)").
     hnsw: { m: 16, efConstruction: 100, efSearch: 192, initialCapacity: 1024, growthFactor: 2, seed: 100, insertThreads: 0 },
     threadMode: "auto",
     workerThreshold: 50_000,
@@ -114,7 +114,7 @@ export const DEFAULT_CACHE_OPTIONS: CacheOptions = {
   lookupTimeoutMs: 1000,
 };
 
-export const DEFAULT_REDIS_CACHE_OPTIONS: Omit<RedisCacheOptions, "url"> = {
+const DEFAULT_REDIS_CACHE_OPTIONS: Omit<RedisCacheOptions, "url"> = {
   keyPrefix: "sluice:cache:",
   commandTimeoutMs: 250,
   connectTimeoutMs: 1000,

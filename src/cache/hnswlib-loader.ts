@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
  * build machine present here: a node_modules copied to an older CPU must not die of SIGILL), and
  * falls back to the portable build otherwise, or when `SLUICE_HNSWLIB=portable`.
  */
-export type HnswlibModule = typeof import("hnswlib-node");
+type HnswlibModule = typeof import("hnswlib-node");
 
 export interface HnswlibBinding {
   lib: HnswlibModule;

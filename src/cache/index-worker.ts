@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
 import { NamespacedIndex } from "./namespaced-index.js";
 import type { SemanticIndexOptions } from "./semantic-index.js";
-import { spaceFactory } from "./semantic-index-factory.js";
+import { spaceFactory } from "./space-factory.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
 /**
@@ -11,10 +11,11 @@ import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
  */
 const port = parentPort!;
 const options = workerData as Omit<SemanticIndexOptions, "log" | "workerScript">;
-const log: Logger = {
-  warn: (fields, msg) => port.postMessage({ log: { level: "warn", fields, msg } } satisfies WorkerReply),
-  info: (fields, msg) => port.postMessage({ log: { level: "info", fields, msg } } satisfies WorkerReply),
-};
+const forward =
+  (level: "debug" | "info" | "warn" | "error") =>
+  (fields: object, msg: string): void =>
+    port.postMessage({ log: { level, fields, msg } } satisfies WorkerReply);
+const log: Logger = { debug: forward("debug"), info: forward("info"), warn: forward("warn"), error: forward("error") };
 const factory = spaceFactory(options.kind, options.hnsw);
 const from = options.loadFrom ?? options.dir;
 const ready = from

@@ -8,7 +8,7 @@ import type { Embedder } from "./embedder.js";
  * punctuation, reordered clauses); it does not know that "car" and "automobile" mean the same,
  * and it can rate two texts with many shared words but opposite meaning as similar. Use the
  * provider embedder for real semantic matching. Its merits: no network, no model download,
- * deterministic across processes and machines, ~0.05-0.1 ms per short question.
+ * deterministic across processes and machines, cheap enough to run on every request.
  */
 export class LexicalEmbedder implements Embedder {
   readonly name = "builtin-lexical";

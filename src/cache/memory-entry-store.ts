@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { decodeEntry, encodeEntry, entryBytes, type CacheEntry } from "./entry.js";
 import type { EntryStore } from "./entry-store.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
 
 /**
  * Entries in this process: an LRU bounded by bytes (a Map keeps insertion order; a read moves

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
 import type { VectorSpace, VectorSpaceFactory } from "./vector-space.js";
 
 export interface SearchHit {

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import type { RedisCacheOptions } from "./config.js";
 import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.js";
 import type { EntryStore } from "./entry-store.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
 
 /**
  * Entries in Redis, shared by every replica:

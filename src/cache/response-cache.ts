@@ -14,13 +14,15 @@ import { embedOne, type Embedder } from "./embedder.js";
 import type { CacheEntry } from "./entry.js";
 import type { EntryStore } from "./entry-store.js";
 import { LexicalEmbedder } from "./lexical-embedder.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import { consoleLogger, type Logger } from "../core/logger.js";
 import { MemoryEntryStore } from "./memory-entry-store.js";
 import { ProviderEmbedder } from "./provider-embedder.js";
 import { RedisEntryStore } from "./redis-entry-store.js";
 import { replayResponse } from "./replay.js";
 import { scopeOf, type CacheScope } from "./scope.js";
-import { openSemanticIndex, type IndexItem, type SemanticIndex } from "./semantic-index.js";
+import { type SemanticIndex } from "./semantic-index.js";
+import { openSemanticIndex } from "./open-semantic-index.js";
+import { type IndexItem } from "./namespaced-index.js";
 import { withTimeout } from "./timeout.js";
 
 /** What the caller asked of the cache: use it, skip it, or re-ask and replace the entry. */

@@ -28,7 +28,7 @@ export interface CacheScope {
   cacheIneligible?: "temperature";
 }
 
-export type SemanticIneligibility = "tools" | "images" | "too_long" | "too_many_messages" | "empty";
+type SemanticIneligibility = "tools" | "images" | "too_long" | "too_many_messages" | "empty";
 
 /** Bumped when the canonical serialisation changes, so old entries stop matching instead of lying. */
 const KEY_VERSION = "sluice-cache-v1";
@@ -87,7 +87,7 @@ function semanticIneligibility(
   return undefined;
 }
 
-export function messageText(m: Message): string {
+function messageText(m: Message): string {
   const parts: string[] = [];
   for (const p of m.content) if (p.part.case === "text") parts.push(p.part.value);
   if (m.refusal) parts.push(m.refusal);

@@ -15,4 +15,4 @@ export type WorkerRequest = { seq: number } & (
 
 export type WorkerReply =
   | { seq: number; result?: unknown; error?: string; size: number }
-  | { log: { level: "warn" | "info"; fields: object; msg: string } };
+  | { log: { level: "debug" | "info" | "warn" | "error"; fields: object; msg: string } };

@@ -9,8 +9,8 @@ type Op = WorkerRequest extends infer R ? (R extends { seq: number } ? Omit<R, "
 /**
  * The index in a worker thread. Requests are answered in order (the worker handles one message
  * at a time), so an insert followed by a search sees the insert. A search costs a message
- * round trip (~50-100 µs) but never blocks the gateway's event loop, which is what matters
- * once the index is large (HNSW inserts cost ~1 ms; rebuilding 1M entries, minutes).
+ * round trip but never blocks the gateway's event loop, which is what matters once the index
+ * is large (inserts and rebuilds then take long; figures in src/cache/README.md).
  */
 export class WorkerSemanticIndex implements SemanticIndex {
   readonly mode = "worker";

@@ -9,10 +9,10 @@ import {
 } from "../gen/sluice/v1/config_pb.js";
 
 /** The defaults documented in proto/sluice/v1/config.proto, in one place. */
-export const DEFAULT_LISTEN = "127.0.0.1:8080";
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
-export const DEFAULT_DATA_DIR = "./.sluice";
+const DEFAULT_LISTEN = "127.0.0.1:8080";
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+const DEFAULT_DATA_DIR = "./.sluice";
 export const DEFAULT_PROVIDER_TIMEOUTS = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000 };
 export const DEFAULT_MAX_CONNECTIONS = 128;
 export const DEFAULT_MOCK_LOREM_TOKENS = 64;

@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { parse as parseYaml } from "yaml";
 import { ConfigSchema, type Config } from "../gen/sluice/v1/config_pb.js";
-import { applyDefaults, builtinConfig } from "./defaults.js";
+import { applyDefaults } from "./defaults.js";
 import { interpolateEnv } from "./interpolate.js";
-import { checkConfig } from "./check.js";
 import { validateAgainst } from "./validate.js";
 
 /** A config that cannot be used; `problems` name each field and what is wrong with it. */
@@ -18,19 +16,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads, interpolates, validates and completes a YAML config file. */
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
-  }
-  return parseConfig(text, path, env);
-}
-
-/** Parses config text; `source` names it in errors. */
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses config text into a complete config: YAML, `${ENV}` interpolation, field types and
+ * unknown fields checked against the proto schema, defaults applied. Rules that span the parts
+ * (provider kinds, policy slots, references) are checked on top of this by src/app/load-config.ts;
+ * `source` names the text in errors.
+ */
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): Config {
   let tree: unknown;
   try {
     tree = parseYaml(text, { uniqueKeys: true }) ?? {};
@@ -41,14 +33,5 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   tree = interpolateEnv(tree, env, "", problems);
   problems.push(...validateAgainst(ConfigSchema, tree));
   if (problems.length > 0) throw new ConfigError(source, problems);
-
-  const config = applyDefaults(fromJson(ConfigSchema, tree as JsonValue));
-  const semantic = checkConfig(config);
-  if (semantic.length > 0) throw new ConfigError(source, semantic);
-  return config;
-}
-
-/** The config named by `--config` / `SLUICE_CONFIG`, or the built-in one. */
-export function resolveConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
-  return path ? loadConfigFile(path, env) : builtinConfig();
+  return applyDefaults(fromJson(ConfigSchema, tree as JsonValue));
 }

@@ -7,7 +7,7 @@
 import type { BudgetCrossing } from "./types.js";
 
 /** The subset of a pino logger used here. */
-export interface AlertLogger {
+interface AlertLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }

@@ -1,5 +1,6 @@
 /** Budget helpers shared by the memory store and (in Lua) the Redis script. */
-import type { BudgetPeriod, BudgetSpec, LimitKind } from "./types.js";
+import type { BudgetPeriod, LimitKind } from "./types.js";
+import type { BudgetSpec } from "../core/principal.js";
 import { toNano } from "./types.js";
 
 export interface BudgetCap {

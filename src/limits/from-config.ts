@@ -1,7 +1,7 @@
 import type { ApiKeyConfig, BudgetConfig, Config, RateLimitsConfig, TenantConfig } from "../gen/sluice/v1/config_pb.js";
-import type { KeyGrant } from "./keys.js";
+import type { Principal as KeyGrant } from "../core/principal.js";
 import type { PricingTable } from "./pricing.js";
-import type { BudgetSpec, LimitScope } from "./types.js";
+import type { BudgetSpec, LimitScope } from "../core/principal.js";
 
 /** The config's pricing map in the pricing module's shape. */
 export function pricingTable(config: Config): PricingTable {

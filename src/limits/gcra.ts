@@ -20,12 +20,12 @@
  *
  * The Redis Lua script (redis-scripts.ts) implements the same arithmetic; keep them in step.
  */
-export const WINDOW_MS = 60_000;
+const WINDOW_MS = 60_000;
 
 /** Float slack so a request that exactly fills an empty bucket is admitted. */
 const EPSILON_MS = 1e-6;
 
-export function emissionIntervalMs(perMinute: number): number {
+function emissionIntervalMs(perMinute: number): number {
   return WINDOW_MS / perMinute;
 }
 

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { LimitScope } from "./types.js";
+import type { Principal } from "../core/principal.js";
 
 /**
  * API keys are never stored: config and stores hold `sha256:<hex>` of the key. A presented key
  * is hashed and the digests are compared with `timingSafeEqual`, so the comparison time does
  * not depend on how much of a stored key the caller guessed.
  */
-export const KEY_PREFIX = "sk-sluice-";
+const KEY_PREFIX = "sk-sluice-";
 const HASH_SCHEME = "sha256:";
 
 /** Makes a new random API key (shown once) and the hash to store. */
@@ -28,26 +28,13 @@ export function parseKeyHash(hash: string): Buffer | undefined {
 }
 
 /** Digest of a presented key, for lookups by digest. */
-export function digestApiKey(key: string): Buffer {
+function digestApiKey(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
 }
 
 /** Constant-time equality of two 32-byte digests. */
-export function digestsEqual(a: Buffer, b: Buffer): boolean {
+function digestsEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** What a key grants: the tenant it belongs to, the models that tenant may use, its limits. */
-export interface KeyGrant {
-  tenant: string;
-  keyId: string;
-  mayUse(model: string): boolean;
-  /** Limit scopes a request with this key is admitted against (key and tenant). */
-  scopes: LimitScope[];
-  /** Tags recorded with the key's requests. */
-  tags: Record<string, string>;
-  /** Epoch ms after which the key is refused. */
-  expiresAtMs?: number;
 }
 
 /**
@@ -56,9 +43,9 @@ export interface KeyGrant {
  * and the match is confirmed with a constant-time comparison.
  */
 export class KeyRing {
-  private readonly byDigest = new Map<string, { digest: Buffer; grant: KeyGrant }>();
+  private readonly byDigest = new Map<string, { digest: Buffer; grant: Principal }>();
 
-  add(hash: string, grant: KeyGrant): void {
+  add(hash: string, grant: Principal): void {
     const digest = parseKeyHash(hash);
     if (!digest) throw new Error(`malformed key hash for key ${grant.keyId}`);
     this.byDigest.set(digest.toString("hex"), { digest, grant });
@@ -69,7 +56,7 @@ export class KeyRing {
   }
 
   /** The grant of a presented key, or undefined when the key is unknown. */
-  verify(presented: string): KeyGrant | undefined {
+  verify(presented: string): Principal | undefined {
     const digest = digestApiKey(presented);
     const entry = this.byDigest.get(digest.toString("hex"));
     if (!entry || !digestsEqual(entry.digest, digest)) return undefined;

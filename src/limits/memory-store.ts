@@ -7,21 +7,8 @@ import { gcraCharge, gcraRefund, gcraTake, cappedTokens } from "./gcra.js";
 import { budgetCaps, budgetRefuses, crossedThresholds, limitName, thresholdsOf } from "./budgets.js";
 import { periodIds } from "./periods.js";
 import { assertValidAdmit } from "./scopes.js";
-import {
-  DEFAULT_RESERVATION_TTL_MS,
-  fromNano,
-  toNano,
-  type AdmitRequest,
-  type AdmitResult,
-  type BudgetCrossing,
-  type BudgetPeriod,
-  type BudgetState,
-  type LimitScope,
-  type Refusal,
-  type Reservation,
-  type SettleResult,
-  type Settlement,
-} from "./types.js";
+import { DEFAULT_RESERVATION_TTL_MS, fromNano, toNano, type AdmitRequest, type AdmitResult, type BudgetCrossing, type BudgetPeriod, type BudgetState, type Refusal, type Reservation, type SettleResult, type Settlement } from "./types.js";
+import { type LimitScope } from "../core/principal.js";
 
 export interface MemoryLimitStoreOptions {
   /** Injectable clock (ms since epoch) for tests. */
@@ -97,12 +84,12 @@ export class MemoryLimitStore {
     const newTats: Array<[string, number]> = [];
     const holds: Hold[] = [];
     let refusal: Refusal | undefined;
-    const refuse = (scope: LimitScope, kind: Refusal["kind"], retryAfterMs: number | undefined) => {
+    const refuse = (scope: LimitScope, kind: Refusal["kind"], retryAfterMs: number | undefined, budget?: Refusal["budget"]) => {
       const retryAfterS = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
       const worse =
         !refusal ||
         (refusal.retryAfterS !== undefined && (retryAfterS === undefined || retryAfterS > refusal.retryAfterS));
-      if (worse) refusal = { ok: false, limit: limitName(scope.label, kind), scopeId: scope.id, kind, retryAfterS };
+      if (worse) refusal = { ok: false, limit: limitName(scope.label, kind), scopeId: scope.id, kind, retryAfterS, ...(budget ? { budget } : {}) };
     };
 
     for (const scope of req.scopes) {
@@ -124,7 +111,7 @@ export class MemoryLimitStore {
         const c = this.budgets.get(periodKey(scope.id, cap.period, now)) ?? { spent: 0, held: 0 };
         if (budgetRefuses(c.spent, c.held, estimateNano, cap.capNano)) {
           const wait = cap.period === "daily" ? p.msToDayEnd : cap.period === "monthly" ? p.msToMonthEnd : undefined;
-          refuse(scope, cap.kind, wait);
+          refuse(scope, cap.kind, wait, { capUsd: fromNano(cap.capNano), usedUsd: fromNano(c.spent + c.held), requestUsd: fromNano(estimateNano) });
         }
       }
       // The estimate is held in every period of a budgeted scope (as the Redis store does).

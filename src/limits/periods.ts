@@ -38,13 +38,3 @@ export function periodIds(nowMs: number): PeriodIds {
     msToMonthEnd: memo.monthEnd - nowMs,
   };
 }
-
-export function dayIdOf(dayNumber: number): string {
-  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function monthIdOf(monthNumber: number): string {
-  const y = Math.floor(monthNumber / 12);
-  const m = (monthNumber % 12) + 1;
-  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}`;
-}

@@ -10,7 +10,7 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 
-export const LIMITS_REDIS_OPTIONS: RedisOptions = {
+const LIMITS_REDIS_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeout: 250,

@@ -18,9 +18,9 @@
  *                       (the period rolled over). Scope hashes do not expire: there is one per
  *                       configured key, tenant or deployment (~100 bytes each).
  *
- * Inputs are flat ARGV (no JSON) and each script makes as few redis.call()s as it can: measured
- * on the 2-vCPU dev box, every redis.call costs ~5 us of Redis CPU on top of the command itself,
- * and Redis CPU is shared by the whole fleet (admit: TIME, HMGET + HSET per scope, ZADD). The arithmetic mirrors gcra.ts, budgets.ts and periods.ts.
+ * Inputs are flat ARGV (no JSON) and each script makes as few redis.call()s as it can: every
+ * redis.call costs Redis CPU on top of the command itself (bench/RESULTS.md, "Figures behind
+ * code comments"), and Redis CPU is shared by the whole fleet (admit: TIME, HMGET + HSET per scope, ZADD). The arithmetic mirrors gcra.ts, budgets.ts and periods.ts.
  */
 
 const COMMON = `
@@ -141,10 +141,10 @@ if nm == 13 then ny, nm = Y + 1, 1 end
 local WAIT = { d = (day + 1) * DAY - now, m = days_from_civil(ny, nm, 1) * DAY - now, l = -1 }
 local KIND = { d = 'budget_daily', m = 'budget_monthly', l = 'budget_lifetime' }
 local refusal = nil
-local function refuse(i, kind, wait)
-  if refusal == nil then refusal = { i, kind, wait } return end
+local function refuse(i, kind, wait, used, cap)
+  if refusal == nil then refusal = { i, kind, wait, used or -1, cap or -1 } return end
   if refusal[3] == -1 then return end
-  if wait == -1 or wait > refusal[3] then refusal = { i, kind, wait } end
+  if wait == -1 or wait > refusal[3] then refusal = { i, kind, wait, used or -1, cap or -1 } end
 end
 local function take(tat, cost, per_min, i, kind)
   local b = tat > now and tat or now
@@ -175,7 +175,7 @@ for i = 1, n do
     local used = { d = c.ds + c.dh, m = c.ms + c.mh, l = c.ls + c.lh }
     for _, p in ipairs({ 'd', 'm', 'l' }) do
       local cap = caps[p]
-      if cap and (used[p] >= cap or used[p] + est > cap) then refuse(i, KIND[p], WAIT[p]) end
+      if cap and (used[p] >= cap or used[p] + est > cap) then refuse(i, KIND[p], WAIT[p], used[p], cap) end
     end
     if est > 0 then
       c.dh = c.dh + est; c.mh = c.mh + est; c.lh = c.lh + est
@@ -188,7 +188,7 @@ for i = 1, n do
   states[i] = st
 end
 if refusal then
-  return { 0, refusal[1], refusal[2], int(refusal[3] == -1 and -1 or math.ceil(refusal[3])) }
+  return { 0, refusal[1], refusal[2], int(refusal[3] == -1 and -1 or math.ceil(refusal[3])), int(refusal[4]), int(refusal[5]) }
 end
 for i = 1, n do
   local st = states[i]

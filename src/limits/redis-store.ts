@@ -14,25 +14,8 @@ import { cappedTokens } from "./gcra.js";
 import { assertValidAdmit } from "./scopes.js";
 import { budgetCaps, limitName, thresholdsOf } from "./budgets.js";
 import { ADMIT_LUA, BUDGET_STATE_LUA, OUTSTANDING_LUA, SETTLE_LUA } from "./redis-scripts.js";
-import {
-  DEFAULT_RESERVATION_TTL_MS,
-  StoreUnavailableError,
-  fromNano,
-  toNano,
-  type AdmitRequest,
-  type AdmitResult,
-  type BudgetCrossing,
-  type BudgetPeriod,
-  type BudgetState,
-  type LimitKind,
-  type LimitScope,
-  type LimitStore,
-  type Refusal,
-  type Reservation,
-  type ReservationPart,
-  type SettleResult,
-  type Settlement,
-} from "./types.js";
+import { DEFAULT_RESERVATION_TTL_MS, StoreUnavailableError, fromNano, toNano, type AdmitRequest, type AdmitResult, type BudgetCrossing, type BudgetPeriod, type BudgetState, type LimitKind, type LimitStore, type Refusal, type Reservation, type ReservationPart, type SettleResult, type Settlement } from "./types.js";
+import { type LimitScope } from "../core/principal.js";
 
 export interface RedisLimitStoreOptions {
   /** A client made by `createLimitsRedis` (bounded timeouts, no offline queue). Not closed by the store. */
@@ -125,7 +108,16 @@ export class RedisLimitStore implements LimitStore {
       const waitMs = Number(reply[3]);
       const retryAfterS = waitMs < 0 ? undefined : Math.max(1, Math.ceil(waitMs / 1000));
       if (!refusal || (refusal.retryAfterS !== undefined && (retryAfterS === undefined || retryAfterS > refusal.retryAfterS))) {
-        refusal = { ok: false, limit: limitName(scope.label, kind), scopeId: scope.id, kind, retryAfterS };
+        const usedNano = Number(reply[4] ?? -1);
+        const capNano = Number(reply[5] ?? -1);
+        refusal = {
+          ok: false,
+          limit: limitName(scope.label, kind),
+          scopeId: scope.id,
+          kind,
+          retryAfterS,
+          ...(capNano >= 0 ? { budget: { capUsd: fromNano(capNano), usedUsd: fromNano(usedNano), requestUsd: fromNano(est) } } : {}),
+        };
       }
     });
 

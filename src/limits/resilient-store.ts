@@ -22,21 +22,8 @@
  */
 import type { Redis } from "ioredis";
 import { MemoryLimitStore } from "./memory-store.js";
-import {
-  StoreUnavailableError,
-  toNano,
-  fromNano,
-  type AdmitRequest,
-  type AdmitResult,
-  type BudgetCrossing,
-  type BudgetState,
-  type LimitScope,
-  type LimitStore,
-  type Refusal,
-  type Reservation,
-  type SettleResult,
-  type Settlement,
-} from "./types.js";
+import { StoreUnavailableError, toNano, fromNano, type AdmitRequest, type AdmitResult, type BudgetCrossing, type BudgetState, type LimitStore, type Refusal, type Reservation, type SettleResult, type Settlement } from "./types.js";
+import { type LimitScope } from "../core/principal.js";
 
 export type RedisFaultMode = "fail-open" | "fail-closed";
 

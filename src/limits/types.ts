@@ -6,38 +6,7 @@
  * throws, as `StoreUnavailableError`.
  */
 
-/** Spend caps in USD. Each cap is optional; a missing cap is not enforced. */
-export interface BudgetSpec {
-  dailyUsd?: number;
-  monthlyUsd?: number;
-  lifetimeUsd?: number;
-  /**
-   * Soft thresholds as fractions of each cap (e.g. `[0.5, 0.8]`). Crossing one is reported by
-   * `settle` once (the atomic counter update sees the crossing exactly once, fleet-wide).
-   * Reaching the hard cap itself is always reported, as threshold `1`.
-   */
-  softThresholds?: number[];
-}
-
-/**
- * One thing that is limited: a key, a tenant, a provider deployment. Scopes sharing a
- * `partition` are admitted atomically in one Redis script; on Redis Cluster the partition is the
- * hash tag (`{partition}`), so use the tenant id for key and tenant scopes, and the deployment id
- * for a deployment scope.
- */
-export interface LimitScope {
-  /** Stable unique id, e.g. `tenant:acme`, `key:acme-ci`, `deployment:openai-main`. No `{` `}`. */
-  id: string;
-  /** Human name used in refusals, e.g. `tenant acme`. */
-  label: string;
-  /** Hash tag / atomicity group; see above. No `{` `}`. */
-  partition: string;
-  /** Requests per minute (token bucket, burst = the full minute). */
-  rpm?: number;
-  /** Tokens per minute (token bucket, burst = the full minute). */
-  tpm?: number;
-  budget?: BudgetSpec;
-}
+import type { LimitScope } from "../core/principal.js";
 
 export interface AdmitRequest {
   scopes: LimitScope[];
@@ -63,6 +32,11 @@ export interface Refusal {
   kind: LimitKind;
   /** Seconds until a retry can succeed; undefined when it never will (lifetime budget). */
   retryAfterS?: number;
+  /**
+   * A budget refusal's amounts: the cap, what is spent or held in the period, and the request's
+   * worst-case cost, so the refusal can say whether the budget is spent or the request is too big for what is left.
+   */
+  budget?: { capUsd: number; usedUsd: number; requestUsd: number };
 }
 
 /** What a partition part of a reservation holds; opaque to callers. */
@@ -149,7 +123,7 @@ export class StoreUnavailableError extends Error {
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 
 /** Budget amounts are counted in integer nano-USD so sums are exact (safe up to ~$9M). */
-export const NANO_PER_USD = 1e9;
+const NANO_PER_USD = 1e9;
 export function toNano(usd: number): number {
   return Math.max(0, Math.round(usd * NANO_PER_USD));
 }

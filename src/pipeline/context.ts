@@ -1,45 +1,22 @@
-import { CacheStatus, type ChatChunk, type ChatRequest, type Usage } from "../gen/sluice/v1/gateway_pb.js";
-import type { ProviderAdapter } from "../providers/adapter.js";
-import type { ErrorCode } from "../errors/catalog.js";
-import type { LimitScope, Reservation } from "../limits/types.js";
+import { CacheStatus, type ChatChunk, type ChatRequest, type EmbedRequest, type EmbedResponse, type Usage } from "../gen/sluice/v1/gateway_pb.js";
+import type { CallRecord } from "../core/call-record.js";
+import type { Reservation } from "../limits/types.js";
+import type { AttemptRecord } from "../core/attempt-record.js";
+import type { AnswerStart, Target } from "../core/target.js";
+import type { Principal } from "../core/principal.js";
 import type { CanonicalUsage } from "../limits/pricing.js";
 
-/** Who is calling: resolved from the API key by the authenticate phase. */
-export interface Principal {
-  tenant: string;
-  keyId: string;
-  /** Whether the principal may use a model name (alias or provider/model). */
-  mayUse(model: string): boolean;
-  /** Limit scopes to admit the request against (key, tenant); empty when unlimited. */
-  scopes: LimitScope[];
-  /** Default tags of the key. */
-  tags: Record<string, string>;
-}
+/** The operations of the gateway; each has its phase list in operations.ts. */
+export type Operation = "chat" | "embed" | "count_tokens" | "list_models";
 
-/** One place a request can be sent: a provider adapter and the provider's model name. */
-export interface Target {
-  provider: ProviderAdapter;
-  model: string;
-  weight: number;
-  /** Limits the gateway enforces on each attempt at this target, in ms (0: none of its own). */
-  timeouts: { firstTokenMs: number; idleMs: number; totalMs: number };
-  /** The provider deployment's own rate limits (`providers[].limits`), when it has any. */
-  limitScope?: LimitScope;
-}
-
-/** Which target answered, told to the surface when the answer starts (before its first chunk). */
-export interface AnswerStart {
+/** Input tokens of a chat request as its model's first target bills them. */
+export interface TokenCount {
+  inputTokens: number;
+  encoding: string;
+  /** False when the count is an estimate (no exact tokenizer for the provider, or the slot failed open). */
+  exact: boolean;
   provider: string;
   model: string;
-  attempts: number;
-}
-
-export interface Attempt {
-  provider: string;
-  model: string;
-  /** Catalog code of the failure, or "ok". */
-  outcome: ErrorCode | "ok";
-  ms: number;
 }
 
 /**
@@ -48,6 +25,9 @@ export interface Attempt {
  * except `surface`, an opaque label for metrics and logs.
  */
 export interface RequestContext {
+  readonly operation: Operation;
+  /** The call's access record (made by the surface): settle fills it in, the surface logs it. */
+  readonly record: CallRecord;
   readonly requestId: string;
   /** performance.now() when the surface handed the request over. */
   readonly startedAt: number;
@@ -57,12 +37,21 @@ export interface RequestContext {
   /** Fires when the caller goes away or the gateway gives up on the request. */
   readonly signal: AbortSignal;
   readonly stream: boolean;
-  /** The canonical request; inspect replaces it with the rewritten one (placeholders, redactions). */
+  /** The model name the caller asked for (alias or provider/model). */
+  readonly model: string;
+  /** chat, count_tokens: the canonical request; inspect replaces it with the rewritten one (placeholders, redactions). */
   request: ChatRequest;
+  /** embed: the request, and the answer dispatch got. */
+  readonly embedRequest: EmbedRequest | undefined;
+  embedResponse?: EmbedResponse;
+  /** count_tokens: the count. */
+  tokenCount?: TokenCount;
+  /** list_models: the models the principal may use. */
+  modelList?: Array<{ id: string; providers: string[] }>;
   /** Called once when a target's answer starts, so a surface can put it in headers. */
   readonly onAnswerStart: ((start: AnswerStart) => void) | undefined;
 
-  /** authenticate */
+  /** authenticate (or the surface, which authenticates before it reads the body) */
   principal?: Principal;
   /** inspect: placeholder -> original value, to restore in the answer. */
   placeholders?: ReadonlyMap<string, string>;
@@ -84,7 +73,7 @@ export interface RequestContext {
    */
   answer?: AsyncIterable<ChatChunk>;
   /** dispatch */
-  attempts: Attempt[];
+  attempts: AttemptRecord[];
   answeredBy?: { provider: string; model: string };
   /** performance.now() of the first upstream request and of the end of the upstream answer. */
   upstreamStartAt?: number;
@@ -115,24 +104,34 @@ export interface RequestContext {
  * profiles of the request path).
  */
 export function newContext(init: {
-  requestId: string;
-  surface: string;
+  operation: Operation;
+  record: CallRecord;
   credentials: string | undefined;
+  principal: Principal | undefined;
   signal: AbortSignal;
   stream: boolean;
+  model: string;
   request: ChatRequest;
-  onAnswerStart: ((start: AnswerStart) => void) | undefined;
+  embedRequest?: EmbedRequest;
+  onAnswerStart?: ((start: AnswerStart) => void) | undefined;
 }): RequestContext {
   return {
-    requestId: init.requestId,
+    operation: init.operation,
+    record: init.record,
+    requestId: init.record.requestId,
     startedAt: performance.now(),
-    surface: init.surface,
+    surface: init.record.surface,
     credentials: init.credentials,
     signal: init.signal,
     stream: init.stream,
+    model: init.model,
     request: init.request,
+    embedRequest: init.embedRequest,
+    embedResponse: undefined,
+    tokenCount: undefined,
+    modelList: undefined,
     onAnswerStart: init.onAnswerStart,
-    principal: undefined,
+    principal: init.principal,
     placeholders: undefined,
     targets: [],
     strategy: "ordered",

@@ -1,6 +1,6 @@
 import type { ChatChunk } from "../gen/sluice/v1/gateway_pb.js";
 import { SluiceError, asSluiceError } from "../errors/sluice-error.js";
-import { hasContent, newChunk, newMetadata } from "./canonical.js";
+import { hasContent, newChunk, newMetadata } from "../core/canonical.js";
 import type { RequestContext } from "./context.js";
 import type { Phase } from "./phase.js";
 
@@ -12,16 +12,10 @@ import type { Phase } from "./phase.js";
 export async function* runPhases(phases: readonly Phase[], ctx: RequestContext): AsyncGenerator<ChatChunk> {
   const chunkPhases = phases.filter((p) => p.onChunk);
   let settled = false;
-  const settle = async (error: SluiceError | undefined): Promise<void> => {
-    if (settled) return;
+  const settle = (error: SluiceError | undefined): Promise<void> => {
+    if (settled) return Promise.resolve();
     settled = true;
-    for (let i = phases.length - 1; i >= 0; i--) {
-      try {
-        await phases[i]!.onSettle?.(ctx, error);
-      } catch {
-        // onSettle must not throw; if one does, the others still run.
-      }
-    }
+    return settlePhases(phases, ctx, error);
   };
 
   try {
@@ -46,13 +40,45 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
     await settle(undefined);
     yield trailer(ctx, last);
   } catch (err) {
-    const error = ctx.signal.aborted ? new SluiceError("cancelled", "request cancelled", { cause: err }) : asSluiceError(err);
+    const error = failure(ctx, err);
     await settle(error);
     throw error;
   } finally {
     // Reached without settling only when the consumer stopped early (client went away).
     if (!settled) await settle(new SluiceError("cancelled", "request cancelled"));
   }
+}
+
+/**
+ * Runs an operation that answers in one piece (embed, count tokens, list models): the phases'
+ * `onRequest` in order, then every `onSettle` in reverse, once, whatever happened. The answer
+ * is on the context (the operation's own field).
+ */
+export async function runCall(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
+  let error: SluiceError | undefined;
+  try {
+    for (const phase of phases) {
+      if (phase.onRequest) await phase.onRequest(ctx);
+    }
+  } catch (err) {
+    error = failure(ctx, err);
+  }
+  await settlePhases(phases, ctx, error);
+  if (error) throw error;
+}
+
+async function settlePhases(phases: readonly Phase[], ctx: RequestContext, error: SluiceError | undefined): Promise<void> {
+  for (let i = phases.length - 1; i >= 0; i--) {
+    try {
+      await phases[i]!.onSettle?.(ctx, error);
+    } catch {
+      // onSettle must not throw; if one does, the others still run.
+    }
+  }
+}
+
+function failure(ctx: RequestContext, err: unknown): SluiceError {
+  return ctx.signal.aborted ? new SluiceError("cancelled", "request cancelled", { cause: err }) : asSluiceError(err);
 }
 
 function trailer(ctx: RequestContext, last: ChatChunk | undefined): ChatChunk {

@@ -1,56 +1,35 @@
-// The slot registry: which export each slot calls, and each slot's configuration.
-import { piiConformance, type ConformanceVector } from "./conformance.js";
-import { tokensConformance, tokensSlotInit } from "./tokens-conformance.js";
-import { routerConformance } from "./router-conformance.js";
-
-export type SlotName = "pii" | "guard" | "tokens" | "router";
-export type FailMode = "open" | "closed";
-
-export interface SlotDefinition {
-  name: SlotName;
-  /** The export the host calls with the slot's *Input message. */
-  exportName: string;
-  conformance: readonly ConformanceVector[];
-  /** Static data a module of this slot needs: `exportName` is called with `input()` once on
-   *  every plugin created (first one, recreations after a trap or timeout, worker mode) before
-   *  any other call, and by validation before the conformance vectors. */
-  init?: SlotInit;
-}
-
-export interface SlotInit {
-  exportName: string;
-  /** The init message; computed once per process and cached by the provider. */
-  input: () => Promise<Uint8Array>;
-}
-
-export const ABI_VERSION = 1;
+// The slot table: every slot's definition and default settings, assembled from the slot folders
+// (pii/, router/, tokens/) for the host (policy-host.ts), the admin API and the CLI, and the
+// checks of the config's `policies` section. The host itself (host/) knows no slot: it is given
+// this table.
+import type { PoliciesConfig } from "../gen/sluice/v1/config_pb.js";
+import type { SlotConfig, SlotDefinition, SlotName } from "./host/definitions.js";
+import { slotSettingsProblems } from "./host/from-config.js";
+import type { SlotTable } from "./host/host.js";
+import { PII_SLOT, PII_SLOT_DEFAULTS } from "./pii/definition.js";
+import { piiRulesProblems } from "./pii/rules.js";
+import { ROUTER_SLOT, ROUTER_SLOT_DEFAULTS } from "./router/definition.js";
+import { TOKENS_SLOT, TOKENS_SLOT_DEFAULTS } from "./tokens/definition.js";
 
 export const SLOT_DEFINITIONS: Readonly<Record<SlotName, SlotDefinition>> = {
-  pii: { name: "pii", exportName: "scan", conformance: piiConformance },
-  // Modules for these slots come with their own issues; their vectors are added with them.
+  pii: PII_SLOT,
+  // Declared for the ABI (policy.proto GuardCheckInput/Output); its module, vectors and phase
+  // come with their own issue.
   guard: { name: "guard", exportName: "check", conformance: [] },
-  tokens: { name: "tokens", exportName: "count", conformance: tokensConformance, init: tokensSlotInit },
-  router: { name: "router", exportName: "route", conformance: routerConformance },
+  tokens: TOKENS_SLOT,
+  router: ROUTER_SLOT,
 };
-
-export interface SlotConfig {
-  slot: SlotName;
-  /** `builtin:<name>` (dist/policy-wasm/<name>.wasm) or a path to a .wasm file. */
-  source: string;
-  /** What a request gets when the module traps, times out or returns garbage. */
-  failMode: FailMode;
-  /** Trusted modules run on the main thread (~10 µs/call, no timeout possible); untrusted ones
-   *  in an Extism worker with a per-call time limit (~100 µs/call). */
-  trusted: boolean;
-  /** Per-call time limit for untrusted slots, and the limit for validation. */
-  timeoutMs: number;
-  /** Largest declared maximum memory a module may have, in 64 KiB pages. */
-  memoryCapPages: number;
-}
 
 export const DEFAULT_SLOT_CONFIG: Readonly<Record<SlotName, SlotConfig>> = {
-  pii: { slot: "pii", source: "builtin:pii-hostio", failMode: "closed", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
+  pii: PII_SLOT_DEFAULTS,
   guard: { slot: "guard", source: "builtin:guard", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 512 },
-  tokens: { slot: "tokens", source: "builtin:tokens-hostio", failMode: "open", trusted: true, timeoutMs: 250, memoryCapPages: 1024 },
-  router: { slot: "router", source: "builtin:router-hostio", failMode: "open", trusted: true, timeoutMs: 50, memoryCapPages: 256 },
+  tokens: TOKENS_SLOT_DEFAULTS,
+  router: ROUTER_SLOT_DEFAULTS,
 };
+
+export const SLOT_TABLE: SlotTable = { definitions: SLOT_DEFINITIONS, defaults: DEFAULT_SLOT_CONFIG };
+
+/** Config problems of `policies`, for `config check`. */
+export function policyConfigProblems(policies: PoliciesConfig | undefined): string[] {
+  return [...slotSettingsProblems(policies), ...piiRulesProblems(policies?.pii?.actions ?? {})];
+}

@@ -3,7 +3,7 @@ import type { Dispatcher } from "undici";
 import type { ChatChunk } from "../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../errors/sluice-error.js";
 import type { UpstreamPool } from "../upstream/pool.js";
-import type { ProviderCall } from "./adapter.js";
+import type { ProviderCall } from "../core/provider.js";
 import { readRateLimit } from "./rate-limit.js";
 
 /** What differs between HTTP providers; `exchangeChat` does the rest the same way for all. */
@@ -70,9 +70,4 @@ export async function* exchangeChat(providerId: string, pool: UpstreamPool, call
   } finally {
     deadline.clear();
   }
-}
-
-/** The first value of a response header. */
-export function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,17 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { headerValue } from "./http-exchange.js";
-
-/**
- * What a provider said about its own rate limit on one response: the tokens its deployment can
- * still take in the current window, and when that window resets. The router slot receives it as
- * the candidate's `remaining_capacity`, so a module can steer a large request away from a
- * deployment that is about to answer 429.
- */
-export interface RateLimitInfo {
-  remainingTokens: number;
-  /** Epoch ms when the provider's token window resets (the figure is stale after it). */
-  resetAtMs: number;
-}
+import type { RateLimitInfo } from "../core/provider.js";
+import { headerValue } from "../upstream/headers.js";
 
 /** How long a figure without a reset time is trusted: OpenAI's and Anthropic's windows are a minute. */
 const DEFAULT_WINDOW_MS = 60_000;

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
-import type { AdapterFactory, ProviderAdapter } from "./adapter.js";
+import type { AdapterFactory, ProviderAdapter } from "../core/provider.js";
 import { createAnthropicAdapter } from "./anthropic/adapter.js";
 import { azureConfigProblem } from "./azure-openai/endpoint.js";
 import { createAzureOpenAIAdapter } from "./azure-openai/adapter.js";

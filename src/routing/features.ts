@@ -12,7 +12,7 @@ export interface PromptFeatures {
 
 // Lines that read as code in the common languages: a declaration or keyword at the start of the
 // line, or a line ending in `;`, `{` or `}`. One pass over the text, line by line (a regex over
-// the whole prompt cost ~10 µs per KB).
+// the whole prompt cost several times more; bench/RESULTS.md, "Figures behind code comments").
 const CODE_START = /(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |private |fn |func |return\b|if \(|for \(|while \()/y;
 
 export function looksLikeCode(text: string): boolean {

@@ -1,6 +1,6 @@
-import type { RoutingPolicy } from "./policy.js";
+import type { RoutingSettings } from "./settings.js";
 
-export type BreakerState = "closed" | "open" | "half_open";
+type BreakerState = "closed" | "open" | "half_open";
 
 /** What the router knows about one target (provider + model), updated after every attempt. */
 export interface TargetStats {
@@ -36,7 +36,7 @@ export class HealthTable {
   private readonly targets = new Map<string, Map<string, TargetStats & { probing: boolean }>>();
 
   constructor(
-    private readonly policy: RoutingPolicy["breaker"],
+    private readonly policy: RoutingSettings["breaker"],
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -1,7 +1,7 @@
 import type { Config, ProviderConfig } from "../gen/sluice/v1/config_pb.js";
-import type { LimitScope } from "../limits/types.js";
-import type { ProviderAdapter } from "../providers/adapter.js";
-import type { Target } from "../pipeline/context.js";
+import type { LimitScope } from "../core/principal.js";
+import type { ProviderAdapter } from "../core/provider.js";
+import type { Target } from "../core/target.js";
 
 /** A model's targets and how to choose among them. */
 export interface ModelRoute {

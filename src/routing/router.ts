@@ -1,6 +1,6 @@
-import type { Target } from "../pipeline/context.js";
+import type { Target } from "../core/target.js";
 import { HealthTable } from "./health.js";
-import type { RoutingPolicy } from "./policy.js";
+import type { RoutingSettings } from "./settings.js";
 import { RetryBudget } from "./retry-budget.js";
 
 /**
@@ -15,7 +15,7 @@ export class Router {
   readonly budget: RetryBudget;
 
   constructor(
-    readonly policy: RoutingPolicy,
+    readonly policy: RoutingSettings,
     private readonly random: () => number = Math.random,
   ) {
     this.health = new HealthTable(policy.breaker);
@@ -29,7 +29,7 @@ export class Router {
 }
 
 /** One target drawn by weight goes first; the rest follow in their given order. */
-export function weightedFirst(candidates: readonly Target[], random: () => number): Target[] {
+function weightedFirst(candidates: readonly Target[], random: () => number): Target[] {
   if (candidates.length <= 1) return candidates.slice();
   let total = 0;
   for (const t of candidates) total += t.weight;

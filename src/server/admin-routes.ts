@@ -12,12 +12,14 @@ import {
   RevokeKeyResponseSchema,
   UsageRowSchema,
 } from "../gen/sluice/v1/admin_pb.js";
-import { SluiceError, asSluiceError, toConnectError } from "../errors/sluice-error.js";
+import { SluiceError } from "../errors/sluice-error.js";
+import type { Principal } from "../core/principal.js";
 import type { KeyInfo } from "../limits/principals.js";
 import { PrincipalError } from "../limits/principals.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { PolicyValidationError, SLOT_DEFINITIONS, type PolicyHost, type SlotName } from "../policy/index.js";
 import type { UsageGroupBy } from "../telemetry/usage-query.js";
+import { serverCallKey } from "./call.js";
 import { bearerToken } from "./http/body.js";
 
 const groupNames: Record<string, UsageGroupBy> = {
@@ -30,14 +32,25 @@ const groupNames: Record<string, UsageGroupBy> = {
 };
 
 /**
- * AdminService: key management and usage. Admin keys (config `admin.keys`) are checked on
- * every call; tenants' API keys are refused, so no tenant can read another's usage or keys.
+ * The admin check: admin keys (config `admin.keys`) only; tenants' API keys are refused, so no
+ * tenant can read another's usage or keys. The node handler runs it before the body is read.
+ */
+export function authenticateAdmin(gateway: Gateway, authorization: string | null | undefined): Principal {
+  if (gateway.adminKeys.size === 0) throw new SluiceError("permission_denied", "the admin API is off: configure admin.keys");
+  const token = bearerToken(authorization);
+  const admin = token ? gateway.adminKeys.verify(token) : undefined;
+  if (!admin) throw new SluiceError("unauthenticated", "an admin key is required");
+  return admin;
+}
+
+/**
+ * AdminService: key management, policy modules and usage, for admin keys only (checked by the
+ * node handler before the body is read, or here when these routes are mounted without it).
+ * Errors become Connect errors in the one interceptor.
  */
 export function adminRoutes(gateway: Gateway) {
   function requireAdmin(ctx: HandlerContext): void {
-    if (gateway.adminKeys.size === 0) throw new SluiceError("permission_denied", "the admin API is off: configure admin.keys");
-    const token = bearerToken(ctx.requestHeader.get("authorization"));
-    if (!token || !gateway.adminKeys.verify(token)) throw new SluiceError("unauthenticated", "an admin key is required");
+    if (!ctx.values.get(serverCallKey)?.admin) authenticateAdmin(gateway, ctx.requestHeader.get("authorization"));
   }
   function guarded<I, O>(handler: (req: I, ctx: HandlerContext) => Promise<O> | O) {
     return async (req: I, ctx: HandlerContext): Promise<O> => {
@@ -45,9 +58,9 @@ export function adminRoutes(gateway: Gateway) {
         requireAdmin(ctx);
         return await handler(req, ctx);
       } catch (err) {
-        if (err instanceof PrincipalError) throw toConnectError(new SluiceError(err.kind === "not_found" ? "not_found" : "invalid_request", err.message));
-        if (err instanceof PolicyValidationError) throw toConnectError(new SluiceError("invalid_request", err.message));
-        throw toConnectError(asSluiceError(err));
+        if (err instanceof PrincipalError) throw new SluiceError(err.kind === "not_found" ? "not_found" : "invalid_request", err.message);
+        if (err instanceof PolicyValidationError) throw new SluiceError("invalid_request", err.message);
+        throw err;
       }
     };
   }

@@ -1,6 +1,8 @@
 import type { Gateway } from "../pipeline/gateway.js";
 import { SluiceError } from "../errors/sluice-error.js";
-import { sendError, sendJson } from "./http/respond.js";
+import { noteCaller, type RestCall, type ServerCall } from "./call.js";
+import { bearerToken } from "./http/body.js";
+import { sendJson } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import { handleChatCompletions } from "./rest/chat-completions.js";
 import { handleModels } from "./rest/models.js";
@@ -15,45 +17,57 @@ export interface RestContext {
 
 /**
  * The plain-HTTP routes: the OpenAI-compatible API and the operational endpoints. Kept off
- * Connect's router on purpose: this is the hot path for OpenAI SDK traffic.
+ * Connect's router on purpose: this is the hot path for OpenAI SDK traffic. The path and
+ * method are resolved first (404, 405), then the caller is authenticated (401), and only then
+ * does a handler read the body. Handlers throw; the node handler turns what they throw into
+ * the OpenAI error body (http/respond.ts `sendError`).
  */
-export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpResponse, signal: AbortSignal): Promise<void> {
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  const path = q === -1 ? url : url.slice(0, q);
+export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpResponse, path: string, rest: RestCall): Promise<void> {
   const method = req.method ?? "GET";
+  const { gateway } = ctx;
 
   if (path === "/v1/chat/completions") {
-    if (method !== "POST") return methodNotAllowed(res, "POST");
-    return handleChatCompletions(ctx.gateway, req, res, ctx.maxBodyBytes, signal);
+    allow(res, method, "POST");
+    authenticate(gateway, req, rest.call);
+    return handleChatCompletions(gateway, req, res, rest);
   }
   if (path === "/v1/models" || path.startsWith("/v1/models/")) {
-    if (method !== "GET") return methodNotAllowed(res, "GET");
+    allow(res, method, "GET");
+    authenticate(gateway, req, rest.call);
     const id = path === "/v1/models" ? undefined : decodeURIComponent(path.slice("/v1/models/".length));
-    return handleModels(ctx.gateway, req, res, id);
+    return handleModels(gateway, res, rest, id);
   }
   if (path === "/v1/embeddings") {
-    if (method !== "POST") return methodNotAllowed(res, "POST");
-    return handleEmbeddings(ctx.gateway, req, res, ctx.maxBodyBytes, signal);
+    allow(res, method, "POST");
+    authenticate(gateway, req, rest.call);
+    return handleEmbeddings(gateway, req, res, rest);
   }
   if (path === "/v1/tokens/count") {
-    if (method !== "POST") return methodNotAllowed(res, "POST");
-    return handleCountTokens(ctx.gateway, req, res, ctx.maxBodyBytes);
+    allow(res, method, "POST");
+    authenticate(gateway, req, rest.call);
+    return handleCountTokens(gateway, req, res, rest);
   }
   if (path === "/healthz") return sendJson(res, 200, '{"status":"ok"}');
   if (path === "/readyz") {
     return ctx.isReady() ? sendJson(res, 200, '{"status":"ready"}') : sendJson(res, 503, '{"status":"draining"}');
   }
   if (path === "/metrics") {
-    const registry = ctx.gateway.metrics.registry;
+    const registry = gateway.metrics.registry;
     const text = await registry.metrics();
     res.writeHead(200, { "content-type": registry.contentType });
     res.end(text);
     return;
   }
-  sendError(res, new SluiceError("not_found", `no route for ${method} ${path}`));
+  throw new SluiceError("not_found", `no route for ${method} ${path}`);
 }
 
-function methodNotAllowed(res: HttpResponse, allow: string): void {
-  sendError(res, new SluiceError("method_not_allowed", `use ${allow} for this endpoint`), { allow });
+function allow(res: HttpResponse, method: string, allowed: string): void {
+  if (method === allowed) return;
+  res.setHeader("allow", allowed);
+  throw new SluiceError("method_not_allowed", `use ${allowed} for this endpoint`);
+}
+
+/** The caller from its bearer token, before any body is read; throws `unauthenticated`. */
+function authenticate(gateway: Gateway, req: HttpRequest, call: ServerCall): void {
+  noteCaller(call, gateway.authenticate(bearerToken(req.headers.authorization)));
 }

@@ -7,7 +7,7 @@
  * Never put prompt or completion text in a record.
  */
 /** Mirrors sluice.v1.CacheStatus (MISS, HIT_EXACT, HIT_SEMANTIC, BYPASS, UNSPECIFIED). */
-export type CacheStatus = "miss" | "exact" | "semantic" | "bypass" | "unspecified";
+type CacheStatus = "miss" | "exact" | "semantic" | "bypass" | "unspecified";
 export type UsageOutcome = "ok" | "error" | "cancelled" | "refused";
 
 export interface UsageRecord {

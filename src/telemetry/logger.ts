@@ -1,7 +1,5 @@
 import { pino, type Logger } from "pino";
 
-export type { Logger };
-
 /**
  * JSON logs (pino) on stdout. Fields that could carry secrets are redacted wherever they
  * appear; prompt text is never logged at all (log lines carry sizes and ids, not content).

@@ -1,8 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { BreakerState, TargetStats } from "../routing/health.js";
 
-type TargetSnapshot = Pick<TargetStats, "provider" | "model" | "breaker" | "remainingTokens" | "remainingResetAt">;
-const breakerValues: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+/** What the metrics read of one target's health (the routing health table's snapshot has this shape). */
+interface TargetSnapshot {
+  provider: string;
+  model: string;
+  breaker: "closed" | "half_open" | "open";
+  /** -1: the provider did not say. */
+  remainingTokens: number;
+  remainingResetAt: number;
+}
+const breakerValues: Record<TargetSnapshot["breaker"], number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
  * The gateway's Prometheus metrics. Latency is split so operators can tell the gateway's own

@@ -25,7 +25,7 @@ export class EventStreamFormatError extends Error {
 const PRELUDE_BYTES = 12;
 const MIN_FRAME_BYTES = 16;
 /** The event-stream spec's limits: 16 MiB per message, 128 KiB of headers. */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const MAX_HEADER_BYTES = 128 * 1024;
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -40,7 +40,7 @@ export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGe
 }
 
 /** Decodes one whole frame (exactly `total length` bytes). */
-export function decodeFrame(frame: Uint8Array): EventStreamMessage {
+function decodeFrame(frame: Uint8Array): EventStreamMessage {
   try {
     return codec.decode(frame);
   } catch (err) {

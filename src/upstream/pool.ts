@@ -16,7 +16,7 @@ export interface UpstreamTimeouts {
   totalMs: number;
 }
 
-export function providerTimeouts(config: ProviderConfig): UpstreamTimeouts {
+function providerTimeouts(config: ProviderConfig): UpstreamTimeouts {
   const t = config.timeouts;
   const d = DEFAULT_PROVIDER_TIMEOUTS;
   return {

@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { SluiceError } from "../errors/sluice-error.js";
 
 /** Largest server-sent event accepted (characters between two events). */
-export const DEFAULT_MAX_SSE_EVENT_CHARS = 8 * 1024 * 1024;
+const DEFAULT_MAX_SSE_EVENT_CHARS = 8 * 1024 * 1024;
 
 /**
  * Server-sent events from a byte stream, one `EventSourceMessage` at a time, parsed by

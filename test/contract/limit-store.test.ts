@@ -3,16 +3,16 @@
  * and the Redis store on a real redis-server (clock offset added to Redis TIME). Time is pinned
  * to noon UTC of today so budget days never roll over by accident, and moved explicitly.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { MemoryLimitStore } from "../../src/limits/memory-store.js";
 import { RedisLimitStore } from "../../src/limits/redis-store.js";
-import { createLimitsRedis } from "../../src/limits/redis-client.js";
 import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
 import { periodIds } from "../../src/limits/periods.js";
-import type { AdmitResult, LimitScope, LimitStore, Reservation } from "../../src/limits/types.js";
-import { startRedis, type TestRedis } from "../support/redis.js";
+import type { AdmitResult, LimitStore, Reservation } from "../../src/limits/types.js";
+import type { LimitScope } from "../../src/core/principal.js";
+import { useRedis, type TestRedis } from "../support/redis.js";
 
 interface Harness {
   store: LimitStore;
@@ -28,14 +28,7 @@ const noonOffset = () => Math.floor(Date.now() / DAY) * DAY + DAY / 2 - Date.now
 let server: TestRedis;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await createLimitsRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+useRedis((started) => ({ server, redis } = started));
 
 const implementations: Array<[string, () => Harness]> = [
   [
@@ -200,6 +193,15 @@ describe.each(implementations)("LimitStore contract: %s", (_name, make) => {
     const r = await h.store.admit({ scopes, tokens: 1 });
     expect(r).toMatchObject({ ok: false, kind: "budget_daily", limit: `key ${tenant}-k daily budget` });
     if (!r.ok) expect(r.retryAfterS).toBe(Math.ceil(periodIds(h.now()).msToDayEnd / 1000));
+    // The amounts, so the refusal can say the budget is spent (used >= cap).
+    expect(r).toMatchObject({ budget: { capUsd: 1, usedUsd: 1.1, requestUsd: 0 } });
+  });
+
+  it("a request whose worst-case cost exceeds what is left is refused with the amounts, though nothing is spent", async () => {
+    fresh();
+    const scopes = [ten({ budget: { dailyUsd: 0.5 } })];
+    const r = await h.store.admit({ scopes, tokens: 1, estimatedCostUsd: 0.75 });
+    expect(r).toMatchObject({ ok: false, kind: "budget_daily", budget: { capUsd: 0.5, usedUsd: 0, requestUsd: 0.75 } });
   });
 
   it("holds the estimated cost so concurrent requests cannot pass the cap together", async () => {

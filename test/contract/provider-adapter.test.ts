@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, FinishReason, Role, ToolChoiceMode, type ChatChunk, type ChatRequest } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../src/errors/sluice-error.js";
-import { ResponseAssembler } from "../../src/pipeline/canonical.js";
+import { ResponseAssembler } from "../../src/core/canonical.js";
 import { closeAdapters, type Harness } from "./harnesses/harness.js";
 
 /**

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingLike } from "../../bench/cache/embedding-like.js";
 import { DEFAULT_CACHE_OPTIONS } from "../../src/cache/config.js";
-import { consoleLogger } from "../../src/cache/logger.js";
-import { openSemanticIndex, type SemanticIndex, type SemanticIndexOptions } from "../../src/cache/semantic-index.js";
+import { consoleLogger } from "../../src/core/logger.js";
+import { type SemanticIndex, type SemanticIndexOptions } from "../../src/cache/semantic-index.js";
+import { openSemanticIndex } from "../../src/cache/open-semantic-index.js";
 import { transpiledWorkerScript } from "../unit/cache/support/worker-script.js";
 
 /**

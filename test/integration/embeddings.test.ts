@@ -4,7 +4,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { create } from "@bufbuild/protobuf";
 import { EmbedRequestSchema, GatewayService } from "../../src/gen/sluice/v1/gateway_pb.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { ProviderEmbedder } from "../../src/cache/provider-embedder.js";

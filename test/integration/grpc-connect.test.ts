@@ -13,7 +13,7 @@ import {
   type ChatResponse,
 } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { hashApiKey } from "../../src/limits/keys.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { grpcClient } from "../support/grpc-client.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
 import { hashApiKey } from "../../src/limits/keys.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { readFileLedger } from "../../src/telemetry/usage-query.js";
 import type { UsageRecord } from "../../src/telemetry/ledger.js";
 import { startTestGateway } from "../support/gateway.js";

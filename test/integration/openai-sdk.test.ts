@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import { startTestGateway } from "../support/gateway.js";
 import { fixtureText, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 
 let upstream: FakeOpenAI;
 let gateway: RunningGateway;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 

@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatRequestSchema, FinishReason, GatewayService, Role, type ChatChunk } from "../../src/gen/sluice/v1/gateway_pb.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic.js";
 

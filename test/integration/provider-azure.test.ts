@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatRequestSchema, FinishReason, GatewayService, Role } from "../../src/gen/sluice/v1/gateway_pb.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { fixtureText } from "../support/fake-openai.js";
 import { azureFixture, startFakeAzure, type FakeAzure } from "../support/fake-azure.js";
 import { startTestGateway } from "../support/gateway.js";

@@ -6,7 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatRequestSchema, FinishReason, GatewayService, Role, ToolChoiceMode } from "../../src/gen/sluice/v1/gateway_pb.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startFakeBedrock, type FakeBedrock } from "../support/fake-bedrock.js";
 import { startTestGateway } from "../support/gateway.js";
 

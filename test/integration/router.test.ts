@@ -1,17 +1,17 @@
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { hashApiKey } from "../../src/limits/keys.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { parseConfig } from "../../src/config/load.js";
-import { startGateway } from "../../src/server/start.js";
+import { parseConfig } from "../../src/app/load-config.js";
+import { startGateway } from "../../src/app/start-gateway.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
-import { listenLoopback } from "../support/listen.js";
+import { listenLoopback } from "../support/fake-upstream.js";
 import { runSluice } from "../support/process.js";
 
 /**

@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatRequestSchema, GatewayService, Role } from "../../src/gen/sluice/v1/gateway_pb.js";
 import { hashApiKey } from "../../src/limits/keys.js";
-import type { RunningGateway } from "../../src/server/start.js";
+import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 

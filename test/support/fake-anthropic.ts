@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback } from "./listen.js";
+import { listenLoopback, replaySse, sendJson } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/anthropic/", import.meta.url));
 
-export function anthropicFixture(name: string): string {
+function anthropicFixture(name: string): string {
   return readFileSync(fixtures + name, "utf8");
 }
 
@@ -48,14 +48,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const [kind, arg, arg2] = model.split(":");
     switch (kind) {
       case "fixture":
-        if (body.stream) return replay(res, anthropicFixture(`${arg}.sse`).split(/(?<=\n\n)/));
-        return json(res, 200, anthropicFixture(`${arg}.message.json`));
+        if (body.stream) return replaySse(res, anthropicFixture(`${arg}.sse`).split(/(?<=\n\n)/));
+        return sendJson(res, 200, anthropicFixture(`${arg}.message.json`));
       case "echo":
         return echo(res, body);
       case "status":
         return error(res, Number(arg), errorTypes[Number(arg)] ?? "api_error", `fake upstream says ${arg}`);
       case "stream-error":
-        return replay(res, [
+        return replaySse(res, [
           sse("message_start", { type: "message_start", message: { id: "msg_err", type: "message", role: "assistant", model: "claude-fake", content: [], usage: { input_tokens: 3, output_tokens: 1 } } }),
           sse("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
         ]);
@@ -77,28 +77,15 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   return state;
 }
 
-function json(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(body);
-}
 
 function error(res: http.ServerResponse, status: number, type: string, message: string): void {
-  json(res, status, JSON.stringify({ type: "error", error: { type, message } }));
+  sendJson(res, status, JSON.stringify({ type: "error", error: { type, message } }));
 }
 
 function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-async function replay(res: http.ServerResponse, events: string[]): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const event of events) {
-    if (res.destroyed) return;
-    res.write(event);
-    await new Promise((r) => setImmediate(r));
-  }
-  res.end();
-}
 
 function echo(res: http.ServerResponse, body: any): void {
   const last = [...body.messages].reverse().find((m: any) => m.role === "user");
@@ -109,10 +96,10 @@ function echo(res: http.ServerResponse, body: any): void {
   const usage = { input_tokens: 5, cache_read_input_tokens: 2, cache_creation_input_tokens: 1, output_tokens: 3 };
   const message = { id: "msg_echo", type: "message", role: "assistant", model: "claude-echo-1" };
   if (!body.stream) {
-    json(res, 200, JSON.stringify({ ...message, content: [{ type: "text", text }], stop_reason: "end_turn", stop_sequence: null, usage }));
+    sendJson(res, 200, JSON.stringify({ ...message, content: [{ type: "text", text }], stop_reason: "end_turn", stop_sequence: null, usage }));
     return;
   }
-  void replay(res, [
+  void replaySse(res, [
     sse("message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
     sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
     sse("ping", { type: "ping" }),

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback } from "./listen.js";
+import { listenLoopback, replaySse, sendJson } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai.js";
 
@@ -51,7 +51,7 @@ export async function startFakeAzure(options: { apiKey?: string } = {}): Promise
     const [kind, arg] = deployment.split(":");
     switch (kind) {
       case "azure-fixture":
-        return replay(res, azureFixture(`${arg}.sse`));
+        return replaySse(res, azureFixture(`${arg}.sse`));
       case "azure-blocked":
         res.writeHead(400, { "content-type": "application/json" });
         return void res.end(azureFixture("prompt_filtered.error.json"));
@@ -87,15 +87,6 @@ function forward(openaiUrl: string, body: Buffer, headers: http.IncomingHttpHead
   upstream.end(body);
 }
 
-async function replay(res: http.ServerResponse, sse: string): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const event of sse.split(/(?<=\n\n)/)) {
-    if (res.destroyed) return;
-    res.write(event);
-    await new Promise((r) => setImmediate(r));
-  }
-  res.end();
-}
 
 function azureError(res: http.ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { "content-type": "application/json" });

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback } from "./listen.js";
+import { listenLoopback } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
@@ -9,7 +9,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 const fixtures = fileURLToPath(new URL("../fixtures/bedrock/", import.meta.url));
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-export function bedrockFixture(name: string): Buffer {
+function bedrockFixture(name: string): Buffer {
   return readFileSync(fixtures + name);
 }
 

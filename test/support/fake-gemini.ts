@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback } from "./listen.js";
+import { listenLoopback, replaySse, sendJson } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/gemini/", import.meta.url));
@@ -51,14 +51,14 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     const [kind, arg, arg2] = model.split(":");
     switch (kind) {
       case "fixture":
-        if (stream) return replay(res, geminiFixture(`${arg}.sse`).split(/(?<=\r?\n\r?\n)/));
-        return json(res, 200, geminiFixture(`${arg}.response.json`));
+        if (stream) return replaySse(res, geminiFixture(`${arg}.sse`).split(/(?<=\r?\n\r?\n)/));
+        return sendJson(res, 200, geminiFixture(`${arg}.response.json`));
       case "echo":
         return echo(res, body, stream);
       case "status":
         return error(res, Number(arg), `fake upstream says ${arg}`);
       case "inband-error":
-        return replay(res, [`data: ${JSON.stringify({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } })}\r\n\r\n`]);
+        return replaySse(res, [`data: ${JSON.stringify({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } })}\r\n\r\n`]);
       case "hang":
         return; // never answers
       case "cut": {
@@ -77,24 +77,11 @@ export async function startFakeGemini(): Promise<FakeGemini> {
   return state;
 }
 
-function json(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(body);
-}
 
 function error(res: http.ServerResponse, code: number, message: string): void {
-  json(res, code, JSON.stringify({ error: { code, message, status: statusNames[code] ?? "UNKNOWN" } }));
+  sendJson(res, code, JSON.stringify({ error: { code, message, status: statusNames[code] ?? "UNKNOWN" } }));
 }
 
-async function replay(res: http.ServerResponse, events: string[]): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const event of events) {
-    if (res.destroyed) return;
-    res.write(event);
-    await new Promise((r) => setImmediate(r));
-  }
-  res.end();
-}
 
 function echo(res: http.ServerResponse, body: any, stream: boolean): void {
   const last = [...body.contents].reverse().find((c: any) => c.role === "user");
@@ -103,11 +90,11 @@ function echo(res: http.ServerResponse, body: any, stream: boolean): void {
   const usageMetadata = { promptTokenCount: 6, cachedContentTokenCount: 2, candidatesTokenCount: 3, thoughtsTokenCount: 4, totalTokenCount: 13 };
   const candidate = (t: string, finishReason?: string) => ({ content: { parts: [{ text: t }], role: "model" }, ...(finishReason ? { finishReason } : {}), index: 0 });
   if (!stream) {
-    json(res, 200, JSON.stringify({ candidates: [candidate(text, "STOP")], usageMetadata, ...base }));
+    sendJson(res, 200, JSON.stringify({ candidates: [candidate(text, "STOP")], usageMetadata, ...base }));
     return;
   }
   const half = Math.ceil(text.length / 2);
-  void replay(res, [
+  void replaySse(res, [
     `data: ${JSON.stringify({ candidates: [candidate(text.slice(0, half))], usageMetadata: { promptTokenCount: 6 }, ...base })}\r\n\r\n`,
     `data: ${JSON.stringify({ candidates: [candidate(text.slice(half), "STOP")], usageMetadata, ...base })}\r\n\r\n`,
   ]);

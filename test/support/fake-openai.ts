@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback } from "./listen.js";
+import { listenLoopback, replaySse, sendJson } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 
 const fixtures = fileURLToPath(new URL("../fixtures/openai/", import.meta.url));
@@ -42,7 +42,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       // A deterministic 4-d vector per input: its length, its vowel count, then 1 and 0.
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
       const data = inputs.map((t, index) => ({ object: "embedding", index, embedding: [t.length, (t.match(/[aeiou]/g) ?? []).length, 1, 0] }));
-      return json(res, 200, JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 } }));
+      return sendJson(res, 200, JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 } }));
     }
     res.on("close", () => {
       if (!res.writableFinished) state.abortedByClient++;
@@ -51,12 +51,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const [kind, arg, arg2] = model.split(":");
     switch (kind) {
       case "fixture":
-        if (body.stream) return replay(res, fixtureText(`${arg}.sse`));
-        return json(res, 200, fixtureText(`${arg}.completion.json`));
+        if (body.stream) return replaySse(res, fixtureText(`${arg}.sse`));
+        return sendJson(res, 200, fixtureText(`${arg}.completion.json`));
       case "echo":
         return echo(res, body);
       case "status":
-        return json(res, Number(arg), JSON.stringify({ error: { message: `fake upstream says ${arg}`, type: "server_error", code: null } }));
+        return sendJson(res, Number(arg), JSON.stringify({ error: { message: `fake upstream says ${arg}`, type: "server_error", code: null } }));
       case "hang":
         return; // never answers
       case "cut": {
@@ -71,12 +71,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         res.write(fixtureText("works.sse").split(/(?<=\n\n)/)[0]);
         return;
       case "garbage":
-        return json(res, 200, "<html>not json</html>");
+        return sendJson(res, 200, "<html>not json</html>");
       case "reset":
         req.socket.destroy();
         return;
       default:
-        return json(res, 404, JSON.stringify({ error: { message: `The model \`${model}\` does not exist`, type: "invalid_request_error" } }));
+        return sendJson(res, 404, JSON.stringify({ error: { message: `The model \`${model}\` does not exist`, type: "invalid_request_error" } }));
     }
   });
   const listening = await listenLoopback(server);
@@ -85,20 +85,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   return state;
 }
 
-function json(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(body);
-}
 
-async function replay(res: http.ServerResponse, sse: string): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const event of sse.split(/(?<=\n\n)/)) {
-    if (res.destroyed) return;
-    res.write(event);
-    await new Promise((r) => setImmediate(r));
-  }
-  res.end();
-}
 
 function echo(res: http.ServerResponse, body: any): void {
   const last = [...body.messages].reverse().find((m: any) => m.role === "user");
@@ -106,7 +93,7 @@ function echo(res: http.ServerResponse, body: any): void {
   const usage = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 };
   const base = { id: "chatcmpl-echo", created: 1731000000, model: "echo-1" };
   if (!body.stream) {
-    json(res, 200, JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage }));
+    sendJson(res, 200, JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage }));
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream" });

@@ -1,8 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig } from "../../src/config/load.js";
-import { startGateway, type RunningGateway } from "../../src/server/start.js";
+import { parseConfig } from "../../src/app/load-config.js";
+import { startGateway, type RunningGateway } from "../../src/app/start-gateway.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 
 /**

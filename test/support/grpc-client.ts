@@ -24,13 +24,13 @@ function method<I extends DescMessage, O extends DescMessage>(name: string, inpu
   };
 }
 
-export const GatewayServiceDefinition = {
+const GatewayServiceDefinition = {
   chat: method("Chat", ChatRequestSchema, ChatResponseSchema, false),
   chatStream: method("ChatStream", ChatRequestSchema, ChatChunkSchema, true),
   listModels: method("ListModels", ListModelsRequestSchema, ListModelsResponseSchema, false),
 } as const;
 
-export const GatewayGrpcClient = grpc.makeGenericClientConstructor(GatewayServiceDefinition as never, "GatewayService");
+const GatewayGrpcClient = grpc.makeGenericClientConstructor(GatewayServiceDefinition as never, "GatewayService");
 
 export function grpcClient(address: string): grpc.Client & Record<string, any> {
   return new GatewayGrpcClient(address, grpc.credentials.createInsecure()) as never;

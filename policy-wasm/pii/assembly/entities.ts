@@ -32,7 +32,7 @@ export const LABELS: StaticArray<string> = [
 export const PRIORITY: StaticArray<i32> = [6, 3, 7, 7, 5, 4, 7, 7, 7, 7, 2, 8, 8, 8, 8, 8, 9];
 
 // PiiAction values (policy.proto).
-export const ACTION_NONE: i32 = 0;
+const ACTION_NONE: i32 = 0;
 export const ACTION_REPORT: i32 = 1;
 export const ACTION_REDACT: i32 = 2;
 export const ACTION_MASK: i32 = 3;

@@ -1,4 +1,6 @@
 // Compact error codes returned by the exports (0 = ok); the Extism entries also set the message.
+import { setExtismError } from "../../shared/io";
+
 export const OK: i32 = 0;
 export const ERR_BAD_INPUT: i32 = 1;
 export const ERR_ABI_VERSION: i32 = 2;
@@ -9,4 +11,10 @@ export function errorMessage(code: i32): string {
     case ERR_ABI_VERSION: return "pii: unsupported abi_version (this module implements 1)";
     default: return "pii: unknown error";
   }
+}
+
+/** Sets the Extism error for a non-zero code; returns the code. */
+export function reportExtismError(code: i32): i32 {
+  if (code != OK) setExtismError(errorMessage(code));
+  return code;
 }

@@ -3,11 +3,11 @@
 // way, instead of 8 bytes per Extism kernel call. A separate build (pii-hostio.wasm), because a
 // module importing `sluice:host` only loads in a host that provides it; pii.wasm stays plain.
 import { runScan } from "./scan";
-import { output } from "./wire";
-import { input, reportExtismError } from "./io";
-import { OK } from "./errors";
-import "./abort";
-import { hostInputLength, hostInputCopy, hostOutputCopy } from "./sluice_host";
+import { output } from "../../shared/wire";
+import { input } from "../../shared/io";
+import { OK, reportExtismError } from "./errors";
+import "../../shared/abort";
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../shared/sluice_host";
 
 export function abi_version(): i32 { return 1; }
 

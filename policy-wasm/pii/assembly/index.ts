@@ -3,10 +3,10 @@
 //   raw WebAssembly (benchmark baseline, no Extism kernel calls): raw_reserve(len) -> pointer to
 //   write the input at, raw_scan(len) -> 0 or an error code, raw_output_ptr(), raw_output_len().
 import { runScan } from "./scan";
-import { output } from "./wire";
-import { input, readExtismInput, writeExtismOutput, reportExtismError } from "./io";
-import { OK } from "./errors";
-import "./abort"; // compiled in for `--use abort=assembly/abort/piiAbort`
+import { output } from "../../shared/wire";
+import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
+import { OK, reportExtismError } from "./errors";
+import "../../shared/abort"; // compiled in for `--use abort=../shared/abort/policyAbort`
 
 export function abi_version(): i32 { return 1; }
 

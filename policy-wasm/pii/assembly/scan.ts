@@ -1,6 +1,6 @@
 // The `scan` call: parse PiiScanInput, detect and resolve spans per text, apply each type's
-// action, and write PiiScanOutput (field numbers from proto/sluice/policy/v1/policy.proto).
-import { ByteBuffer, IntList } from "./buffers";
+// action, and write PiiScanOutput (field numbers: fields.ts).
+import { ByteBuffer, IntList } from "../../shared/buffers";
 import { setText, T, N, isAlnum } from "./text";
 import { clearCandidates, resolve, spanStart, spanEnd, spanType } from "./candidates";
 import { detect } from "./detect";
@@ -8,8 +8,12 @@ import {
   ACTIONS, NAMES, LABELS, ENTITY_COUNT, entityByName, buildDisabledTypes,
   ACTION_REDACT, ACTION_MASK, ACTION_PLACEHOLDER, ACTION_BLOCK, ACTION_REPORT,
 } from "./entities";
-import { output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii } from "./wire";
+import {
+  output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii,
+  WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
+} from "../../shared/wire";
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
+import { PiiPlaceholder, PiiRewrite, PiiRule, PiiScanInput, PiiScanOutput, PiiSpan } from "./fields";
 
 const ABI_VERSION: u32 = 1;
 const textOffsets = new IntList(); // pairs: offset, length
@@ -33,13 +37,13 @@ function parseRule(base: usize, at: i32, end: i32): bool {
     const key = readVarint(base, end);
     if (bad) return false;
     const wt = key & 7;
-    if (wt == 0) {
+    if (wt == WIRE_VARINT) {
       const v = readVarint(base, end);
-      if ((key >>> 3) == 2) action = <i32>v;
-    } else if (wt == 2) {
+      if ((key >>> 3) == PiiRule.action) action = <i32>v;
+    } else if (wt == WIRE_LEN) {
       const len = <i32>readVarint(base, end);
       if (bad || pos + len > end) return false;
-      if ((key >>> 3) == 1) { name = pos; nameLen = len; }
+      if ((key >>> 3) == PiiRule.entity_type) { name = pos; nameLen = len; }
       skip(len);
     } else return false;
     if (bad) return false;
@@ -63,23 +67,23 @@ function parseInput(base: usize, len: i32): i32 {
     const key = readVarint(base, len);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
-    if (wt == 0) {
+    if (wt == WIRE_VARINT) {
       const v = readVarint(base, len);
-      if (field == 1) abi = v;
-    } else if (wt == 2) {
+      if (field == PiiScanInput.abi_version) abi = v;
+    } else if (wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
       const at = pos;
-      if (field == 2) { textOffsets.push(at); textOffsets.push(n); }
-      else if (field == 3) {
+      if (field == PiiScanInput.texts) { textOffsets.push(at); textOffsets.push(n); }
+      else if (field == PiiScanInput.rules) {
         if (ruleOffsets.count == 0) rulesFrom = keyAt;
         else if (keyAt != rulesTo) rulesContiguous = false;
         rulesTo = at + n;
         ruleOffsets.push(at); ruleOffsets.push(n);
       }
       startReading(at + n);
-    } else if (wt == 5) skip(4);
-    else if (wt == 1) skip(8);
+    } else if (wt == WIRE_I32) skip(4);
+    else if (wt == WIRE_I64) skip(8);
     else return ERR_BAD_INPUT;
     if (bad || pos > len) return ERR_BAD_INPUT;
   }
@@ -110,6 +114,7 @@ function parseInput(base: usize, len: i32): i32 {
 let cursorByte: i32 = 0;
 let cursorUnit: i32 = 0;
 function utf16At(byteOffset: i32): i32 {
+  assert(byteOffset >= cursorByte && byteOffset <= N); // debug builds: spans are sorted and inside the text
   // Eight bytes at a time (SWAR): each byte is one UTF-16 unit unless it is a continuation
   // byte (10xxxxxx, none) or the lead of a 4-byte sequence (11110xxx, two: a surrogate pair).
   // Bit 7 of each byte of `w & ~(w << 1)` is set for continuation bytes, of
@@ -141,12 +146,12 @@ function writeSpan(textIndex: u32, start: u32, end: u32, type: i32, action: u32)
   const nameLen = <u32>name.length;
   const size = 1 + varintSize(textIndex) + 1 + varintSize(start) + 1 + varintSize(end) +
     1 + varintSize(nameLen) + <i32>nameLen + 1 + varintSize(action);
-  writeTag(2, 2); writeVarint(<u32>size);
-  writeTag(1, 0); writeVarint(textIndex);
-  writeTag(2, 0); writeVarint(start);
-  writeTag(3, 0); writeVarint(end);
-  writeTag(4, 2); writeVarint(nameLen); writeAscii(name);
-  writeTag(5, 0); writeVarint(action);
+  writeTag(PiiScanOutput.spans, WIRE_LEN); writeVarint(<u32>size);
+  writeTag(PiiSpan.text_index, WIRE_VARINT); writeVarint(textIndex);
+  writeTag(PiiSpan.start, WIRE_VARINT); writeVarint(start);
+  writeTag(PiiSpan.end, WIRE_VARINT); writeVarint(end);
+  writeTag(PiiSpan.entity_type, WIRE_LEN); writeVarint(nameLen); writeAscii(name);
+  writeTag(PiiSpan.action, WIRE_VARINT); writeVarint(action);
 }
 
 @inline function rewriteByte(b: i32): void {
@@ -187,9 +192,9 @@ function placeholder(base: usize, start: i32, end: i32, type: i32): void {
   rewriteByte(60); rewriteAscii(label); rewriteByte(95); rewriteNumber(number); rewriteByte(62);
   if (!fresh) return;
   const phLen = <i32>(rewrite.len - mark);
-  writeTag(4, 2); writeVarint(<u32>(1 + varintSize(phLen) + phLen + 1 + varintSize(len) + len));
-  writeTag(1, 2); writeVarint(phLen); writeBytes(rewrite.ptr + mark, phLen);
-  writeTag(2, 2); writeVarint(len); writeBytes(T + <usize>start, len);
+  writeTag(PiiScanOutput.placeholders, WIRE_LEN); writeVarint(<u32>(1 + varintSize(phLen) + phLen + 1 + varintSize(len) + len));
+  writeTag(PiiPlaceholder.placeholder, WIRE_LEN); writeVarint(phLen); writeBytes(rewrite.ptr + mark, phLen);
+  writeTag(PiiPlaceholder.original, WIRE_LEN); writeVarint(len); writeBytes(T + <usize>start, len);
 }
 
 function mask(start: i32, end: i32): void {
@@ -232,9 +237,9 @@ function scanText(base: usize, textIndex: u32): void {
   }
   rewriteCopy(cursor, N);
   const len = <i32>rewrite.len;
-  writeTag(3, 2); writeVarint(<u32>(1 + varintSize(textIndex) + 1 + varintSize(len) + len));
-  writeTag(1, 0); writeVarint(textIndex);
-  writeTag(2, 2); writeVarint(len); writeBytes(rewrite.ptr, len);
+  writeTag(PiiScanOutput.rewrites, WIRE_LEN); writeVarint(<u32>(1 + varintSize(textIndex) + 1 + varintSize(len) + len));
+  writeTag(PiiRewrite.text_index, WIRE_VARINT); writeVarint(textIndex);
+  writeTag(PiiRewrite.text, WIRE_LEN); writeVarint(len); writeBytes(rewrite.ptr, len);
 }
 
 /** Scans the PiiScanInput at base[0..len); the PiiScanOutput is left in `output`. */
@@ -243,7 +248,7 @@ export function runScan(base: usize, len: i32): i32 {
   placeholders.count = 0;
   const code = parseInput(base, len);
   if (code != OK) return code;
-  writeTag(1, 0); writeVarint(ABI_VERSION);
+  writeTag(PiiScanOutput.abi_version, WIRE_VARINT); writeVarint(ABI_VERSION);
   const texts = textOffsets.count >> 1;
   for (let t = 0; t < texts; t++) {
     setText(base + <usize>textOffsets.get(t << 1), textOffsets.get((t << 1) + 1));
@@ -252,7 +257,7 @@ export function runScan(base: usize, len: i32): i32 {
   for (let k = 0; k < ENTITY_COUNT; k++) {
     if (!unchecked(blocked[k])) continue;
     const name = unchecked(NAMES[k]);
-    writeTag(5, 2); writeVarint(<u32>name.length); writeAscii(name);
+    writeTag(PiiScanOutput.blocked_entity_types, WIRE_LEN); writeVarint(<u32>name.length); writeAscii(name);
   }
   return OK;
 }

@@ -10,7 +10,6 @@ export function setText(ptr: usize, len: i32): void { T = ptr; N = len; }
 @inline export function ch(i: i32): i32 { return <u32>i < <u32>N ? <i32>load<u8>(T + <usize>i) : -1; }
 @inline export function isDigit(c: i32): bool { return <u32>(c - 48) < 10; }
 @inline export function isUpper(c: i32): bool { return <u32>(c - 65) < 26; }
-@inline export function isLower(c: i32): bool { return <u32>(c - 97) < 26; }
 @inline export function isAlpha(c: i32): bool { return <u32>((c | 32) - 97) < 26; }
 @inline export function isAlnum(c: i32): bool { return isDigit(c) || isAlpha(c); }
 @inline export function isHex(c: i32): bool { return isDigit(c) || <u32>((c | 32) - 97) < 6; }
@@ -50,13 +49,5 @@ export function startsWith(i: i32, lit: string): bool {
   const n = lit.length;
   if (i + n > N) return false;
   for (let k = 0; k < n; k++) if (<i32>load<u8>(T + <usize>(i + k)) != lit.charCodeAt(k)) return false;
-  return true;
-}
-
-/** Same, ignoring ASCII case; `lit` must be lower case. */
-export function startsWithLower(i: i32, lit: string): bool {
-  const n = lit.length;
-  if (i + n > N) return false;
-  for (let k = 0; k < n; k++) if (lower(<i32>load<u8>(T + <usize>(i + k))) != lit.charCodeAt(k)) return false;
   return true;
 }

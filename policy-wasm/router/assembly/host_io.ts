@@ -3,10 +3,10 @@
 // goes back the same way, instead of 8 bytes per Extism kernel call and a kernel output block.
 // A module importing `sluice:host` only loads in a host that provides it (Sluice, trusted slots):
 // the plain builds (runRoute in table.ts) stay loadable by any Extism host and by worker mode.
-import { input } from "../../pii/assembly/io";
-import { output } from "../../pii/assembly/wire";
+import { input } from "../../shared/io";
+import { output } from "../../shared/wire";
 import { OK, routeInput } from "./table";
-import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../pii/assembly/sluice_host";
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../shared/sluice_host";
 
 /** The whole `route` export around a rule, `sluice:host` I/O: read, parse, rule(), write. */
 export function runRouteHostIo(rule: () => void): i32 {

@@ -5,7 +5,7 @@
 //   Extism: abi_version(), route (input RouterRouteInput, output RouterRouteOutput)
 import { runRouteHostIo } from "./host_io";
 import { costAwareOrder } from "./cost_aware";
-import "../../pii/assembly/abort"; // compiled in for `--use abort=...`
+import "../../shared/abort"; // compiled in for `--use abort=...`
 
 export function abi_version(): i32 { return 1; }
 

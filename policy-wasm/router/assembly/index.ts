@@ -7,10 +7,10 @@
 //   pointer to write the input at, raw_route(len) -> 0 or an error code, raw_output_ptr(),
 //   raw_output_len(), as pii.wasm and tokens.wasm have.
 import { runRoute, routeInput } from "./table";
-import { input } from "../../pii/assembly/io";
-import { output } from "../../pii/assembly/wire";
+import { input } from "../../shared/io";
+import { output } from "../../shared/wire";
 import { costAwareOrder } from "./cost_aware";
-import "../../pii/assembly/abort"; // compiled in for `--use abort=...`
+import "../../shared/abort"; // compiled in for `--use abort=...`
 
 export function abi_version(): i32 { return 1; }
 

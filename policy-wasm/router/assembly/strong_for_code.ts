@@ -6,7 +6,7 @@
 // runRoute, as strong_for_code_hostio.ts does.
 import { runRoute, count, hasCode, lengthChars, priceIn, priceOut, moveToFront, reasonClear, reasonText, reasonId } from "./table";
 import { costAwareOrder, usable } from "./cost_aware";
-import "../../pii/assembly/abort";
+import "../../shared/abort";
 
 const LONG_PROMPT_CHARS: u32 = 8000;
 

@@ -2,7 +2,7 @@
 // (router-strong-for-code-hostio.wasm): same rule, trusted slots only (see hostio.ts).
 import { runRouteHostIo } from "./host_io";
 import { strongForCode } from "./strong_for_code";
-import "../../pii/assembly/abort";
+import "../../shared/abort";
 
 export function abi_version(): i32 { return 1; }
 

@@ -1,15 +1,16 @@
 // The router slot's plumbing, shared by every router module in this folder: read
-// RouterRouteInput (proto/sluice/policy/v1/policy.proto) into fixed tables, let a rule fill
+// RouterRouteInput (proto/sluice/policy/v1/policy.proto; field numbers in fields.ts) into fixed tables, let a rule fill
 // `order` and the reason, write RouterRouteOutput. Nothing here allocates per call (the stub
 // runtime never frees): target ids stay in the input buffer, tables are fixed-size, the reason
 // goes into a grow-only buffer. Input and output go through the Extism kernel (runRoute) or the
 // `sluice:host` functions (runRouteHostIo in host_io.ts, the *-hostio.wasm builds).
-import { ByteBuffer } from "../../pii/assembly/buffers";
-import { input, readExtismInput, writeExtismOutput, setExtismError } from "../../pii/assembly/io";
+import { ByteBuffer } from "../../shared/buffers";
+import { input, readExtismInput, writeExtismOutput, setExtismError } from "../../shared/io";
 import {
   output, startReading, readVarint, readVarint64, readFloat, readDouble, skip, skipField, pos, bad,
-  writeVarint, writeTag, writeBytes,
-} from "../../pii/assembly/wire";
+  writeVarint, writeTag, writeBytes, WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
+} from "../../shared/wire";
+import { RouterCandidate, RouterPromptFeatures, RouterRouteInput, RouterRouteOutput } from "./fields";
 
 export const ABI_VERSION: u32 = 1;
 export const MAX_CANDIDATES: i32 = 64;
@@ -17,7 +18,7 @@ export const MAX_CANDIDATES: i32 = 64;
 export const OK: i32 = 0;
 export const ERR_BAD_INPUT: i32 = 1;
 export const ERR_ABI_VERSION: i32 = 2;
-export const ERR_TOO_MANY: i32 = 3;
+const ERR_TOO_MANY: i32 = 3;
 
 // ---- the request
 export let alias: i32 = 0; // offset of the alias in the input
@@ -53,6 +54,7 @@ export function orderAsGiven(): void {
 
 /** Moves candidate `c` to the front of `order` (adding it when it was left out). */
 export function moveToFront(c: i32): void {
+  assert(c >= 0 && c < count); // debug builds: a rule naming a candidate that is not there traps
   let at = orderLen;
   for (let k = 0; k < orderLen; k++) if (unchecked(order[k]) == c) { at = k; break; }
   if (at == orderLen) orderLen++;
@@ -82,11 +84,11 @@ function parseFeatures(base: usize, end: i32): bool {
     const key = readVarint(base, end);
     if (bad) return false;
     const field = key >>> 3, wt = key & 7;
-    if (wt != 0) { if (!skipField(base, end, wt)) return false; continue; }
+    if (wt != WIRE_VARINT) { if (!skipField(base, end, wt)) return false; continue; }
     const v = readVarint(base, end);
-    if (field == 1) lengthChars = v;
-    else if (field == 2) hasCode = v != 0;
-    else if (field == 3) turns = v;
+    if (field == RouterPromptFeatures.length_chars) lengthChars = v;
+    else if (field == RouterPromptFeatures.has_code) hasCode = v != 0;
+    else if (field == RouterPromptFeatures.turns) turns = v;
   }
   return !bad;
 }
@@ -99,19 +101,19 @@ function parseCandidate(base: usize, end: i32, c: i32): bool {
     const key = readVarint(base, end);
     if (bad) return false;
     const field = key >>> 3, wt = key & 7;
-    if (field == 1 && wt == 2) {
+    if (field == RouterCandidate.target_id && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, end);
       if (bad || n < 0 || pos + n > end) return false;
       unchecked(idAt[c] = pos); unchecked(idLen[c] = n);
       skip(n);
-    } else if (field == 2 && wt == 0) unchecked(healthy[c] = readVarint(base, end) != 0);
-    else if (field == 3 && wt == 5) unchecked(latencyMs[c] = readFloat(base, end));
-    else if (field == 4 && wt == 5) unchecked(errorRate[c] = readFloat(base, end));
-    else if (field == 5 && wt == 1) unchecked(priceIn[c] = readDouble(base, end));
-    else if (field == 6 && wt == 1) unchecked(priceOut[c] = readDouble(base, end));
-    else if (field == 7 && wt == 0) unchecked(capacity[c] = readVarint64(base, end));
-    else if (field == 8 && wt == 0) unchecked(weight[c] = readVarint(base, end));
-    else if (field == 9 && wt == 0) unchecked(inflight[c] = readVarint(base, end));
+    } else if (field == RouterCandidate.healthy && wt == WIRE_VARINT) unchecked(healthy[c] = readVarint(base, end) != 0);
+    else if (field == RouterCandidate.latency_ewma_ms && wt == WIRE_I32) unchecked(latencyMs[c] = readFloat(base, end));
+    else if (field == RouterCandidate.error_rate && wt == WIRE_I32) unchecked(errorRate[c] = readFloat(base, end));
+    else if (field == RouterCandidate.price_input_per_mtok && wt == WIRE_I64) unchecked(priceIn[c] = readDouble(base, end));
+    else if (field == RouterCandidate.price_output_per_mtok && wt == WIRE_I64) unchecked(priceOut[c] = readDouble(base, end));
+    else if (field == RouterCandidate.remaining_capacity && wt == WIRE_VARINT) unchecked(capacity[c] = readVarint64(base, end));
+    else if (field == RouterCandidate.weight && wt == WIRE_VARINT) unchecked(weight[c] = readVarint(base, end));
+    else if (field == RouterCandidate.inflight && wt == WIRE_VARINT) unchecked(inflight[c] = readVarint(base, end));
     else if (!skipField(base, end, wt)) return false;
     if (bad) return false;
   }
@@ -119,7 +121,7 @@ function parseCandidate(base: usize, end: i32, c: i32): bool {
 }
 
 /** Parses RouterRouteInput at `base`; OK or an error code. */
-export function parseRouteInput(base: usize, len: i32): i32 {
+function parseRouteInput(base: usize, len: i32): i32 {
   count = 0; orderLen = 0; alias = 0; aliasLen = 0; inputTokens = 0;
   lengthChars = 0; hasCode = false; turns = 0;
   let abi: u32 = 0;
@@ -128,23 +130,23 @@ export function parseRouteInput(base: usize, len: i32): i32 {
     const key = readVarint(base, len);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
-    if (wt == 2) {
+    if (wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
       const at = pos;
-      if (field == 2) { alias = at; aliasLen = n; }
-      else if (field == 6) { startReading(at); if (!parseFeatures(base, at + n)) return ERR_BAD_INPUT; }
-      else if (field == 7) {
+      if (field == RouterRouteInput.alias) { alias = at; aliasLen = n; }
+      else if (field == RouterRouteInput.features) { startReading(at); if (!parseFeatures(base, at + n)) return ERR_BAD_INPUT; }
+      else if (field == RouterRouteInput.candidates) {
         if (count == MAX_CANDIDATES) return ERR_TOO_MANY;
         startReading(at);
         if (!parseCandidate(base, at + n, count)) return ERR_BAD_INPUT;
         count++;
       }
       startReading(at + n);
-    } else if (wt == 0) {
+    } else if (wt == WIRE_VARINT) {
       const v = readVarint(base, len);
-      if (field == 1) abi = v;
-      else if (field == 5) inputTokens = v;
+      if (field == RouterRouteInput.abi_version) abi = v;
+      else if (field == RouterRouteInput.input_token_estimate) inputTokens = v;
     } else if (!skipField(base, len, wt)) return ERR_BAD_INPUT;
     if (bad || pos > len) return ERR_BAD_INPUT;
   }
@@ -153,15 +155,15 @@ export function parseRouteInput(base: usize, len: i32): i32 {
 }
 
 /** Writes RouterRouteOutput from `order` and `reason` into the output buffer. */
-export function writeRouteOutput(): void {
+function writeRouteOutput(): void {
   output.len = 0;
-  writeTag(1, 0); writeVarint(ABI_VERSION);
+  writeTag(RouterRouteOutput.abi_version, WIRE_VARINT); writeVarint(ABI_VERSION);
   for (let k = 0; k < orderLen; k++) {
     const c = unchecked(order[k]);
-    writeTag(2, 2); writeVarint(<u32>unchecked(idLen[c]));
+    writeTag(RouterRouteOutput.target_ids, WIRE_LEN); writeVarint(<u32>unchecked(idLen[c]));
     writeBytes(input.ptr + <usize>unchecked(idAt[c]), unchecked(idLen[c]));
   }
-  if (reason.len > 0) { writeTag(3, 2); writeVarint(<u32>reason.len); writeBytes(reason.ptr, <i32>reason.len); }
+  if (reason.len > 0) { writeTag(RouterRouteOutput.reason, WIRE_LEN); writeVarint(<u32>reason.len); writeBytes(reason.ptr, <i32>reason.len); }
 }
 
 function errorMessage(code: i32): string {

@@ -4,11 +4,10 @@
 // pieces use a heap keyed by (rank, start), which picks the very same pair each step in
 // O(log n), so pathological pieces (100 KB of one letter) stay near-linear.
 import { reserveScratch } from "./buffers";
-import {
-  hashBytes, hashShort, shortWord0, shortWord1, rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK, SHORT_PIECE,
-} from "./ranks";
+import { hashBytes, hashShort, shortWord0, shortWord1, SHORT_PIECE } from "./hash";
+import { rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK } from "./ranks";
 import { cacheLookup, cacheLookupShort, cacheStore, cacheStoreToken, cachedCount, cachedId, CACHE_KEY_MAX } from "./piece_cache";
-import { writeVarint } from "../../pii/assembly/wire";
+import { writeVarint } from "../../shared/wire";
 
 /** Pieces longer than this (bytes) go through the heap. */
 const HEAP_THRESHOLD: usize = 96;

@@ -2,15 +2,15 @@
 // The class codes match gen-unicode.mjs, which writes the lookup tables at build time.
 import { CLASS_STAGE1, CLASS_STAGE2 } from "./generated/unicode_classes";
 
-export const C_OTHER: u32 = 0;
+const C_OTHER: u32 = 0;
 export const C_APOSTROPHE: u32 = 1;
-export const C_SLASH: u32 = 2;
-export const C_MARK: u32 = 3;
+const C_SLASH: u32 = 2;
+const C_MARK: u32 = 3;
 export const C_NUMBER: u32 = 4;
-export const C_UPPER: u32 = 5; // Lu | Lt
-export const C_LOWER: u32 = 6; // Ll
-export const C_CASELESS: u32 = 7; // Lm | Lo
-export const C_SPACE_OTHER: u32 = 8; // White_Space other than U+0020, CR, LF
+const C_UPPER: u32 = 5; // Lu | Lt
+const C_LOWER: u32 = 6; // Ll
+const C_CASELESS: u32 = 7; // Lm | Lo
+const C_SPACE_OTHER: u32 = 8; // White_Space other than U+0020, CR, LF
 export const C_SPACE: u32 = 9;
 export const C_NEWLINE: u32 = 10; // CR or LF
 

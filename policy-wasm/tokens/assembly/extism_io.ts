@@ -1,11 +1,11 @@
-// Plain Extism I/O for the tokens module: the pii module's kernel-call paths (pii/assembly/io.ts),
+// Plain Extism I/O for the tokens module: the shared kernel-call paths (../../shared/io.ts),
 // into this module's own grow-only input buffer so nothing is allocated per call.
 import { input_length } from "@extism/as-pdk/lib/env";
-import { copyExtismInput, setExtismError } from "../../pii/assembly/io";
+import { copyExtismInput, setExtismError } from "../../shared/io";
 import { reserveInput } from "./buffers";
 import { OK, errorMessage } from "./errors";
 
-export { writeExtismOutput } from "../../pii/assembly/io";
+export { writeExtismOutput } from "../../shared/io";
 
 let inputLen: usize = 0;
 export function extismInputLength(): usize { return inputLen; }

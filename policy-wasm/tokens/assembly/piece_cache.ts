@@ -10,7 +10,7 @@
 // (0 = empty), u8 id count, 6 bytes unused, key bytes [8, 40) (zero-padded up to 16 bytes for
 // keys of at most SHORT_PIECE bytes), ids u32 [40, 64).
 
-import { SHORT_PIECE, shortWord0, shortWord1 } from "./ranks";
+import { SHORT_PIECE, shortWord0, shortWord1 } from "./hash";
 
 export const CACHE_KEY_MAX: usize = 32;
 const MAX_IDS: usize = 6; // a piece of <= 32 bytes that needs more ids is merged every time
@@ -41,7 +41,7 @@ function allocateCache(): usize {
 
 /**
  * The entry holding the short piece (len <= SHORT_PIECE) whose zero-padded words are w0, w1
- * (ranks.ts shortWord0/1), or 0. Short keys are stored zero-padded, so the length and both
+ * (hash.ts shortWord0/1), or 0. Short keys are stored zero-padded, so the length and both
  * words are checked at once, with one branch.
  */
 @inline export function cacheLookupShort(w0: u64, w1: u64, len: usize, h: u32): usize {

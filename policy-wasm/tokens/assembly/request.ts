@@ -1,12 +1,15 @@
-// The slot ABI (proto/sluice/policy/v1/policy.proto, ABI version 1), parsed in place: texts are
-// length-delimited UTF-8 fields of the input and are tokenised where they lie, without a copy.
+// The slot ABI (proto/sluice/policy/v1/policy.proto, ABI version 1; field numbers in fields.ts),
+// parsed in place: texts are length-delimited UTF-8 fields of the input and are tokenised where
+// they lie, without a copy.
 //
-//   init:   TokensInitInput  { 1 abi_version, 2 repeated TokensRankTable { 1 encoding, 2 ranks } }
-//   count:  TokensCountInput { 1 abi_version, 2 encoding, 3 repeated texts }
-//           -> TokensCountOutput  { 1 abi_version, 2 packed counts }
-//   encode: the same input -> TokensEncodeOutput { 1 abi_version, 2 repeated TokenIds { 1 packed ids } }
-// The output is built in wire.ts's grow-only `output` buffer.
-import { output, startReading, readVarint, skip, skipField, pos, bad, varintSize, writeVarint, writeTag } from "../../pii/assembly/wire";
+//   init:   TokensInitInput  { abi_version, repeated TokensRankTable tables { encoding, ranks } }
+//   count:  TokensCountInput { abi_version, encoding, repeated texts }
+//           -> TokensCountOutput  { abi_version, packed counts }
+//   encode: the same input -> TokensEncodeOutput { abi_version, repeated TokenIds texts { packed ids } }
+// The output is built in the shared grow-only `output` buffer (../../shared/wire.ts).
+import {
+  output, startReading, readVarint, skip, skipField, pos, bad, varintSize, writeVarint, writeTag, WIRE_VARINT, WIRE_LEN,
+} from "../../shared/wire";
 import {
   OK, ERR_NOT_INITIALISED, ERR_ALREADY_INITIALISED, ERR_BAD_RANKS, ERR_BAD_INPUT, ERR_ABI_VERSION,
   ERR_UNKNOWN_ENCODING, ERR_ENCODING_NOT_LOADED,
@@ -14,6 +17,7 @@ import {
 import { loadRanks, useTable, tableLoaded, anyTableLoaded, pattern, PATTERN_O200K, PATTERN_CL100K } from "./ranks";
 import { nextPieceCl100k, nextPieceO200k } from "./pretokenize";
 import { beginText, encodePiece, tokensSoFar } from "./bpe";
+import { TokenIds, TokensCountInput, TokensCountOutput, TokensEncodeOutput, TokensInitInput, TokensRankTable } from "./fields";
 
 const ABI_VERSION: u32 = 1;
 /** Room left before a length-delimited field's payload: a tag and a 5-byte varint, twice. */
@@ -41,12 +45,13 @@ function loadTable(base: usize, at: i32, end: i32): i32 {
     const key = readVarint(base, end);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
-    if ((field == 1 || field == 2) && wt == 2) {
+    const known = field == TokensRankTable.encoding || field == TokensRankTable.ranks;
+    if (known && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, end);
       if (bad || n < 0 || pos + n > end) return ERR_BAD_INPUT;
-      if (field == 1) { name = pos; nameLen = n; } else { ranks = pos; ranksLen = n; }
+      if (field == TokensRankTable.encoding) { name = pos; nameLen = n; } else { ranks = pos; ranksLen = n; }
       skip(n);
-    } else if (field == 1 || field == 2 || !skipField(base, end, wt)) return ERR_BAD_INPUT;
+    } else if (known || !skipField(base, end, wt)) return ERR_BAD_INPUT;
   }
   if (name < 0 || ranks < 0) return ERR_BAD_RANKS;
   const index = encodingIndex(base + <usize>name, nameLen);
@@ -64,13 +69,13 @@ export function runInit(base: usize, len: i32): i32 {
     const key = readVarint(base, len);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
-    if (field == 1 && wt == 0) abi = readVarint(base, len);
-    else if (field == 2 && wt == 2) {
+    if (field == TokensInitInput.abi_version && wt == WIRE_VARINT) abi = readVarint(base, len);
+    else if (field == TokensInitInput.tables && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
       tables++;
       skip(n);
-    } else if (field == 1 || field == 2 || !skipField(base, len, wt)) return ERR_BAD_INPUT;
+    } else if (field == TokensInitInput.abi_version || field == TokensInitInput.tables || !skipField(base, len, wt)) return ERR_BAD_INPUT;
     if (bad) return ERR_BAD_INPUT;
   }
   if (abi != ABI_VERSION) return ERR_ABI_VERSION;
@@ -79,7 +84,7 @@ export function runInit(base: usize, len: i32): i32 {
   while (pos < len) {
     const key = readVarint(base, len);
     const field = key >>> 3, wt = key & 7;
-    if (field == 2 && wt == 2) {
+    if (field == TokensInitInput.tables && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       const at = pos;
       const code = loadTable(base, at, at + n);
@@ -113,14 +118,15 @@ function tokenise(p: usize, end: usize): void {
  *  `start`: writes `tag` + length (and, for encode, the inner TokenIds header) and moves the
  *  payload back over the unused part of the gap. */
 function closeField(start: usize, outerField: u32, innerField: u32): void {
+  assert(output.len >= start + HEADER_GAP); // debug builds: the header gap was reserved
   const payload = output.len - start - HEADER_GAP;
   const innerLen: usize = innerField == 0 || payload == 0 ? 0 : 1 + <usize>varintSize(<u32>payload);
   const outer = payload + innerLen;
   output.len = start;
-  writeTag(outerField, 2);
+  writeTag(outerField, WIRE_LEN);
   writeVarint(<u32>outer);
   if (innerLen > 0) {
-    writeTag(innerField, 2);
+    writeTag(innerField, WIRE_LEN);
     writeVarint(<u32>payload);
   }
   memory.copy(output.ptr + output.len, output.ptr + start + HEADER_GAP, payload);
@@ -136,13 +142,14 @@ export function runCount(base: usize, len: i32, emitIds: bool): i32 {
     const key = readVarint(base, len);
     if (bad) return ERR_BAD_INPUT;
     const field = key >>> 3, wt = key & 7;
-    if (field == 1 && wt == 0) abi = readVarint(base, len);
-    else if ((field == 2 || field == 3) && wt == 2) {
+    if (field == TokensCountInput.abi_version && wt == WIRE_VARINT) abi = readVarint(base, len);
+    else if ((field == TokensCountInput.encoding || field == TokensCountInput.texts) && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
-      if (field == 2) { name = pos; nameLen = n; }
+      if (field == TokensCountInput.encoding) { name = pos; nameLen = n; }
       skip(n);
-    } else if (field <= 3 || !skipField(base, len, wt)) return ERR_BAD_INPUT;
+    } else if (field == 0 || field == TokensCountInput.abi_version || field == TokensCountInput.encoding ||
+               field == TokensCountInput.texts || !skipField(base, len, wt)) return ERR_BAD_INPUT;
     if (bad) return ERR_BAD_INPUT;
   }
   if (abi != ABI_VERSION) return ERR_ABI_VERSION;
@@ -154,7 +161,7 @@ export function runCount(base: usize, len: i32, emitIds: bool): i32 {
 
   // Pass 2: every text, in order.
   output.len = 0;
-  writeTag(1, 0);
+  writeTag(emitIds ? TokensEncodeOutput.abi_version : TokensCountOutput.abi_version, WIRE_VARINT);
   writeVarint(ABI_VERSION);
   let countsStart: usize = 0;
   if (!emitIds) {
@@ -167,7 +174,7 @@ export function runCount(base: usize, len: i32, emitIds: bool): i32 {
   while (pos < len) {
     const key = readVarint(base, len);
     const field = key >>> 3, wt = key & 7;
-    if (field == 3 && wt == 2) {
+    if (field == TokensCountInput.texts && wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       const text = base + <usize>pos;
       texts++;
@@ -177,7 +184,7 @@ export function runCount(base: usize, len: i32, emitIds: bool): i32 {
         output.len += HEADER_GAP;
         beginText(true);
         tokenise(text, text + <usize>n);
-        closeField(start, 2, 1);
+        closeField(start, TokensEncodeOutput.texts, TokenIds.ids);
       } else {
         beginText(false);
         tokenise(text, text + <usize>n);
@@ -187,7 +194,7 @@ export function runCount(base: usize, len: i32, emitIds: bool): i32 {
     } else skipField(base, len, wt);
   }
   if (!emitIds) {
-    if (texts > 0) closeField(countsStart, 2, 0);
+    if (texts > 0) closeField(countsStart, TokensCountOutput.counts, 0);
     else output.len = countsStart; // no texts: no counts field
   }
   return OK;

@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
-import { ConfigError, loadConfigFile } from "../../config/load.js";
+import { ConfigError } from "../../config/load.js";
+import { loadConfigFile } from "../../app/load-config.js";
 
 export const configCommand: Command = {
   name: "config",

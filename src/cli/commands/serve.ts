@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
-import { ConfigError, resolveConfig } from "../../config/load.js";
-import { startGateway } from "../../server/start.js";
+import { ConfigError } from "../../config/load.js";
+import { resolveConfig } from "../../app/load-config.js";
+import { startGateway } from "../../app/start-gateway.js";
 
 export const serveCommand: Command = {
   name: "serve",

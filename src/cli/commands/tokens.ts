@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command, CommandIO } from "../command.js";
-import { createTokenizer, ENGINE_KINDS, type Tokenizer, type TokenizerEngineKind } from "../../tokens/index.js";
-import { ENCODINGS, isEncodingName } from "../../tokens/encodings.js";
+import { createTokenizer, ENCODINGS, ENGINE_KINDS, isEncodingName, type Tokenizer, type TokenizerEngineKind } from "../../policy/index.js";
 
 const USAGE = "usage: sluice tokens count --encoding cl100k_base|o200k_base [--ids] [--jsonl] [--engine extism|extism-hostio|raw]";
 

@@ -1,30 +1,30 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import {
-  StoreUnavailableError,
-  estimateCostUsd,
-  usageTokens,
-  type AdmitRequest,
-  type BudgetAlerts,
-  type LimitStore,
-  type PricingTable,
-  type Reservation,
-} from "../../limits/index.js";
-import type { ChatTokenCounter } from "../../tokens/chat-count.js";
-import type { Logger } from "../../telemetry/logger.js";
+import { StoreUnavailableError, estimateCostUsd, usageTokens, type AdmitRequest, type BudgetAlerts, type LimitStore, type PricingTable, type Reservation } from "../../limits/index.js";
+import type { ChatTokenCounter } from "../../policy/index.js";
+import type { Logger } from "../../core/logger.js";
 import type { RequestContext } from "../context.js";
-import { estimateInputTokens } from "../estimate.js";
+import { estimateInputTokens, estimateOutputTokens } from "../estimate.js";
 import type { Phase } from "../phase.js";
 
 export interface AdmitDeps {
   store: LimitStore;
   pricing: PricingTable;
-  /** Output tokens reserved when the request sets no maximum. */
-  defaultOutputReserve: number;
   alerts: BudgetAlerts;
-  /** Counts through the `tokens` WASM slot (which estimates itself when the slot fails open). */
-  counter?: ChatTokenCounter;
   log: Logger;
 }
+
+/** What a request will take, as admit sizes its reservation: input tokens and the most output it may ask for. */
+interface RequestSize {
+  inputTokens: number;
+  maxOutputTokens: number;
+}
+
+/**
+ * How an operation's request is measured. Chat counts input tokens through the `tokens` WASM
+ * slot (only when something needs them); embeddings estimate from characters (the provider
+ * reports the real count, which settle reconciles).
+ */
+export type MeasureRequest = (ctx: RequestContext) => Promise<RequestSize>;
 
 /**
  * Token counts, context windows, rate limits and budgets. Input tokens are counted (the
@@ -52,35 +52,56 @@ export async function admitOrRefuse(store: LimitStore, request: AdmitRequest): P
     throw err;
   }
   if (result.ok) return result.reservation;
-  const budget = result.kind.startsWith("budget");
-  return new SluiceError(budget ? "budget_exhausted" : "rate_limited", `${result.limit} ${budget ? "is used up" : "exceeded"}`, {
-    retryAfterS: result.retryAfterS,
-  });
+  if (!result.budget) return new SluiceError("rate_limited", `${result.limit} exceeded`, { retryAfterS: result.retryAfterS });
+  return new SluiceError("budget_exhausted", budgetRefusal(result.limit, result.budget), { retryAfterS: result.retryAfterS });
 }
 
-export function admitPhase(deps: AdmitDeps): Phase {
+/** Says which it is: the budget is spent, or this request's worst-case cost is more than what is left. */
+function budgetRefusal(limit: string, b: { capUsd: number; usedUsd: number; requestUsd: number }): string {
+  const usd = (n: number) => `$${n.toFixed(n > 0 && n < 0.01 ? 6 : 2)}`;
+  if (b.usedUsd >= b.capUsd) return `${limit} is used up (${usd(b.usedUsd)} of ${usd(b.capUsd)} spent or held)`;
+  return (
+    `${limit}: this request's worst-case cost of ${usd(b.requestUsd)} (input plus max output tokens) is more than the ` +
+    `${usd(b.capUsd - b.usedUsd)} left of ${usd(b.capUsd)}; lower max_tokens or raise the budget`
+  );
+}
+
+/** Chat: input tokens counted the way the first target's provider bills them; output as asked, else the default reserve. */
+export function measureChat(counter: ChatTokenCounter, defaultOutputReserve: number, log: Logger): MeasureRequest {
   let warned = false;
-  async function countInput(ctx: RequestContext): Promise<number> {
+  return async (ctx) => {
+    let inputTokens = -1;
     const target = ctx.targets[0];
-    if (deps.counter && target) {
+    if (target) {
       try {
-        return (await deps.counter.count(ctx.request, target.provider.kind, target.model)).inputTokens;
+        inputTokens = (await counter.count(ctx.request, target.provider.kind, target.model)).inputTokens;
       } catch (err) {
         if (err instanceof SluiceError) throw err; // a fail-closed tokens slot: `unavailable`
-        if (!warned) deps.log.warn({ err: (err as Error).message }, "token counting module unavailable; estimating from characters");
+        if (!warned) log.warn({ err: (err as Error).message }, "token counting module unavailable; estimating from characters");
         warned = true;
       }
     }
-    return estimateInputTokens(ctx.request);
-  }
+    if (inputTokens < 0) inputTokens = estimateInputTokens(ctx.request);
+    return { inputTokens, maxOutputTokens: ctx.request.params?.maxOutputTokens ?? defaultOutputReserve };
+  };
+}
 
+/** Embeddings: ~4 characters per token over the inputs; no output tokens. */
+export const measureEmbed: MeasureRequest = async (ctx) => {
+  let chars = 0;
+  for (const text of ctx.embedRequest!.inputs) chars += text.length;
+  return { inputTokens: estimateOutputTokens(chars), maxOutputTokens: 0 };
+};
+
+export function admitPhase(deps: AdmitDeps, measure: MeasureRequest): Phase {
   return {
     name: "admit",
     async onRequest(ctx) {
       const scopes = ctx.principal!.scopes;
       const deploymentLimited = ctx.targets.some((t) => t.limitScope);
       if (scopes.length === 0 && ctx.contextWindow === 0 && !deploymentLimited) return;
-      ctx.inputTokenEstimate = await countInput(ctx);
+      const size = await measure(ctx);
+      ctx.inputTokenEstimate = size.inputTokens;
       const askedOutput = ctx.request.params?.maxOutputTokens;
       if (ctx.contextWindow && ctx.inputTokenEstimate + (askedOutput ?? 0) > ctx.contextWindow) {
         throw new SluiceError(
@@ -91,7 +112,7 @@ export function admitPhase(deps: AdmitDeps): Phase {
         );
       }
       if (scopes.length === 0) return;
-      const maxOutput = askedOutput ?? deps.defaultOutputReserve;
+      const maxOutput = size.maxOutputTokens;
       // Routing comes later: hold the cost of the dearest target the model can route to.
       let estimatedCostUsd = 0;
       for (const t of ctx.targets) {

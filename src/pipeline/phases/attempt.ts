@@ -1,7 +1,8 @@
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
-import type { ProviderCall } from "../../providers/adapter.js";
-import type { RequestContext, Target } from "../context.js";
+import type { ProviderCall } from "../../core/provider.js";
+import type { RequestContext } from "../context.js";
+import type { Target } from "../../core/target.js";
 
 type Expiry = "first token" | "idle" | "total";
 

@@ -1,10 +1,10 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import type { KeyRing } from "../../limits/keys.js";
-import type { Principal } from "../context.js";
+import type { Principal } from "../../core/principal.js";
 import type { Phase } from "../phase.js";
 
 /** The principal of callers when no keys are configured (loopback-only deployments). */
-export const ANONYMOUS: Principal = { tenant: "default", keyId: "anonymous", mayUse: () => true, scopes: [], tags: {} };
+const ANONYMOUS: Principal = { tenant: "default", keyId: "anonymous", mayUse: () => true, scopes: [], tags: {} };
 
 /** Resolves the caller from its bearer token. Every surface goes through this one function. */
 export function authenticate(keys: KeyRing, credentials: string | undefined): Principal {
@@ -18,12 +18,16 @@ export function authenticate(keys: KeyRing, credentials: string | undefined): Pr
   return grant;
 }
 
-/** `keys` returns the current key ring: the admin API swaps in a new one when keys change. */
+/**
+ * The caller of the request. Surfaces authenticate before they read the body and hand the
+ * principal over; calls made without one (the gateway's own) are checked here. `keys` returns
+ * the current key ring: the admin API swaps in a new one when keys change.
+ */
 export function authenticatePhase(keys: () => KeyRing): Phase {
   return {
     name: "authenticate",
     onRequest(ctx) {
-      ctx.principal = authenticate(keys(), ctx.credentials);
+      ctx.principal ??= authenticate(keys(), ctx.credentials);
     },
   };
 }

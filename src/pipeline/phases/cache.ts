@@ -1,6 +1,6 @@
 import { CacheMode, CacheStatus, FinishReason, type ChatChunk, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import { replayChunks, type CacheMode as LookupMode, type LookupResult, type ResponseCache } from "../../cache/index.js";
-import { ResponseAssembler } from "../canonical.js";
+import { ResponseAssembler } from "../../core/canonical.js";
 import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
 

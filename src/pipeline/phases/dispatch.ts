@@ -2,10 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import { isRetryable } from "../../errors/upstream.js";
-import { backoffDelay } from "../../routing/policy.js";
+import { backoffDelay } from "../../routing/settings.js";
 import type { Router } from "../../routing/router.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
-import type { RequestContext, Target } from "../context.js";
+import type { RequestContext } from "../context.js";
+import type { Target } from "../../core/target.js";
 import type { LimitStore, Reservation } from "../../limits/index.js";
 import { admitOrRefuse } from "./admit.js";
 import type { Phase } from "../phase.js";
@@ -146,4 +147,3 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
-export type { Target };

@@ -1,6 +1,6 @@
 import type { ChatChunk, ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { PlaceholderStreamRestorer, PolicyRefusedError, type PiiPolicy } from "../../policy/index.js";
+import { PlaceholderStreamRestorer, PolicyRefusedError, type PiiSlot } from "../../policy/index.js";
 import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
 
@@ -10,7 +10,7 @@ import type { Phase } from "../phase.js";
  * (placeholders, redactions, masks) replace the originals in what is sent upstream, and the
  * placeholders are kept on the context for the respond phase.
  */
-export function inspectPhase(pii: PiiPolicy): Phase {
+export function inspectPhase(pii: PiiSlot): Phase {
   return {
     name: "inspect",
     async onRequest(ctx) {

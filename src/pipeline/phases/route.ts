@@ -1,17 +1,16 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import { findPrice, type PricingTable } from "../../limits/pricing.js";
-import { PolicyRefusedError } from "../../policy/errors.js";
-import type { RouterPolicy } from "../../policy/router.js";
-import type { RouterCandidateInfo } from "../../policy/router-codec.js";
+import { PolicyRefusedError, type RouterCandidateInfo, type RouterSlot } from "../../policy/index.js";
 import { promptFeatures } from "../../routing/features.js";
 import type { Router } from "../../routing/router.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
-import type { RequestContext, Target } from "../context.js";
+import type { RequestContext } from "../context.js";
+import type { Target } from "../../core/target.js";
 import type { Phase } from "../phase.js";
 
 /** The `router` policy slot in the route phase (absent: the built-in order only). */
 export interface RouterSlotDeps {
-  policy: RouterPolicy;
+  policy: RouterSlot;
   /** The configured aliases (direct `provider/model` names are never sent to the module). */
   aliases: ReadonlySet<string>;
   pricing: PricingTable;

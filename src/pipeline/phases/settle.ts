@@ -2,7 +2,7 @@ import type { SluiceError } from "../../errors/sluice-error.js";
 import { priceRequest, type CanonicalUsage, type PricingTable } from "../../limits/pricing.js";
 import type { Ledger, UsageOutcome } from "../../telemetry/ledger.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
-import type { Logger } from "../../telemetry/logger.js";
+import { boundedText } from "../../core/call-record.js";
 import type { RequestContext } from "../context.js";
 import { estimateOutputTokens } from "../estimate.js";
 import type { Phase } from "../phase.js";
@@ -10,26 +10,24 @@ import { CacheStatus } from "../../gen/sluice/v1/gateway_pb.js";
 
 export interface SettleDeps {
   metrics: GatewayMetrics;
-  log: Logger;
-  accessLog: boolean;
   pricing: PricingTable;
-  /** The usage ledger; absent in setups that keep none (unit tests). */
+  /** The usage ledger, for operations that bill (chat, embed); absent for the others. */
   ledger?: Ledger;
 }
 
 /**
  * Closes the books on a request: the billed usage and its cost (read by admit's reconcile and
  * by the final chunk's metadata), metrics (outcome, latency split into upstream and gateway
- * overhead, time to first token, tokens), the ledger record and one access-log line — ids,
- * counts and timings, never prompt or answer text.
+ * overhead, time to first token, tokens), the ledger record, and the call's record, which the
+ * surface writes as its access-log line — ids, counts and timings, never prompt or answer text.
  */
 export function settlePhase(deps: SettleDeps): Phase {
-  const { metrics, log } = deps;
+  const { metrics } = deps;
   return {
     name: "settle",
     onSettle(ctx, error: SluiceError | undefined) {
       const now = performance.now();
-      const model = ctx.request.model;
+      const model = ctx.model;
       const provider = ctx.answeredBy?.provider ?? "";
       const status = error ? error.code : "ok";
       const totalS = (now - ctx.startedAt) / 1000;
@@ -54,32 +52,32 @@ export function settlePhase(deps: SettleDeps): Phase {
           metrics.tokenEstimateError.observe({ model }, (ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
         }
       }
-      if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, error, (now - ctx.startedAt));
-      if (deps.accessLog || error) {
-        const line = {
-          request_id: ctx.requestId,
-          surface: ctx.surface,
-          tenant: ctx.principal?.tenant,
-          key_id: ctx.principal?.keyId,
-          model,
-          provider,
-          provider_model: ctx.answeredBy?.model,
-          stream: ctx.stream,
-          status,
-          attempts: ctx.attempts.length,
-          ms: Math.round((now - ctx.startedAt) * 100) / 100,
-          upstream_ms: Math.round(upstreamS * 100_000) / 100,
-          input_tokens: usage?.inputTokens,
-          output_tokens: usage?.outputTokens,
-          cost_usd: ctx.costUsd,
-          ...(ctx.routing ? { route_by: ctx.routing.by, route_reason: ctx.routing.reason, route_module_version: ctx.routing.moduleVersion } : {}),
-        };
-        if (!error) log.info(line, "request");
-        else if (error.code === "internal") log.error({ ...line, err: error.cause ?? error }, "request failed");
-        else log.warn({ ...line, error: error.message }, "request failed");
-      }
+      if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, error, now - ctx.startedAt);
+      fillRecord(ctx, error, upstreamS);
     },
   };
+}
+
+function fillRecord(ctx: RequestContext, error: SluiceError | undefined, upstreamS: number): void {
+  const record = ctx.record;
+  record.operation = ctx.operation;
+  record.tenant = ctx.principal?.tenant;
+  record.keyId = ctx.principal?.keyId;
+  record.model = boundedText(ctx.model);
+  record.provider = ctx.answeredBy?.provider;
+  record.providerModel = ctx.answeredBy?.model;
+  record.stream = ctx.stream;
+  record.attempts = ctx.attempts.length;
+  record.upstreamMs = Math.round(upstreamS * 100_000) / 100;
+  record.inputTokens = ctx.usage?.inputTokens;
+  record.outputTokens = ctx.usage?.outputTokens;
+  record.costUsd = ctx.costUsd;
+  if (ctx.cacheStatus !== CacheStatus.UNSPECIFIED) record.cache = cacheNames[ctx.cacheStatus];
+  if (ctx.routing) record.route = ctx.routing;
+  if (error) {
+    record.errorCode = error.code;
+    record.errorMessage = error.message;
+  }
 }
 
 /**
@@ -115,7 +113,7 @@ function writeLedger(ledger: Ledger, ctx: RequestContext, error: SluiceError | u
     time: new Date().toISOString(),
     tenant: ctx.principal!.tenant,
     keyId: ctx.principal!.keyId,
-    modelRequested: ctx.request.model,
+    modelRequested: ctx.model,
     ...(ctx.answeredBy ? { provider: ctx.answeredBy.provider, model: ctx.answeredBy.model } : {}),
     inputTokens: billed?.inputTokens ?? 0,
     outputTokens: billed?.outputTokens ?? 0,

@@ -1,6 +1,6 @@
 import { FinishReason, Role, type ChatChunk, type ToolCallDelta } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { newChunk, newToolCallDelta } from "../../pipeline/canonical.js";
+import { newChunk, newToolCallDelta } from "../../core/canonical.js";
 import { readSse } from "../../upstream/sse.js";
 import { fromAnthropicStreamError } from "./errors.js";
 import { fromAnthropicStopReason, fromAnthropicUsage, mergeAnthropicUsage, type AnthropicContentBlock, type AnthropicUsage } from "./wire.js";

@@ -1,5 +1,5 @@
 import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { newUsage } from "../../pipeline/canonical.js";
+import { newUsage } from "../../core/canonical.js";
 
 /** The parts of Anthropic's Messages wire format that whole answers and streams share. */
 

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 
 /** The GA data-plane version used when the config names none. */
-export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+const DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
 export interface AzureEndpoint {
   /** `https://<resource>.openai.azure.com` (no `/openai`, no trailing slash). */

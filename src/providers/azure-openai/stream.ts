@@ -1,5 +1,5 @@
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { hasContent } from "../../pipeline/canonical.js";
+import { hasContent } from "../../core/canonical.js";
 import { fromOpenAIStream } from "../openai/stream.js";
 
 /**

@@ -1,6 +1,6 @@
 import { FinishReason, Role, type ChatChunk, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { newChunk, newToolCallDelta } from "../../pipeline/canonical.js";
+import { newChunk, newToolCallDelta } from "../../core/canonical.js";
 import { readEventStream, type EventStreamMessage } from "../../upstream/eventstream.js";
 import { fromBedrockStreamException } from "./errors.js";
 import { fromConverseStopReason, fromConverseUsage, type ConverseUsage } from "./wire.js";

@@ -1,5 +1,5 @@
 import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { newUsage } from "../../pipeline/canonical.js";
+import { newUsage } from "../../core/canonical.js";
 
 /** The parts of Bedrock's Converse wire format that the unary and the streamed answers share. */
 
@@ -11,7 +11,7 @@ export interface ConverseUsage {
   cacheWriteInputTokens?: number;
 }
 
-export interface ConverseToolUse {
+interface ConverseToolUse {
   toolUseId?: string;
   name?: string;
   input?: unknown;

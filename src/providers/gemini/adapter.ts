@@ -1,8 +1,9 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { UpstreamPool } from "../../upstream/pool.js";
-import { exchangeChat, headerValue } from "../http-exchange.js";
-import type { ProviderAdapter, ProviderCall } from "../adapter.js";
+import { exchangeChat } from "../http-exchange.js";
+import { headerValue } from "../../upstream/headers.js";
+import type { ProviderAdapter, ProviderCall } from "../../core/provider.js";
 import { fromGeminiError } from "./errors.js";
 import { toGeminiBody } from "./request.js";
 import { fromGeminiResponse } from "./response.js";

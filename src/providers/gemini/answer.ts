@@ -1,5 +1,5 @@
 import { FinishReason, type ToolCallDelta, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { newToolCallDelta } from "../../pipeline/canonical.js";
+import { newToolCallDelta } from "../../core/canonical.js";
 import { PartialArgsAssembler } from "./partial-args.js";
 import { fromGeminiFinishReason, fromGeminiUsage, type GeminiFunctionCall, type GeminiResponse, type GeminiUsageMetadata } from "./wire.js";
 

@@ -100,7 +100,7 @@ function toGenerationConfig(request: ChatRequest, passReasoning: boolean): Recor
 }
 
 /** Gemini 3 and later generations enforce thought signatures on replayed function calls. */
-export function needsThoughtSignature(model: string): boolean {
+function needsThoughtSignature(model: string): boolean {
   return /gemini-([3-9]|[1-9]\d)/.test(model);
 }
 

@@ -1,6 +1,6 @@
 import { Role, type ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { newChunk } from "../../pipeline/canonical.js";
+import { newChunk } from "../../core/canonical.js";
 import { readSse } from "../../upstream/sse.js";
 import { GeminiAnswer } from "./answer.js";
 import { BareJsonWatch } from "./bare-json.js";

@@ -1,5 +1,5 @@
 import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { newUsage } from "../../pipeline/canonical.js";
+import { newUsage } from "../../core/canonical.js";
 
 /** The parts of Gemini's generateContent wire format that whole answers and streams share. */
 
@@ -28,14 +28,14 @@ export interface GeminiFunctionCall {
   willContinue?: boolean;
 }
 
-export interface GeminiPart {
+interface GeminiPart {
   text?: string;
   thought?: boolean;
   functionCall?: GeminiFunctionCall;
   functionResponse?: { id?: string; name?: string };
 }
 
-export interface GeminiCandidate {
+interface GeminiCandidate {
   content?: { parts?: GeminiPart[]; role?: string };
   finishReason?: string;
 }

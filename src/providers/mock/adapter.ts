@@ -4,8 +4,8 @@ import { FinishReason, Role, ToolChoiceMode, type ChatChunk, type ChatRequest } 
 import { DEFAULT_MOCK_LOREM_TOKENS } from "../../config/defaults.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import { upstreamStatusError } from "../../errors/upstream.js";
-import { messageText, newChunk, newToolCallDelta, newUsage } from "../../pipeline/canonical.js";
-import type { ProviderAdapter, ProviderCall } from "../adapter.js";
+import { messageText, newChunk, newToolCallDelta, newUsage } from "../../core/canonical.js";
+import type { ProviderAdapter, ProviderCall } from "../../core/provider.js";
 import { loremWords } from "./lorem.js";
 import { LexicalEmbedder } from "../../cache/lexical-embedder.js";
 

@@ -1,9 +1,10 @@
 import type { ProviderConfig } from "../../gen/sluice/v1/config_pb.js";
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { UpstreamPool } from "../../upstream/pool.js";
-import { exchangeChat, headerValue } from "../http-exchange.js";
+import { exchangeChat } from "../http-exchange.js";
+import { headerValue } from "../../upstream/headers.js";
 import { openAIEmbed } from "./embeddings.js";
-import type { ProviderAdapter, ProviderCall } from "../adapter.js";
+import type { ProviderAdapter, ProviderCall } from "../../core/provider.js";
 import { fromOpenAIError } from "./errors.js";
 import { toOpenAIBody } from "./request.js";
 import { fromOpenAICompletion } from "./response.js";

@@ -1,7 +1,7 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import type { UpstreamPool } from "../../upstream/pool.js";
-import type { EmbedCall, EmbedResult } from "../adapter.js";
-import { headerValue } from "../http-exchange.js";
+import type { EmbedCall, EmbedResult } from "../../core/provider.js";
+import { headerValue } from "../../upstream/headers.js";
 import { fromOpenAIError } from "./errors.js";
 
 /** POST {base_url}/embeddings in OpenAI's wire format (float vectors). */

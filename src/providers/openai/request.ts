@@ -82,7 +82,7 @@ const roles: Record<number, string> = {
   [Role.DEVELOPER]: "developer",
 };
 
-export function toOpenAIMessage(m: Message): Record<string, unknown> {
+function toOpenAIMessage(m: Message): Record<string, unknown> {
   const out: Record<string, unknown> = { role: roles[m.role] ?? "user" };
   out.content = toOpenAIContent(m.content, m.role === Role.ASSISTANT && m.toolCalls.length > 0);
   if (m.name) out.name = m.name;

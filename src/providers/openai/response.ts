@@ -1,5 +1,5 @@
 import { Role, type ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
-import { newChunk, newToolCallDelta } from "../../pipeline/canonical.js";
+import { newChunk, newToolCallDelta } from "../../core/canonical.js";
 import { createdSeconds, fromOpenAIFinishReason, fromOpenAIUsage, type OpenAIToolCallWire, type OpenAIUsage } from "./wire.js";
 
 interface OpenAICompletion {

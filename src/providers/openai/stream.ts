@@ -1,6 +1,6 @@
 import { Role, type ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { newChunk, newToolCallDelta } from "../../pipeline/canonical.js";
+import { newChunk, newToolCallDelta } from "../../core/canonical.js";
 import { readSse } from "../../upstream/sse.js";
 import { createdSeconds, fromOpenAIFinishReason, fromOpenAIUsage, type OpenAIToolCallWire, type OpenAIUsage } from "./wire.js";
 

@@ -1,5 +1,5 @@
 import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { newUsage } from "../../pipeline/canonical.js";
+import { newUsage } from "../../core/canonical.js";
 
 /** The parts of OpenAI's chat-completions wire format that responses and streams share. */
 

@@ -1,15 +1,56 @@
+import http2 from "node:http2";
 import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
-import type { HttpResponse } from "./types.js";
+import { noteError, type ServerCall } from "../call.js";
+import type { HttpRequest, HttpResponse } from "./types.js";
 
 export function sendJson(res: HttpResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
-/** Any error as OpenAI's error body, with its catalog status and retry-after when known. */
-export function sendError(res: HttpResponse, err: unknown, headers: Record<string, string> = {}): void {
+/**
+ * Any error as OpenAI's error body, with its catalog status and retry-after when known, noted
+ * on the call's record for the access log. The one place REST turns a thrown error into a
+ * response; a body the handler never read is not read now either.
+ */
+export function sendError(req: HttpRequest, res: HttpResponse, call: ServerCall | undefined, err: unknown, headers: Record<string, string> = {}): void {
   const error = asSluiceError(err);
-  const extra: Record<string, string> = { ...headers };
+  noteError(call, error);
+  const body = toOpenAIErrorBody(error);
+  const extra: Record<string, string> = { ...headers, ...unreadBodyHeaders(req) };
   if (error.retryAfterS !== undefined) extra["retry-after"] = String(Math.ceil(error.retryAfterS));
-  sendJson(res, error.httpStatus, toOpenAIErrorBody(error), extra);
+  res.writeHead(error.httpStatus, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...extra });
+  endResponse(req, res, body);
+}
+
+/** Bodies past this size are not drained to keep an HTTP/1.1 connection: it is closed instead. */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * Headers for a response sent while the request's body has not all arrived (a refusal before
+ * the body is read): on HTTP/1.1, when the rest is large or of unknown length, the connection
+ * closes after the response instead of the gateway reading the rest to reuse it.
+ */
+export function unreadBodyHeaders(req: HttpRequest): Record<string, string> {
+  if (req.complete || "stream" in req) return {};
+  const length = Number(req.headers["content-length"] ?? 0);
+  return req.headers["transfer-encoding"] !== undefined || length > DRAIN_MAX_BYTES ? { connection: "close" } : {};
+}
+
+/**
+ * Ends a response. On HTTP/2, when the request's body has not all arrived, the stream is then
+ * closed with NO_ERROR, which asks the client to stop sending it (RFC 9113, section 8.1).
+ */
+export function endResponse(req: HttpRequest, res: HttpResponse, body?: string | Uint8Array): void {
+  if (req.complete || !("stream" in req)) {
+    if (body === undefined) res.end();
+    else res.end(body);
+    return;
+  }
+  const stream = req.stream;
+  const close = () => {
+    if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  };
+  if (body === undefined) (res as http2.Http2ServerResponse).end(close);
+  else (res as http2.Http2ServerResponse).end(body, close);
 }

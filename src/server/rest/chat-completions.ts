@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
-import { CacheStatus, type ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
+import { CacheStatus } from "../../gen/sluice/v1/gateway_pb.js";
 import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
-import { bearerToken, callerRequestId, readJsonBody } from "../http/body.js";
-import { sendError, sendJson } from "../http/respond.js";
+import { gatewayCall, noteError, type RestCall } from "../call.js";
+import { readJsonBody } from "../http/body.js";
+import { sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
 import { decodeCacheHeader, decodeChatCompletion } from "./openai-request.js";
 import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
@@ -14,47 +14,29 @@ import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
  * HTTP error status; after that, an error is sent as an SSE `error` event (which the OpenAI
  * SDKs raise) and the stream ends without `[DONE]`.
  */
-export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, res: HttpResponse, maxBodyBytes: number, signal: AbortSignal): Promise<void> {
-  const requestId = callerRequestId(req.headers["x-request-id"]) ?? randomUUID();
-  const idHeader = { "x-request-id": requestId };
-  let decoded;
-  try {
-    decoded = decodeChatCompletion(await readJsonBody(req, maxBodyBytes));
-    decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
-  } catch (err) {
-    sendError(res, err, idHeader);
-    return;
-  }
-  const call = {
-    request: decoded.request,
-    credentials: bearerToken(req.headers.authorization),
-    signal,
-    surface: "rest",
-    requestId,
-  };
-  const fallbackId = `chatcmpl-${requestId}`;
+export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
+  const decoded = decodeChatCompletion(await readJsonBody(req, rest.maxBodyBytes));
+  decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
+  const call = { ...gatewayCall(rest.call, rest.signal), request: decoded.request };
+  const fallbackId = `chatcmpl-${rest.call.record.requestId}`;
 
   if (!decoded.stream) {
-    try {
-      const response = await gateway.chat(call);
-      const md = response.metadata;
-      const headers: Record<string, string> = { ...idHeader };
-      if (md) {
-        headers["x-sluice-provider"] = md.provider;
-        headers["x-sluice-model"] = md.model;
-        headers["x-sluice-attempts"] = String(md.attempts);
-        headers["x-sluice-cost-usd"] = String(md.costUsd);
-        headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
-      }
-      sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
-    } catch (err) {
-      sendError(res, err, idHeader);
+    const response = await gateway.chat(call);
+    const md = response.metadata;
+    const headers: Record<string, string> = {};
+    if (md) {
+      headers["x-sluice-provider"] = md.provider;
+      headers["x-sluice-model"] = md.model;
+      headers["x-sluice-attempts"] = String(md.attempts);
+      headers["x-sluice-cost-usd"] = String(md.costUsd);
+      headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
     }
+    sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
     return;
   }
 
   const encoder = new ChunkEncoder(fallbackId, decoded.request.model, decoded.includeUsage);
-  const streamHeaders: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...idHeader };
+  const streamHeaders: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
   const chunks = gateway.chatStream({
     ...call,
     onAnswerStart: (start) => {
@@ -63,13 +45,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       streamHeaders["x-sluice-attempts"] = String(start.attempts);
     },
   });
-  let first: IteratorResult<ChatChunk>;
-  try {
-    first = await chunks.next();
-  } catch (err) {
-    sendError(res, err, idHeader);
-    return;
-  }
+  // An error before the first chunk is thrown from here: it gets its HTTP status.
+  const first = await chunks.next();
   res.writeHead(200, streamHeaders);
   try {
     if (!first.done) writeEvent(res, encoder.encode(first.value));
@@ -80,7 +57,9 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
     }
     res.end(SSE_DONE);
   } catch (err) {
-    if (!res.writableEnded && !res.destroyed) res.end(`data: ${toOpenAIErrorBody(asSluiceError(err))}\n\n`);
+    const error = asSluiceError(err);
+    noteError(rest.call, error);
+    if (!res.writableEnded && !res.destroyed) res.end(`data: ${toOpenAIErrorBody(error)}\n\n`);
   } finally {
     await chunks.return(undefined);
   }

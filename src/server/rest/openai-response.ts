@@ -1,5 +1,5 @@
 import { FinishReason, Role, type ChatChunk, type ChatResponse, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
-import { messageText } from "../../pipeline/canonical.js";
+import { messageText } from "../../core/canonical.js";
 
 /** Canonical answers -> OpenAI chat-completions JSON, in OpenAI's exact shapes. */
 
@@ -13,7 +13,7 @@ const finishReasons: Record<number, string | null> = {
   [FinishReason.REFUSAL]: "stop",
 };
 
-export function encodeUsage(u: Usage): Record<string, unknown> {
+function encodeUsage(u: Usage): Record<string, unknown> {
   return {
     prompt_tokens: u.inputTokens,
     completion_tokens: u.outputTokens,

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { ProviderConfigSchema, type ProviderConfig } from "../../../src/gen/sluice/v1/config_pb.js";
-import type { ProviderAdapter } from "../../../src/providers/adapter.js";
+import type { ProviderAdapter } from "../../../src/core/provider.js";
 import { createAdapter } from "../../../src/providers/registry.js";
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EmbeddingLike } from "../../../bench/cache/embedding-like.js";
 import { AutoSemanticIndex } from "../../../src/cache/auto-semantic-index.js";
 import { DEFAULT_CACHE_OPTIONS } from "../../../src/cache/config.js";
-import { openSemanticIndex } from "../../../src/cache/semantic-index.js";
+import { openSemanticIndex } from "../../../src/cache/open-semantic-index.js";
 import { recordingLogger } from "./support/messages.js";
 import { transpiledWorkerScript } from "./support/worker-script.js";
 

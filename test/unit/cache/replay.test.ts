@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { ResponseAssembler } from "../../../src/pipeline/canonical.js";
+import { ResponseAssembler } from "../../../src/core/canonical.js";
 import { FinishReason as FR } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { replayChunks, replayResponse, replayStream, wordPieces } from "../../../src/cache/replay.js";
 import { CacheStatus, FinishReason, Role, ToolCallSchema } from "../../../src/gen/sluice/v1/gateway_pb.js";

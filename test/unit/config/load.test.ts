@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../../src/config/load.js";
+import { ConfigError } from "../../../src/config/load.js";
+import { parseConfig } from "../../../src/app/load-config.js";
 import { builtinConfig } from "../../../src/config/defaults.js";
 import { hashApiKey } from "../../../src/limits/keys.js";
 import { cacheOptions } from "../../../src/cache/from-config.js";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fork, type ChildProcess } from "node:child_process";
-import type { LimitScope } from "../../../src/limits/types.js";
+import type { LimitScope } from "../../../src/core/principal.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startRedis, type TestRedis } from "../../support/redis.js";

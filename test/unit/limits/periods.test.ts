@@ -4,25 +4,18 @@
  * centuries. Probed through the public API: a tiny cap makes every settle cross, and the
  * crossing names the period; the refusal's retry-after gives the period end.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { createLimitsRedis } from "../../../src/limits/redis-client.js";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
 import { MemoryLimitStore } from "../../../src/limits/memory-store.js";
 import { periodIds } from "../../../src/limits/periods.js";
-import type { LimitScope, LimitStore } from "../../../src/limits/types.js";
-import { startRedis, type TestRedis } from "../../support/redis.js";
+import type { LimitStore } from "../../../src/limits/types.js";
+import type { LimitScope } from "../../../src/core/principal.js";
+import { useRedis, type TestRedis } from "../../support/redis.js";
 
 let server: TestRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await createLimitsRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+useRedis((started) => ({ server, redis } = started));
 
 const instants = [
   "2024-02-28T23:59:58.000Z",

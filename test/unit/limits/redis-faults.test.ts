@@ -3,26 +3,19 @@
  * clear error, fail-open serves from local counters and reconciles the spend when Redis is back;
  * nothing throws out of settle/release, and calls fail fast instead of hanging.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { createLimitsRedis } from "../../../src/limits/redis-client.js";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
 import { ResilientLimitStore } from "../../../src/limits/resilient-store.js";
-import { StoreUnavailableError, type AdmitResult, type LimitScope, type Reservation } from "../../../src/limits/types.js";
-import { startRedis, type TestRedis } from "../../support/redis.js";
+import { StoreUnavailableError, type AdmitResult, type Reservation } from "../../../src/limits/types.js";
+import { type LimitScope } from "../../../src/core/principal.js";
+import { useRedis, type TestRedis } from "../../support/redis.js";
 
 let server: TestRedis;
 let redis: Redis;
 const unavailable: StoreUnavailableError[] = [];
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await createLimitsRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+useRedis((started) => ({ server, redis } = started));
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

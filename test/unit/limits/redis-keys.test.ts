@@ -2,23 +2,15 @@
  * Redis Cluster needs every key a script touches to hash to one slot. The store keeps all keys
  * of a partition under its hash tag `{partition}`; this checks what a real run leaves in Redis.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { createLimitsRedis } from "../../../src/limits/redis-client.js";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
-import type { LimitScope } from "../../../src/limits/types.js";
-import { startRedis, type TestRedis } from "../../support/redis.js";
+import type { LimitScope } from "../../../src/core/principal.js";
+import { useRedis, type TestRedis } from "../../support/redis.js";
 
 let server: TestRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await createLimitsRedis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+useRedis((started) => ({ server, redis } = started));
 
 describe("Redis keys", () => {
   it("live under the partition's hash tag, one reservation zset and one hash per scope", async () => {

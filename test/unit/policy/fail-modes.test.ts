@@ -1,11 +1,11 @@
 // Misbehaving modules: rejected when loaded, or handled per the slot's fail mode at run time,
 // with the slot serving the next request normally.
 import { afterEach, describe, expect, it } from "vitest";
-import { PolicyRefusedError, PolicyValidationError } from "../../../src/policy/errors.js";
-import { PiiPolicy } from "../../../src/policy/pii.js";
-import type { PolicySlot } from "../../../src/policy/slot.js";
+import { PolicyRefusedError, PolicyValidationError } from "../../../src/policy/host/errors.js";
+import type { PolicySlot } from "../../../src/policy/host/slot.js";
+import { validateModule } from "../../../src/policy/host/validate.js";
+import { PiiSlot } from "../../../src/policy/pii/api.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
-import { validateModule } from "../../../src/policy/validate.js";
 import { builtModule, loadedSlot } from "./helpers.js";
 
 const EMAIL = { EMAIL_ADDRESS: "redact" } as const;
@@ -13,10 +13,10 @@ const slots: PolicySlot[] = [];
 afterEach(async () => {
   await Promise.all(slots.splice(0).map((s) => s.close()));
 });
-async function slotWith(name: string, config: Parameters<typeof loadedSlot>[1]): Promise<PiiPolicy> {
+async function slotWith(name: string, config: Parameters<typeof loadedSlot>[1]): Promise<PiiSlot> {
   const slot = await loadedSlot(`testdata/${name}`, config);
   slots.push(slot);
-  return new PiiPolicy(slot);
+  return new PiiSlot(slot);
 }
 
 async function rejection(bytes: Uint8Array, config = DEFAULT_SLOT_CONFIG.pii): Promise<string[]> {
@@ -94,7 +94,7 @@ describe("run-time failures, per fail mode", () => {
   it("a trap gets a fresh instance for the next call", async () => {
     const slot = await loadedSlot("testdata/trap", { failMode: "open" });
     slots.push(slot);
-    const pii = new PiiPolicy(slot);
+    const pii = new PiiSlot(slot);
     expect(slot.generations()).toBe(1);
     await pii.scan(["__trap__"], EMAIL);
     await pii.scan(["ok"], EMAIL);
@@ -104,7 +104,7 @@ describe("run-time failures, per fail mode", () => {
   it("loop on an untrusted slot: the call times out, the worker is replaced, queued calls and the event loop keep going", async () => {
     const slot = await loadedSlot("testdata/loop", { trusted: false, failMode: "open", timeoutMs: 300 });
     slots.push(slot);
-    const pii = new PiiPolicy(slot);
+    const pii = new PiiSlot(slot);
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 20);
     const started = Date.now();
@@ -137,7 +137,7 @@ describe("run-time failures, per fail mode", () => {
 
 describe("testPolicyModule (for `sluice policy test`)", () => {
   it("lists problems instead of throwing", async () => {
-    const { testPolicyModule } = await import("../../../src/policy/validate.js");
+    const { testPolicyModule } = await import("../../../src/policy/host/validate.js");
     expect(await testPolicyModule(SLOT_DEFINITIONS.pii, DEFAULT_SLOT_CONFIG.pii, builtModule("pii"))).toEqual({ ok: true, problems: [] });
     const bad = await testPolicyModule(SLOT_DEFINITIONS.pii, DEFAULT_SLOT_CONFIG.pii, builtModule("testdata/overcap"));
     expect(bad).toEqual({ ok: false, problems: ["declared maximum memory 4096 pages exceeds the slot cap of 512"] });

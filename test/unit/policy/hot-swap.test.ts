@@ -4,11 +4,10 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PolicyValidationError } from "../../../src/policy/errors.js";
-import { PolicyHost } from "../../../src/policy/host.js";
-import type { PiiScanResult } from "../../../src/policy/pii.js";
-import { sha256Hex } from "../../../src/policy/validate.js";
-import { LocalVersionStore } from "../../../src/policy/version-store.js";
+import { PolicyValidationError } from "../../../src/policy/host/errors.js";
+import { LocalVersionStore, sha256Hex } from "../../../src/policy/host/version-store.js";
+import type { PiiScanResult } from "../../../src/policy/pii/api.js";
+import { PolicyHost } from "../../../src/policy/policy-host.js";
 import { builtModule, DIST } from "./helpers.js";
 
 const PHONE = { PHONE_NUMBER: "placeholder" } as const;

@@ -4,10 +4,11 @@ import { create, equals, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatRequestSchema, Role, type ChatRequest } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { newContext } from "../../../src/pipeline/context.js";
+import { newCallRecord } from "../../../src/core/call-record.js";
 import { inspectPhase } from "../../../src/pipeline/phases/inspect.js";
-import { DEFAULT_PII_RULES } from "../../../src/policy/pii-codec.js";
-import { PiiPolicy } from "../../../src/policy/pii.js";
-import type { PolicySlot } from "../../../src/policy/slot.js";
+import type { PolicySlot } from "../../../src/policy/host/slot.js";
+import { PiiSlot } from "../../../src/policy/pii/api.js";
+import { DEFAULT_PII_RULES } from "../../../src/policy/pii/rules.js";
 import { loadedSlot } from "./helpers.js";
 
 let slot: PolicySlot;
@@ -31,8 +32,8 @@ function request(): ChatRequest {
 }
 
 async function inspect(req: ChatRequest) {
-  const ctx = newContext({ requestId: "r", surface: "test", credentials: undefined, signal: new AbortController().signal, stream: false, request: req, onAnswerStart: undefined });
-  await inspectPhase(new PiiPolicy(slot, DEFAULT_PII_RULES)).onRequest!(ctx);
+  const ctx = newContext({ operation: "chat", record: newCallRecord("test", "r"), credentials: undefined, principal: undefined, signal: new AbortController().signal, stream: false, model: req.model, request: req, onAnswerStart: undefined });
+  await inspectPhase(new PiiSlot(slot, DEFAULT_PII_RULES)).onRequest!(ctx);
   return ctx;
 }
 

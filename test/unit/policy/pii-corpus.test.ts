@@ -1,7 +1,7 @@
 // PII accuracy on Presidio's recognizer test cases, per supported entity type.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PiiPolicy } from "../../../src/policy/pii.js";
-import type { PolicySlot } from "../../../src/policy/slot.js";
+import type { PolicySlot } from "../../../src/policy/host/slot.js";
+import { PiiSlot } from "../../../src/policy/pii/api.js";
 import { loadedSlot } from "./helpers.js";
 import { isScored, loadCorpus, scoreCorpus, SUPPORTED_CORPUS_TYPES, type TypeScore } from "./pii-corpus.js";
 
@@ -15,7 +15,7 @@ describe("pii module on pii_cases.jsonl", () => {
   beforeAll(async () => {
     slot = await loadedSlot("pii-hostio");
     const rows = loadCorpus().filter((r) => (SUPPORTED_CORPUS_TYPES as readonly string[]).includes(r.entity) && isScored(r));
-    scores = await scoreCorpus(new PiiPolicy(slot), rows);
+    scores = await scoreCorpus(new PiiSlot(slot), rows);
     for (const [type, s] of scores) {
       console.log(`${type.padEnd(14)} rows ${String(s.rows).padStart(3)} P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)}`);
       for (const m of s.misses) console.log(`   miss: ${m}`);

@@ -3,7 +3,7 @@
 // positions_complete=false are scored on the number of matches only.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PiiPolicy } from "../../../src/policy/pii.js";
+import type { PiiSlot } from "../../../src/policy/pii/api.js";
 
 export interface CorpusRow {
   source: string;
@@ -34,7 +34,7 @@ export function loadCorpus(): CorpusRow[] {
 
 export interface TypeScore { rows: number; tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; misses: string[] }
 
-export async function scoreCorpus(pii: PiiPolicy, rows: CorpusRow[]): Promise<Map<string, TypeScore>> {
+export async function scoreCorpus(pii: PiiSlot, rows: CorpusRow[]): Promise<Map<string, TypeScore>> {
   const scores = new Map<string, TypeScore>();
   for (const row of rows) {
     const result = await pii.scan([row.text], { [row.entity]: "report" });

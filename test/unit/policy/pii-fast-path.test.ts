@@ -3,9 +3,9 @@
 // be found wherever it falls relative to a 16-byte block, at the end of the text and after
 // multibyte UTF-8, and clause-ending separators (". ", ": ") must not hide anything.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PiiPolicy } from "../../../src/policy/pii.js";
-import { PII_ENTITY_TYPES, type PiiRules } from "../../../src/policy/pii-codec.js";
-import type { PolicySlot } from "../../../src/policy/slot.js";
+import type { PolicySlot } from "../../../src/policy/host/slot.js";
+import { PiiSlot } from "../../../src/policy/pii/api.js";
+import { PII_ENTITY_TYPES, type PiiRules } from "../../../src/policy/pii/rules.js";
 import { loadedSlot } from "./helpers.js";
 
 const ALL: PiiRules = Object.fromEntries(PII_ENTITY_TYPES.map((t) => [t, "report" as const]));
@@ -44,10 +44,10 @@ function prose(n: number): string {
 for (const moduleName of ["pii", "pii-hostio"]) {
   describe(`${moduleName}.wasm fast paths`, () => {
     let slot: PolicySlot;
-    let pii: PiiPolicy;
+    let pii: PiiSlot;
     beforeAll(async () => {
       slot = await loadedSlot(moduleName);
-      pii = new PiiPolicy(slot);
+      pii = new PiiSlot(slot);
     });
     afterAll(() => slot.close());
 

@@ -1,29 +1,30 @@
 // The pii module through the host, both I/O paths: conformance vectors, actions, placeholders.
+// Runs the debug builds (assertions on; helpers.ts debugBuild).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PiiPolicy } from "../../../src/policy/pii.js";
+import { runConformance } from "../../../src/policy/host/conformance.js";
+import { PolicyInstance } from "../../../src/policy/host/instance.js";
+import type { PolicySlot } from "../../../src/policy/host/slot.js";
+import { inspectWasm } from "../../../src/policy/host/wasm-inspect.js";
+import { PiiSlot } from "../../../src/policy/pii/api.js";
 import { SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
-import { PolicyInstance } from "../../../src/policy/instance.js";
-import { runConformance } from "../../../src/policy/validate.js";
-import { inspectWasm } from "../../../src/policy/wasm-inspect.js";
-import type { PolicySlot } from "../../../src/policy/slot.js";
-import { builtModule, loadedSlot } from "./helpers.js";
-import { DEFAULT_PII_RULES } from "../../../src/policy/pii-codec.js";
-import { PlaceholderStreamRestorer, restorePlaceholders } from "../../../src/policy/restore.js";
+import { builtModule, debugBuild, loadedSlot } from "./helpers.js";
+import { PlaceholderStreamRestorer, restorePlaceholders } from "../../../src/policy/pii/restore.js";
+import { DEFAULT_PII_RULES } from "../../../src/policy/pii/rules.js";
 
-for (const moduleName of ["pii", "pii-hostio"]) {
+for (const moduleName of [debugBuild("pii"), debugBuild("pii-hostio")]) {
   describe(`${moduleName}.wasm`, () => {
     let slot: PolicySlot;
-    let pii: PiiPolicy;
+    let pii: PiiSlot;
     beforeAll(async () => {
       slot = await loadedSlot(moduleName);
-      pii = new PiiPolicy(slot);
+      pii = new PiiSlot(slot);
     });
     afterAll(() => slot.close());
 
     it("passes the pii slot's conformance vectors on the main thread", async () => {
       const bytes = builtModule(moduleName);
       const instance = await PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 1000 });
-      expect(instance.hostIo).toBe(moduleName === "pii-hostio");
+      expect(instance.hostIo).toBe(moduleName === debugBuild("pii-hostio"));
       expect(await instance.exportedAbiVersion()).toBe(1);
       expect(await runConformance(SLOT_DEFINITIONS.pii, instance)).toEqual([]);
       await instance.drainAndClose();

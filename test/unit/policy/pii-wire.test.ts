@@ -2,8 +2,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { PiiAction, PiiScanInputSchema, PiiScanOutputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
-import { encodePiiInput } from "../../../src/policy/pii-codec.js";
-import { readScanOutput, WireError } from "../../../src/policy/pii-wire.js";
+import { WireError } from "../../../src/policy/host/wire.js";
+import { encodePiiInput, readScanOutput } from "../../../src/policy/pii/codec.js";
 
 const TEXTS = [
   "", "plain", "né 😀 ünïcödé ✓", "x".repeat(200), "y".repeat(20_000), "mixed 😀".repeat(5_000), "lone \ud800 surrogate",

@@ -1,8 +1,8 @@
 // Two hosts sharing a real Redis: one push reaches both, a host started later loads the active
 // version, and a rollback on either switches both back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyHost } from "../../../src/policy/host.js";
-import { RedisVersionStore } from "../../../src/policy/redis-store.js";
+import { RedisVersionStore } from "../../../src/policy/host/redis-store.js";
+import { PolicyHost } from "../../../src/policy/policy-host.js";
 import { startRedis, type TestRedis } from "../../support/redis.js";
 import { builtModule, DIST } from "./helpers.js";
 

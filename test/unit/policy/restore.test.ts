@@ -1,6 +1,6 @@
 // Placeholder restoration in responses, whole and streamed (placeholders split across chunks).
 import { describe, expect, it } from "vitest";
-import { PlaceholderStreamRestorer, restorePlaceholders } from "../../../src/policy/restore.js";
+import { PlaceholderStreamRestorer, restorePlaceholders } from "../../../src/policy/pii/restore.js";
 
 const MAP = new Map([["<EMAIL_1>", "jane@example.com"], ["<CARD_1>", "4111 1111 1111 1111"], ["<EMAIL_12>", "bob@x.io"]]);
 

@@ -1,4 +1,4 @@
-// The hand-written router codec (src/policy/router-codec.ts) against the generated protobuf-es
+// The hand-written router codec (src/policy/router/codec.ts) against the generated protobuf-es
 // schema, both ways, on seeded random messages: RouterRouteInput as written here must be what
 // protobuf-es decodes (and byte for byte what the former protobuf-es encoder wrote), and
 // RouterRouteOutput as protobuf-es writes it, with unknown fields of every wire type mixed in,
@@ -7,11 +7,11 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { RouterRouteInputSchema, RouterRouteOutputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
-import { PolicyCallError } from "../../../src/policy/errors.js";
+import { PolicyCallError } from "../../../src/policy/host/errors.js";
 import {
   decodeRouterOutput, encodeRouterInput, readRouterOutput, ROUTER_MAX_CANDIDATES, type RouterCandidateInfo, type RouterInput,
-} from "../../../src/policy/router-codec.js";
-import { ownBuffer, WireError } from "../../../src/policy/wire.js";
+} from "../../../src/policy/router/codec.js";
+import { ownBuffer, WireError } from "../../../src/policy/host/wire.js";
 import { seededRandom as seeded } from "../../support/seeded-random.js";
 
 type Rng = () => number;

@@ -5,16 +5,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, Role } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../src/errors/sluice-error.js";
-import { newContext, type RequestContext, type Target } from "../../../src/pipeline/context.js";
+import { newContext, type RequestContext } from "../../../src/pipeline/context.js";
+import { newCallRecord } from "../../../src/core/call-record.js";
+import { type Target } from "../../../src/core/target.js";
 import { routePhase, type RouterSlotDeps } from "../../../src/pipeline/phases/route.js";
-import { PolicyRefusedError } from "../../../src/policy/errors.js";
-import { RouterPolicy } from "../../../src/policy/router.js";
-import type { RouterInput } from "../../../src/policy/router-codec.js";
-import { PolicySlot } from "../../../src/policy/slot.js";
-import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig } from "../../../src/policy/slots.js";
-import { sha256Hex } from "../../../src/policy/validate.js";
-import type { ProviderAdapter } from "../../../src/providers/adapter.js";
-import { routingPolicy } from "../../../src/routing/policy.js";
+import type { SlotConfig } from "../../../src/policy/host/definitions.js";
+import { PolicyRefusedError } from "../../../src/policy/host/errors.js";
+import { PolicySlot } from "../../../src/policy/host/slot.js";
+import { sha256Hex } from "../../../src/policy/host/version-store.js";
+import { RouterSlot } from "../../../src/policy/router/api.js";
+import type { RouterInput } from "../../../src/policy/router/codec.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
+import type { ProviderAdapter } from "../../../src/core/provider.js";
+import { routingSettings } from "../../../src/routing/settings.js";
 import { Router } from "../../../src/routing/router.js";
 import { GatewayMetrics } from "../../../src/telemetry/metrics.js";
 import { builtModule } from "./helpers.js";
@@ -53,13 +56,13 @@ function context(marker = "none", model = "chat"): RequestContext {
     messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "hello there" } }] }],
     tags: { marker },
   });
-  const ctx = newContext({ requestId: "r", surface: "test", credentials: undefined, signal: new AbortController().signal, stream: false, request, onAnswerStart: undefined });
+  const ctx = newContext({ operation: "chat", record: newCallRecord("test", "r"), credentials: undefined, principal: undefined, signal: new AbortController().signal, stream: false, model: request.model, request, onAnswerStart: undefined });
   ctx.targets = TARGETS;
   ctx.strategy = "ordered";
   return ctx;
 }
 
-function phaseWith(policy: RouterPolicy | RouterSlotDeps["policy"], metrics = new GatewayMetrics(), router = new Router(routingPolicy(undefined))) {
+function phaseWith(policy: RouterSlot | RouterSlotDeps["policy"], metrics = new GatewayMetrics(), router = new Router(routingSettings(undefined))) {
   const phase = routePhase(router, { policy, aliases: new Set(["chat"]), pricing: PRICING, metrics });
   return { phase, metrics, router };
 }
@@ -73,7 +76,7 @@ describe("router slot failures, per fail mode", () => {
   const cases = [["trap", "trap"], ["oom", "trap"], ["garbage", "garbage"], ["unknown", "garbage"]] as const;
   for (const [marker, kind] of cases) {
     it(`${marker}: fail open is "no decision" (typed failure), then the module decides again`, async () => {
-      const router = new RouterPolicy(await faulty({ failMode: "open" }));
+      const router = new RouterSlot(await faulty({ failMode: "open" }));
       const d = await router.route(routerInput(`__${marker}__`));
       expect(d.outcome).toBe("skipped");
       expect(d.failure?.kind).toBe(kind);
@@ -83,7 +86,7 @@ describe("router slot failures, per fail mode", () => {
     });
 
     it(`${marker}: fail closed throws PolicyRefusedError, then the module decides again`, async () => {
-      const router = new RouterPolicy(await faulty({ failMode: "closed" }));
+      const router = new RouterSlot(await faulty({ failMode: "closed" }));
       const err = await router.route(routerInput(`__${marker}__`)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PolicyRefusedError);
       expect((err as PolicyRefusedError).failure.kind).toBe(kind);
@@ -93,7 +96,7 @@ describe("router slot failures, per fail mode", () => {
 
   it("loop on an untrusted slot: times out after timeout_ms, the worker is replaced, the next call routes", async () => {
     const slot = await faulty({ failMode: "open", trusted: false, timeoutMs: 200 });
-    const router = new RouterPolicy(slot);
+    const router = new RouterSlot(slot);
     const started = Date.now();
     const d = await router.route(routerInput("__loop__"));
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
@@ -103,7 +106,7 @@ describe("router slot failures, per fail mode", () => {
   });
 
   it("loop on an untrusted fail-closed slot refuses with a typed timeout", async () => {
-    const router = new RouterPolicy(await faulty({ failMode: "closed", trusted: false, timeoutMs: 200 }));
+    const router = new RouterSlot(await faulty({ failMode: "closed", trusted: false, timeoutMs: 200 }));
     const err = await router.route(routerInput("__loop__")).catch((e: unknown) => e);
     expect((err as PolicyRefusedError).failure.kind).toBe("timeout");
   });
@@ -111,7 +114,7 @@ describe("router slot failures, per fail mode", () => {
 
 describe("route phase with the router slot", () => {
   it("orders targets by the module, records the decision and counts it", async () => {
-    const { phase, metrics } = phaseWith(new RouterPolicy(await faulty({ failMode: "open" })));
+    const { phase, metrics } = phaseWith(new RouterSlot(await faulty({ failMode: "open" })));
     const ctx = context();
     await phase.onRequest!(ctx);
     expect(order(ctx)).toEqual(["cheap/mini", "pricey/big"]);
@@ -120,7 +123,7 @@ describe("route phase with the router slot", () => {
   });
 
   it("fail open: a trapping module falls back to the built-in order, and the gateway keeps serving", async () => {
-    const { phase, metrics } = phaseWith(new RouterPolicy(await faulty({ failMode: "open" })));
+    const { phase, metrics } = phaseWith(new RouterSlot(await faulty({ failMode: "open" })));
     const ctx = context("__trap__");
     await phase.onRequest!(ctx);
     expect(order(ctx)).toEqual(["pricey/big", "cheap/mini"]); // configured ("ordered") order
@@ -132,7 +135,7 @@ describe("route phase with the router slot", () => {
   });
 
   it("fail closed: a module returning garbage refuses the request with `unavailable`", async () => {
-    const { phase, metrics } = phaseWith(new RouterPolicy(await faulty({ failMode: "closed" })));
+    const { phase, metrics } = phaseWith(new RouterSlot(await faulty({ failMode: "closed" })));
     const ctx = context("__garbage__");
     const err = await Promise.resolve(phase.onRequest!(ctx)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SluiceError);
@@ -144,7 +147,7 @@ describe("route phase with the router slot", () => {
   it("open breakers stay excluded even when listed; left-out targets are not tried; nothing left is upstream_unavailable", async () => {
     let answer = ["pricey/big", "cheap/mini"];
     const stub = { applies: () => true, version: () => 3, route: async () => ({ outcome: "routed" as const, targetIds: answer, reason: "stub", failure: null, version: 3 }) };
-    const { phase, router } = phaseWith(stub as unknown as RouterPolicy);
+    const { phase, router } = phaseWith(stub as unknown as RouterSlot);
     for (let i = 0; i < 5; i++) router.health.recordFailure("cheap", "mini"); // breaker opens
     const ctx = context();
     await phase.onRequest!(ctx);
@@ -160,8 +163,8 @@ describe("route phase with the router slot", () => {
   it("aliases the module does not route, and direct provider/model names, keep the built-in order without a call", async () => {
     let calls = 0;
     const stub = { applies: (a: string) => a !== "other", version: () => 1, route: async () => { calls++; throw new Error("not called"); } };
-    const router = new Router(routingPolicy(undefined));
-    const phase = routePhase(router, { policy: stub as unknown as RouterPolicy, aliases: new Set(["chat", "other"]), pricing: PRICING });
+    const router = new Router(routingSettings(undefined));
+    const phase = routePhase(router, { policy: stub as unknown as RouterSlot, aliases: new Set(["chat", "other"]), pricing: PRICING });
     const other = context("none", "other");
     await phase.onRequest!(other);
     const direct = context("none", "cheap/mini");
@@ -176,7 +179,7 @@ describe("route phase with the router slot", () => {
   });
 
   it("without a router slot the phase stays synchronous", () => {
-    const phase = routePhase(new Router(routingPolicy(undefined)));
+    const phase = routePhase(new Router(routingSettings(undefined)));
     const ctx = context();
     expect(phase.onRequest!(ctx)).toBeUndefined();
     expect(order(ctx)).toEqual(["pricey/big", "cheap/mini"]);

@@ -3,11 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, Role } from "../../../src/gen/sluice/v1/gateway_pb.js";
-import type { Target } from "../../../src/pipeline/context.js";
+import type { Target } from "../../../src/core/target.js";
 import { candidateIds, candidateTable } from "../../../src/pipeline/phases/route.js";
-import type { ProviderAdapter } from "../../../src/providers/adapter.js";
+import type { ProviderAdapter } from "../../../src/core/provider.js";
 import { looksLikeCode, promptFeatures } from "../../../src/routing/features.js";
-import { routingPolicy } from "../../../src/routing/policy.js";
+import { routingSettings } from "../../../src/routing/settings.js";
 import { Router } from "../../../src/routing/router.js";
 
 const msg = (role: Role, text: string) => ({ role, content: [{ part: { case: "text" as const, value: text } }] });
@@ -41,7 +41,7 @@ describe("candidate table", () => {
   });
 
   it("carries health, latency EWMA, error rate, in-flight and prices (prefix patterns too)", () => {
-    const router = new Router(routingPolicy(undefined));
+    const router = new Router(routingSettings(undefined));
     router.health.recordSuccess("a", "gpt-4o-mini-2024", 120);
     router.health.recordFailure("b", "big");
     for (let i = 0; i < 5; i++) router.health.recordFailure("c", "down"); // breaker open

@@ -4,15 +4,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { RouterRouteOutputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
-import { PolicyCallError, PolicyValidationError } from "../../../src/policy/errors.js";
-import { RouterPolicy } from "../../../src/policy/router.js";
-import { decodeRouterOutput, encodeRouterInput, type RouterCandidateInfo, type RouterInput } from "../../../src/policy/router-codec.js";
-import { PolicySlot } from "../../../src/policy/slot.js";
-import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig } from "../../../src/policy/slots.js";
-import { PolicyInstance } from "../../../src/policy/instance.js";
-import { sha256Hex, testPolicyModule, validateModule } from "../../../src/policy/validate.js";
-import { inspectWasm } from "../../../src/policy/wasm-inspect.js";
-import { builtModule } from "./helpers.js";
+import type { SlotConfig } from "../../../src/policy/host/definitions.js";
+import { PolicyCallError, PolicyValidationError } from "../../../src/policy/host/errors.js";
+import { PolicyInstance } from "../../../src/policy/host/instance.js";
+import { PolicySlot } from "../../../src/policy/host/slot.js";
+import { testPolicyModule, validateModule } from "../../../src/policy/host/validate.js";
+import { sha256Hex } from "../../../src/policy/host/version-store.js";
+import { inspectWasm } from "../../../src/policy/host/wasm-inspect.js";
+import { RouterSlot } from "../../../src/policy/router/api.js";
+import { decodeRouterOutput, encodeRouterInput, type RouterCandidateInfo, type RouterInput } from "../../../src/policy/router/codec.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
+import { builtModule, debugBuild } from "./helpers.js";
 
 const slots: PolicySlot[] = [];
 afterAll(async () => {
@@ -64,10 +66,11 @@ describe("conformance", () => {
 });
 
 // Each rule ships twice: plain Extism I/O (any Extism host, worker mode) and `sluice:host` I/O
-// (the slot's default for trusted slots). Both must decide alike.
+// (the slot's default for trusted slots). Both must decide alike. The default rule's tests run
+// its debug builds (assertions on; helpers.ts debugBuild); the example has release builds only.
 const VARIANTS = [
-  { io: "plain Extism I/O", router: "router", example: "router-strong-for-code" },
-  { io: "sluice:host I/O", router: "router-hostio", example: "router-strong-for-code-hostio" },
+  { io: "plain Extism I/O", router: debugBuild("router"), example: "router-strong-for-code" },
+  { io: "sluice:host I/O", router: debugBuild("router-hostio"), example: "router-strong-for-code-hostio" },
 ] as const;
 
 describe("module I/O variants", () => {
@@ -76,7 +79,7 @@ describe("module I/O variants", () => {
       for (const name of [router, example]) {
         const bytes = builtModule(name);
         const instance = await PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 1000 });
-        expect(instance.hostIo, name).toBe(name.endsWith("-hostio"));
+        expect(instance.hostIo, name).toBe(name.includes("-hostio"));
         await instance.drainAndClose();
       }
     }
@@ -87,13 +90,13 @@ describe("module I/O variants", () => {
     const refused = await validateModule(SLOT_DEFINITIONS.router, { ...DEFAULT_SLOT_CONFIG.router, trusted: false }, builtModule("router-hostio")).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PolicyValidationError);
     expect((refused as PolicyValidationError).reasons).toEqual(["modules importing sluice:host can only fill a trusted slot"]);
-    const worker = new RouterPolicy(await routerSlot("router", { trusted: false, timeoutMs: 2000 }));
+    const worker = new RouterSlot(await routerSlot("router", { trusted: false, timeoutMs: 2000 }));
     expect((await worker.route(input([big(), mid(), mini()]))).targetIds).toEqual(["openai/mini", "claude/mid", "openai/big"]);
   });
 
   it("both variants give the same decision on seeded random candidate tables", async () => {
-    const plain = new RouterPolicy(await routerSlot("router"));
-    const hostio = new RouterPolicy(await routerSlot("router-hostio"));
+    const plain = new RouterSlot(await routerSlot("router"));
+    const hostio = new RouterSlot(await routerSlot("router-hostio"));
     let state = 7;
     const rnd = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     for (let i = 0; i < 200; i++) {
@@ -113,7 +116,7 @@ describe("module I/O variants", () => {
 for (const { io, router: ROUTER, example: EXAMPLE } of VARIANTS) {
 describe(`default module (${io}): cost-aware with health and latency guards`, () => {
   it("tries the cheapest healthy target first, then by expected cost", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     const d = await router.route(input([big(), mid(), mini()]));
     expect(d.outcome).toBe("routed");
     expect(d.targetIds).toEqual(["openai/mini", "claude/mid", "openai/big"]);
@@ -122,7 +125,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
   });
 
   it("weighs input against output price by the request's input token estimate", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     // cheap-in: cheap input, dear output; cheap-out: the other way round.
     const cheapIn = cand("a/cheap-in", { priceInputPerMtok: 0.1, priceOutputPerMtok: 10 });
     const cheapOut = cand("b/cheap-out", { priceInputPerMtok: 2, priceOutputPerMtok: 1 });
@@ -131,7 +134,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
   });
 
   it("pushes back an unhealthy target, a high error rate and a much slower one, naming why", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     const down = await router.route(input([mini({ healthy: false }), mid(), big()]));
     expect(down.targetIds).toEqual(["claude/mid", "openai/big", "openai/mini"]);
     expect(down.reason).toBe("cost-aware: claude/mid cheapest healthy; pushed back: openai/mini (unhealthy)");
@@ -150,7 +153,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
   });
 
   it("pushes back a target whose provider said it has fewer tokens left than the request needs", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     // 1,000 input tokens + 256 expected output: 1,200 left is short, 1,256 is enough, 0 is unknown.
     const short = await router.route(input([mini({ remainingCapacity: 1200 }), mid(), big()], { inputTokenEstimate: 1000 }));
     expect(short.targetIds).toEqual(["claude/mid", "openai/big", "openai/mini"]);
@@ -162,7 +165,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
   });
 
   it("when nothing is healthy, still lists every target, least bad first", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     const d = await router.route(input([big({ healthy: false }), mini({ healthy: false })]));
     expect(d.targetIds).toEqual(["openai/mini", "openai/big"]);
     expect(d.reason).toMatch(/^cost-aware: openai\/mini least bad \(none healthy\)/);
@@ -179,7 +182,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
   });
 
   it("keeps deciding correctly over many calls (no per-call leak past the memory cap)", async () => {
-    const router = new RouterPolicy(await routerSlot(ROUTER));
+    const router = new RouterSlot(await routerSlot(ROUTER));
     const many = Array.from({ length: 40 }, (_, i) => cand(`p${i}/model-with-a-long-name-${i}`, { priceInputPerMtok: 40 - i }));
     for (let i = 0; i < 3000; i++) {
       const d = await router.route(input(many, { tags: [`i=${i}`] }));
@@ -190,7 +193,7 @@ describe(`default module (${io}): cost-aware with health and latency guards`, ()
 
 describe(`example module (${io}): strong for code`, () => {
   it("sends a code prompt, and a long one, to the strongest usable target; others cost-aware", async () => {
-    const router = new RouterPolicy(await routerSlot(EXAMPLE));
+    const router = new RouterSlot(await routerSlot(EXAMPLE));
     const code = await router.route(input([mini(), mid(), big()], { features: { lengthChars: 300, hasCode: true, turns: 1 } }));
     expect(code.targetIds).toEqual(["openai/big", "openai/mini", "claude/mid"]);
     expect(code.reason).toBe("strong-for-code: code prompt -> openai/big");
@@ -203,7 +206,7 @@ describe(`example module (${io}): strong for code`, () => {
   });
 
   it("skips a strong target that is unhealthy or failing", async () => {
-    const router = new RouterPolicy(await routerSlot(EXAMPLE));
+    const router = new RouterSlot(await routerSlot(EXAMPLE));
     const features = { lengthChars: 300, hasCode: true, turns: 1 };
     expect((await router.route(input([mini(), mid(), big({ healthy: false })], { features }))).targetIds[0]).toBe("claude/mid");
     expect((await router.route(input([mini(), mid(), big({ errorRate: 0.6 })], { features }))).targetIds[0]).toBe("claude/mid");
@@ -252,8 +255,8 @@ describe("router hot swap through PolicyHost (local store)", () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { PolicyHost } = await import("../../../src/policy/host.js");
-    const { LocalVersionStore } = await import("../../../src/policy/version-store.js");
+    const { PolicyHost } = await import("../../../src/policy/policy-host.js");
+    const { LocalVersionStore } = await import("../../../src/policy/host/version-store.js");
     const { DIST } = await import("./helpers.js");
     const dataDir = mkdtempSync(join(tmpdir(), "sluice-router-"));
     const host = await PolicyHost.start({ slots: [{ slot: "router" }], store: new LocalVersionStore(dataDir), builtinDir: DIST });

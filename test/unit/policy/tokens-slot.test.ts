@@ -11,20 +11,25 @@ import {
   TokensCountInputSchema, TokensCountOutputSchema, TokensEncodeOutputSchema, TokensInitInputSchema,
 } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
 import { policyCommand } from "../../../src/cli/commands/policy.js";
-import { PolicyRefusedError, PolicyValidationError } from "../../../src/policy/errors.js";
-import { PolicyHost } from "../../../src/policy/host.js";
-import { PolicyInstance } from "../../../src/policy/instance.js";
-import { PolicySlot } from "../../../src/policy/slot.js";
-import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, type SlotConfig } from "../../../src/policy/slots.js";
-import { TOKENS_CONFORMANCE_ROWS, TOKENS_ENCODE_ROWS, tokensConformance } from "../../../src/policy/tokens-conformance.js";
-import { decodeTokensCount, decodeTokensEncode, encodeTokensInit, encodeTokensInput } from "../../../src/policy/tokens-codec.js";
-import { TokensPolicy, estimateTokens } from "../../../src/policy/tokens.js";
-import { sha256Hex, validateModule } from "../../../src/policy/validate.js";
-import { LocalVersionStore } from "../../../src/policy/version-store.js";
-import { inspectWasm } from "../../../src/policy/wasm-inspect.js";
-import { tokensInitInput } from "../../../src/tokens/rank-blob.js";
+import type { SlotConfig } from "../../../src/policy/host/definitions.js";
+import { PolicyRefusedError, PolicyValidationError } from "../../../src/policy/host/errors.js";
+import { PolicyInstance } from "../../../src/policy/host/instance.js";
+import { PolicySlot } from "../../../src/policy/host/slot.js";
+import { validateModule } from "../../../src/policy/host/validate.js";
+import { LocalVersionStore, sha256Hex } from "../../../src/policy/host/version-store.js";
+import { inspectWasm } from "../../../src/policy/host/wasm-inspect.js";
+import { PolicyHost } from "../../../src/policy/policy-host.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
+import { TokensSlot, estimateTokens } from "../../../src/policy/tokens/api.js";
+import { decodeTokensCount, decodeTokensEncode, encodeTokensInit, encodeTokensInput } from "../../../src/policy/tokens/codec.js";
+import { TOKENS_CONFORMANCE_ROWS, TOKENS_ENCODE_ROWS, tokensConformance } from "../../../src/policy/tokens/conformance.js";
+import { tokensInitInput } from "../../../src/policy/tokens/rank-blob.js";
 import { loadCorpus } from "../tokens/helpers.js";
-import { DIST, builtModule } from "./helpers.js";
+import { DIST, builtModule, debugBuild } from "./helpers.js";
+
+// The module's own behaviour runs on its debug builds (assertions on; helpers.ts debugBuild);
+// validation and `sluice policy test` check the release builds the gateway serves.
+const TOKENS = debugBuild("tokens"), TOKENS_HOSTIO = debugBuild("tokens-hostio");
 
 const closers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -71,7 +76,7 @@ describe("tokens codec", () => {
   });
 
   it("the module's own output decodes with the generated schema", async () => {
-    const slot = await tokensSlot("tokens");
+    const slot = await tokensSlot(TOKENS);
     const texts = SAMPLE.map((r) => r.text);
     const out = await slot.call(encodeTokensInput("cl100k_base", texts));
     expect(out.ok).toBe(true);
@@ -86,7 +91,7 @@ describe("tokens codec", () => {
 
 describe("tokens conformance vectors", () => {
   it("check encode's ids: the module's answer passes; one wrong id, or a count answer, fails", async () => {
-    const slot = await tokensSlot("tokens");
+    const slot = await tokensSlot(TOKENS);
     const vectors = tokensConformance.filter((v) => v.exportName === "encode");
     expect(vectors.map((v) => v.name)).toEqual(["encode: the ids of corpus rows, cl100k_base", "encode: the ids of corpus rows, o200k_base"]);
     for (const v of vectors) {
@@ -146,8 +151,8 @@ describe("tokens conformance vectors", () => {
 });
 
 describe("the shipped module speaks the slot ABI", () => {
-  it.each(["tokens", "tokens-hostio"])("%s holds both tables and picks one per call", async (name) => {
-    const tokens = new TokensPolicy(await tokensSlot(name));
+  it.each([TOKENS, TOKENS_HOSTIO])("%s holds both tables and picks one per call", async (name) => {
+    const tokens = new TokensSlot(await tokensSlot(name));
     const texts = SAMPLE.map((r) => r.text);
     // interleaved encodings on one instance
     for (let round = 0; round < 2; round++) {
@@ -160,23 +165,23 @@ describe("the shipped module speaks the slot ABI", () => {
   });
 
   it("refuses a wrong abi_version and an unknown encoding with the module's message", async () => {
-    const slot = await tokensSlot("tokens-hostio");
+    const slot = await tokensSlot(TOKENS_HOSTIO);
     const abi = await slot.call(encodeTokensInput("cl100k_base", ["x"], 99));
     expect(abi).toMatchObject({ ok: false, failure: { kind: "module_error", message: expect.stringMatching(/unsupported abi_version/) } });
     const unknown = await slot.call(encodeTokensInput("p50k_base", ["x"]));
     expect(unknown).toMatchObject({ ok: false, failure: { kind: "module_error", message: expect.stringMatching(/unknown encoding/) } });
     // A module error is a clean refusal: the same plugin keeps serving.
     expect(slot.generations()).toBe(1);
-    expect((await new TokensPolicy(slot).count("o200k_base", ["hello world"])).counts).toEqual([2]);
+    expect((await new TokensSlot(slot).count("o200k_base", ["hello world"])).counts).toEqual([2]);
   });
 
   it("refuses count before init, a second init, and a table given for one encoding only", async () => {
-    const bytes = builtModule("tokens");
+    const bytes = builtModule(TOKENS);
     const bare = await PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 250 });
     closers.push({ close: () => bare.drainAndClose() });
     await expect(bare.call("count", encodeTokensInput("cl100k_base", ["x"]))).rejects.toThrow(/init \(TokensInitInput with the rank tables\) must be called/);
     // one table only: that encoding counts, the other is refused
-    const { rankBlob } = await import("../../../src/tokens/rank-blob.js");
+    const { rankBlob } = await import("../../../src/policy/tokens/rank-blob.js");
     await bare.call("init", encodeTokensInit([{ encoding: "cl100k_base", ranks: await rankBlob("cl100k_base") }]));
     expect(decodeTokensCount(await bare.call("count", encodeTokensInput("cl100k_base", ["hello world"])), 1)).toEqual([2]);
     await expect(bare.call("count", encodeTokensInput("o200k_base", ["x"]))).rejects.toThrow(/no rank table for this encoding/);
@@ -184,9 +189,9 @@ describe("the shipped module speaks the slot ABI", () => {
   });
 
   it("initialises a worker-mode (untrusted) plugin too", async () => {
-    const slot = await tokensSlot("tokens", { trusted: false, timeoutMs: 2000 });
+    const slot = await tokensSlot(TOKENS, { trusted: false, timeoutMs: 2000 });
     const texts = SAMPLE.map((r) => r.text);
-    expect((await new TokensPolicy(slot).count("o200k_base", texts)).counts).toEqual(SAMPLE.map((r) => r.o200k_base));
+    expect((await new TokensSlot(slot).count("o200k_base", texts)).counts).toEqual(SAMPLE.map((r) => r.o200k_base));
   });
 });
 
@@ -195,7 +200,7 @@ describe("tokens slot failures", () => {
 
   it("fail open: a trap gives the documented estimate, then init runs again on a fresh plugin", async () => {
     const slot = await tokensSlot("testdata/tokens-faulty", { failMode: "open" });
-    const tokens = new TokensPolicy(slot);
+    const tokens = new TokensSlot(slot);
     expect(await tokens.count("o200k_base", ["hello world"])).toMatchObject({ counts: [2], exact: true, failure: null });
     expect(slot.generations()).toBe(1);
     const texts = ["__trap__ hello", long];
@@ -214,7 +219,7 @@ describe("tokens slot failures", () => {
 
   it("worker mode: a call past its time limit fails open, and the fresh worker is initialised again", async () => {
     const slot = await tokensSlot("testdata/tokens-faulty", { failMode: "open", trusted: false, timeoutMs: 300 });
-    const tokens = new TokensPolicy(slot);
+    const tokens = new TokensSlot(slot);
     expect(await tokens.count("cl100k_base", ["hello world"])).toMatchObject({ counts: [2], exact: true });
     const hung = await tokens.count("cl100k_base", ["__loop__"]);
     expect(hung).toMatchObject({ counts: [2], exact: false, failure: { kind: "timeout" } });
@@ -224,7 +229,7 @@ describe("tokens slot failures", () => {
   });
 
   it("fail closed: a trap refuses with PolicyRefusedError, the next call counts", async () => {
-    const tokens = new TokensPolicy(await tokensSlot("testdata/tokens-faulty", { failMode: "closed" }));
+    const tokens = new TokensSlot(await tokensSlot("testdata/tokens-faulty", { failMode: "closed" }));
     await expect(tokens.count("cl100k_base", ["__trap__"])).rejects.toBeInstanceOf(PolicyRefusedError);
     expect((await tokens.count("cl100k_base", ["hello world"])).counts).toEqual([2]);
   });

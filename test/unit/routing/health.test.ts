@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HealthTable } from "../../../src/routing/health.js";
 import { RetryBudget } from "../../../src/routing/retry-budget.js";
-import { backoffDelay } from "../../../src/routing/policy.js";
+import { backoffDelay } from "../../../src/routing/settings.js";
 
 const breaker = { consecutiveFailures: 3, errorRate: 0.5, minAttempts: 10, openMs: 1000 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FinishReason, ImageDetail, ResponseFormatType, Role, ToolChoiceMode } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../src/errors/sluice-error.js";
-import { ResponseAssembler, newChunk, newToolCallDelta, newUsage } from "../../../src/pipeline/canonical.js";
+import { ResponseAssembler, newChunk, newToolCallDelta, newUsage } from "../../../src/core/canonical.js";
 import { decodeChatCompletion } from "../../../src/server/rest/openai-request.js";
 import { ChunkEncoder, encodeCompletion } from "../../../src/server/rest/openai-response.js";
 import { toOpenAIBody } from "../../../src/providers/openai/request.js";

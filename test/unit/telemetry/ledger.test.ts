@@ -7,8 +7,7 @@ import { Ledger, type UsageRecord } from "../../../src/telemetry/ledger.js";
 import { FileLedgerSink, listLedgerFiles } from "../../../src/telemetry/ledger-file.js";
 import { RedisStreamLedgerSink } from "../../../src/telemetry/ledger-redis.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../../../src/telemetry/usage-query.js";
-import { createLimitsRedis } from "../../../src/limits/redis-client.js";
-import { startRedis, type TestRedis } from "../../support/redis.js";
+import { useRedis, type TestRedis } from "../../support/redis.js";
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 const dirs: string[] = [];
@@ -152,14 +151,7 @@ describe("usage aggregation", () => {
 describe("Redis stream ledger", () => {
   let server: TestRedis;
   let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = await createLimitsRedis(server.url);
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  useRedis((started) => ({ server, redis } = started));
 
   it("XADDs every record with MAXLEN ~ and reads them back for aggregation", async () => {
     const sink = new RedisStreamLedgerSink({ redis, streamKey: "usage:a", batchSize: 7 });

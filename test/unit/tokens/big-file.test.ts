@@ -4,8 +4,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createTokenizer } from "../../../src/tokens/index.js";
-import { ENCODINGS } from "../../../src/tokens/encodings.js";
+import { createTokenizer } from "../../../src/policy/tokens/tokenizer.js";
+import { ENCODINGS } from "../../../src/policy/tokens/encodings.js";
 import { FIXTURES } from "./helpers.js";
 
 interface BigFileFacts {

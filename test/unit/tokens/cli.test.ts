@@ -119,8 +119,7 @@ function transpileCommand(outDir: string): string {
   const sources = [
     "src/cli/command.ts",
     "src/cli/commands/tokens.ts",
-    ...sourcesUnder("src/tokens"),
-    // the Extism engines run the module as the tokens policy slot
+    // the tokenizer is the tokens policy slot's (its Extism engines run the module as the slot)
     ...sourcesUnder("src/policy"),
     ...sourcesUnder("src/errors"),
     ...sourcesUnder("src/gen"),

@@ -1,8 +1,8 @@
 // Parity with the reference (tiktoken's official bindings) on every row of the shared corpus,
 // both encodings, through every engine: exact counts and the first (up to 64) ids.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTokenizer, ENGINE_KINDS, type Tokenizer } from "../../../src/tokens/index.js";
-import { ENCODINGS } from "../../../src/tokens/encodings.js";
+import { createTokenizer, ENGINE_KINDS, type Tokenizer } from "../../../src/policy/tokens/tokenizer.js";
+import { ENCODINGS } from "../../../src/policy/tokens/encodings.js";
 import { expectedCount, expectedFirstIds, loadCorpus } from "./helpers.js";
 
 const rows = loadCorpus();

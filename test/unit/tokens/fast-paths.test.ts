@@ -9,8 +9,8 @@
 // piece cache).
 import { get_encoding, type Tiktoken } from "tiktoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTokenizer, type Tokenizer } from "../../../src/tokens/index.js";
-import { ENCODINGS } from "../../../src/tokens/encodings.js";
+import { createTokenizer, type Tokenizer } from "../../../src/policy/tokens/tokenizer.js";
+import { ENCODINGS } from "../../../src/policy/tokens/encodings.js";
 
 const WORD_MEETS_MULTIBYTE = [
   "helloé", "HELLOé", "Helloé", "ABÉC", "ABé", "Aé", "aÉ", " wordé", " WORDé", " Wordé", "(wordé", "(WORDé",

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { EncodingName } from "../../../src/tokens/encodings.js";
+import type { EncodingName } from "../../../src/policy/tokens/encodings.js";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "tokens");
 

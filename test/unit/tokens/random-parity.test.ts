@@ -3,8 +3,8 @@
 // case-folded contractions) must give exactly the ids of the reference tiktoken bindings.
 import { get_encoding, type Tiktoken } from "tiktoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTokenizer, type Tokenizer } from "../../../src/tokens/index.js";
-import { ENCODINGS } from "../../../src/tokens/encodings.js";
+import { createTokenizer, type Tokenizer } from "../../../src/policy/tokens/tokenizer.js";
+import { ENCODINGS } from "../../../src/policy/tokens/encodings.js";
 import { randomText } from "./random-text.js";
 
 const TEXTS = 1500;

@@ -2,9 +2,10 @@
 // serialised, a missing module is explained, and the model -> encoding table. (The protobuf
 // codec of the slot ABI is tested in test/unit/policy/tokens-slot.test.ts.)
 import { describe, expect, it } from "vitest";
-import { createTokenizer, encodingForModel, ENGINE_KINDS } from "../../../src/tokens/index.js";
-import { buildRankBlob } from "../../../src/tokens/rank-blob.js";
-import { encodeTokensInit } from "../../../src/policy/tokens-codec.js";
+import { encodeTokensInit } from "../../../src/policy/tokens/codec.js";
+import { encodingForModel } from "../../../src/policy/tokens/model-encoding.js";
+import { buildRankBlob } from "../../../src/policy/tokens/rank-blob.js";
+import { createTokenizer, ENGINE_KINDS } from "../../../src/policy/tokens/tokenizer.js";
 import { loadCorpus } from "./helpers.js";
 
 describe("tokenizer", () => {
@@ -17,15 +18,15 @@ describe("tokenizer", () => {
   it("reports a malformed rank table from the module", async () => {
     // A table without every single byte cannot drive byte-level BPE: init must refuse it.
     const blob = buildRankBlob("cl100k_base", [new Uint8Array([0x61]), new Uint8Array([0x62])]);
-    const { createRawEngine } = await import("../../../src/tokens/raw-engine.js");
-    const { loadTokensModule, defaultWasmPath } = await import("../../../src/tokens/wasm-module.js");
+    const { createRawEngine } = await import("../../../src/policy/tokens/raw-engine.js");
+    const { loadTokensModule, defaultWasmPath } = await import("../../../src/policy/tokens/wasm-module.js");
     const init = encodeTokensInit([{ encoding: "cl100k_base", ranks: blob }]);
     await expect(createRawEngine(await loadTokensModule(defaultWasmPath("plain")), init)).rejects.toThrow(/init failed: malformed TokensInitInput or rank table/);
   });
 
   it("the debug build (assertions on) agrees with the release build", async () => {
     const { dirname, join } = await import("node:path");
-    const { defaultWasmPath } = await import("../../../src/tokens/wasm-module.js");
+    const { defaultWasmPath } = await import("../../../src/policy/tokens/wasm-module.js");
     const debugPath = join(dirname(defaultWasmPath("plain")), "tokens.debug.wasm");
     const texts = loadCorpus().map((row) => row.text);
     const debug = await createTokenizer({ encoding: "o200k_base", engine: "raw", wasmPath: debugPath });
@@ -98,7 +99,7 @@ describe("encodingForModel", () => {
 
 describe("rank blobs", () => {
   it.each(["cl100k_base", "o200k_base"] as const)("the fast builder gives the same %s blob as parseRanks + buildRankBlob", async (encoding) => {
-    const { parseRanks, rankBlobFromFile } = await import("../../../src/tokens/rank-blob.js");
+    const { parseRanks, rankBlobFromFile } = await import("../../../src/policy/tokens/rank-blob.js");
     const file = (encoding === "cl100k_base" ? await import("js-tiktoken/ranks/cl100k_base") : await import("js-tiktoken/ranks/o200k_base")).default;
     const fast = rankBlobFromFile(encoding, file);
     expect(Buffer.from(fast).equals(Buffer.from(buildRankBlob(encoding, parseRanks(file))))).toBe(true);

@@ -8,8 +8,8 @@
 import { get_encoding } from "tiktoken";
 import { describe, expect, it } from "vitest";
 import { classify } from "../../../policy-wasm/tokens/gen-unicode.mjs";
-import { createTokenizer } from "../../../src/tokens/index.js";
-import { ENCODINGS } from "../../../src/tokens/encodings.js";
+import { createTokenizer } from "../../../src/policy/tokens/tokenizer.js";
+import { ENCODINGS } from "../../../src/policy/tokens/encodings.js";
 import { seededRandom } from "../../support/seeded-random.js";
 
 function probeCodePoints(): number[] {

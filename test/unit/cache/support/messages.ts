@@ -12,7 +12,7 @@ import {
   type ChatResponse,
   GenerationParamsSchema,
 } from "../../../../src/gen/sluice/v1/gateway_pb.js";
-import type { Logger } from "../../../../src/cache/logger.js";
+import type { Logger } from "../../../../src/core/logger.js";
 
 export function text(role: Role, value: string) {
   return create(MessageSchema, { role, content: [create(ContentPartSchema, { part: { case: "text", value } })] });
@@ -63,7 +63,9 @@ export function recordingLogger(): Logger & { warnings: string[]; infos: string[
   return {
     warnings,
     infos,
+    debug: () => {},
     warn: (_fields, msg) => void warnings.push(msg),
     info: (_fields, msg) => void infos.push(msg),
+    error: (_fields, msg) => void warnings.push(msg),
   };
 }

@@ -4,7 +4,7 @@ import { ProviderConfigSchema } from "../../../../src/gen/sluice/v1/config_pb.js
 import { ChatRequestSchema, Role, type ChatChunk } from "../../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../../src/errors/sluice-error.js";
 import { createAnthropicAdapter } from "../../../../src/providers/anthropic/adapter.js";
-import type { ProviderAdapter } from "../../../../src/providers/adapter.js";
+import type { ProviderAdapter } from "../../../../src/core/provider.js";
 import { startFakeAnthropic, type FakeAnthropic } from "../../../support/fake-anthropic.js";
 
 let fake: FakeAnthropic;

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { ProviderConfigSchema } from "../../../../src/gen/sluice/v1/config_pb.js";
 import { ChatRequestSchema, Role, type ChatChunk } from "../../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../../src/errors/sluice-error.js";
-import type { ProviderAdapter } from "../../../../src/providers/adapter.js";
+import type { ProviderAdapter } from "../../../../src/core/provider.js";
 import { createAzureOpenAIAdapter } from "../../../../src/providers/azure-openai/adapter.js";
 import { startFakeAzure, type FakeAzure } from "../../../support/fake-azure.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FinishReason, Role, type ChatChunk } from "../../../../src/gen/sluice/v1/gateway_pb.js";
-import { ResponseAssembler } from "../../../../src/pipeline/canonical.js";
+import { ResponseAssembler } from "../../../../src/core/canonical.js";
 import { fromAzureError } from "../../../../src/providers/azure-openai/errors.js";
 import { fromAzureStream } from "../../../../src/providers/azure-openai/stream.js";
 import { azureFixture } from "../../../support/fake-azure.js";

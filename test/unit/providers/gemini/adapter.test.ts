@@ -4,7 +4,7 @@ import { ProviderConfigSchema } from "../../../../src/gen/sluice/v1/config_pb.js
 import { ChatRequestSchema, FinishReason, Role, type ChatChunk } from "../../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../../src/errors/sluice-error.js";
 import { createGeminiAdapter } from "../../../../src/providers/gemini/adapter.js";
-import type { ProviderAdapter } from "../../../../src/providers/adapter.js";
+import type { ProviderAdapter } from "../../../../src/core/provider.js";
 import { startFakeGemini, type FakeGemini } from "../../../support/fake-gemini.js";
 
 let fake: FakeGemini;

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FinishReason, Role, type ChatChunk } from "../../../../src/gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../../../src/errors/sluice-error.js";
-import { ResponseAssembler } from "../../../../src/pipeline/canonical.js";
+import { ResponseAssembler } from "../../../../src/core/canonical.js";
 import { fromGeminiStream } from "../../../../src/providers/gemini/stream.js";
 
 const dir = fileURLToPath(new URL("../../../fixtures/gemini/", import.meta.url));

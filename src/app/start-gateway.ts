@@ -1,0 +1,39 @@
+import type { Logger as PinoLogger } from "pino";
+import type { Config } from "../gen/sluice/v1/config_pb.js";
+import { parseListen } from "../config/listen-address.js";
+import type { Gateway } from "../pipeline/gateway.js";
+import { startServer, type RunningServer } from "../server/server.js";
+import { createLogger } from "../telemetry/logger.js";
+import { createGateway } from "./create-gateway.js";
+
+export interface RunningGateway extends RunningServer {
+  readonly gateway: Gateway;
+  readonly log: PinoLogger;
+}
+
+/** Builds the gateway from a checked config (`createGateway`) and serves it. `port` overrides the config's. */
+export async function startGateway(config: Config, overrides: { port?: number | undefined; logger?: PinoLogger } = {}): Promise<RunningGateway> {
+  const server = config.server!;
+  const listen = parseListen(server.listen)!;
+  if (overrides.port !== undefined) listen.port = overrides.port;
+  const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
+  const gateway = await createGateway(config, log);
+  const running = await startServer(gateway, {
+    listen,
+    tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
+    maxBodyBytes: server.maxBodyBytes,
+    drainTimeoutMs: server.drainTimeoutMs,
+    accessLog: config.telemetry?.accessLog ?? true,
+  });
+  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
+  log.flush();
+  return {
+    ...running,
+    gateway,
+    log,
+    async close() {
+      await running.close();
+      await gateway.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * What one call did, for its access-log line: the surface makes it when the call arrives (with
+ * the request id), the pipeline fills in who called, what was asked, who answered and what it
+ * cost, and the surface writes it out once when the response has ended. Ids, counts, codes and
+ * timings only: never prompt or answer text, and caller-chosen strings only bounded.
+ */
+export interface CallRecord {
+  readonly requestId: string;
+  /** "rest", "grpc", "grpc-web", "connect", or "internal" for the gateway's own calls. */
+  readonly surface: string;
+  /** The pipeline operation ("chat", "embed", "count_tokens", "list_models"), once one runs. */
+  operation?: string;
+  tenant?: string;
+  keyId?: string;
+  /** The model name the caller asked for (as sent, cut to a bounded length). */
+  model?: string;
+  provider?: string;
+  providerModel?: string;
+  stream?: boolean;
+  attempts?: number;
+  upstreamMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number;
+  cache?: string;
+  route?: { by: string; reason: string; moduleVersion: number | null };
+  /** The catalog code the call failed with, and its message. */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** Longest caller-chosen string a record keeps (model names); the rest is cut. */
+const MAX_RECORDED_CHARS = 200;
+
+export function newCallRecord(surface: string, requestId: string = randomUUID()): CallRecord {
+  return { requestId, surface };
+}
+
+/** A caller-chosen string as a record may keep it: bounded, so a hostile value cannot grow logs. */
+export function boundedText(text: string): string {
+  return text.length <= MAX_RECORDED_CHARS ? text : `${text.slice(0, MAX_RECORDED_CHARS)}…`;
+}

@@ -1,0 +1,86 @@
+// One slot at run time: the active module version and its instance. Activation is atomic: a
+// new instance is built and checked first, then one assignment switches new calls to it; calls
+// already queued on the old instance finish there before it is closed.
+import { ABI_VERSION, type SlotConfig, type SlotDefinition } from "./definitions.js";
+import { errorMessage, PolicyCallError, PolicyValidationError, type PolicyFailure } from "./errors.js";
+import { PolicyInstance } from "./instance.js";
+import { validateModule } from "./validate.js";
+import { inspectWasm } from "./wasm-inspect.js";
+
+export interface ModuleVersionInfo {
+  version: number;
+  sha256: string;
+  activatedAt: string;
+}
+
+interface ActiveModule extends ModuleVersionInfo {
+  instance: PolicyInstance;
+}
+
+type SlotCallOutcome =
+  | { ok: true; output: Uint8Array; version: number }
+  | { ok: false; failure: PolicyFailure; version: number | null };
+
+export class PolicySlot {
+  private active: ActiveModule | null = null;
+  private activating: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly definition: SlotDefinition, readonly config: SlotConfig) {}
+
+  get name(): string { return this.definition.name; }
+  current(): ModuleVersionInfo | null {
+    if (!this.active) return null;
+    const { version, sha256, activatedAt } = this.active;
+    return { version, sha256, activatedAt };
+  }
+  /** Plugins created for the active version (grows when a timeout or trap forces a fresh one). */
+  generations(): number { return this.active?.instance.generations ?? 0; }
+
+  /** Validates `bytes` (unless the caller just did), then swaps them in. Activations of one
+   *  slot apply in order. */
+  activate(bytes: Uint8Array, meta: ModuleVersionInfo, alreadyValidated = false): Promise<void> {
+    const run = this.activating.then(() => this.activateNow(bytes, meta, alreadyValidated));
+    this.activating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async activateNow(bytes: Uint8Array, meta: ModuleVersionInfo, alreadyValidated: boolean): Promise<void> {
+    const info = alreadyValidated ? inspectWasm(bytes) : await validateModule(this.definition, this.config, bytes);
+    const instance = await PolicyInstance.create({
+      bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs, init: this.definition.init,
+    });
+    // A worker plugin cannot be asked for abi_version directly; there, the vectors' outputs
+    // (each carrying abi_version) are the handshake.
+    if (this.config.trusted) {
+      const abi = await instance.exportedAbiVersion();
+      if (abi !== ABI_VERSION) {
+        await instance.drainAndClose();
+        throw new PolicyValidationError(this.name, [`abi_version() returned ${abi}, expected ${ABI_VERSION}`]);
+      }
+    }
+    const previous = this.active;
+    this.active = { ...meta, instance };
+    if (previous) await previous.instance.drainAndClose();
+  }
+
+  /** Never throws: a failed call comes back as a typed failure. `exportName` defaults to the
+   *  slot's export (another one for optional exports, e.g. the tokens slot's `encode`). */
+  async call(input: Uint8Array, exportName = this.definition.exportName): Promise<SlotCallOutcome> {
+    const active = this.active;
+    if (!active) return { ok: false, version: null, failure: { kind: "unavailable", slot: this.name, message: "no module loaded" } };
+    try {
+      const output = await active.instance.call(exportName, input);
+      return { ok: true, output, version: active.version };
+    } catch (err) {
+      const kind = err instanceof PolicyCallError ? err.kind : "trap";
+      return { ok: false, version: active.version, failure: { kind, slot: this.name, message: errorMessage(err) } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.activating;
+    const active = this.active;
+    this.active = null;
+    if (active) await active.instance.drainAndClose();
+  }
+}

@@ -1,0 +1,159 @@
+// Builds the module's rank blob from js-tiktoken's rank files (the runtime dependency that ships
+// them). js-tiktoken stores each rank file as lines "<prefix> <first rank> <base64 token>...";
+// the blob is what assembly/ranks.ts loads once per instance (layout in its loadRanks comment).
+import { encodeTokensInit } from "./codec.js";
+import { ENCODINGS, patternId, type EncodingName } from "./encodings.js";
+
+const RANKS_MAGIC = 0x31524b53; // "SKR1"
+
+interface RankFile {
+  bpe_ranks: string;
+}
+
+async function loadRankFile(encoding: EncodingName): Promise<RankFile> {
+  switch (encoding) {
+    case "cl100k_base":
+      return (await import("js-tiktoken/ranks/cl100k_base")).default as RankFile;
+    case "o200k_base":
+      return (await import("js-tiktoken/ranks/o200k_base")).default as RankFile;
+  }
+}
+
+/** Parses js-tiktoken's compressed format into one byte string per rank (index = rank). */
+export function parseRanks(file: RankFile): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
+  for (const line of file.bpe_ranks.split("\n")) {
+    if (line === "") continue;
+    const fields = line.split(" ");
+    const first = Number.parseInt(fields[1] ?? "", 10);
+    if (!Number.isInteger(first)) throw new Error(`rank file: bad line start "${line.slice(0, 40)}"`);
+    for (let i = 2; i < fields.length; i++) {
+      tokens[first + i - 2] = Buffer.from(fields[i] ?? "", "base64");
+    }
+  }
+  return tokens;
+}
+
+export function buildRankBlob(encoding: EncodingName, tokens: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const token of tokens) {
+    const length = token?.length ?? 0;
+    if (length > 255) throw new Error(`rank file: a ${length}-byte token does not fit the blob's u8 length`);
+    total += length;
+  }
+  const count = tokens.length;
+  const blob = new Uint8Array(12 + count + total);
+  const view = new DataView(blob.buffer);
+  view.setUint32(0, RANKS_MAGIC, true);
+  view.setUint32(4, patternId(encoding), true);
+  view.setUint32(8, count, true);
+  let at = 12 + count;
+  for (let rank = 0; rank < count; rank++) {
+    const token = tokens[rank]; // undefined for a gap in the ranks: length 0, never matched
+    blob[12 + rank] = token?.length ?? 0;
+    if (token) {
+      blob.set(token, at);
+      at += token.length;
+    }
+  }
+  return blob;
+}
+
+/** Decoded length of one base64 token. */
+function base64Length(text: string, start: number, end: number): number {
+  const n = end - start;
+  const pad = n > 0 && text.charCodeAt(end - 1) === 61 ? (n > 1 && text.charCodeAt(end - 2) === 61 ? 2 : 1) : 0;
+  return ((n * 3) >> 2) - pad;
+}
+
+/** Walks every "<prefix> <first rank> <token>..." line; calls `token(rank, start, end)` for each
+ *  base64 token's position in `text` (no per-token strings or buffers). */
+function forEachToken(text: string, token: (rank: number, start: number, end: number) => void): void {
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    let lineEnd = text.indexOf("\n", lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    if (lineEnd > lineStart) {
+      const prefixEnd = text.indexOf(" ", lineStart);
+      const firstEnd = prefixEnd < 0 || prefixEnd >= lineEnd ? -1 : text.indexOf(" ", prefixEnd + 1);
+      const first = firstEnd < 0 ? Number.NaN : Number.parseInt(text.slice(prefixEnd + 1, Math.min(firstEnd, lineEnd)), 10);
+      if (!Number.isInteger(first)) throw new Error(`rank file: bad line start "${text.slice(lineStart, lineStart + 40)}"`);
+      let rank = first;
+      let at = firstEnd + 1;
+      while (at <= lineEnd && firstEnd < lineEnd) {
+        let end = text.indexOf(" ", at);
+        if (end < 0 || end > lineEnd) end = lineEnd;
+        token(rank++, at, end);
+        at = end + 1;
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+}
+
+/** buildRankBlob(encoding, parseRanks(file)) in two passes over the text, writing each token
+ *  straight into the blob, without a string or buffer per token: it runs at every start of the
+ *  gateway (bench/RESULTS.md, "Token counting"). */
+export function rankBlobFromFile(encoding: EncodingName, file: RankFile): Uint8Array {
+  const text = file.bpe_ranks;
+  let count = 0;
+  let total = 0;
+  forEachToken(text, (rank, start, end) => {
+    const length = base64Length(text, start, end);
+    if (length > 255) throw new Error(`rank file: a ${length}-byte token does not fit the blob's u8 length`);
+    if (rank + 1 > count) count = rank + 1;
+    total += length;
+  });
+  const blob = Buffer.alloc(12 + count + total);
+  blob.writeUInt32LE(RANKS_MAGIC, 0);
+  blob.writeUInt32LE(patternId(encoding), 4);
+  blob.writeUInt32LE(count, 8);
+  // Tokens are laid out in rank order: gather their positions first (ranks may come in any order).
+  const starts = new Int32Array(count).fill(-1);
+  const ends = new Int32Array(count);
+  forEachToken(text, (rank, start, end) => {
+    starts[rank] = start;
+    ends[rank] = end;
+  });
+  let at = 12 + count;
+  for (let rank = 0; rank < count; rank++) {
+    const start = starts[rank]!;
+    if (start < 0) continue; // a gap in the ranks: length 0, never matched
+    const length = base64Length(text, start, ends[rank]!);
+    blob[12 + rank] = length;
+    const written = blob.write(text.slice(start, ends[rank]!), at, length, "base64");
+    if (written !== length) throw new Error(`rank file: token of rank ${rank} is not valid base64`);
+    at += length;
+  }
+  return new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+}
+
+const cache = new Map<EncodingName, Promise<Uint8Array>>();
+
+/** The blob for `encoding`, built once per process. */
+export function rankBlob(encoding: EncodingName): Promise<Uint8Array> {
+  let blob = cache.get(encoding);
+  if (!blob) {
+    blob = loadRankFile(encoding).then((file) => rankBlobFromFile(encoding, file));
+    cache.set(encoding, blob);
+    blob.catch(() => cache.delete(encoding));
+  }
+  return blob;
+}
+
+let initInput: Promise<Uint8Array> | null = null;
+
+/** The tokens slot's init message (TokensInitInput with both encodings' blobs), built once per
+ *  process: every plugin the slot creates (and validation) is handed these same bytes. */
+export function tokensInitInput(): Promise<Uint8Array> {
+  if (!initInput) {
+    const building = Promise.all(ENCODINGS.map(async (encoding) => ({ encoding, ranks: await rankBlob(encoding) }))).then((tables) =>
+      encodeTokensInit(tables),
+    );
+    initInput = building;
+    building.catch(() => {
+      if (initInput === building) initInput = null;
+    });
+  }
+  return initInput;
+}
