@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/limits/keys.js";
 import type { RunningGateway } from "../../src/app/start-gateway.js";
-import { readFileLedger } from "../../src/telemetry/usage-query.js";
-import type { UsageRecord } from "../../src/telemetry/ledger.js";
 import { startTestGateway } from "../support/gateway.js";
+import { ledgerRecords } from "../support/ledger.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 
 // Embeddings go through the same phases as chat (src/pipeline/operations.ts): authenticate,
@@ -22,11 +21,6 @@ async function embed(url: string, key: string, input: string | string[]): Promis
   return { status: res.status, json: await res.json() };
 }
 
-async function ledger(dir: string): Promise<UsageRecord[]> {
-  const out: UsageRecord[] = [];
-  for await (const r of readFileLedger(join(dir, "usage"), { from: 0, to: Date.now() + 60_000 })) out.push(r);
-  return out;
-}
 
 describe("embeddings are limited, budgeted, priced and recorded like chat", () => {
   let upstream: FakeOpenAI;
@@ -65,7 +59,7 @@ pricing:
     expect(upstream.requests.filter((r) => r.body.input !== undefined)).toHaveLength(5);
 
     await gateway.gateway.flushLedger();
-    const records = (await ledger(dataDir)).filter((r) => r.keyId === "limited");
+    const records = (await ledgerRecords(dataDir)).filter((r) => r.keyId === "limited");
     expect(records).toHaveLength(8);
     const ok = records.filter((r) => r.outcome === "ok");
     expect(ok).toHaveLength(5);

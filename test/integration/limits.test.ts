@@ -5,9 +5,8 @@ import { join } from "node:path";
 import http from "node:http";
 import { hashApiKey } from "../../src/limits/keys.js";
 import type { RunningGateway } from "../../src/app/start-gateway.js";
-import { readFileLedger } from "../../src/telemetry/usage-query.js";
-import type { UsageRecord } from "../../src/telemetry/ledger.js";
 import { startTestGateway } from "../support/gateway.js";
+import { ledgerRecords } from "../support/ledger.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startGatewayProcess } from "../support/process.js";
 import { startRedis, type TestRedis } from "../support/redis.js";
@@ -34,11 +33,6 @@ async function post(url: string, key: string, payload: string): Promise<{ status
   return { status: res.status, json, headers: res.headers, text };
 }
 
-async function ledger(dir: string): Promise<UsageRecord[]> {
-  const out: UsageRecord[] = [];
-  for await (const r of readFileLedger(join(dir, "usage"), { from: 0, to: Date.now() + 60_000 })) out.push(r);
-  return out;
-}
 
 describe("limits, budgets and the ledger in one gateway", () => {
   let upstream: FakeOpenAI;
@@ -135,7 +129,7 @@ tenants:
     await expect.poll(() => gateway.gateway.limits.outstanding(), { timeout: 5000 }).toBe(0);
 
     await gateway.gateway.flushLedger();
-    const records = (await ledger(dataDir)).filter((r) => r.keyId === "b1");
+    const records = (await ledgerRecords(dataDir)).filter((r) => r.keyId === "b1");
     const byModel = (m: string) => records.filter((r) => r.modelRequested === m);
     expect(byModel("echo").length).toBeGreaterThanOrEqual(4);
     for (const r of [...byModel("echo"), ...byModel("fallback")].filter((r) => r.outcome === "ok")) {
@@ -145,10 +139,10 @@ tenants:
     expect(byModel("fallback").every((r) => r.provider === "fake" && r.outcome === "ok")).toBe(true);
     expect(byModel("dead").every((r) => r.outcome === "error" && r.inputTokens === 0 && r.costUsd === 0)).toBe(true);
     expect(byModel("broken").every((r) => r.outcome === "error" && r.errorCode === "stream_interrupted")).toBe(true);
-    await expect.poll(async () => (await ledger(dataDir)).filter((r) => r.modelRequested === "trickle" && r.outcome === "cancelled").length, { timeout: 5000 }).toBe(4);
+    await expect.poll(async () => (await ledgerRecords(dataDir)).filter((r) => r.modelRequested === "trickle" && r.outcome === "cancelled").length, { timeout: 5000 }).toBe(4);
     expect(upstream.requests.length).toBeGreaterThan(before);
     // The tenant's key tags are recorded.
-    const a = (await ledger(dataDir)).find((r) => r.keyId === "a1");
+    const a = (await ledgerRecords(dataDir)).find((r) => r.keyId === "a1");
     expect(a?.tags).toEqual({ app: "search" });
     // No prompt text in the ledger.
     expect(JSON.stringify(records)).not.toContain("count me");
