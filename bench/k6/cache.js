@@ -130,7 +130,7 @@ function grpcStream(prompt, expectHit) {
   let text = "";
   let last = null;
   let failed = false;
-  stream.on("data", (chunk) => {
+  stream.on("data", (/** @type {any} */ chunk) => {
     chunks++;
     text += chunk.textDelta || "";
     last = chunk;

@@ -1,5 +1,6 @@
 import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
+import { modelNameProblem } from "../providers/model-names.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../config/listen-address.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
@@ -48,6 +49,9 @@ export function checkConfig(config: Config): string[] {
     m.targets.forEach((t, j) => {
       if (!providerIds.has(t.provider)) problems.push(`${at}.targets[${j}].provider: no provider with id ${JSON.stringify(t.provider)}`);
       if (!t.model) problems.push(`${at}.targets[${j}].model: required`);
+      const kind = config.providers.find((p) => p.id === t.provider)?.kind;
+      const nameProblem = t.model && kind ? modelNameProblem(kind, t.model) : undefined;
+      if (nameProblem) problems.push(`${at}.targets[${j}].model: ${nameProblem}`);
     });
   });
 

@@ -32,6 +32,7 @@ import { routingSettings } from "../routing/settings.js";
 import { Router } from "../routing/router.js";
 import { createLedger } from "../telemetry/ledger-setup.js";
 import { GatewayMetrics } from "../telemetry/metrics.js";
+import { modelLabelsOf } from "../telemetry/model-labels.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
 import { Gateway } from "../pipeline/gateway.js";
 
@@ -53,7 +54,11 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     onError: (err, sink) => log.warn({ err: (err as Error).message, sink }, "usage ledger write failed; will retry"),
   });
   const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
-  const principals = new Principals(config, keyStore, (err) => log.error({ err }, "loading API keys failed"));
+  const principals = new Principals(config, keyStore, (err, during) =>
+    during === "load"
+      ? log.error({ err }, "loading API keys failed")
+      : log.warn({ err: (err as Error).message }, "reloading API keys failed; the current keys keep serving, trying again"),
+  );
   const adminKeys = new KeyRing();
   for (const key of config.admin?.keys ?? []) {
     adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
@@ -63,7 +68,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   const cache = config.cache ? await ResponseCache.open(cacheOptions(config), { log }) : undefined;
   const tokenCounter = new ChatTokenCounter(policy?.has("tokens") ? policy.tokens() : null);
   const providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics(modelLabelsOf(config, providers));
   const router = new Router(routingSettings(config.routing));
   metrics.observeBreakers(() => router.health.snapshot());
   if (cache) registerCacheMetrics(cache, metrics.registry);

@@ -23,6 +23,8 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
     maxBodyBytes: server.maxBodyBytes,
     drainTimeoutMs: server.drainTimeoutMs,
+    timeouts: { headersMs: server.timeouts!.headersMs, requestMs: server.timeouts!.requestMs, idleMs: server.timeouts!.idleMs },
+    maxConnectionsPerClient: server.maxConnectionsPerClient,
     accessLog: config.telemetry?.accessLog ?? true,
   });
   log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");

@@ -20,6 +20,13 @@ export interface CacheOptions {
     maxChars: number;
     /** Conversations with more messages than this are not cached semantically. */
     maxMessages: number;
+    /**
+     * Conversations with fewer words than this (their non-system messages together; a CJK
+     * character counts as a word) are not cached semantically: in a very short prompt one word
+     * is the whole difference ("hi" / "hi there"), which no similarity threshold can judge.
+     * The exact cache still answers them.
+     */
+    minWords: number;
     /** Which embedder: "builtin" (lexical, local) or "provider" (OpenAI-compatible endpoint). */
     embedder: "builtin" | "provider";
     /** Dimensions of the built-in embedder. */
@@ -99,6 +106,7 @@ export const DEFAULT_CACHE_OPTIONS: CacheOptions = {
     threshold: 0.95,
     maxChars: 8000,
     maxMessages: 16,
+    minWords: 3,
     embedder: "builtin",
     builtinDims: 384,
     index: "hnsw",

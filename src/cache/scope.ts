@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { clone, create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import {
   ChatRequestSchema,
   GenerationParamsSchema,
@@ -28,7 +28,7 @@ export interface CacheScope {
   cacheIneligible?: "temperature";
 }
 
-type SemanticIneligibility = "tools" | "images" | "too_long" | "too_many_messages" | "empty";
+type SemanticIneligibility = "tools" | "images" | "too_long" | "too_short" | "too_many_messages" | "empty";
 
 /** Bumped when the canonical serialisation changes, so old entries stop matching instead of lying. */
 const KEY_VERSION = "sluice-cache-v1";
@@ -54,17 +54,18 @@ export function scopeOf(request: ChatRequest, tenant: string, options: CacheOpti
  * A copy without what does not change the answer: attribution tags and the end-user id.
  * Protobuf binary of this copy is deterministic here: protobuf-es writes fields in field-number
  * order and the only map (tags) is cleared.
+ *
+ * Shallow copies, not protobuf-es `clone`: clone checks every string and throws on a lone
+ * surrogate (a JSON body's `"\ud800"` is valid JavaScript, not UTF-8), which made every such
+ * request a failed, logged lookup. `toBinary` writes it as U+FFFD, as a UTF-8 decoder would.
  */
 function normalise(request: ChatRequest): ChatRequest {
-  const copy = clone(ChatRequestSchema, request);
-  copy.tags = {};
-  copy.user = "";
-  return copy;
+  return { ...request, tags: {}, user: "" };
 }
 
 /** Params that change the answer, serialised; the response format is part of them. */
 function answerParams(request: ChatRequest): Uint8Array {
-  const params = request.params ? clone(GenerationParamsSchema, request.params) : create(GenerationParamsSchema);
+  const params = request.params ? { ...request.params } : create(GenerationParamsSchema);
   if (!params.responseFormat) params.responseFormat = create(ResponseFormatSchema);
   return toBinary(GenerationParamsSchema, params);
 }
@@ -84,7 +85,21 @@ function semanticIneligibility(
   if (conversation.length === 0 || embedText.trim() === "") return "empty";
   if (conversation.length > options.semantic.maxMessages) return "too_many_messages";
   if (embedText.length > options.semantic.maxChars) return "too_long";
+  if (!hasWords(conversation, options.semantic.minWords)) return "too_short";
   return undefined;
+}
+
+/** A word: a run of letters and digits, or one CJK character (those scripts write no spaces). */
+const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{N}]+/gu;
+
+/** Whether the messages hold at least `min` words (counting stops there). */
+function hasWords(messages: Message[], min: number): boolean {
+  if (min <= 0) return true;
+  let n = 0;
+  for (const m of messages) {
+    for (const _ of messageText(m).matchAll(WORD)) if (++n >= min) return true;
+  }
+  return false;
 }
 
 function messageText(m: Message): string {

@@ -4,6 +4,7 @@ import {
   ModelAliasConfigSchema,
   ProviderConfigSchema,
   ServerConfigSchema,
+  ServerTimeoutsSchema,
   TelemetryConfigSchema,
   type Config,
 } from "../gen/sluice/v1/config_pb.js";
@@ -12,6 +13,7 @@ import {
 const DEFAULT_LISTEN = "127.0.0.1:8080";
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+const DEFAULT_SERVER_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, idleMs: 65_000 };
 const DEFAULT_DATA_DIR = "./.sluice";
 export const DEFAULT_PROVIDER_TIMEOUTS = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000 };
 export const DEFAULT_MAX_CONNECTIONS = 128;
@@ -28,6 +30,10 @@ export function applyDefaults(config: Config): Config {
   server.listen ||= DEFAULT_LISTEN;
   server.maxBodyBytes ||= DEFAULT_MAX_BODY_BYTES;
   server.drainTimeoutMs ||= DEFAULT_DRAIN_TIMEOUT_MS;
+  const timeouts = (server.timeouts ??= create(ServerTimeoutsSchema));
+  timeouts.headersMs ||= DEFAULT_SERVER_TIMEOUTS.headersMs;
+  timeouts.requestMs ||= DEFAULT_SERVER_TIMEOUTS.requestMs;
+  timeouts.idleMs ||= DEFAULT_SERVER_TIMEOUTS.idleMs;
   config.dataDir ||= DEFAULT_DATA_DIR;
 
   if (config.providers.length === 0) {

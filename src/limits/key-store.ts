@@ -61,6 +61,7 @@ const CHANNEL = "sluice:keys:changed";
 export class RedisKeyStore implements KeyStore {
   private subscriber: Redis | undefined;
   private readonly listeners: Array<() => void> = [];
+  private waiting = false;
 
   constructor(private readonly redis: Redis) {}
 
@@ -81,9 +82,27 @@ export class RedisKeyStore implements KeyStore {
     // reconnect too (a change may have been missed while it was away).
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
     this.subscriber.on("error", () => undefined);
-    this.subscriber.on("message", () => this.listeners.forEach((l) => l()));
+    this.subscriber.on("message", () => this.notifyWhenReady());
     this.subscriber.on("ready", () => {
       this.subscriber!.subscribe(CHANNEL).catch(() => undefined);
+      this.notifyWhenReady();
+    });
+  }
+
+  /**
+   * Tells the listeners once the connection `list` reads from is ready. After a Redis restart
+   * the subscriber often reconnects first; the main connection (no offline queue) would refuse
+   * the reload then, and a reconnect is not an error.
+   */
+  private notifyWhenReady(): void {
+    if (this.redis.status === "ready") {
+      this.listeners.forEach((l) => l());
+      return;
+    }
+    if (this.waiting) return;
+    this.waiting = true;
+    this.redis.once("ready", () => {
+      this.waiting = false;
       this.listeners.forEach((l) => l());
     });
   }

@@ -64,10 +64,20 @@ export class KeyRing {
   }
 }
 
-/** Compiles model patterns ("mock-*", "*", "gpt-4o") into one predicate; empty means all. */
+/**
+ * Compiles model patterns ("mock-*", "gem/gemini-2.0-*", "vllm/**", "gpt-4o") into one
+ * predicate; empty (or a lone "*") means all. `*` matches within one `/`-separated part of a
+ * name, never across a `/`, so `gem/gemini-2.0-*` does not admit `gem/gemini-2.0-x/../other`;
+ * `**` matches across `/` (for provider model names that hold slashes).
+ */
 export function modelMatcher(patterns: readonly string[]): (model: string) => boolean {
   if (patterns.length === 0 || patterns.includes("*")) return () => true;
-  const escaped = patterns.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*"));
+  const escaped = patterns.map((p) =>
+    p
+      .split("**")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*"))
+      .join(".*"),
+  );
   const re = new RegExp(`^(?:${escaped.join("|")})$`);
   return (model) => re.test(model);
 }

@@ -4,6 +4,9 @@ import { keyGrant } from "./from-config.js";
 import { KeyRing, modelMatcher, newApiKey } from "./keys.js";
 import type { KeyStore, StoredKey } from "./key-store.js";
 
+/** A reload after a change that failed is tried again after this long. */
+const RELOAD_RETRY_MS = 1_000;
+
 /** A key as the admin API shows it (never the secret or the hash). */
 export interface KeyInfo {
   id: string;
@@ -25,22 +28,36 @@ export class Principals {
   ring = new KeyRing();
   private stored: StoredKey[] = [];
 
+  private retry: NodeJS.Timeout | undefined;
+
+  /**
+   * `onError` hears of a failed load: `"load"` (an explicit `reload()`: at start, after an admin
+   * change) or `"change"` (a reload after a change or a store reconnect: the current keys keep
+   * serving, and it is tried again).
+   */
   constructor(
     private readonly config: Config,
     private readonly store: KeyStore,
-    private readonly onError: (err: unknown) => void,
+    private readonly onError: (err: unknown, during: "load" | "change") => void,
   ) {
     this.rebuild();
-    store.onChange(() => void this.reload());
+    store.onChange(() => void this.reload("change"));
   }
 
   /** Loads the stored keys (call once at start; later changes arrive by themselves). */
-  async reload(): Promise<void> {
+  async reload(during: "load" | "change" = "load"): Promise<void> {
     try {
       this.stored = await this.store.list();
       this.rebuild();
     } catch (err) {
-      this.onError(err);
+      this.onError(err, during);
+      if (during === "change" && !this.retry) {
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          void this.reload("change");
+        }, RELOAD_RETRY_MS);
+        this.retry.unref();
+      }
     }
   }
 

@@ -14,7 +14,7 @@ import { cachePhase } from "./phases/cache.js";
 import { countTokensPhase } from "./phases/count-tokens.js";
 import { dispatchPhase } from "./phases/dispatch.js";
 import { embedDispatchPhase } from "./phases/embed.js";
-import { inspectPhase, respondPhase } from "./phases/inspect.js";
+import { inspectEmbedPhase, inspectPhase, respondPhase } from "./phases/inspect.js";
 import { listModelsPhase } from "./phases/list-models.js";
 import { resolveEmbedPhase, resolvePhase } from "./phases/resolve.js";
 import { routePhase } from "./phases/route.js";
@@ -35,7 +35,7 @@ export interface PipelineServices {
   defaultOutputReserve: number;
   tokenCounter: ChatTokenCounter;
   ledger: Ledger | undefined;
-  /** The `pii` slot, when `policies.pii` is configured: the inspect and respond phases. */
+  /** The `pii` slot, when `policies.pii` is configured: the inspect and respond phases (chat), inspect (embed). */
   pii: PiiSlot | undefined;
   /** The `router` slot, when `policies.router` is configured, with the aliases it routes. */
   routerSlot: { policy: RouterSlot; aliases: ReadonlySet<string> } | undefined;
@@ -77,7 +77,14 @@ export function operationPhases(s: PipelineServices): OperationPhases {
 
   return {
     chat,
-    embed: [authenticate, resolveEmbedPhase(s.models), admitPhase(admitDeps, measureEmbed), embedDispatchPhase(s.metrics), settleBilled],
+    embed: [
+      authenticate,
+      resolveEmbedPhase(s.models),
+      ...(s.pii ? [inspectEmbedPhase(s.pii)] : []),
+      admitPhase(admitDeps, measureEmbed),
+      embedDispatchPhase(s.metrics),
+      settleBilled,
+    ],
     countTokens: [authenticate, resolve, countTokensPhase(s.tokenCounter), settleFree],
     listModels: [authenticate, listModelsPhase(s.models), settleFree],
   };

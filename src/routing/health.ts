@@ -28,7 +28,11 @@ const EWMA_ALPHA = 0.2;
  * The live table of targets' health that routing reads (and that the WASM router slot will
  * receive). A circuit breaker per target: closed -> open after `consecutive_failures` failures
  * in a row or an error rate over `error_rate` (once `min_attempts` are seen); open -> half-open
- * after `open_ms`, when exactly one probe is let through; the probe's outcome closes or reopens.
+ * after `open_ms`, when exactly one probe is let through. Every way a probe can end resolves the
+ * half-open state, so a target never stays stuck in it: a success closes the breaker, a failure
+ * reopens it, an answer that refuses the request (the provider's 4xx or 429: it is up) closes it,
+ * and a probe that ends with no verdict (the caller cancelled, the gateway refused it before
+ * sending) gives the probe back to the next request (`releaseProbe`).
  */
 export class HealthTable {
   /** provider -> model -> stats: two lookups of strings the caller already holds (their hashes are
@@ -107,6 +111,30 @@ export class HealthTable {
       s.probing = false;
       s.unavailableUntil = this.now() + p.openMs;
     }
+  }
+
+  /**
+   * The provider answered but refused this request (its 400/404/422, the caller's mistake, or a
+   * 429): the target is up. Neither a success nor a failure for the error rate; a half-open
+   * breaker closes, as its probe got an answer (a 429's retry-after is kept by `coolDown`).
+   */
+  recordAnswered(provider: string, model: string): void {
+    const s = this.stats(provider, model);
+    if (s.breaker !== "half_open") return;
+    s.breaker = "closed";
+    s.probing = false;
+    s.consecutiveFailures = 0;
+    s.unavailableUntil = 0;
+  }
+
+  /**
+   * The holder of a half-open target's probe is done without a verdict (cancelled by its caller,
+   * refused by the gateway before it was sent, or left unrecorded): the next request may probe.
+   * Nothing happens when the probe's outcome already closed or reopened the breaker.
+   */
+  releaseProbe(provider: string, model: string): void {
+    const s = this.stats(provider, model);
+    if (s.breaker === "half_open") s.probing = false;
   }
 
   /** A 429 with retry-after: keep traffic away for that long without counting a failure. */

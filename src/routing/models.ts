@@ -9,6 +9,8 @@ export interface ModelRoute {
   targets: Target[];
   /** Input + output tokens the model accepts; 0 when not checked. */
   contextWindow: number;
+  /** Named `<provider id>/<model>` by the caller: the provider model name is the caller's. */
+  direct: boolean;
 }
 
 /** A provider's own limits as a scope of its own partition (not a tenant's). */
@@ -46,6 +48,7 @@ export class ModelTable {
       this.aliases.set(alias.alias, {
         strategy: alias.strategy === "ordered" ? "ordered" : "weighted",
         contextWindow: alias.contextWindow,
+        direct: false,
         targets: alias.targets.map((t) => ({
           provider: providers.get(t.provider)!,
           model: t.model,
@@ -67,7 +70,7 @@ export class ModelTable {
       if (provider && slash < model.length - 1) {
         const limitScope = this.deploymentScopes.get(provider.id);
         const target: Target = { provider, model: model.slice(slash + 1), weight: 1, timeouts: NO_TIMEOUTS, ...(limitScope ? { limitScope } : {}) };
-        return { strategy: "ordered", contextWindow: 0, targets: [target] };
+        return { strategy: "ordered", contextWindow: 0, direct: true, targets: [target] };
       }
     }
     return undefined;

@@ -23,6 +23,8 @@ export interface ServerCall {
    * that is over, so a call the client abandoned is logged with what it did.
    */
   working?: Promise<void>;
+  /** Fires when the server stops the call's work: the client went away, or a drain ran out of time. */
+  stop?: AbortSignal;
 }
 
 /** One REST request as its handler sees it: the server's call (authenticated), the abort signal, the body limit. */

@@ -34,7 +34,7 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
   if (path === "/v1/models" || path.startsWith("/v1/models/")) {
     allow(res, method, "GET");
     authenticate(gateway, req, rest.call);
-    const id = path === "/v1/models" ? undefined : decodeURIComponent(path.slice("/v1/models/".length));
+    const id = path === "/v1/models" ? undefined : decodePathSegment(path.slice("/v1/models/".length), "model");
     return handleModels(gateway, res, rest, id);
   }
   if (path === "/v1/embeddings") {
@@ -59,6 +59,15 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     return;
   }
   throw new SluiceError("not_found", `no route for ${method} ${path}`);
+}
+
+/** A percent-encoded path segment; malformed encoding (`%E0%A4%A`) is the caller's 400, not a URIError. */
+function decodePathSegment(segment: string, param: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new SluiceError("invalid_request", `the ${param} in the path is not valid percent-encoded UTF-8`, { param });
+  }
 }
 
 function allow(res: HttpResponse, method: string, allowed: string): void {

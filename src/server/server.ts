@@ -3,7 +3,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import { createContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { newCallRecord } from "../core/call-record.js";
 import { AdminService } from "../gen/sluice/v1/admin_pb.js";
@@ -17,7 +17,7 @@ import { refuseRpc, rpcProtocolOf, sentGrpcStatus, surfaceOf, type RpcProtocol }
 import { gatewayRoutes } from "./connect-routes.js";
 import { writeAccessLog } from "./http/access-log.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
-import { sendError } from "./http/respond.js";
+import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
 import { handleRest } from "./routes.js";
@@ -29,6 +29,10 @@ export interface ServerOptions {
   drainTimeoutMs: number;
   /** `telemetry.access_log`: one info line per request (failures of the gateway's own are logged either way). Default true. */
   accessLog?: boolean;
+  /** `server.timeouts`: what a client may take to send a request, and how long idle connections stay. */
+  timeouts: { headersMs: number; requestMs: number; idleMs: number };
+  /** `server.max_connections_per_client`: 0 for no cap. */
+  maxConnectionsPerClient?: number;
 }
 
 export interface RunningServer {
@@ -36,7 +40,11 @@ export interface RunningServer {
   readonly port: number;
   /** Base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string;
-  /** Stops accepting, lets open requests finish until the drain deadline, then closes. */
+  /**
+   * Drains: new work is refused (503 / UNAVAILABLE; `/readyz` answers 503 on new connections
+   * too), open requests and RPCs finish until the drain deadline, what is left is then
+   * stopped, and the port closes.
+   */
   close(): Promise<void>;
 }
 
@@ -54,9 +62,17 @@ const ADMIN_METHODS = methodPaths(AdminService);
  * to the HTTP/1.1 server otherwise. With TLS, ALPN chooses (h2, http/1.1).
  */
 export async function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
+  // Every request and RPC from its arrival until its response closes: the drain waits for
+  // them, and stops what is left at its deadline.
   const inflight = new Set<AbortController>();
-  const shutdown = new AbortController();
+  let onIdle: (() => void) | undefined;
+  const untrack = (controller: AbortController) => {
+    inflight.delete(controller);
+    if (inflight.size === 0) onIdle?.();
+  };
   const accessLog = options.accessLog ?? true;
+  const { requestMs, idleMs } = options.timeouts;
+  const headersMs = Math.min(options.timeouts.headersMs, requestMs);
   let draining = false;
 
   // connect-node hands handlers the server's call of their request (record, principal).
@@ -69,7 +85,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     interceptors: [errorInterceptor()],
     contextValues: (req) => createContextValues().set(serverCallKey, calls.get(req)),
     readMaxBytes: options.maxBodyBytes,
-    shutdownSignal: shutdown.signal,
+    // No shutdownSignal: every call would add a listener to the one shared signal. The drain
+    // stops calls one by one (`ServerCall.stop`).
   });
   const rest = { gateway, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
 
@@ -86,20 +103,23 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const protocol = path.startsWith("/sluice.") ? rpcProtocolOf(req) : undefined;
     const call: ServerCall = { record: newCallRecord(protocol ? surfaceOf(protocol) : "rest", callerRequestId(req.headers["x-request-id"])) };
     res.setHeader("x-request-id", call.record.requestId);
+    const controller = new AbortController();
+    inflight.add(controller);
     res.once("close", () => {
       if (protocol === "grpc") call.rpcCode = sentGrpcStatus(res) ?? call.rpcCode;
       const entry = { call, method: req.method ?? "", path, status: res.statusCode, startedAt, aborted: !res.writableFinished };
       afterSettled(call, () => writeAccessLog(gateway.log, accessLog, entry));
-    });
-    if (protocol) return handleRpc(req, res, path, protocol, call);
-
-    const controller = new AbortController();
-    inflight.add(controller);
-    // "close" before the response finished means the client went away: stop the upstream work.
-    res.once("close", () => {
-      inflight.delete(controller);
+      // "close" before the response finished means the client went away: stop the upstream work.
       if (!res.writableFinished) controller.abort();
+      untrack(controller);
     });
+    if ("stream" in req) watchStream(req, res as http2.Http2ServerResponse, protocol === undefined, requestMs);
+    else if (draining) res.setHeader("connection", "close");
+    if (protocol) {
+      call.stop = controller.signal;
+      return handleRpc(req, res, path, protocol, call);
+    }
+
     if (draining && path !== "/healthz" && path !== "/readyz") {
       return sendError(req, res, call, new SluiceError("unavailable", "the gateway is shutting down"), { connection: "close" });
     }
@@ -107,6 +127,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     handleRest(rest, req, res, path, { call, signal: controller.signal, maxBodyBytes: options.maxBodyBytes })
       .catch((err) => {
         if (!res.headersSent) return sendError(req, res, call, err);
+        // An answer already complete (a request timed out while its body was read) stays as sent.
+        if (res.writableEnded) return;
         noteError(call, asSluiceError(err));
         res.destroy();
       })
@@ -135,31 +157,76 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     connectHandler(req as never, res as never);
   }
 
+  // HTTP/2 sessions, each closed (GOAWAY) once it has had no open stream for idle_ms.
   const sessions = new Set<http2.ServerHttp2Session>();
   const trackSession = (session: http2.ServerHttp2Session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    let open = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      idle = setTimeout(() => session.close(), idleMs);
+      idle.unref();
+    };
+    arm();
+    session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      open++;
+      clearTimeout(idle);
+      stream.once("close", () => {
+        if (--open === 0 && !session.closed && !session.destroyed) arm();
+      });
+    });
+    session.once("close", () => {
+      clearTimeout(idle);
+      sessions.delete(session);
+    });
   };
 
   let listener: net.Server;
   let h1: http.Server | undefined;
+  let closeIdleConnections = () => h1?.closeIdleConnections();
   if (options.tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), allowHTTP1: true },
+      { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), allowHTTP1: true, handshakeTimeout: headersMs },
       handle as never,
     );
     secure.on("session", trackSession);
+    // HTTP/1.1 over TLS: the secure server applies these itself (it listens).
+    Object.assign(secure, { headersTimeout: headersMs, requestTimeout: requestMs, keepAliveTimeout: idleMs, connectionsCheckingInterval: checkingInterval(headersMs) });
+    closeIdleConnections = () => (secure as unknown as http.Server).closeIdleConnections();
     listener = secure;
   } else {
-    h1 = http.createServer({ keepAliveTimeout: 65_000 }, handle as never);
+    h1 = http.createServer(
+      { keepAliveTimeout: idleMs, headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: checkingInterval(headersMs) },
+      handle as never,
+    );
+    // The HTTP/1.1 server is handed sockets and never listens; Node starts its connection
+    // tracking (headersTimeout, requestTimeout, closeIdleConnections) on "listening".
+    h1.emit("listening");
     const h2 = http2.createServer({}, handle as never);
     h2.on("session", trackSession);
-    listener = net.createServer((socket) => routeConnection(socket, h1!, h2));
+    listener = net.createServer((socket) => routeConnection(socket, h1!, h2, headersMs));
   }
 
-  // Every accepted socket, whichever server ends up owning it, so shutdown can close them all.
+  // Every accepted socket, whichever server ends up owning it, so shutdown can close them all;
+  // past `max_connections_per_client` from one address, a new one is closed at once.
   const sockets = new Set<net.Socket>();
+  const perClient = new Map<string, number>();
+  const cap = options.maxConnectionsPerClient ?? 0;
   listener.on("connection", (socket: net.Socket) => {
+    if (cap > 0) {
+      const address = socket.remoteAddress ?? "";
+      const count = (perClient.get(address) ?? 0) + 1;
+      if (count > cap) {
+        socket.destroy();
+        return;
+      }
+      perClient.set(address, count);
+      socket.once("close", () => {
+        const left = perClient.get(address)! - 1;
+        if (left > 0) perClient.set(address, left);
+        else perClient.delete(address);
+      });
+    }
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -180,19 +247,77 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     async close() {
       draining = true;
+      // The port keeps accepting until the end: /readyz answers 503, new work is refused.
+      closeIdleConnections();
+      for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones go on
+      const whenIdle = (ms: number) =>
+        new Promise<void>((resolve) => {
+          if (inflight.size === 0) return resolve();
+          const done = () => {
+            clearTimeout(timer);
+            onIdle = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          onIdle = done;
+        });
+      await whenIdle(options.drainTimeoutMs);
+      if (inflight.size > 0) {
+        // Past the deadline: stop what is left; RPCs end with UNAVAILABLE if their client still reads.
+        const reason = new ConnectError("the gateway is shutting down", Code.Unavailable);
+        for (const controller of inflight) controller.abort(reason);
+        await whenIdle(STOP_GRACE_MS);
+      }
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-      h1?.closeIdleConnections();
-      for (const session of sessions) session.close();
-      const deadline = Date.now() + options.drainTimeoutMs;
-      while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      // Past the deadline: cut what is left.
-      shutdown.abort();
-      for (const controller of inflight) controller.abort();
+      h1?.close(() => {}); // ends its connection tracking
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
+}
+
+/** After the drain deadline, how long stopped calls get to send their final status before their connections are closed. */
+const STOP_GRACE_MS = 1000;
+
+/** How often Node's HTTP/1.1 server checks header and request timeouts (their precision). */
+function checkingInterval(headersMs: number): number {
+  return Math.max(100, Math.min(1000, Math.floor(headersMs / 4)));
+}
+
+/**
+ * HTTP/2 streams: a request body that has not all arrived within `requestMs` ends the stream
+ * (REST not yet answered: 408; otherwise reset with CANCEL). A response that is complete while
+ * the request's body has not all arrived (an RPC refused on its message's declared size)
+ * closes the stream with NO_ERROR once its trailers are out, so the client stops sending:
+ * unread bodies would otherwise pile up in the session until Node refuses every new stream.
+ */
+function watchStream(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, rest: boolean, requestMs: number): void {
+  const stream = req.stream;
+  const bodyPending = () => !req.complete && !stream.destroyed && !stream.closed && stream.state.remoteClose !== 1;
+  if (!stream.endAfterHeaders) {
+    const timer = setTimeout(() => {
+      if (!bodyPending()) return;
+      if (rest && !res.headersSent) {
+        res.writeHead(408, { "content-length": "0" });
+        endResponse(req, res);
+      } else {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+    }, requestMs);
+    timer.unref();
+    stream.once("close", () => clearTimeout(timer));
+  }
+  // Registered after the compatibility layer's own listener, which sends the trailers (in an
+  // immediate). The stream is then destroyed: Node would otherwise wait for the unread body to
+  // be consumed before letting it go.
+  stream.once("wantTrailers", () =>
+    setImmediate(() => {
+      if (!bodyPending()) return;
+      stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      stream.destroy();
+    }),
+  );
 }
 
 /** How long an access line waits, after the response ended, for the gateway to finish an abandoned call. */
@@ -210,8 +335,11 @@ function afterSettled(call: ServerCall, then: () => void): void {
 }
 
 /** Reads just enough of a new connection to tell HTTP/2 from HTTP/1.1, then hands it over. */
-function routeConnection(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+function routeConnection(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, headersMs: number): void {
   socket.setNoDelay(true);
+  // A connection that sends nothing (or not enough to tell) is closed like a request whose headers never come.
+  const onTimeout = () => socket.destroy();
+  socket.setTimeout(headersMs, onTimeout);
   let seen: Buffer = Buffer.alloc(0);
   const onData = (data: Buffer) => {
     seen = seen.length === 0 ? data : Buffer.concat([seen, data]);
@@ -220,6 +348,8 @@ function routeConnection(socket: net.Socket, h1: http.Server, h2: http2.Http2Ser
     if (isH2Prefix && seen.length < H2_PREFACE.length) return; // not enough bytes to tell yet
     socket.off("data", onData);
     socket.off("error", onError);
+    socket.setTimeout(0);
+    socket.off("timeout", onTimeout);
     socket.pause();
     socket.unshift(seen);
     if (isH2Prefix) {

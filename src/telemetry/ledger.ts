@@ -31,11 +31,37 @@ export interface UsageRecord {
   costUsd: number;
   cache: CacheStatus;
   latencyMs: number;
-  /** The request's tags (ChatRequest.tags) merged over the key's default tags. */
+  /** The key's tags (from the config or the admin API): the caller cannot change them. */
   tags: Record<string, string>;
+  /**
+   * The caller's own labels (REST `metadata`, ChatRequest.tags), apart from the key's tags and
+   * bounded (boundedMetadata); with the pii slot configured, after it. Absent when none.
+   */
+  metadata?: Record<string, string>;
   outcome: UsageOutcome;
   /** Error code from the catalog when outcome is not ok. */
   errorCode?: string;
+}
+
+/** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */
+const MAX_METADATA_ENTRIES = 16;
+const MAX_METADATA_KEY_CHARS = 64;
+const MAX_METADATA_VALUE_CHARS = 256;
+
+/** Caller metadata as a record may keep it: a bounded number of entries, keys and values cut. */
+export function boundedMetadata(metadata: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  let n = 0;
+  for (const [k, v] of Object.entries(metadata)) {
+    if (n++ >= MAX_METADATA_ENTRIES) break;
+    out ??= {};
+    out[cut(k, MAX_METADATA_KEY_CHARS)] = cut(String(v), MAX_METADATA_VALUE_CHARS);
+  }
+  return out;
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 export interface LedgerSink {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { ModelLabels } from "./model-labels.js";
 
 /** What the metrics read of one target's health (the routing health table's snapshot has this shape). */
 interface TargetSnapshot {
@@ -103,7 +104,16 @@ export class GatewayMetrics {
     registers: [this.registry],
     collect: () => {
       this.breakerState.reset();
-      for (const t of this.breakerSnapshot()) this.breakerState.set({ provider: t.provider, model: t.model }, breakerValues[t.breaker]);
+      // Targets outside the known set share one `other` series per provider: the worst state.
+      const worst = new Map<string, { provider: string; model: string; value: number }>();
+      for (const t of this.breakerSnapshot()) {
+        const model = this.labels.target(t.provider, t.model);
+        const key = `${t.provider}\u0000${model}`;
+        const value = breakerValues[t.breaker];
+        const seen = worst.get(key);
+        if (!seen || seen.value < value) worst.set(key, { provider: t.provider, model, value });
+      }
+      for (const w of worst.values()) this.breakerState.set({ provider: w.provider, model: w.model }, w.value);
     },
   });
 
@@ -116,12 +126,15 @@ export class GatewayMetrics {
       this.remainingTokens.reset();
       const now = Date.now();
       for (const t of this.breakerSnapshot()) {
-        if (t.remainingTokens >= 0 && now < t.remainingResetAt) this.remainingTokens.set({ provider: t.provider, model: t.model }, t.remainingTokens);
+        const model = this.labels.target(t.provider, t.model);
+        // Only known targets: an `other` series would mix unrelated windows.
+        if (model !== "other" && t.remainingTokens >= 0 && now < t.remainingResetAt) this.remainingTokens.set({ provider: t.provider, model }, t.remainingTokens);
       }
     },
   });
 
-  constructor() {
+  /** @param labels the bounded model labels (createGateway: the config's aliases and providers). */
+  constructor(readonly labels: ModelLabels = new ModelLabels({ aliases: [], providers: new Map() })) {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });
   }
 

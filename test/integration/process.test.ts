@@ -33,7 +33,7 @@ describe("the sluice process", () => {
     }
   });
 
-  it("SIGTERM drains: the open stream finishes, new connections are refused, exit code 0", async () => {
+  it("SIGTERM drains: the open stream finishes, /readyz answers 503 on a new connection, exit code 0", async () => {
     const config = tempConfig(`
 providers: [ { id: slow, kind: mock, mock: { chunk_delay_ms: 60, lorem_tokens: 12 } } ]
 models: [ { alias: slow, targets: [ { provider: slow, model: mock-lorem } ] } ]
@@ -50,9 +50,9 @@ server: { drain_timeout_ms: 10000 }
           text += first;
           gw.child.kill("SIGTERM"); // mid-stream
           refusedWhileDraining = new Promise((r) => setTimeout(r, 150)).then(() =>
-            fetch(`${gw.url}/healthz`).then(
+            fetch(`${gw.url}/readyz`, { headers: { connection: "close" } }).then(
+              (ready) => ready.status === 503 && !streamEnded, // not ready, and the stream was still open at the time
               () => false,
-              () => !streamEnded, // refused, and the stream was still open at the time
             ),
           );
           res.on("data", (d) => (text += d));

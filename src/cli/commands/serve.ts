@@ -16,8 +16,9 @@ options:
                   127.0.0.1:8080, the mock provider, no keys)
   --port N        listen on port N instead of the config's (default: $SLUICE_PORT)
 
-SIGTERM or SIGINT drains: no new connections, open requests and streams finish (up to
-server.drain_timeout_ms), then the process exits 0.`,
+SIGTERM or SIGINT drains: new work is refused (503, UNAVAILABLE) while /readyz answers 503,
+open requests and streams, REST and RPC, finish (up to server.drain_timeout_ms), then the
+process exits 0.`,
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, port: { type: "string" } } });
     const portText = values.port ?? process.env.SLUICE_PORT;

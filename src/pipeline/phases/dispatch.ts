@@ -59,65 +59,73 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
       if (ctx.attempts.length >= policy.maxAttempts) break targets;
       if (ctx.attempts.length > 0 && !router.budget.tryRetry()) break targets;
       if (!router.health.admit(target.provider.id, target.model)) continue targets;
-      const deployment = await admitDeployment(ctx, target, limits);
-      if (deployment instanceof SluiceError) {
-        lastError = deployment;
-        ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: deployment.code, ms: 0 });
-        metrics.attempts.inc({ provider: target.provider.id, outcome: deployment.code });
-        continue targets;
-      }
-
-      const attempt = new Attempt(ctx, target, (limit) => router.health.recordRateLimit(target.provider.id, target.model, limit.remainingTokens, limit.resetAtMs));
-      const stats = router.health.stats(target.provider.id, target.model);
-      stats.inflight++;
-      let first: IteratorResult<ChatChunk>;
+      // Admitted to a half-open target: this attempt holds its one probe. Whatever ends the
+      // attempt (a verdict recorded below, a cancel, a refusal before sending, the caller
+      // dropping the stream) must hand the probe back, or the target stays half-open for good.
+      const probe = router.health.stats(target.provider.id, target.model).breaker === "half_open";
       try {
-        first = await attempt.next();
-      } catch (err) {
-        stats.inflight--;
-        const error = attempt.failure(err);
-        await attempt.close();
-        if (deployment) void limits.store.release(deployment).catch(() => undefined);
-        record(ctx, router, metrics, attempt, error);
-        if (error.code === "cancelled") throw error;
-        lastError = error;
-        if (!isRetryable(error)) throw error;
-        if (error.code === "rate_limited" && error.retryAfterS !== undefined) {
-          const waitMs = error.retryAfterS * 1000;
-          router.health.coolDown(target.provider.id, target.model, waitMs);
-          if (waitMs > policy.maxRetryAfterMs) continue targets;
-          await pause(waitMs, ctx.signal);
+        const deployment = await admitDeployment(ctx, target, limits);
+        if (deployment instanceof SluiceError) {
+          lastError = deployment;
+          ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: deployment.code, ms: 0 });
+          metrics.attempts.inc({ provider: target.provider.id, outcome: deployment.code });
+          continue targets;
+        }
+
+        const attempt = new Attempt(ctx, target, (limit) => router.health.recordRateLimit(target.provider.id, target.model, limit.remainingTokens, limit.resetAtMs));
+        const stats = router.health.stats(target.provider.id, target.model);
+        stats.inflight++;
+        let first: IteratorResult<ChatChunk>;
+        try {
+          first = await attempt.next();
+        } catch (err) {
+          stats.inflight--;
+          const error = attempt.failure(err);
+          await attempt.close();
+          if (deployment) void limits.store.release(deployment).catch(() => undefined);
+          record(ctx, router, metrics, attempt, error);
+          if (error.code === "cancelled") throw error;
+          lastError = error;
+          if (!isRetryable(error)) throw error;
+          if (error.code === "rate_limited" && error.retryAfterS !== undefined) {
+            const waitMs = error.retryAfterS * 1000;
+            router.health.coolDown(target.provider.id, target.model, waitMs);
+            if (waitMs > policy.maxRetryAfterMs) continue targets;
+            await pause(waitMs, ctx.signal);
+            continue;
+          }
+          if (error.code === "upstream_timeout") continue targets;
+          await pause(backoffDelay(policy.backoffMs, retry), ctx.signal);
           continue;
         }
-        if (error.code === "upstream_timeout") continue targets;
-        await pause(backoffDelay(policy.backoffMs, retry), ctx.signal);
-        continue;
-      }
 
-      // Committed: this target's answer is the answer.
-      ctx.answeredBy = { provider: target.provider.id, model: target.model };
-      ctx.deploymentReservation = deployment;
-      if (target !== ctx.targets[0]) metrics.fallbacks.inc({ model: ctx.request.model });
-      ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1 });
-      try {
-        if (!first.done) yield first.value;
-        for (;;) {
-          const next = await attempt.next();
-          if (next.done) break;
-          yield next.value;
+        // Committed: this target's answer is the answer.
+        ctx.answeredBy = { provider: target.provider.id, model: target.model };
+        ctx.deploymentReservation = deployment;
+        if (target !== ctx.targets[0]) metrics.fallbacks.inc({ model: metrics.labels.requested(ctx.model) });
+        ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1 });
+        try {
+          if (!first.done) yield first.value;
+          for (;;) {
+            const next = await attempt.next();
+            if (next.done) break;
+            yield next.value;
+          }
+          record(ctx, router, metrics, attempt, undefined);
+        } catch (err) {
+          const error = attempt.failure(err);
+          record(ctx, router, metrics, attempt, error);
+          if (error.code === "cancelled") throw error;
+          throw error.code === "stream_interrupted" ? error : new SluiceError("stream_interrupted", error.message, { cause: error });
+        } finally {
+          stats.inflight--;
+          ctx.upstreamEndAt = performance.now();
+          await attempt.close();
         }
-        record(ctx, router, metrics, attempt, undefined);
-      } catch (err) {
-        const error = attempt.failure(err);
-        record(ctx, router, metrics, attempt, error);
-        if (error.code === "cancelled") throw error;
-        throw error.code === "stream_interrupted" ? error : new SluiceError("stream_interrupted", error.message, { cause: error });
+        return;
       } finally {
-        stats.inflight--;
-        ctx.upstreamEndAt = performance.now();
-        await attempt.close();
+        if (probe) router.health.releaseProbe(target.provider.id, target.model);
       }
-      return;
     }
   }
   ctx.upstreamEndAt = performance.now();
@@ -132,6 +140,7 @@ function record(ctx: RequestContext, router: Router, metrics: GatewayMetrics, at
   metrics.attempts.inc({ provider: provider.id, outcome });
   if (!error) router.health.recordSuccess(provider.id, model, (attempt.firstChunkAt ?? performance.now()) - attempt.startedAt);
   else if (countsAgainstHealth(error)) router.health.recordFailure(provider.id, model);
+  else if (error.code === "upstream_rejected" || error.code === "rate_limited") router.health.recordAnswered(provider.id, model);
 }
 
 /** Failures that say the target is unhealthy; a client's bad request or a cancel says nothing. */

@@ -1,4 +1,5 @@
 import { SluiceError } from "../../errors/sluice-error.js";
+import { requireModelName } from "../../providers/model-names.js";
 import type { ModelRoute, ModelTable } from "../../routing/models.js";
 import type { Principal } from "../../core/principal.js";
 import type { Phase } from "../phase.js";
@@ -7,13 +8,15 @@ import { validateChatRequest } from "../validate.js";
 /**
  * A model name -> its route, for a principal. Unknown models and models the tenant may not use
  * get the same answer, so a tenant cannot probe which models other tenants have (the wording
- * follows OpenAI's).
+ * follows OpenAI's). A provider model named directly (`<provider id>/<model>`) must be a name
+ * its provider kind accepts (src/providers/model-names.ts), else `invalid_request` on `model`.
  */
 function resolveModel(models: ModelTable, principal: Principal, name: string): ModelRoute {
   const route = principal.mayUse(name) ? models.resolve(name) : undefined;
   if (!route) {
     throw new SluiceError("model_not_found", `The model \`${name}\` does not exist or you do not have access to it.`, { param: "model" });
   }
+  if (route.direct) for (const t of route.targets) requireModelName(t.provider.kind, t.model);
   return route;
 }
 

@@ -1,6 +1,6 @@
 import type { SluiceError } from "../../errors/sluice-error.js";
 import { priceRequest, type CanonicalUsage, type PricingTable } from "../../limits/pricing.js";
-import type { Ledger, UsageOutcome } from "../../telemetry/ledger.js";
+import { boundedMetadata, type Ledger, type UsageOutcome } from "../../telemetry/ledger.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import { boundedText } from "../../core/call-record.js";
 import type { RequestContext } from "../context.js";
@@ -27,7 +27,8 @@ export function settlePhase(deps: SettleDeps): Phase {
     name: "settle",
     onSettle(ctx, error: SluiceError | undefined) {
       const now = performance.now();
-      const model = ctx.model;
+      // Bounded: an alias, a known provider model, `<provider>/other` or `unknown`.
+      const model = metrics.labels.requested(ctx.model);
       const provider = ctx.answeredBy?.provider ?? "";
       const status = error ? error.code : "ok";
       const totalS = (now - ctx.startedAt) / 1000;
@@ -52,7 +53,7 @@ export function settlePhase(deps: SettleDeps): Phase {
           metrics.tokenEstimateError.observe({ model }, (ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
         }
       }
-      if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, error, now - ctx.startedAt);
+      if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, model, error, now - ctx.startedAt);
       fillRecord(ctx, error, upstreamS);
     },
   };
@@ -99,7 +100,12 @@ const cacheNames: Record<number, "miss" | "exact" | "semantic" | "bypass" | "uns
   [CacheStatus.BYPASS]: "bypass",
 };
 
-function writeLedger(ledger: Ledger, ctx: RequestContext, error: SluiceError | undefined, latencyMs: number): void {
+/**
+ * The ledger line. Caller-chosen strings are bounded: the model asked is its metric label, the
+ * caller's metadata is kept apart from the key's tags (which it cannot override) and cut to size
+ * (with the pii slot configured, the inspect phase has already passed its values through it).
+ */
+function writeLedger(ledger: Ledger, ctx: RequestContext, modelLabel: string, error: SluiceError | undefined, latencyMs: number): void {
   const billed = ctx.billed;
   const outcome: UsageOutcome = !error
     ? "ok"
@@ -108,13 +114,14 @@ function writeLedger(ledger: Ledger, ctx: RequestContext, error: SluiceError | u
       : error.code === "rate_limited" || error.code === "budget_exhausted" || error.code === "unauthenticated"
         ? "refused"
         : "error";
+  const metadata = boundedMetadata(ctx.request.tags);
   ledger.record({
     id: ctx.requestId,
     time: new Date().toISOString(),
     tenant: ctx.principal!.tenant,
     keyId: ctx.principal!.keyId,
-    modelRequested: ctx.model,
-    ...(ctx.answeredBy ? { provider: ctx.answeredBy.provider, model: ctx.answeredBy.model } : {}),
+    modelRequested: modelLabel,
+    ...(ctx.answeredBy ? { provider: ctx.answeredBy.provider, model: boundedText(ctx.answeredBy.model) } : {}),
     inputTokens: billed?.inputTokens ?? 0,
     outputTokens: billed?.outputTokens ?? 0,
     cachedInputTokens: billed?.cachedInputTokens ?? 0,
@@ -123,7 +130,8 @@ function writeLedger(ledger: Ledger, ctx: RequestContext, error: SluiceError | u
     costUsd: ctx.costUsd,
     cache: cacheNames[ctx.cacheStatus] ?? "unspecified",
     latencyMs: Math.round(latencyMs * 100) / 100,
-    tags: { ...ctx.principal!.tags, ...ctx.request.tags },
+    tags: { ...ctx.principal!.tags },
+    ...(metadata ? { metadata } : {}),
     outcome,
     ...(error ? { errorCode: error.code } : {}),
   });

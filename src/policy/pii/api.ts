@@ -27,7 +27,8 @@ export interface PiiScanResult {
 }
 
 export class PiiSlot {
-  constructor(private readonly slot: PolicySlot, private readonly rules: PiiRules = DEFAULT_PII_RULES) {}
+  /** `rules`: the configured entity types and actions (a scan may pass others). */
+  constructor(private readonly slot: PolicySlot, readonly rules: PiiRules = DEFAULT_PII_RULES) {}
 
   async scan(texts: readonly string[], rules: PiiRules = this.rules): Promise<PiiScanResult> {
     const outcome = await this.slot.call(encodePiiInput(texts, rules));

@@ -9,6 +9,7 @@ import { fromOpenAICompletion } from "../openai/response.js";
 import { chatCompletionsPath, resolveAzureEndpoint } from "./endpoint.js";
 import { fromAzureError } from "./errors.js";
 import { fromAzureStream } from "./stream.js";
+import { requireModelName } from "../model-names.js";
 
 /**
  * Azure OpenAI: OpenAI's chat-completions wire format (request, response, stream and error
@@ -25,10 +26,12 @@ export function createAzureOpenAIAdapter(config: ProviderConfig): ProviderAdapte
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    // The deployment name is a path segment: checked (no `/`, no `..`) and percent-encoded.
+    requireModelName("azure-openai", call.model);
     const wire = toOpenAIBody(call.request, call.model, call.stream, endpoint.maxTokensField);
     if (!endpoint.streamOptions) delete wire.stream_options;
-    return exchangeChat(config.id, pool, call, {
+    return yield* exchangeChat(config.id, pool, call, {
       path: chatCompletionsPath(call.model, endpoint.apiVersion),
       headers: call.stream ? streamHeaders : headers,
       body: JSON.stringify(wire),

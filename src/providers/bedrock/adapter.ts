@@ -12,6 +12,7 @@ import { fromConverseResponse } from "./response.js";
 import { BEDROCK_SIGNING_SERVICE, resolveBedrockSettings } from "./settings.js";
 import { AwsRequestSigner } from "./sign.js";
 import { fromConverseStream } from "./stream.js";
+import { requireModelName } from "../model-names.js";
 
 const EVENT_STREAM = "application/vnd.amazon.eventstream";
 
@@ -31,8 +32,10 @@ export function createBedrockAdapter(config: ProviderConfig): ProviderAdapter {
   const passReasoning = config.reasoning === "pass";
 
   async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    // Model ids hold ':' and ARNs hold '/': each is one path segment, so it is checked (no `..`,
+    // `/` only in an ARN) and encoded whole.
+    requireModelName("bedrock", call.model);
     const body = JSON.stringify(toConverseBody(call.request));
-    // Model ids hold ':' and ARNs hold '/': each is one path segment, so it is encoded whole.
     const path = `/model/${encodeURIComponent(call.model)}/${call.stream ? "converse-stream" : "converse"}`;
     const signed = await signer.sign({
       method: "POST",

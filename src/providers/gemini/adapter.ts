@@ -8,10 +8,13 @@ import { fromGeminiError } from "./errors.js";
 import { toGeminiBody } from "./request.js";
 import { fromGeminiResponse } from "./response.js";
 import { fromGeminiStream } from "./stream.js";
+import { requireModelName } from "../model-names.js";
 
 /*
  * Google Gemini API: `POST {base_url}/models/{model}:generateContent` and
- * `:streamGenerateContent?alt=sse`, key in `x-goog-api-key`.
+ * `:streamGenerateContent?alt=sse`, key in `x-goog-api-key`; a tuned model (`tunedModels/{id}`)
+ * at `{base_url}/tunedModels/{id}:...`. The model name is checked (../model-names.ts: no `/`
+ * but that prefix's, no `..`) and its segment percent-encoded, so it cannot leave its segment.
  *
  * Usage normalisation rule (canonical = OpenAI's: inputTokens INCLUDES cached tokens).
  * Gemini's promptTokenCount already includes cachedContentTokenCount; its
@@ -32,11 +35,12 @@ export function createGeminiAdapter(config: ProviderConfig): ProviderAdapter {
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
-    // Model names like "gemini-2.5-flash" need no escaping; "tunedModels/x" keeps its slash.
-    const model = encodeURIComponent(call.model).replace(/%2F/gi, "/");
-    return exchangeChat(config.id, pool, call, {
-      path: call.stream ? `/models/${model}:streamGenerateContent?alt=sse` : `/models/${model}:generateContent`,
+  async function* chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+    requireModelName("gemini", call.model);
+    const tuned = call.model.startsWith("tunedModels/");
+    const model = tuned ? `tunedModels/${encodeURIComponent(call.model.slice("tunedModels/".length))}` : `models/${encodeURIComponent(call.model)}`;
+    return yield* exchangeChat(config.id, pool, call, {
+      path: call.stream ? `/${model}:streamGenerateContent?alt=sse` : `/${model}:generateContent`,
       headers: call.stream ? streamHeaders : headers,
       body: JSON.stringify(toGeminiBody(call.request, call.model, passReasoning)),
       error: (status, text, h) => fromGeminiError(config.id, status, text, headerValue(h["retry-after"])),

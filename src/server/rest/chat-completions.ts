@@ -49,11 +49,11 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
   const first = await chunks.next();
   res.writeHead(200, streamHeaders);
   try {
-    if (!first.done) writeEvent(res, encoder.encode(first.value));
+    if (!first.done) await writeEvent(res, encoder.encode(first.value));
     for (;;) {
       const next = await chunks.next();
       if (next.done) break;
-      writeEvent(res, encoder.encode(next.value));
+      await writeEvent(res, encoder.encode(next.value));
     }
     res.end(SSE_DONE);
   } catch (err) {
@@ -76,6 +76,21 @@ function cacheStatusName(status: CacheStatus): string {
   return cacheStatusNames[status] ?? "none";
 }
 
-function writeEvent(res: HttpResponse, event: string): void {
-  if (event !== "") (res as NodeJS.WritableStream).write(event);
+/**
+ * Writes one event; when the client reads slower than the answer comes, waits until it has
+ * caught up (or gone), so the next chunk is not pulled from the upstream before then: the
+ * backpressure reaches the provider's connection instead of piling up here.
+ */
+async function writeEvent(res: HttpResponse, event: string): Promise<void> {
+  if (event === "" || (res as NodeJS.WritableStream).write(event)) return;
+  if (res.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }

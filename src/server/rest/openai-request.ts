@@ -14,6 +14,7 @@ import {
   type ToolChoice,
 } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
+import { requireBoundedJsonValue } from "../../pipeline/validate.js";
 
 const cacheModes: Record<string, CacheMode> = { use: CacheMode.UNSPECIFIED, bypass: CacheMode.BYPASS, refresh: CacheMode.REFRESH };
 
@@ -49,7 +50,7 @@ export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
     $typeName: "sluice.v1.GenerationParams",
     temperature: optNumber(b.temperature, "temperature"),
     topP: optNumber(b.top_p, "top_p"),
-    maxOutputTokens: optInteger(b.max_completion_tokens ?? b.max_tokens, b.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens"),
+    maxOutputTokens: optUint32(b.max_completion_tokens ?? b.max_tokens, b.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens"),
     stop: decodeStop(b.stop),
     seed: b.seed === undefined || b.seed === null ? undefined : BigInt(optInteger(b.seed, "seed")!),
     responseFormat: decodeResponseFormat(b.response_format),
@@ -154,7 +155,7 @@ function decodeTools(value: unknown): Tool[] {
       $typeName: "sluice.v1.Tool",
       name: fn.name,
       description: optString(fn.description, `tools[${i}].function.description`) ?? "",
-      parametersJson: fn.parameters === undefined || fn.parameters === null ? "" : JSON.stringify(fn.parameters),
+      parametersJson: fn.parameters === undefined || fn.parameters === null ? "" : boundedJson(fn.parameters, `tools[${i}].function.parameters`),
       strict: optBoolean(fn.strict, `tools[${i}].function.strict`) ?? false,
     };
   });
@@ -185,7 +186,7 @@ function decodeResponseFormat(value: unknown): ResponseFormat | undefined {
       ...base,
       type: ResponseFormatType.JSON_SCHEMA,
       name: optString(js.name, "response_format.json_schema.name") ?? "",
-      schemaJson: js.schema === undefined || js.schema === null ? "" : JSON.stringify(js.schema),
+      schemaJson: js.schema === undefined || js.schema === null ? "" : boundedJson(js.schema, "response_format.json_schema.schema"),
       strict: optBoolean(js.strict, "response_format.json_schema.strict") ?? false,
     };
   }
@@ -229,6 +230,19 @@ function optInteger(value: unknown, at: string): number | undefined {
   const n = optNumber(value, at);
   if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) invalid(`${at} must be a non-negative integer`, at);
   return n;
+}
+
+/** The canonical token limits are uint32: a larger number is refused, not wrapped. */
+function optUint32(value: unknown, at: string): number | undefined {
+  const n = optInteger(value, at);
+  if (n !== undefined && n > 0xffff_ffff) invalid(`${at} must be at most ${0xffff_ffff}`, at);
+  return n;
+}
+
+/** JSON a caller sends as data (a schema), as text: refused when nested too deep to serialise. */
+function boundedJson(value: unknown, at: string): string {
+  requireBoundedJsonValue(value, at);
+  return JSON.stringify(value);
 }
 
 function optBoolean(value: unknown, at: string): boolean | undefined {

@@ -57,12 +57,12 @@ describe("cache TTL", () => {
 describe("exact cache LRU by bytes", () => {
   it("evicts the least recently used entries past the byte budget, and unindexes them", async () => {
     const one = await ResponseCache.open({ semantic: { threadMode: "inline" } }, { log: recordingLogger() });
-    await one.store(chat({ user: "question zero" }), "t", answer("x".repeat(1000)));
+    await one.store(chat({ user: "question number zero" }), "t", answer("x".repeat(1000)));
     const size = (one.entries as MemoryEntryStore).totalBytes;
     await one.close();
 
     const c = await ResponseCache.open({ exact: { maxBytes: size * 3 + 10 }, semantic: { threadMode: "inline" } }, { log: recordingLogger() });
-    const q = (i: number) => chat({ user: `question ${["zero", "one", "two", "three"][i]}` });
+    const q = (i: number) => chat({ user: `question number ${["zero", "one", "two", "three"][i]}` });
     for (let i = 0; i < 3; i++) await c.store(q(i), "t", answer("x".repeat(1000)));
     expect((await c.lookup(q(0), "t")).status).toBe("hit_exact"); // 0 is now most recent
     await c.store(q(3), "t", answer("x".repeat(1000))); // evicts 1, the least recently used

@@ -143,7 +143,7 @@ describe("ResponseCache: exact and semantic lookup", () => {
     const broken = { dims: 8, name: "broken", embed: async () => { throw new Error("boom"); } };
     const c = await ResponseCache.open({ semantic: { threadMode: "inline" } }, { embedder: broken, log });
     open.push(c);
-    const req = chat({ user: "hi" });
+    const req = chat({ user: "hi, what is new?" });
     expect(await c.lookup(req, "acme")).toMatchObject({ status: "bypass", reason: "unavailable" });
     expect(await c.store(req, "acme", answer("x"))).toBe(false);
     expect(c.stats.errors).toBe(2);

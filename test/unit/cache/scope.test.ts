@@ -68,7 +68,7 @@ describe("cache scope", () => {
     expect(scopeOf(withImage, "t", options).semanticIneligible).toBe("images");
     expect(scopeOf(chat({ user: "x".repeat(300) }), "t", options).semanticIneligible).toBe("too_long");
     expect(scopeOf(chat({ user: ["1", "2", "3", "4", "5"] }), "t", options).semanticIneligible).toBe("too_many_messages");
-    expect(scopeOf(chat({ user: "short" }), "t", options).semanticIneligible).toBeUndefined();
+    expect(scopeOf(chat({ user: "a short question" }), "t", options).semanticIneligible).toBeUndefined();
     const onlySystem = chat({ user: [] , system: "s" });
     onlySystem.messages.push(text(Role.SYSTEM, "more"));
     expect(scopeOf(onlySystem, "t", options).semanticIneligible).toBe("empty");

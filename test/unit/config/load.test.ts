@@ -54,7 +54,7 @@ models:
   it("rejects unknown fields by name, with the fields valid there", () => {
     const p = problems(`server: { listen: "127.0.0.1:1", max_body: 5 }`);
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatch(/^server\.max_body: unknown field \(valid here: listen, max_body_bytes, tls, drain_timeout_ms\)/);
+    expect(p[0]).toMatch(/^server\.max_body: unknown field \(valid here: listen, max_body_bytes, tls, drain_timeout_ms, timeouts, max_connections_per_client\)/);
     expect(problems(`colour: blue`)[0]).toMatch(/^colour: unknown field/);
   });
 
@@ -87,6 +87,14 @@ models: [ { alias: m, targets: [ { provider: zz, model: x } ] }, { alias: m, tar
     expect(p).toContain('models[0].targets[0].provider: no provider with id "zz"');
     expect(p).toContain('models[1].alias: duplicate alias "m"');
     expect(p).toContain("models[1].targets: needs at least one target");
+  });
+
+  it("refuses a target's model name its provider kind would put in a URL unsafely", () => {
+    const p = problems(`
+providers: [ { id: gem, kind: gemini, api_key: k } ]
+models: [ { alias: g, targets: [ { provider: gem, model: "gemini-2.0-x/../gemini-2.5-pro" } ] } ]
+`);
+    expect(p.find((x) => x.startsWith("models[0].targets[0].model:"))).toMatch(/without '\.\.'/);
   });
 
   it("asks each provider kind about its own settings", () => {

@@ -34,6 +34,50 @@ describe("circuit breaker", () => {
     expect(h.stats("p", "m").unavailableUntil).toBe(2500);
   });
 
+  it("a probe the provider refuses as the caller's mistake (4xx) closes the breaker: the target is up", () => {
+    let now = 0;
+    const h = new HealthTable(breaker, () => now);
+    for (let i = 0; i < 3; i++) h.recordFailure("p", "m");
+    now = 1000;
+    expect(h.admit("p", "m")).toBe(true); // the probe
+    h.recordAnswered("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("closed");
+    expect(h.stats("p", "m").consecutiveFailures).toBe(0);
+    expect(h.admit("p", "m")).toBe(true);
+    expect(h.admit("p", "m")).toBe(true);
+  });
+
+  it("a probe abandoned without a verdict (cancelled) hands the probe to the next request", () => {
+    let now = 0;
+    const h = new HealthTable(breaker, () => now);
+    for (let i = 0; i < 3; i++) h.recordFailure("p", "m");
+    now = 1000;
+    expect(h.admit("p", "m")).toBe(true); // the probe
+    expect(h.admit("p", "m")).toBe(false);
+    h.releaseProbe("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("half_open");
+    expect(h.isAvailable("p", "m")).toBe(true);
+    expect(h.admit("p", "m")).toBe(true); // the next probe
+    h.recordSuccess("p", "m", 5);
+    expect(h.stats("p", "m").breaker).toBe("closed");
+  });
+
+  it("a refusal or release outside half-open changes nothing", () => {
+    let now = 0;
+    const h = new HealthTable(breaker, () => now);
+    for (let i = 0; i < 3; i++) h.recordFailure("p", "m");
+    h.recordAnswered("p", "m"); // a request admitted before the breaker opened
+    h.releaseProbe("p", "m");
+    expect(h.stats("p", "m").breaker).toBe("open");
+    expect(h.admit("p", "m")).toBe(false);
+    now = 1000;
+    expect(h.admit("p", "m")).toBe(true);
+    h.recordFailure("p", "m");
+    h.releaseProbe("p", "m"); // the failed probe's holder lets go after its verdict
+    expect(h.stats("p", "m").breaker).toBe("open");
+    expect(h.admit("p", "m")).toBe(false);
+  });
+
   it("opens on the error rate once enough attempts are seen", () => {
     const h = new HealthTable({ ...breaker, consecutiveFailures: 100 }, () => 0);
     for (let i = 0; i < 10; i++) {
