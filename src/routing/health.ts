@@ -34,6 +34,22 @@ const EWMA_ALPHA = 0.2;
  * and a probe that ends with no verdict (the caller cancelled, the gateway refused it before
  * sending) gives the probe back to the next request (`releaseProbe`).
  */
+/**
+ * Models tracked per provider. Direct `provider/model` names let a caller name any model, so the
+ * table is bounded: past this many, a new model takes the place of the oldest idle one (no
+ * request in flight, breaker closed), whose history is then forgotten.
+ */
+const MAX_MODELS_PER_PROVIDER = 1024;
+
+function evictIdle(models: Map<string, TargetStats & { probing: boolean }>): void {
+  for (const [model, stats] of models) {
+    if (stats.inflight === 0 && stats.breaker === "closed" && !stats.probing) {
+      models.delete(model);
+      return;
+    }
+  }
+}
+
 export class HealthTable {
   /** provider -> model -> stats: two lookups of strings the caller already holds (their hashes are
    *  cached) instead of building a `provider/model` key on every call, several per request. */
@@ -49,6 +65,7 @@ export class HealthTable {
     if (!models) this.targets.set(provider, (models = new Map()));
     let stats = models.get(model);
     if (!stats) {
+      if (models.size >= MAX_MODELS_PER_PROVIDER) evictIdle(models);
       stats = { provider, model, breaker: "closed", ttftMs: 0, errorRate: 0, attempts: 0, consecutiveFailures: 0, inflight: 0, unavailableUntil: 0, remainingTokens: -1, remainingResetAt: 0, probing: false };
       models.set(model, stats);
     }

@@ -102,6 +102,19 @@ describe("circuit breaker", () => {
   });
 });
 
+describe("health table size", () => {
+  it("stays bounded when callers name endless distinct models of one provider, keeping open breakers", () => {
+    const h = new HealthTable(breaker, () => 0);
+    for (let i = 0; i < 3; i++) h.recordFailure("p", "kept-open");
+    expect(h.stats("p", "kept-open").breaker).toBe("open");
+    for (let i = 0; i < 5000; i++) h.stats("p", `garbage-${i}`);
+    const tracked = h.snapshot().filter((t) => t.provider === "p");
+    expect(tracked.length).toBeLessThanOrEqual(1024);
+    expect(tracked.some((t) => t.model === "kept-open" && t.breaker === "open")).toBe(true);
+    expect(tracked.some((t) => t.model === "garbage-0")).toBe(false);
+  });
+});
+
 describe("retry budget", () => {
   it("allows min + ratio * requests retries per 10 s, and refills as the window moves", () => {
     let now = 0;
