@@ -1,19 +1,16 @@
 import http from "node:http";
 import http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
-  ChatChunkSchema,
   ChatRequestSchema,
-  ChatResponseSchema,
-  CountTokensResponseSchema,
   EmbedRequestSchema,
-  EmbedResponseSchema,
   GatewayService,
   Role,
 } from "../../src/gen/sluice/v1/gateway_pb.js";
+import { grpcClient } from "../../test/support/grpc-client.js";
 
 /**
  * One request of the soak, on one surface, with one client behaviour:
@@ -66,7 +63,7 @@ export class SoakClients {
 
   constructor(private readonly baseUrl: string) {
     const address = new URL(baseUrl).host;
-    this.grpcClients = [0, 1].map(() => new GrpcClient(address, grpc.credentials.createInsecure()) as never);
+    this.grpcClients = [0, 1].map(() => grpcClient(address));
     this.connect = createClient(GatewayService, createConnectTransport({ baseUrl, httpVersion: "1.1" }));
   }
 
@@ -335,25 +332,3 @@ function chatRequest(call: Call) {
   });
 }
 
-function method<I extends DescMessage, O extends DescMessage>(name: string, input: I, output: O, responseStream: boolean) {
-  return {
-    path: `/sluice.v1.GatewayService/${name}`,
-    requestStream: false,
-    responseStream,
-    requestSerialize: (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
-    requestDeserialize: (b: Buffer) => fromBinary(input, b),
-    responseSerialize: (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
-    responseDeserialize: (b: Buffer) => fromBinary(output, b),
-  };
-}
-
-/** A plain @grpc/grpc-js client (the pattern of test/support/grpc-client.ts). */
-const GrpcClient = grpc.makeGenericClientConstructor(
-  {
-    chat: method("Chat", ChatRequestSchema, ChatResponseSchema, false),
-    chatStream: method("ChatStream", ChatRequestSchema, ChatChunkSchema, true),
-    countTokens: method("CountTokens", ChatRequestSchema, CountTokensResponseSchema, false),
-    embed: method("Embed", EmbedRequestSchema, EmbedResponseSchema, false),
-  } as never,
-  "GatewayService",
-);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -38,62 +38,8 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: n
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.createConnection({ port, host: "127.0.0.1" });
-    let buf = "";
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(500, () => done(false));
-    sock.on("error", () => done(false));
-    sock.on("connect", () => sock.write("PING\r\n"));
-    sock.on("data", (d) => {
-      buf += d.toString();
-      if (buf.includes("\r\n")) done(buf.startsWith("+PONG"));
-    });
-  });
-}
-
-export interface SoakRedis {
-  url: string;
-  /** SIGKILL (a crash: clients see resets); resolves when it has exited. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port, empty (no persistence); resolves when it answers PING. */
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** A private redis-server on a free loopback port, no persistence (as test/support/redis.ts). */
-export async function startRedis(): Promise<SoakRedis> {
-  const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  if (probe.error || probe.status !== 0) throw new Error("redis-server is not on PATH: apt-get install -y redis-server");
-  const port = await freePort();
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    const p = track(
-      spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp", "--daemonize", "no", "--loglevel", "warning"], {
-        stdio: ["ignore", "ignore", "ignore"],
-      }),
-    );
-    proc = p;
-    await waitFor(async () => {
-      if (p.exitCode !== null) throw new Error(`redis-server exited (${p.exitCode}) on port ${port}`);
-      return ping(port);
-    }, `redis-server on ${port}`, 10_000);
-  };
-  const end = async (signal: NodeJS.Signals) => {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((r) => p.once("exit", () => r()));
-    p.kill(signal);
-    await exited;
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, kill: () => end("SIGKILL"), start, stop: () => end("SIGTERM") };
-}
+/** A private redis-server on a free loopback port, no persistence: the tests' own (kill, restart, stop). */
+export { startRedis } from "../../test/support/redis.js";
 
 export interface SoakGateway {
   url: string;

@@ -178,10 +178,10 @@ async function main(): Promise<number> {
   const steps: Array<[number, string, () => Promise<void>]> = [
     [0.15, "push pii module", () => push(0)],
     [0.25, "kill redis", () => redis.kill()],
-    [0.4, "restart redis", () => redis.start()],
+    [0.4, "restart redis", () => redis.restart()],
     [0.5, "push pii module", () => push(1)],
     [0.6, "kill redis", () => redis.kill()],
-    [0.7, "restart redis", () => redis.start()],
+    [0.7, "restart redis", () => redis.restart()],
     [0.78, "push pii module", () => push(2)],
     // Redis keeps no data across its restarts: two versions pushed since the last one, so there is one to roll back to.
     [0.85, "push pii module", () => push(3)],

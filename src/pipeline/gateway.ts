@@ -56,7 +56,7 @@ const NO_CHAT_REQUEST = create(ChatRequestSchema);
  * `createGateway` (src/app), the one composition root.
  */
 export class Gateway {
-  readonly phases: OperationPhases;
+  private readonly phases: OperationPhases;
 
   constructor(private readonly services: GatewayServices) {
     this.phases = operationPhases(services);
@@ -89,13 +89,13 @@ export class Gateway {
 
   /** The answer as a stream of chunks; the last chunk carries usage and metadata. */
   chatStream(call: ChatCall): AsyncGenerator<ChatChunk> {
-    return runPhases(this.phases.chat, this.context("chat", call, { stream: true, model: call.request.model, request: call.request }));
+    return runPhases(this.phases.chat, this.chatContext(call, true));
   }
 
   /** The whole answer. */
   async chat(call: ChatCall): Promise<ChatResponse> {
     const assembler = new ResponseAssembler();
-    const ctx = this.context("chat", call, { stream: false, model: call.request.model, request: call.request });
+    const ctx = this.chatContext(call, false);
     for await (const chunk of runPhases(this.phases.chat, ctx)) assembler.add(chunk);
     return assembler.response();
   }
@@ -136,10 +136,14 @@ export class Gateway {
     return this.services.close();
   }
 
+  private chatContext(call: ChatCall, stream: boolean): RequestContext {
+    return this.context("chat", call, { stream, model: call.request.model, request: call.request, onAnswerStart: call.onAnswerStart });
+  }
+
   private context(
     operation: Operation,
     call: CallBase,
-    what: { model: string; stream?: boolean; request?: ChatRequest; embedRequest?: EmbedRequest },
+    what: { model: string; stream?: boolean; request?: ChatRequest; embedRequest?: EmbedRequest; onAnswerStart?: ChatCall["onAnswerStart"] },
   ): RequestContext {
     return newContext({
       operation,
@@ -151,7 +155,7 @@ export class Gateway {
       model: what.model,
       request: what.request ?? NO_CHAT_REQUEST,
       embedRequest: what.embedRequest,
-      onAnswerStart: (call as ChatCall).onAnswerStart,
+      onAnswerStart: what.onAnswerStart,
     });
   }
 }

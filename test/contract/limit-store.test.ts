@@ -12,7 +12,7 @@ import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
 import { periodIds } from "../../src/limits/periods.js";
 import type { AdmitResult, LimitStore, Reservation } from "../../src/limits/types.js";
 import type { LimitScope } from "../../src/core/principal.js";
-import { useRedis, type TestRedis } from "../support/redis.js";
+import { useRedis } from "../support/use-redis.js";
 
 interface Harness {
   store: LimitStore;
@@ -25,10 +25,9 @@ interface Harness {
 const DAY = 86_400_000;
 const noonOffset = () => Math.floor(Date.now() / DAY) * DAY + DAY / 2 - Date.now();
 
-let server: TestRedis;
 let redis: Redis;
 
-useRedis((started) => ({ server, redis } = started));
+useRedis((started) => ({ redis } = started));
 
 const implementations: Array<[string, () => Harness]> = [
   [

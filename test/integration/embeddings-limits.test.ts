@@ -21,7 +21,6 @@ async function embed(url: string, key: string, input: string | string[]): Promis
   return { status: res.status, json: await res.json() };
 }
 
-
 describe("embeddings are limited, budgeted, priced and recorded like chat", () => {
   let upstream: FakeOpenAI;
   let gateway: RunningGateway;

@@ -33,7 +33,6 @@ async function post(url: string, key: string, payload: string): Promise<{ status
   return { status: res.status, json, headers: res.headers, text };
 }
 
-
 describe("limits, budgets and the ledger in one gateway", () => {
   let upstream: FakeOpenAI;
   let gateway: RunningGateway;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { listenLoopback, replaySse, sendJson } from "./fake-upstream.js";
+import { listenLoopback, replaySse } from "./fake-upstream.js";
 import { fileURLToPath } from "node:url";
 import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai.js";
 

@@ -4,14 +4,13 @@ import {
   ChatChunkSchema,
   ChatRequestSchema,
   ChatResponseSchema,
+  CountTokensResponseSchema,
+  EmbedRequestSchema,
+  EmbedResponseSchema,
   ListModelsRequestSchema,
   ListModelsResponseSchema,
 } from "../../src/gen/sluice/v1/gateway_pb.js";
 
-/**
- * A plain @grpc/grpc-js client for sluice.v1.GatewayService, with protobuf-es doing the
- * (de)serialisation: what an internal service with a generated gRPC stub sends on the wire.
- */
 function method<I extends DescMessage, O extends DescMessage>(name: string, input: I, output: O, responseStream: boolean) {
   return {
     path: `/sluice.v1.GatewayService/${name}`,
@@ -28,10 +27,17 @@ const GatewayServiceDefinition = {
   chat: method("Chat", ChatRequestSchema, ChatResponseSchema, false),
   chatStream: method("ChatStream", ChatRequestSchema, ChatChunkSchema, true),
   listModels: method("ListModels", ListModelsRequestSchema, ListModelsResponseSchema, false),
+  countTokens: method("CountTokens", ChatRequestSchema, CountTokensResponseSchema, false),
+  embed: method("Embed", EmbedRequestSchema, EmbedResponseSchema, false),
 } as const;
 
 const GatewayGrpcClient = grpc.makeGenericClientConstructor(GatewayServiceDefinition as never, "GatewayService");
 
+/**
+ * A plain @grpc/grpc-js client for sluice.v1.GatewayService, with protobuf-es doing the
+ * (de)serialisation: what an internal service with a generated gRPC stub sends on the wire.
+ * The tests and the fault soak use it.
+ */
 export function grpcClient(address: string): grpc.Client & Record<string, any> {
   return new GatewayGrpcClient(address, grpc.credentials.createInsecure()) as never;
 }

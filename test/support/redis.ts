@@ -12,9 +12,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createConnection, createServer } from "node:net";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll } from "vitest";
-import { createLimitsRedis } from "../../src/limits/redis-client.js";
 
 export interface TestRedis {
   /** `redis://127.0.0.1:<port>` */
@@ -147,25 +144,4 @@ async function startOn(port: number): Promise<TestRedis> {
     pause: () => void proc?.kill("SIGSTOP"),
     resume: () => void proc?.kill("SIGCONT"),
   };
-}
-
-/**
- * A private redis-server and a client connected to it for a test file (or describe block):
- * started before its tests, stopped after them. `onStart` receives both once they are up.
- *
- *   let server: TestRedis; let redis: Redis;
- *   useRedis((started) => ({ server, redis } = started));
- */
-export function useRedis(onStart: (started: { server: TestRedis; redis: Redis }) => void): void {
-  let server: TestRedis | undefined;
-  let redis: Redis | undefined;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = await createLimitsRedis(server.url);
-    onStart({ server, redis });
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
 }

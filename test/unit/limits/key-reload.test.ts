@@ -10,7 +10,8 @@ import { create } from "@bufbuild/protobuf";
 import { ConfigSchema } from "../../../src/gen/sluice/v1/config_pb.js";
 import { RedisKeyStore } from "../../../src/limits/key-store.js";
 import { Principals } from "../../../src/limits/principals.js";
-import { useRedis, type TestRedis } from "../../support/redis.js";
+import type { TestRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/use-redis.js";
 
 let server: TestRedis;
 let redis: Redis;

@@ -4,18 +4,17 @@
  * centuries. Probed through the public API: a tiny cap makes every settle cross, and the
  * crossing names the period; the refusal's retry-after gives the period end.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
 import { MemoryLimitStore } from "../../../src/limits/memory-store.js";
 import { periodIds } from "../../../src/limits/periods.js";
 import type { LimitStore } from "../../../src/limits/types.js";
 import type { LimitScope } from "../../../src/core/principal.js";
-import { useRedis, type TestRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/use-redis.js";
 
-let server: TestRedis;
 let redis: Redis;
-useRedis((started) => ({ server, redis } = started));
+useRedis((started) => ({ redis } = started));
 
 const instants = [
   "2024-02-28T23:59:58.000Z",

@@ -3,13 +3,14 @@
  * clear error, fail-open serves from local counters and reconciles the spend when Redis is back;
  * nothing throws out of settle/release, and calls fail fast instead of hanging.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
 import { ResilientLimitStore } from "../../../src/limits/resilient-store.js";
 import { StoreUnavailableError, type AdmitResult, type Reservation } from "../../../src/limits/types.js";
 import { type LimitScope } from "../../../src/core/principal.js";
-import { useRedis, type TestRedis } from "../../support/redis.js";
+import type { TestRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/use-redis.js";
 
 let server: TestRedis;
 let redis: Redis;

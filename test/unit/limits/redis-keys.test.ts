@@ -2,15 +2,14 @@
  * Redis Cluster needs every key a script touches to hash to one slot. The store keeps all keys
  * of a partition under its hash tag `{partition}`; this checks what a real run leaves in Redis.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { RedisLimitStore } from "../../../src/limits/redis-store.js";
 import type { LimitScope } from "../../../src/core/principal.js";
-import { useRedis, type TestRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/use-redis.js";
 
-let server: TestRedis;
 let redis: Redis;
-useRedis((started) => ({ server, redis } = started));
+useRedis((started) => ({ redis } = started));
 
 describe("Redis keys", () => {
   it("live under the partition's hash tag, one reservation zset and one hash per scope", async () => {

@@ -31,12 +31,6 @@ function message(name: string): DescMessage {
   return desc;
 }
 
-function protoField(msg: DescMessage, name: string): DescField {
-  const field = msg.fields.find((f) => f.name === name);
-  if (!field) throw new Error(`${msg.name} has no field ${name}`);
-  return field;
-}
-
 const SCALARS: Partial<Record<ScalarType, FieldSpec["type"]>> = {
   [ScalarType.UINT32]: "uint32", [ScalarType.UINT64]: "uint64", [ScalarType.BOOL]: "bool", [ScalarType.FLOAT]: "float",
   [ScalarType.DOUBLE]: "double", [ScalarType.STRING]: "string", [ScalarType.BYTES]: "bytes",

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, statSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,8 @@ import { Ledger, type UsageRecord } from "../../../src/telemetry/ledger.js";
 import { FileLedgerSink, listLedgerFiles } from "../../../src/telemetry/ledger-file.js";
 import { RedisStreamLedgerSink } from "../../../src/telemetry/ledger-redis.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../../../src/telemetry/usage-query.js";
-import { useRedis, type TestRedis } from "../../support/redis.js";
+import type { TestRedis } from "../../support/redis.js";
+import { useRedis } from "../../support/use-redis.js";
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 const dirs: string[] = [];
