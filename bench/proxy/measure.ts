@@ -1,4 +1,9 @@
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { Pool } from "undici";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 
@@ -66,10 +71,43 @@ export interface Throughput {
   p50ms: number;
   p99ms: number;
   errors: number;
+  /** Requests completed (for CPU time per request). */
+  requests: number;
+}
+
+/** wrk (one thread, keep-alive) when it is installed: it costs less CPU than autocannon, which matters on 2 cores. */
+export const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
+
+/** Load at `connections` for `seconds` with the given bodies: wrk when installed, else autocannon. */
+export function throughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
+  return haveWrk ? wrkThroughput(origin, bodies, connections, seconds) : autocannonThroughput(origin, bodies, connections, seconds);
+}
+
+const run = promisify(execFile);
+
+async function wrkThroughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
+  const script = join(mkdtempSync(join(tmpdir(), "sluice-wrk-")), "bodies.lua");
+  const quoted = bodies.map((b) => `[==[${b}]==]`).join(",\n");
+  writeFileSync(
+    script,
+    `local bodies = {\n${quoted}\n}\nlocal i = 0\nrequest = function()\n  i = i + 1\n` +
+      `  return wrk.format("POST", "/v1/chat/completions", { ["content-type"] = "application/json" }, bodies[(i % #bodies) + 1])\nend\n`,
+  );
+  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, `${origin}/v1/chat/completions`]);
+  const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? 0);
+  const ms = (re: RegExp) => {
+    const m = re.exec(stdout);
+    if (!m) return 0;
+    const factor = m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1;
+    return Math.round(Number(m[1]) * factor * 100) / 100;
+  };
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50ms: ms(/50%\s+([\d.]+)(us|ms|s)/), p99ms: ms(/99%\s+([\d.]+)(us|ms|s)/), errors, requests: num(/(\d+) requests in/) };
 }
 
 /** autocannon at `connections`, for `seconds`, with the given bodies. */
-export async function throughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
+async function autocannonThroughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
   let i = 0;
   const result = await autocannon({
     url: `${origin}/v1/chat/completions`,
@@ -79,5 +117,5 @@ export async function throughput(origin: string, bodies: string[], connections: 
     headers: { "content-type": "application/json" },
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  return { rps: result.requests.average, p50ms: result.latency.p50, p99ms: result.latency.p99, errors: result.errors + result.non2xx };
+  return { rps: result.requests.average, p50ms: result.latency.p50, p99ms: result.latency.p99, errors: result.errors + result.non2xx, requests: result.requests.total };
 }

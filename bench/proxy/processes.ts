@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,34 +30,45 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** The mock upstream in its own process. */
-export async function startMockUpstream(): Promise<Child> {
-  const child = spawn(process.execPath, [join(root, "dist/bench/proxy/mock-upstream.js")], { stdio: ["ignore", "pipe", "inherit"] });
+/** A bench script in its own process that prints `ready <port>` when listening. */
+async function startReadyChild(script: string, args: string[]): Promise<Child> {
+  const child = spawn(process.execPath, [join(root, "dist/bench/proxy", script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once("data", (d: Buffer) => {
       const m = /ready (\d+)/.exec(d.toString());
       if (m) resolve(Number(m[1]));
-      else reject(new Error(`unexpected upstream output: ${d}`));
+      else reject(new Error(`unexpected ${script} output: ${d}`));
     });
-    child.once("exit", (code) => reject(new Error(`upstream exited ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}`, process: child, stop: stopper(child) };
 }
 
-/** `sluice serve` in its own process, in front of `upstreamUrl`, on its default settings. */
-export async function startGatewayProcess(upstreamUrl: string): Promise<Child> {
+/** The mock upstream in its own process. */
+export function startMockUpstream(): Promise<Child> {
+  return startReadyChild("mock-upstream.js", []);
+}
+
+/** The minimal Node proxy (floor-proxy.ts) in front of `upstreamUrl`. */
+export function startFloorProxy(upstreamUrl: string): Promise<Child> {
+  return startReadyChild("floor-proxy.js", [upstreamUrl]);
+}
+
+/** `sluice serve` in its own process, in front of `upstreamUrl`, on its default settings (`workers`: `--workers`). */
+export async function startGatewayProcess(upstreamUrl: string, workers = 1): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"));
   const config = join(dir, "bench.yaml");
   writeFileSync(
     config,
     `providers: [ { id: upstream, kind: openai, base_url: "${upstreamUrl}/v1" } ]\n` +
-      `models: [ { alias: bench, targets: [ { provider: upstream, model: bench-1 } ] } ]\n`,
+      `models: [ { alias: bench, targets: [ { provider: upstream, model: bench-1 } ] } ]\n` +
+      `data_dir: ${JSON.stringify(join(dir, "data"))}\n`,
   );
   const port = await freePort();
+  const args = [join(root, "bin/sluice.js"), "serve", "--config", config, "--port", String(port)];
+  if (workers > 1) args.push("--workers", String(workers));
   // The access log stays on (the default); it goes to /dev/null instead of a terminal.
-  const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "serve", "--config", config, "--port", String(port)], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -68,4 +79,39 @@ export async function startGatewayProcess(upstreamUrl: string): Promise<Child> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("gateway did not start");
+}
+
+/** Resident memory of a process and its children (cluster workers), in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  let kib = 0;
+  for (const p of [pid, ...childrenOf(pid)]) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readProc(`/proc/${p}/status`));
+    kib += m ? Number(m[1]) : 0;
+  }
+  return kib / 1024;
+}
+
+/** CPU time (user + system) a process and its children have used so far, in microseconds. */
+export function cpuMicros(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...childrenOf(pid)]) {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readProc(`/proc/${p}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+function childrenOf(pid: number): number[] {
+  const text = readProc(`/proc/${pid}/task/${pid}/children`).trim();
+  return text ? text.split(" ").map(Number) : [];
+}
+
+function readProc(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
 }

@@ -3,7 +3,7 @@ import type { Config } from "../gen/sluice/v1/config_pb.js";
 import { parseListen } from "../config/listen-address.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
-import { createLogger } from "../telemetry/logger.js";
+import { createLogger, pinoLines } from "../telemetry/logger.js";
 import { createGateway } from "./create-gateway.js";
 
 export interface RunningGateway extends RunningServer {
@@ -26,6 +26,7 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     timeouts: { headersMs: server.timeouts!.headersMs, requestMs: server.timeouts!.requestMs, idleMs: server.timeouts!.idleMs },
     maxConnectionsPerClient: server.maxConnectionsPerClient,
     accessLog: config.telemetry?.accessLog ?? true,
+    accessLines: pinoLines(log),
   });
   log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
   log.flush();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { RedisCacheOptions } from "./config.js";
 import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.js";
 import type { EntryStore } from "./entry-store.js";
@@ -40,6 +40,8 @@ export class RedisEntryStore implements EntryStore {
       retryStrategy: (times: number) => Math.min(100 * times, 2000),
       lazyConnect: true,
     };
+    // Loaded only when Redis is configured: the client library costs ~12 MB of RSS (bench/RESULTS.md, "Performance").
+    const { Redis } = await import("ioredis");
     const redis = new Redis(options.url, { ...common, commandTimeout: options.commandTimeoutMs });
     // The tail connection blocks in XREAD for up to a second; it gets no command timeout.
     const tail = new Redis(options.url, common);

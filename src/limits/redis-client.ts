@@ -8,7 +8,7 @@
  * - `commandTimeout`: bounds a hung (not dead) server, e.g. SIGSTOP or a slow script.
  * - `retryStrategy`: reconnect every <=500 ms forever, so recovery is quick.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 
 const LIMITS_REDIS_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
@@ -28,6 +28,8 @@ export async function createLimitsRedis(
   url: string,
   options: { overrides?: RedisOptions; readyTimeoutMs?: number; onError?: (err: Error) => void } = {},
 ): Promise<Redis> {
+  // Loaded only when Redis is configured: the client library costs ~12 MB of RSS (bench/RESULTS.md, "Performance").
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, { ...LIMITS_REDIS_OPTIONS, ...options.overrides });
   redis.on("error", options.onError ?? (() => undefined));
   if (redis.status !== "ready") {

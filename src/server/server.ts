@@ -20,6 +20,7 @@ import { bearerToken, callerRequestId } from "./http/body.js";
 import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
+import type { LineWriter } from "../core/logger.js";
 import { handleRest } from "./routes.js";
 
 export interface ServerOptions {
@@ -29,6 +30,8 @@ export interface ServerOptions {
   drainTimeoutMs: number;
   /** `telemetry.access_log`: one info line per request (failures of the gateway's own are logged either way). Default true. */
   accessLog?: boolean;
+  /** Where the access log's pre-serialized lines go (the gateway's logger's stream). */
+  accessLines: LineWriter;
   /** `server.timeouts`: what a client may take to send a request, and how long idle connections stay. */
   timeouts: { headersMs: number; requestMs: number; idleMs: number };
   /** `server.max_connections_per_client`: 0 for no cap. */
@@ -108,7 +111,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     res.once("close", () => {
       if (protocol === "grpc") call.rpcCode = sentGrpcStatus(res) ?? call.rpcCode;
       const entry = { call, method: req.method ?? "", path, status: res.statusCode, startedAt, aborted: !res.writableFinished };
-      afterSettled(call, () => writeAccessLog(gateway.log, accessLog, entry));
+      afterSettled(call, () => writeAccessLog(gateway.log, options.accessLines, accessLog, entry));
       // "close" before the response finished means the client went away: stop the upstream work.
       if (!res.writableFinished) controller.abort();
       untrack(controller);

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import type { LineWriter } from "../core/logger.js";
 
 /**
  * JSON logs (pino) on stdout. Fields that could carry secrets are redacted wherever they
@@ -21,4 +22,24 @@ export function createLogger(level: string): Logger {
   // A quiet gateway's lines still show up within a second.
   setInterval(() => logger.flush(), 1000).unref();
   return logger;
+}
+
+/**
+ * Pre-serialized lines (core LineWriter) in pino's own format and stream: `{"level":30,"time":...`,
+ * the logger's bindings, the caller's fields, then `"msg"`. Uses pino's documented `symbols`
+ * for the stream, time and bindings, so a child logger's bindings and a custom destination
+ * (tests pass their own) are honoured.
+ */
+export function pinoLines(logger: Logger): LineWriter {
+  const { streamSym, timeSym, chindingsSym } = pino.symbols;
+  const internals = logger as unknown as Record<symbol, unknown>;
+  return {
+    enabled: (level) => logger.isLevelEnabled(level),
+    write(level, fields, msg) {
+      const time = (internals[timeSym] as () => string)();
+      const bindings = internals[chindingsSym] as string;
+      const line = `{"level":${logger.levels.values[level]}${time}${bindings},${fields},"msg":${JSON.stringify(msg)}}\n`;
+      (internals[streamSym] as { write(s: string): void }).write(line);
+    },
+  };
 }

@@ -1,6 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { ModelLabels } from "./model-labels.js";
 
+/** The bound series of one request outcome (GatewayMetrics.outcome). */
+export interface OutcomeSeries {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<string>;
+  /** Undefined when no provider answered. */
+  upstreamDuration: Histogram.Internal<string> | undefined;
+  overhead: Histogram.Internal<string>;
+  timeToFirstToken: Histogram.Internal<string>;
+  inputTokens: Counter.Internal;
+  outputTokens: Counter.Internal;
+  cachedInputTokens: Counter.Internal;
+  tokenEstimateError: Histogram.Internal<string>;
+}
+
 /** What the metrics read of one target's health (the routing health table's snapshot has this shape). */
 interface TargetSnapshot {
   provider: string;
@@ -137,6 +151,42 @@ export class GatewayMetrics {
   constructor(readonly labels: ModelLabels = new ModelLabels({ aliases: [], providers: new Map() })) {
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_process_" });
   }
+
+  /**
+   * The series one request's outcome adds to, bound once per label set and kept: prom-client
+   * otherwise builds and hashes a label object on every `inc` and `observe` (eight per request).
+   * Labels are bounded (surfaces, statuses, ModelLabels), so the map is too.
+   */
+  outcome(surface: string, model: string, provider: string, status: string): OutcomeSeries {
+    const key = `${surface}\u0000${model}\u0000${provider}\u0000${status}`;
+    let series = this.outcomes.get(key);
+    if (!series) {
+      series = {
+        requests: this.requests.labels(surface, model, provider, status),
+        duration: this.duration.labels(surface, model),
+        upstreamDuration: provider ? this.upstreamDuration.labels(provider) : undefined,
+        overhead: this.overhead.labels(surface),
+        timeToFirstToken: this.timeToFirstToken.labels(model),
+        inputTokens: this.tokens.labels("input", model),
+        outputTokens: this.tokens.labels("output", model),
+        cachedInputTokens: this.tokens.labels("cached_input", model),
+        tokenEstimateError: this.tokenEstimateError.labels(model),
+      };
+      this.outcomes.set(key, series);
+    }
+    return series;
+  }
+
+  /** `sluice_upstream_attempts_total` for one provider and outcome, bound once (see `outcome`). */
+  attempt(provider: string, outcome: string): Counter.Internal {
+    const key = `${provider}\u0000${outcome}`;
+    let child = this.attemptSeries.get(key);
+    if (!child) this.attemptSeries.set(key, (child = this.attempts.labels(provider, outcome)));
+    return child;
+  }
+
+  private readonly outcomes = new Map<string, OutcomeSeries>();
+  private readonly attemptSeries = new Map<string, Counter.Internal>();
 
   /** Reads breaker states and remaining tokens from the routing health table at scrape time. */
   observeBreakers(snapshot: () => TargetSnapshot[]): void {

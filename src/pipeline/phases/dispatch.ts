@@ -68,7 +68,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
         if (deployment instanceof SluiceError) {
           lastError = deployment;
           ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: deployment.code, ms: 0 });
-          metrics.attempts.inc({ provider: target.provider.id, outcome: deployment.code });
+          metrics.attempt(target.provider.id, deployment.code).inc();
           continue targets;
         }
 
@@ -137,7 +137,7 @@ function record(ctx: RequestContext, router: Router, metrics: GatewayMetrics, at
   const { provider, model } = attempt.target;
   const outcome = error ? error.code : "ok";
   ctx.attempts.push({ provider: provider.id, model, outcome, ms: performance.now() - attempt.startedAt });
-  metrics.attempts.inc({ provider: provider.id, outcome });
+  metrics.attempt(provider.id, outcome).inc();
   if (!error) router.health.recordSuccess(provider.id, model, (attempt.firstChunkAt ?? performance.now()) - attempt.startedAt);
   else if (countsAgainstHealth(error)) router.health.recordFailure(provider.id, model);
   else if (error.code === "upstream_rejected" || error.code === "rate_limited") router.health.recordAnswered(provider.id, model);

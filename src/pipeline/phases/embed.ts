@@ -24,7 +24,7 @@ export function embedDispatchPhase(metrics: GatewayMetrics): Phase {
           try {
             const result = await target.provider.embed!({ model: target.model, inputs: request.inputs, dimensions: request.dimensions, signal: ctx.signal });
             ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: "ok", ms: performance.now() - started });
-            metrics.attempts.inc({ provider: target.provider.id, outcome: "ok" });
+            metrics.attempt(target.provider.id, "ok").inc();
             ctx.answeredBy = { provider: target.provider.id, model: target.model };
             ctx.usage = newUsage({ inputTokens: result.inputTokens });
             ctx.embedResponse = create(EmbedResponseSchema, {
@@ -37,7 +37,7 @@ export function embedDispatchPhase(metrics: GatewayMetrics): Phase {
           } catch (err) {
             lastError = asSluiceError(err);
             ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: lastError.code, ms: performance.now() - started });
-            metrics.attempts.inc({ provider: target.provider.id, outcome: lastError.code });
+            metrics.attempt(target.provider.id, lastError.code).inc();
             if (!isRetryable(lastError) || ctx.signal.aborted) break;
           }
         }

@@ -37,20 +37,19 @@ export function settlePhase(deps: SettleDeps): Phase {
       ctx.billed = billedUsage(ctx);
       if (ctx.billed && ctx.answeredBy) ctx.costUsd = priceRequest(deps.pricing, ctx.answeredBy.model, ctx.billed);
 
-      metrics.requests.inc({ surface: ctx.surface, model, provider, status });
-      metrics.duration.observe({ surface: ctx.surface, model }, totalS);
-      if (provider) metrics.upstreamDuration.observe({ provider }, upstreamS);
-      metrics.overhead.observe({ surface: ctx.surface }, Math.max(0, totalS - upstreamS));
-      if (ctx.stream && ctx.firstChunkAt !== undefined) {
-        metrics.timeToFirstToken.observe({ model }, (ctx.firstChunkAt - ctx.startedAt) / 1000);
-      }
+      const series = metrics.outcome(ctx.surface, model, provider, status);
+      series.requests.inc();
+      series.duration.observe(totalS);
+      series.upstreamDuration?.observe(upstreamS);
+      series.overhead.observe(Math.max(0, totalS - upstreamS));
+      if (ctx.stream && ctx.firstChunkAt !== undefined) series.timeToFirstToken.observe((ctx.firstChunkAt - ctx.startedAt) / 1000);
       const usage = ctx.usage;
       if (usage) {
-        metrics.tokens.inc({ direction: "input", model }, usage.inputTokens);
-        metrics.tokens.inc({ direction: "output", model }, usage.outputTokens);
-        if (usage.cachedInputTokens) metrics.tokens.inc({ direction: "cached_input", model }, usage.cachedInputTokens);
+        series.inputTokens.inc(usage.inputTokens);
+        series.outputTokens.inc(usage.outputTokens);
+        if (usage.cachedInputTokens) series.cachedInputTokens.inc(usage.cachedInputTokens);
         if (ctx.inputTokenEstimate && usage.inputTokens) {
-          metrics.tokenEstimateError.observe({ model }, (ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
+          series.tokenEstimateError.observe((ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
         }
       }
       if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, model, error, now - ctx.startedAt);

@@ -18,6 +18,10 @@ export interface SlotDefinition {
    *  every plugin created (first one, recreations after a trap or timeout, worker mode) before
    *  any other call, and by validation before the conformance vectors. */
   init?: SlotInit;
+  /** Start the module's instance on the slot's first call instead of at activation (validation
+   *  still runs then): for slots a config may never call, whose instance holds memory (tokens:
+   *  both rank tables, ~25 MB). */
+  lazy?: boolean;
 }
 
 export interface SlotInit {

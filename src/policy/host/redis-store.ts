@@ -8,7 +8,7 @@
 // replica whose subscriber was reconnecting misses the message), so every replica also re-reads
 // the last activation of the slots it knows every `resyncMs` and re-announces it locally; the
 // host ignores an activation it has already applied.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { sha256Hex, type Activation, type ActivationListener, type PolicyVersion, type VersionStore } from "./version-store.js";
 
 export class RedisVersionStore implements VersionStore {
@@ -22,6 +22,8 @@ export class RedisVersionStore implements VersionStore {
   /** Connects and subscribes to activations. */
   static async connect(url: string, options: { prefix?: string; resyncMs?: number } = {}): Promise<RedisVersionStore> {
     const prefix = options.prefix ?? "sluice:policy";
+    // Loaded only when Redis is configured: the client library costs ~12 MB of RSS (bench/RESULTS.md, "Performance").
+    const { Redis } = await import("ioredis");
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
     // An outage after start: ioredis reconnects by itself, the replica keeps serving its current
     // versions (resync catches up); without a listener every retry is an "Unhandled error event".

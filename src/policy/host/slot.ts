@@ -1,11 +1,12 @@
-// One slot at run time: the active module version and its instance. Activation is atomic: a
+// One slot at run time: the active module version and its instance (started at activation, or
+// by the first call for a lazy slot). Activation is atomic: a
 // new instance is built and checked first, then one assignment switches new calls to it; calls
 // already queued on the old instance finish there before it is closed.
 import { ABI_VERSION, type SlotConfig, type SlotDefinition } from "./definitions.js";
 import { errorMessage, PolicyCallError, PolicyValidationError, type PolicyFailure } from "./errors.js";
 import { PolicyInstance } from "./instance.js";
 import { validateModule } from "./validate.js";
-import { inspectWasm } from "./wasm-inspect.js";
+import { inspectWasm, type WasmModuleInfo } from "./wasm-inspect.js";
 
 export interface ModuleVersionInfo {
   version: number;
@@ -14,7 +15,10 @@ export interface ModuleVersionInfo {
 }
 
 interface ActiveModule extends ModuleVersionInfo {
-  instance: PolicyInstance;
+  /** Undefined until started: a lazy slot starts its instance on the first call. */
+  instance: PolicyInstance | undefined;
+  starting: Promise<PolicyInstance> | undefined;
+  start: () => Promise<PolicyInstance>;
 }
 
 type SlotCallOutcome =
@@ -34,7 +38,7 @@ export class PolicySlot {
     return { version, sha256, activatedAt };
   }
   /** Plugins created for the active version (grows when a timeout or trap forces a fresh one). */
-  generations(): number { return this.active?.instance.generations ?? 0; }
+  generations(): number { return this.active?.instance?.generations ?? 0; }
 
   /** Validates `bytes` (unless the caller just did), then swaps them in. Activations of one
    *  slot apply in order. */
@@ -46,6 +50,14 @@ export class PolicySlot {
 
   private async activateNow(bytes: Uint8Array, meta: ModuleVersionInfo, alreadyValidated: boolean): Promise<void> {
     const info = alreadyValidated ? inspectWasm(bytes) : await validateModule(this.definition, this.config, bytes);
+    const next: ActiveModule = { ...meta, instance: undefined, starting: undefined, start: () => this.startInstance(bytes, info) };
+    if (!this.definition.lazy) next.instance = await next.start();
+    const previous = this.active;
+    this.active = next;
+    if (previous) await closeModule(previous);
+  }
+
+  private async startInstance(bytes: Uint8Array, info: WasmModuleInfo): Promise<PolicyInstance> {
     const instance = await PolicyInstance.create({
       bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs, init: this.definition.init,
     });
@@ -58,9 +70,20 @@ export class PolicySlot {
         throw new PolicyValidationError(this.name, [`abi_version() returned ${abi}, expected ${ABI_VERSION}`]);
       }
     }
-    const previous = this.active;
-    this.active = { ...meta, instance };
-    if (previous) await previous.instance.drainAndClose();
+    return instance;
+  }
+
+  /** The active module's instance, started by the first call of a lazy slot (one start for concurrent first calls; a failed start is tried again by the next call). */
+  private instanceOf(active: ActiveModule): PolicyInstance | Promise<PolicyInstance> {
+    if (active.instance) return active.instance;
+    active.starting ??= active.start().then(
+      (instance) => (active.instance = instance),
+      (err: unknown) => {
+        active.starting = undefined;
+        throw err;
+      },
+    );
+    return active.starting;
   }
 
   /** Never throws: a failed call comes back as a typed failure. `exportName` defaults to the
@@ -69,7 +92,7 @@ export class PolicySlot {
     const active = this.active;
     if (!active) return { ok: false, version: null, failure: { kind: "unavailable", slot: this.name, message: "no module loaded" } };
     try {
-      const output = await active.instance.call(exportName, input);
+      const output = await (await this.instanceOf(active)).call(exportName, input);
       return { ok: true, output, version: active.version };
     } catch (err) {
       const kind = err instanceof PolicyCallError ? err.kind : "trap";
@@ -81,6 +104,12 @@ export class PolicySlot {
     await this.activating;
     const active = this.active;
     this.active = null;
-    if (active) await active.instance.drainAndClose();
+    if (active) await closeModule(active);
   }
+}
+
+/** Lets a replaced or closed module's queued calls finish, then frees its instance (one still starting included). */
+async function closeModule(module: ActiveModule): Promise<void> {
+  const instance = module.instance ?? (await module.starting?.catch(() => undefined));
+  await instance?.drainAndClose();
 }

@@ -10,6 +10,8 @@ export const TOKENS_SLOT: SlotDefinition = {
   exportName: "count",
   conformance: tokensConformance,
   init: { exportName: "init", input: tokensInitInput },
+  // Counted only when limits, budgets, context windows or the count endpoint ask.
+  lazy: true,
 };
 
 export const TOKENS_SLOT_DEFAULTS: SlotConfig = {
