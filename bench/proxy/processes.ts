@@ -65,10 +65,11 @@ export async function startGatewayProcess(upstreamUrl: string, workers = 1): Pro
       `data_dir: ${JSON.stringify(join(dir, "data"))}\n`,
   );
   const port = await freePort();
-  const args = [join(root, "bin/sluice.js"), "serve", "--config", config, "--port", String(port)];
+  const args = ["serve", "--config", config, "--port", String(port)];
   if (workers > 1) args.push("--workers", String(workers));
-  // The access log stays on (the default); it goes to /dev/null instead of a terminal.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  // Run as users run it: the executable, whose first line sets Node's flags. The access log
+  // stays on (the default); it goes to /dev/null instead of a terminal.
+  const child = spawn(join(root, "bin/sluice.js"), args, { stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {

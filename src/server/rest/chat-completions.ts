@@ -53,7 +53,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
     for (;;) {
       const next = await chunks.next();
       if (next.done) break;
-      await writeEvent(res, encoder.encode(next.value));
+      const caughtUp = writeEvent(res, encoder.encode(next.value));
+      if (caughtUp) await caughtUp;
     }
     res.end(SSE_DONE);
   } catch (err) {
@@ -77,14 +78,15 @@ function cacheStatusName(status: CacheStatus): string {
 }
 
 /**
- * Writes one event; when the client reads slower than the answer comes, waits until it has
- * caught up (or gone), so the next chunk is not pulled from the upstream before then: the
- * backpressure reaches the provider's connection instead of piling up here.
+ * Writes one event; when the client reads slower than the answer comes, returns a promise that
+ * resolves once it has caught up (or gone), so the next chunk is not pulled from the upstream
+ * before then: the backpressure reaches the provider's connection instead of piling up here.
+ * Nothing to wait for (the usual case) returns undefined: no promise per chunk.
  */
-async function writeEvent(res: HttpResponse, event: string): Promise<void> {
-  if (event === "" || (res as NodeJS.WritableStream).write(event)) return;
-  if (res.destroyed) return;
-  await new Promise<void>((resolve) => {
+function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined {
+  if (event === "" || (res as NodeJS.WritableStream).write(event)) return undefined;
+  if (res.destroyed) return undefined;
+  return new Promise<void>((resolve) => {
     const done = () => {
       res.off("drain", done);
       res.off("close", done);
