@@ -72,7 +72,7 @@ const cacheStatusNames: Record<number, string> = {
   [CacheStatus.BYPASS]: "bypass",
 };
 
-function cacheStatusName(status: CacheStatus): string {
+export function cacheStatusName(status: CacheStatus): string {
   return cacheStatusNames[status] ?? "none";
 }
 
@@ -81,7 +81,7 @@ function cacheStatusName(status: CacheStatus): string {
  * caught up (or gone), so the next chunk is not pulled from the upstream before then: the
  * backpressure reaches the provider's connection instead of piling up here.
  */
-async function writeEvent(res: HttpResponse, event: string): Promise<void> {
+export async function writeEvent(res: HttpResponse, event: string): Promise<void> {
   if (event === "" || (res as NodeJS.WritableStream).write(event)) return;
   if (res.destroyed) return;
   await new Promise<void>((resolve) => {
