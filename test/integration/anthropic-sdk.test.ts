@@ -387,3 +387,59 @@ describe("errors in Anthropic's shape", () => {
     expect(await unknown.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
   });
 });
+
+describe("Claude SDK with the pii slot and the response cache", () => {
+  let policed: RunningGateway;
+  let claude: Anthropic;
+  const EMAIL = "jane.doe@example.com";
+
+  beforeAll(async () => {
+    policed = await startTestGateway(`
+providers:
+  - { id: claude, kind: anthropic, base_url: "${anthropic.url}", api_key: sk-ant-upstream }
+models:
+  - { alias: claude-echo, targets: [ { provider: claude, model: echo } ] }
+policies:
+  pii:
+    actions: { EMAIL_ADDRESS: placeholder, AWS_ACCESS_KEY: block }
+cache: { exact: { ttl_s: 60 } }
+`);
+    claude = new Anthropic({ baseURL: policed.url, apiKey: "unused-without-keys", maxRetries: 0 });
+  });
+  afterAll(() => policed.close());
+
+  it("sends placeholders upstream and restores them in whole and streamed answers", async () => {
+    const prompt = `write to ${EMAIL} today`;
+    const whole = await claude.messages.create({ model: "claude-echo", max_tokens: 50, messages: [{ role: "user", content: prompt }] });
+    const sent = JSON.stringify(anthropic.requests.at(-1)!.body.messages);
+    expect(sent).not.toContain(EMAIL);
+    expect(sent).toMatch(/<EMAIL_ADDRESS_1>|<EMAIL_1>/);
+    expect(whole.content).toEqual([{ type: "text", text: prompt }]);
+
+    const streamed = await claude.messages.stream({ model: "claude-echo", max_tokens: 50, messages: [{ role: "user", content: `streamed: ${prompt}` }] }).finalMessage();
+    expect(streamed.content).toEqual([{ type: "text", text: `streamed: ${prompt}` }]);
+  });
+
+  it("refuses a blocked secret with invalid_request_error, never naming the value", async () => {
+    const secret = "AKIAIOSFODNN7EXAMPLE";
+    const err = await claude.messages.create({ model: "claude-echo", max_tokens: 50, messages: [{ role: "user", content: `key ${secret}` }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error.error.type).toBe("invalid_request_error");
+    expect(JSON.stringify(err.error)).not.toContain(secret);
+  });
+
+  it("answers a repeated question from the cache, as a message and as a stream of Anthropic events", async () => {
+    const ask = { model: "claude-echo", max_tokens: 50, messages: [{ role: "user" as const, content: "what is a sluice gate?" }] };
+    const first = await claude.messages.create(ask).withResponse();
+    expect(first.response.headers.get("x-sluice-cache-status")).toBe("miss");
+    const upstreamCalls = anthropic.requests.length;
+    await new Promise((r) => setTimeout(r, 100)); // the store is off the response path
+    const second = await claude.messages.create(ask).withResponse();
+    expect(second.response.headers.get("x-sluice-cache-status")).toBe("hit_exact");
+    expect(second.data.content).toEqual(first.data.content);
+    expect(second.data.usage).toMatchObject({ input_tokens: 0, output_tokens: 0 });
+    const replayed = await claude.messages.stream(ask).finalMessage();
+    expect(replayed.content).toEqual(first.data.content);
+    expect(anthropic.requests.length).toBe(upstreamCalls);
+  });
+});
