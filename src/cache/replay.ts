@@ -29,15 +29,18 @@ export function replayResponse(cached: ChatResponse, status: CacheStatus, meta: 
 }
 
 /**
- * A cached answer as the stream of chunks a provider would have sent: the role first, text in
- * word-sized pieces, refusal, tool calls (id and name, then the arguments in pieces), and a last
- * chunk with the finish reason, zero usage and the gateway metadata.
+ * A cached answer as the stream of chunks a provider would have sent: the role first, reasoning
+ * (with its signature) and text in word-sized pieces, refusal, tool calls (id and name, then the
+ * arguments in pieces), and a last chunk with the finish reason, zero usage and the gateway
+ * metadata. Streamed or not, a hit answers the same.
  */
 export function replayChunks(cached: ChatResponse, status: CacheStatus, meta: ReplayMetadata = {}, wordsPerChunk = 3): ChatChunk[] {
   const base = { id: cached.id, created: cached.created, model: cached.model };
   const chunks: ChatChunk[] = [create(ChatChunkSchema, { ...base, role: Role.ASSISTANT })];
   const message = cached.message;
   const text = message?.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("") ?? "";
+  for (const piece of wordPieces(message?.reasoning ?? "", wordsPerChunk)) chunks.push(create(ChatChunkSchema, { ...base, reasoningDelta: piece }));
+  if (message?.reasoningSignature) chunks.push(create(ChatChunkSchema, { ...base, reasoningSignature: message.reasoningSignature }));
   for (const piece of wordPieces(text, wordsPerChunk)) chunks.push(create(ChatChunkSchema, { ...base, textDelta: piece }));
   for (const piece of wordPieces(message?.refusal ?? "", wordsPerChunk)) chunks.push(create(ChatChunkSchema, { ...base, refusalDelta: piece }));
   message?.toolCalls.forEach((call, index) => {

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
  */
 export interface CallRecord {
   readonly requestId: string;
-  /** "rest", "grpc", "grpc-web", "connect", or "internal" for the gateway's own calls. */
+  /** "rest", "anthropic" (`/v1/messages`), "grpc", "grpc-web", "connect", or "internal" for the gateway's own calls. */
   readonly surface: string;
   /** The pipeline operation ("chat", "embed", "count_tokens", "list_models"), once one runs. */
   operation?: string;

@@ -30,6 +30,7 @@ export function newChunk(init: Partial<Omit<ChatChunk, "$typeName">>): ChatChunk
     usage: undefined,
     metadata: undefined,
     reasoningDelta: "",
+    reasoningSignature: "",
     ...init,
   };
 }
@@ -71,6 +72,7 @@ export function hasContent(chunk: ChatChunk): boolean {
     chunk.textDelta !== "" ||
     chunk.refusalDelta !== "" ||
     chunk.reasoningDelta !== "" ||
+    chunk.reasoningSignature !== "" ||
     chunk.toolCallDeltas.length > 0 ||
     chunk.finishReason !== FinishReason.UNSPECIFIED ||
     chunk.role !== Role.UNSPECIFIED
@@ -79,7 +81,7 @@ export function hasContent(chunk: ChatChunk): boolean {
 
 /**
  * Folds a chunk stream into one response: text and refusal deltas concatenate, tool-call
- * deltas merge by index, the last finish reason, usage and metadata win.
+ * deltas merge by index, the last finish reason, reasoning signature, usage and metadata win.
  */
 export class ResponseAssembler {
   private id = "";
@@ -88,6 +90,7 @@ export class ResponseAssembler {
   private text = "";
   private refusal = "";
   private reasoning = "";
+  private reasoningSignature = "";
   private readonly calls: ToolCall[] = [];
   private finishReason = FinishReason.UNSPECIFIED;
   private usage: Usage | undefined;
@@ -100,6 +103,7 @@ export class ResponseAssembler {
     this.text += chunk.textDelta;
     this.refusal += chunk.refusalDelta;
     this.reasoning += chunk.reasoningDelta;
+    if (chunk.reasoningSignature) this.reasoningSignature = chunk.reasoningSignature;
     for (const d of chunk.toolCallDeltas) {
       const call = (this.calls[d.index] ??= { $typeName: "sluice.v1.ToolCall", id: "", name: "", argumentsJson: "" });
       if (d.id) call.id = d.id;
@@ -121,6 +125,7 @@ export class ResponseAssembler {
       toolCallId: "",
       refusal: this.refusal,
       reasoning: this.reasoning,
+      reasoningSignature: this.reasoningSignature,
     };
     return {
       $typeName: "sluice.v1.ChatResponse",

@@ -8,6 +8,7 @@ import { handleChatCompletions } from "./rest/chat-completions.js";
 import { handleModels } from "./rest/models.js";
 import { handleCountTokens } from "./rest/count-tokens.js";
 import { handleEmbeddings } from "./rest/embeddings.js";
+import { anthropicRoute, handleAnthropic } from "./rest/anthropic/routes.js";
 
 export interface RestContext {
   gateway: Gateway;
@@ -26,6 +27,9 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
   const method = req.method ?? "GET";
   const { gateway } = ctx;
 
+  // The Anthropic-compatible surface answers in its own shapes, errors included.
+  const anthropic = anthropicRoute(path, req);
+  if (anthropic) return handleAnthropic(anthropic, gateway, req, res, path, rest);
   if (path === "/v1/chat/completions") {
     allow(res, method, "POST");
     authenticate(gateway, req, rest.call);

@@ -104,7 +104,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const protocol = path.startsWith("/sluice.") ? rpcProtocolOf(req) : undefined;
-    const call: ServerCall = { record: newCallRecord(protocol ? surfaceOf(protocol) : "rest", callerRequestId(req.headers["x-request-id"])) };
+    const surface = protocol ? surfaceOf(protocol) : path.startsWith("/v1/messages") ? "anthropic" : "rest";
+    const call: ServerCall = { record: newCallRecord(surface, callerRequestId(req.headers["x-request-id"])) };
     res.setHeader("x-request-id", call.record.requestId);
     const controller = new AbortController();
     inflight.add(controller);

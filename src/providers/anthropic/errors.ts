@@ -1,23 +1,6 @@
 import { SluiceError } from "../../errors/sluice-error.js";
 import { parseRetryAfter, upstreamStatusError } from "../../errors/upstream.js";
-
-/**
- * Anthropic's error `type`s and the HTTP status each comes with (docs: "Errors"). An error
- * event inside a stream carries only the type, so the status is looked up to send it through
- * the one status table like any other provider failure.
- */
-const statusOfErrorType: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
+import { anthropicErrorStatus } from "./wire.js";
 
 interface AnthropicErrorBody {
   type?: string;
@@ -49,5 +32,7 @@ export function fromAnthropicStreamError(providerId: string, data: AnthropicErro
   const type = data.error?.type ?? "api_error";
   const message = data.error?.message ?? type;
   if (afterContent) return new SluiceError("stream_interrupted", `${providerId}: ${message}`);
-  return upstreamStatusError(providerId, statusOfErrorType[type] ?? 500, message);
+  // The status its type comes with, sent through the one status table like any other provider failure.
+  const status = (anthropicErrorStatus as Record<string, number>)[type] ?? 500;
+  return upstreamStatusError(providerId, status, message);
 }

@@ -19,8 +19,9 @@ interface Turn {
  *   Messages API has no system role inside `messages`.
  * - Tool results are `tool_result` blocks in a user turn; consecutive turns of the same role
  *   merge into one, so parallel tool results land in the single user turn Anthropic requires.
- * - Assistant reasoning in the history is not sent back: Anthropic only accepts thinking
- *   blocks with the signature it issued, which the canonical model does not carry.
+ * - Assistant reasoning in the history is sent back as a thinking block only with the
+ *   signature Anthropic issued for it (`reasoning_signature`): unsigned thinking is refused.
+ * - `reasoning_budget_tokens` turns extended thinking on (`thinking.budget_tokens`).
  * - Parameters Anthropic lacks (seed, penalties, response_format) are not sent.
  */
 export function toAnthropicBody(request: ChatRequest, model: string, stream: boolean): Record<string, unknown> {
@@ -57,7 +58,9 @@ export function toAnthropicBody(request: ChatRequest, model: string, stream: boo
   if (p) {
     if (p.temperature !== undefined) body.temperature = p.temperature;
     if (p.topP !== undefined) body.top_p = p.topP;
+    if (p.topK !== undefined) body.top_k = p.topK;
     if (p.stop.length > 0) body.stop_sequences = p.stop;
+    if (p.reasoningBudgetTokens !== undefined) body.thinking = { type: "enabled", budget_tokens: p.reasoningBudgetTokens };
   }
   if (request.user) body.metadata = { user_id: request.user };
   return body;
@@ -79,11 +82,15 @@ function toToolChoice(request: ChatRequest): Block | undefined {
 
 function toTurn(m: Message): Turn {
   if (m.role === Role.TOOL) {
-    const text = m.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("");
-    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content: text }] };
+    // Text only: a string, as before; with images, the blocks a tool_result may hold.
+    const content = m.content.some((p) => p.part.case === "image")
+      ? m.content.flatMap(toBlock)
+      : m.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("");
+    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content }] };
   }
   if (m.role === Role.ASSISTANT) {
-    const content = m.content.flatMap(toBlock);
+    const content: Block[] = m.reasoning && m.reasoningSignature ? [{ type: "thinking", thinking: m.reasoning, signature: m.reasoningSignature }] : [];
+    content.push(...m.content.flatMap(toBlock));
     if (m.refusal) content.push({ type: "text", text: m.refusal });
     for (const call of m.toolCalls) {
       content.push({ type: "tool_use", id: call.id, name: call.name, input: call.argumentsJson ? parseJson(call.argumentsJson, "tool_calls.arguments") : {} });

@@ -19,10 +19,14 @@ export function fromAnthropicMessage(body: unknown, passReasoning: boolean): Cha
   const m = body as AnthropicMessage;
   let text = "";
   let reasoning = "";
+  let reasoningSignature = "";
   const calls = [];
   for (const block of m.content ?? []) {
     if (block.type === "text") text += block.text ?? "";
-    else if (block.type === "thinking" && passReasoning) reasoning += block.thinking ?? "";
+    else if (block.type === "thinking" && passReasoning) {
+      reasoning += block.thinking ?? "";
+      if (block.signature) reasoningSignature = block.signature;
+    }
     else if (block.type === "tool_use") {
       calls.push(newToolCallDelta({ index: calls.length, id: block.id ?? "", name: block.name ?? "", argumentsDelta: JSON.stringify(block.input ?? {}) }));
     }
@@ -35,6 +39,7 @@ export function fromAnthropicMessage(body: unknown, passReasoning: boolean): Cha
     role: Role.ASSISTANT,
     textDelta: text,
     reasoningDelta: reasoning,
+    reasoningSignature,
     toolCallDeltas: calls,
     finishReason: fromAnthropicStopReason(m.stop_reason ?? "end_turn"),
     usage: m.usage ? fromAnthropicUsage(m.usage) : undefined,

@@ -10,7 +10,7 @@ interface AnthropicStreamEvent {
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
   content_block?: AnthropicContentBlock;
-  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; stop_reason?: string | null };
+  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; signature?: string; stop_reason?: string | null };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -25,7 +25,8 @@ type BlockState = { kind: "text" } | { kind: "thinking" } | { kind: "tool"; tool
  * - `tool_use` blocks become tool calls numbered in order of appearance; `input_json_delta`
  *   pieces are passed on as argument deltas. Server-side tool blocks (`server_tool_use`, web
  *   search results) are Anthropic's own business and are not the client's tool calls.
- * - Thinking is passed as reasoning deltas only with `passReasoning`; signatures are dropped.
+ * - Thinking is passed as reasoning deltas only with `passReasoning`, with its signature
+ *   (`signature_delta`) so that a client can send the thinking back in a later turn.
  * - Finish reason and usage (message_start merged with message_delta) go on one last chunk
  *   at `message_stop`; a stream that ends without it was cut.
  */
@@ -40,7 +41,7 @@ export async function* fromAnthropicStream(providerId: string, body: AsyncIterab
   let nextToolIndex = 0;
   const blocks = new Map<number, BlockState>();
 
-  const chunk = (init: { textDelta?: string; reasoningDelta?: string; toolCallDeltas?: ToolCallDelta[] }): ChatChunk => {
+  const chunk = (init: { textDelta?: string; reasoningDelta?: string; reasoningSignature?: string; toolCallDeltas?: ToolCallDelta[] }): ChatChunk => {
     const role = sentContent ? Role.UNSPECIFIED : Role.ASSISTANT;
     sentContent = true;
     return newChunk({ id, created, model, role, ...init });
@@ -84,6 +85,7 @@ export async function* fromAnthropicStream(providerId: string, body: AsyncIterab
         const delta = event.delta ?? {};
         if (delta.type === "text_delta" && block?.kind === "text" && delta.text) yield chunk({ textDelta: delta.text });
         else if (delta.type === "thinking_delta" && block?.kind === "thinking" && passReasoning && delta.thinking) yield chunk({ reasoningDelta: delta.thinking });
+        else if (delta.type === "signature_delta" && block?.kind === "thinking" && passReasoning && delta.signature) yield chunk({ reasoningSignature: delta.signature });
         else if (delta.type === "input_json_delta" && block?.kind === "tool" && delta.partial_json) {
           block.argsSent = true;
           yield chunk({ toolCallDeltas: [newToolCallDelta({ index: block.toolIndex, argumentsDelta: delta.partial_json })] });

@@ -1,7 +1,11 @@
 import { FinishReason, type Usage } from "../../gen/sluice/v1/gateway_pb.js";
 import { newUsage } from "../../core/canonical.js";
 
-/** The parts of Anthropic's Messages wire format that whole answers and streams share. */
+/**
+ * The parts of Anthropic's Messages wire format that whole answers and streams share, in both
+ * directions: the provider adapter reads them from Anthropic, the Anthropic-compatible surface
+ * (src/server/rest/anthropic) writes them to its clients.
+ */
 
 export interface AnthropicUsage {
   input_tokens?: number | null;
@@ -15,6 +19,7 @@ export interface AnthropicContentBlock {
   type?: string;
   text?: string;
   thinking?: string;
+  signature?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -30,6 +35,40 @@ const stopReasons: Record<string, FinishReason> = {
   tool_use: FinishReason.TOOL_CALLS,
   refusal: FinishReason.REFUSAL,
 };
+
+/**
+ * Anthropic's error `type`s and the HTTP status each comes with (docs: "Errors"). An error
+ * event inside a stream carries only the type, so the adapter looks its status up; the
+ * Anthropic-compatible surface answers each type with its status.
+ */
+export const anthropicErrorStatus = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+} as const;
+
+export type AnthropicErrorType = keyof typeof anthropicErrorStatus;
+
+/** Canonical finish reason -> Anthropic `stop_reason` (STOP is `end_turn`: which stop sequence matched is not kept). */
+const anthropicStopReasons: Record<FinishReason, string> = {
+  [FinishReason.UNSPECIFIED]: "end_turn",
+  [FinishReason.STOP]: "end_turn",
+  [FinishReason.LENGTH]: "max_tokens",
+  [FinishReason.TOOL_CALLS]: "tool_use",
+  [FinishReason.CONTENT_FILTER]: "refusal",
+  [FinishReason.REFUSAL]: "refusal",
+};
+
+export function toAnthropicStopReason(reason: FinishReason): string {
+  return anthropicStopReasons[reason] ?? "end_turn";
+}
 
 export function fromAnthropicStopReason(reason: string | null | undefined): FinishReason {
   if (!reason) return FinishReason.UNSPECIFIED;
@@ -53,6 +92,17 @@ export function fromAnthropicUsage(u: AnthropicUsage): Usage {
     cacheWriteTokens: cacheWrite,
     reasoningTokens: u.output_tokens_details?.thinking_tokens ?? 0,
   });
+}
+
+/** The inverse of `fromAnthropicUsage`: cached input tokens leave `input_tokens` again. */
+export function toAnthropicUsage(u: Usage): Required<Omit<AnthropicUsage, "output_tokens_details">> & Pick<AnthropicUsage, "output_tokens_details"> {
+  return {
+    input_tokens: Math.max(0, u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens),
+    output_tokens: u.outputTokens,
+    cache_read_input_tokens: u.cachedInputTokens,
+    cache_creation_input_tokens: u.cacheWriteTokens,
+    output_tokens_details: u.reasoningTokens > 0 ? { thinking_tokens: u.reasoningTokens } : null,
+  };
 }
 
 /**

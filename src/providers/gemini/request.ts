@@ -82,6 +82,7 @@ function toGenerationConfig(request: ChatRequest, passReasoning: boolean): Recor
   if (p) {
     if (p.temperature !== undefined) out.temperature = p.temperature;
     if (p.topP !== undefined) out.topP = p.topP;
+    if (p.topK !== undefined) out.topK = p.topK;
     if (p.maxOutputTokens !== undefined) out.maxOutputTokens = p.maxOutputTokens;
     if (p.stop.length > 0) out.stopSequences = p.stop;
     if (p.seed !== undefined) out.seed = Number(p.seed);

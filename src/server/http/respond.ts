@@ -54,3 +54,23 @@ export function endResponse(req: HttpRequest, res: HttpResponse, body?: string |
   if (body === undefined) (res as http2.Http2ServerResponse).end(close);
   else (res as http2.Http2ServerResponse).end(body, close);
 }
+
+/**
+ * Writes one streamed event; when the client reads slower than the answer comes, returns a
+ * promise that resolves once it has caught up (or gone), so the next chunk is not pulled from
+ * the upstream before then: the backpressure reaches the provider's connection instead of
+ * piling up here. Nothing to wait for (the usual case) returns undefined: no promise per chunk.
+ */
+export function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined {
+  if (event === "" || (res as NodeJS.WritableStream).write(event)) return undefined;
+  if (res.destroyed) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}

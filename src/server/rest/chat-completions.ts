@@ -3,7 +3,7 @@ import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
 import { gatewayCall, noteError, type RestCall } from "../call.js";
 import { readJsonBody } from "../http/body.js";
-import { sendJson } from "../http/respond.js";
+import { sendJson, writeEvent } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
 import { decodeCacheHeader, decodeChatCompletion } from "./openai-request.js";
 import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
@@ -73,26 +73,6 @@ const cacheStatusNames: Record<number, string> = {
   [CacheStatus.BYPASS]: "bypass",
 };
 
-function cacheStatusName(status: CacheStatus): string {
+export function cacheStatusName(status: CacheStatus): string {
   return cacheStatusNames[status] ?? "none";
-}
-
-/**
- * Writes one event; when the client reads slower than the answer comes, returns a promise that
- * resolves once it has caught up (or gone), so the next chunk is not pulled from the upstream
- * before then: the backpressure reaches the provider's connection instead of piling up here.
- * Nothing to wait for (the usual case) returns undefined: no promise per chunk.
- */
-function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined {
-  if (event === "" || (res as NodeJS.WritableStream).write(event)) return undefined;
-  if (res.destroyed) return undefined;
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }

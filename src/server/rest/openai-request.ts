@@ -98,6 +98,7 @@ function decodeMessage(value: unknown, at: string): Message {
     toolCallId: optString(m.tool_call_id, `${at}.tool_call_id`) ?? "",
     refusal: optString(m.refusal, `${at}.refusal`) ?? "",
     reasoning: "",
+    reasoningSignature: "",
   };
 }
 

@@ -64,6 +64,19 @@ describe("replay of a cached answer", () => {
     expect(answerText(acc.response())).toBe(long);
   });
 
+  it("streams reasoning and its signature before the text, as the unary replay keeps them", () => {
+    const r = answer(long);
+    r.message!.reasoning = "The user asks about Paris, a capital city.";
+    r.message!.reasoningSignature = "sig-abc";
+    const chunks = replayChunks(r, CacheStatus.HIT_EXACT);
+    const firstText = chunks.findIndex((c) => c.textDelta !== "");
+    expect(chunks.slice(0, firstText).some((c) => c.reasoningSignature === "sig-abc")).toBe(true);
+    const acc = new ResponseAssembler();
+    for (const c of chunks) acc.add(c);
+    expect(acc.response().message).toMatchObject({ reasoning: r.message!.reasoning, reasoningSignature: "sig-abc" });
+    expect(answerText(acc.response())).toBe(long);
+  });
+
   it("unary replay returns the whole answer with zero usage and the cache status", () => {
     const out = replayResponse(answer(long), CacheStatus.HIT_EXACT);
     expect(answerText(out)).toBe(long);

@@ -118,6 +118,54 @@ describe("canonical request -> Anthropic Messages body", () => {
     expect(body.seed).toBeUndefined();
   });
 
+  it("sends top_k and a thinking budget, and signed reasoning back as a thinking block", () => {
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          { role: Role.USER, content: [text("think")] },
+          { role: Role.ASSISTANT, reasoning: "Let me see.", reasoningSignature: "sig-1", content: [text("Done.")] },
+          // Unsigned reasoning (from another provider) cannot go back to Anthropic.
+          { role: Role.ASSISTANT, reasoning: "unsigned", content: [text("Again.")] },
+        ],
+        params: { topK: 5, reasoningBudgetTokens: 2048, maxOutputTokens: 4000 },
+      }),
+      "m",
+      false,
+    );
+    expect(body).toMatchObject({ top_k: 5, thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 4000 });
+    expect((body.messages as any)[1].content).toEqual([
+      { type: "thinking", thinking: "Let me see.", signature: "sig-1" },
+      { type: "text", text: "Done." },
+      { type: "text", text: "Again." },
+    ]);
+  });
+
+  it("sends a tool result with images as tool_result content blocks", () => {
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          {
+            role: Role.TOOL,
+            toolCallId: "toolu_1",
+            content: [text("a chart:"), { part: { case: "image", value: { source: { case: "url", value: "data:image/png;base64,AAEC" } } } }],
+          },
+        ],
+      }),
+      "m",
+      false,
+    );
+    expect((body.messages as any)[0].content).toEqual([
+      {
+        type: "tool_result",
+        tool_use_id: "toolu_1",
+        content: [
+          { type: "text", text: "a chart:" },
+          { type: "image", source: { type: "base64", media_type: "image/png", data: "AAEC" } },
+        ],
+      },
+    ]);
+  });
+
   it("rejects tool arguments that are not JSON", () => {
     const bad = req({ messages: [{ role: Role.ASSISTANT, toolCalls: [{ id: "t", name: "f", argumentsJson: "{nope" }] }] });
     expect(() => toAnthropicBody(bad, "m", false)).toThrow(SluiceError);

@@ -21,7 +21,8 @@ describe("whole Anthropic message -> one chunk", () => {
     expect(chunk).toMatchObject({ id: "msg_1", model: "claude-x", role: Role.ASSISTANT, textDelta: "Checking.", reasoningDelta: "", finishReason: FinishReason.TOOL_CALLS });
     expect(chunk.toolCallDeltas).toMatchObject([{ index: 0, id: "toolu_1", name: "get_weather", argumentsDelta: '{"city":"Paris"}' }]);
     expect(chunk.usage).toMatchObject({ inputTokens: 130, cachedInputTokens: 100, cacheWriteTokens: 20, outputTokens: 30 });
-    expect(fromAnthropicMessage(message, true).reasoningDelta).toBe("hmm");
+    expect(fromAnthropicMessage(message, true)).toMatchObject({ reasoningDelta: "hmm", reasoningSignature: "sig" });
+    expect(fromAnthropicMessage(message, false).reasoningSignature).toBe("");
   });
 
   it.each([

@@ -85,6 +85,13 @@ describe.each(recorded)("recorded Anthropic stream %s", (name) => {
     expect(assemble(await decode(sse, true)).message!.reasoning).toBe(thinking);
   });
 
+  it("keeps the thinking block's signature with the reasoning (signature_delta), only when passed", async () => {
+    const refusal = readFileSync(`${dir}stream-a-refusal.sse`, "utf8");
+    const expected = JSON.parse(readFileSync(`${dir}stream-a-refusal.expected.json`, "utf8")).derived_by_corpus_builder.message.content[0];
+    expect(assemble(await decode(refusal, true)).message).toMatchObject({ reasoning: expected.thinking, reasoningSignature: expected.signature });
+    expect(assemble(await decode(refusal, false)).message).toMatchObject({ reasoning: "", reasoningSignature: "" });
+  });
+
   it("reports a cut stream as stream_interrupted", async () => {
     const cut = sse.slice(0, sse.indexOf("event: message_delta"));
     const err = await decode(cut).catch((e) => e);

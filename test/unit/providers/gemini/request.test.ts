@@ -110,6 +110,7 @@ describe("canonical request -> Gemini generateContent body", () => {
         params: {
           temperature: 0.3,
           topP: 0.8,
+          topK: 40,
           maxOutputTokens: 256,
           stop: ["END"],
           seed: 42n,
@@ -122,6 +123,7 @@ describe("canonical request -> Gemini generateContent body", () => {
     expect(body.generationConfig).toEqual({
       temperature: 0.3,
       topP: 0.8,
+      topK: 40,
       maxOutputTokens: 256,
       stopSequences: ["END"],
       seed: 42,

@@ -1,0 +1,90 @@
+import type { GatewayMetadata } from "../../../gen/sluice/v1/gateway_pb.js";
+import { asSluiceError } from "../../../errors/sluice-error.js";
+import type { Gateway } from "../../../pipeline/gateway.js";
+import { gatewayCall, noteError, type RestCall } from "../../call.js";
+import { readJsonBody } from "../../http/body.js";
+import { sendJson, writeEvent } from "../../http/respond.js";
+import type { HttpRequest, HttpResponse } from "../../http/types.js";
+import { cacheStatusName } from "../chat-completions.js";
+import { decodeCacheHeader } from "../openai-request.js";
+import { errorEvent } from "./errors.js";
+import { decodeMessagesRequest } from "./messages-request.js";
+import { MessageEventEncoder, encodeMessage } from "./messages-response.js";
+
+/**
+ * POST /v1/messages: through the chat operation like every surface (limits, cache, policies,
+ * routing, ledger), answered by whichever provider the model routes to. A stream's headers
+ * are held until the first chunk, so a failure before any output (unknown model, limits,
+ * every provider down) still gets its HTTP status and error body; after that it is an
+ * `error` event and the stream ends without `message_stop`.
+ */
+export async function handleMessages(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
+  const decoded = decodeMessagesRequest(await readJsonBody(req, rest.maxBodyBytes));
+  decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
+  const call = { ...gatewayCall(rest.call, rest.signal), request: decoded.request };
+  const requestId = rest.call.record.requestId;
+  const fallbackId = `msg_${requestId}`;
+
+  if (!decoded.stream) {
+    const response = await gateway.chat(call);
+    sendJson(res, 200, encodeMessage(response, fallbackId, decoded.request.model), metadataHeaders(response.metadata));
+    return;
+  }
+
+  const encoder = new MessageEventEncoder(fallbackId, decoded.request.model);
+  const streamHeaders: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
+  const chunks = gateway.chatStream({
+    ...call,
+    onAnswerStart: (start) => {
+      streamHeaders["x-sluice-provider"] = start.provider;
+      streamHeaders["x-sluice-model"] = start.model;
+      streamHeaders["x-sluice-attempts"] = String(start.attempts);
+    },
+  });
+  // An error before the first chunk is thrown from here: it gets its HTTP status.
+  const first = await chunks.next();
+  res.writeHead(200, streamHeaders);
+  try {
+    if (!first.done) await writeEvent(res, encoder.encode(first.value));
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const caughtUp = writeEvent(res, encoder.encode(next.value));
+      if (caughtUp) await caughtUp;
+    }
+    res.end(encoder.finish());
+  } catch (err) {
+    const error = asSluiceError(err);
+    noteError(rest.call, error);
+    if (!res.writableEnded && !res.destroyed) res.end(errorEvent(error, requestId));
+  } finally {
+    await chunks.return(undefined);
+  }
+}
+
+/**
+ * POST /v1/messages/count_tokens: a Messages body (no `max_tokens` needed) in, Anthropic's
+ * `{"input_tokens": N}` out, counted as the model's first target bills them. Whether the count
+ * is exact (a published tokenizer) says `x-sluice-token-count-exact`.
+ */
+export async function handleCountTokens(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
+  const { request } = decodeMessagesRequest(await readJsonBody(req, rest.maxBodyBytes), true);
+  const count = await gateway.countTokens({ ...gatewayCall(rest.call, rest.signal), request });
+  sendJson(res, 200, JSON.stringify({ input_tokens: count.inputTokens }), {
+    "x-sluice-provider": count.provider,
+    "x-sluice-model": count.model,
+    "x-sluice-token-count-exact": String(count.exact),
+  });
+}
+
+/** The same answer headers as the OpenAI surface: who answered, how many attempts, the cost, the cache. */
+function metadataHeaders(md: GatewayMetadata | undefined): Record<string, string> {
+  if (!md) return {};
+  return {
+    "x-sluice-provider": md.provider,
+    "x-sluice-model": md.model,
+    "x-sluice-attempts": String(md.attempts),
+    "x-sluice-cost-usd": String(md.costUsd),
+    "x-sluice-cache-status": cacheStatusName(md.cacheStatus),
+  };
+}
