@@ -69,7 +69,8 @@ export async function startGatewayProcess(upstreamUrl: string, workers = 1): Pro
   if (workers > 1) args.push("--workers", String(workers));
   // Run as users run it: the executable, whose first line sets Node's flags. The access log
   // stays on (the default); it goes to /dev/null instead of a terminal.
-  const child = spawn(join(root, "bin/sluice.js"), args, { stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_SLUICE: another checkout's bin/sluice.js, to measure two commits with the same bench.
+  const child = spawn(process.env.BENCH_SLUICE ?? join(root, "bin/sluice.js"), args, { stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {

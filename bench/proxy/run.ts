@@ -16,7 +16,8 @@ import { cpuMicros, rssMiB, startFloorProxy, startGatewayProcess, startMockUpstr
  *    share of direct and of the floor, CPU time per request of each proxy
  *  - rss: the gateway's resident memory idle (after start-up) and after the load.
  * Env: BENCH_SECONDS (per throughput case, default 8), BENCH_SAMPLES (latency, default 3000),
- * BENCH_WORKERS (the gateway's --workers, default 1).
+ * BENCH_WORKERS (the gateway's --workers, default 1), BENCH_SLUICE (another checkout's
+ * bin/sluice.js: measure an earlier commit's gateway with this bench).
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const samples = Number(process.env.BENCH_SAMPLES ?? 3000);
