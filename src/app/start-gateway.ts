@@ -5,6 +5,7 @@ import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createLogger, pinoLines } from "../telemetry/logger.js";
 import { createGateway } from "./create-gateway.js";
+import { releaseStartupGarbage } from "./startup-gc.js";
 
 export interface RunningGateway extends RunningServer {
   readonly gateway: Gateway;
@@ -30,6 +31,7 @@ export async function startGateway(config: Config, overrides: { port?: number | 
   });
   log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
   log.flush();
+  releaseStartupGarbage();
   return {
     ...running,
     gateway,

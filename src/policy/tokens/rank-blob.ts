@@ -1,22 +1,27 @@
 // Builds the module's rank blob from js-tiktoken's rank files (the runtime dependency that ships
 // them). js-tiktoken stores each rank file as lines "<prefix> <first rank> <base64 token>...";
 // the blob is what assembly/ranks.ts loads once per instance (layout in its loadRanks comment).
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { encodeTokensInit } from "./codec.js";
 import { ENCODINGS, patternId, type EncodingName } from "./encodings.js";
 
 const RANKS_MAGIC = 0x31524b53; // "SKR1"
+const require = createRequire(import.meta.url);
 
 interface RankFile {
   bpe_ranks: string;
 }
 
+/**
+ * js-tiktoken's rank file for `encoding`, read as text and parsed, not imported: an imported
+ * module stays in the module cache for the life of the process (about 7 MiB of strings for the
+ * two files), while this text is garbage once the blob is built (bench/RESULTS.md, "Performance").
+ * The files are `export default {...}` / `module.exports = {...}` around one JSON object.
+ */
 async function loadRankFile(encoding: EncodingName): Promise<RankFile> {
-  switch (encoding) {
-    case "cl100k_base":
-      return (await import("js-tiktoken/ranks/cl100k_base")).default as RankFile;
-    case "o200k_base":
-      return (await import("js-tiktoken/ranks/o200k_base")).default as RankFile;
-  }
+  const text = await readFile(require.resolve(`js-tiktoken/ranks/${encoding}`), "utf8");
+  return JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)) as RankFile;
 }
 
 /** Parses js-tiktoken's compressed format into one byte string per rank (index = rank). */
