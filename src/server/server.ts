@@ -20,6 +20,7 @@ import { bearerToken, callerRequestId } from "./http/body.js";
 import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
+import type { McpGateway } from "../mcp/mcp-gateway.js";
 import { handleRest } from "./routes.js";
 
 export interface ServerOptions {
@@ -33,6 +34,8 @@ export interface ServerOptions {
   timeouts: { headersMs: number; requestMs: number; idleMs: number };
   /** `server.max_connections_per_client`: 0 for no cap. */
   maxConnectionsPerClient?: number;
+  /** The MCP gateway served at /mcp, when `mcp.servers` is configured. */
+  mcp?: McpGateway | undefined;
 }
 
 export interface RunningServer {
@@ -88,7 +91,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // No shutdownSignal: every call would add a listener to the one shared signal. The drain
     // stops calls one by one (`ServerCall.stop`).
   });
-  const rest = { gateway, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
+  const rest = { gateway, mcp: options.mcp, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
 
   /**
    * Every request, whatever the surface: a request id (the caller's when safe, else a new one)
