@@ -49,11 +49,16 @@ export class ToolCalls {
 
   async call(principal: Principal, name: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult> {
     const startedAt = performance.now();
-    const target = this.resolve(principal, name);
+    const target = this.resolve(name);
     let outcome: UsageOutcome = "ok";
     let errorCode: string | undefined;
     try {
-      if (!target) throw new SluiceError("not_found", `tool ${JSON.stringify(name.slice(0, 200))} not found (or not allowed for this key)`);
+      if (!target || !this.deps.settings.allowed(principal.tenant)(target.upstream.id, target.tool)) {
+        // The caller cannot tell a tool it may not call from one that does not exist; the
+        // ledger and metrics can (permission_denied).
+        if (target) errorCode = "permission_denied";
+        throw new SluiceError("not_found", `tool ${JSON.stringify(name.slice(0, 200))} not found (or not allowed for this key)`);
+      }
       await this.admit(principal);
       let result = await target.upstream.callTool(target.tool, args, signal);
       if (this.deps.scanner) result = await this.deps.scanner.scan(result);
@@ -66,7 +71,7 @@ export class ToolCalls {
       const error = asSluiceError(err);
       if (error.code === "internal") this.deps.log.error({ err, mcp_server: target?.upstream.id }, "MCP tool call failed inside the gateway");
       outcome = error.code === "cancelled" ? "cancelled" : REFUSALS.has(error.code) ? "refused" : "error";
-      errorCode = error.code;
+      errorCode ??= error.code;
       throw error;
     } finally {
       const ms = performance.now() - startedAt;
@@ -74,14 +79,13 @@ export class ToolCalls {
     }
   }
 
-  /** The server and tool of a namespaced name the caller may call; undefined for any other name. */
-  private resolve(principal: Principal, name: string): { upstream: McpUpstream; tool: string } | undefined {
+  /** The server and tool of a namespaced name, when the server lists that tool; undefined for any other name. */
+  private resolve(name: string): { upstream: McpUpstream; tool: string } | undefined {
     const dot = name.indexOf(".");
     if (dot <= 0) return undefined;
     const upstream = this.deps.upstreams.get(name.slice(0, dot));
     const tool = name.slice(dot + 1);
     if (!upstream || !upstream.tools.some((t) => t.name === tool)) return undefined;
-    if (!this.deps.settings.allowed(principal.tenant)(upstream.id, tool)) return undefined;
     return { upstream, tool };
   }
 
@@ -142,4 +146,4 @@ export class ToolCalls {
 }
 
 /** Codes that mean the gateway refused the call (it never ran, or its result was withheld). */
-const REFUSALS = new Set<string>(["not_found", "rate_limited", "policy_blocked", "unavailable"]);
+const REFUSALS = new Set<string>(["not_found", "permission_denied", "rate_limited", "policy_blocked", "unavailable"]);
