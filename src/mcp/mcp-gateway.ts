@@ -58,6 +58,14 @@ export class McpGateway {
     return this.sessions.handle(request);
   }
 
+  /**
+   * The server is draining: ends the sessions' standalone GET streams, which stay open for as
+   * long as a client is connected. Calls in flight finish; new requests are refused by the server.
+   */
+  drain(): void {
+    this.sessions.endStreams();
+  }
+
   /** Ends every session and stops every stdio server. */
   async close(): Promise<void> {
     await this.sessions.close();

@@ -72,6 +72,11 @@ export class McpSessions {
     for (const { server } of this.sessions.values()) server.sendToolListChanged().catch(() => undefined);
   }
 
+  /** Ends every session's standalone GET stream (the client may open it again). */
+  endStreams(): void {
+    for (const { transport } of this.sessions.values()) transport.closeStandaloneSSEStream();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.allSettled([...this.sessions.values()].map((s) => s.transport.close()));

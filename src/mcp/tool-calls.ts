@@ -79,13 +79,17 @@ export class ToolCalls {
     }
   }
 
-  /** The server and tool of a namespaced name, when the server lists that tool; undefined for any other name. */
+  /**
+   * The server and tool of a namespaced name, when the server lists that tool; undefined for any
+   * other name. A server that has never been connected has listed nothing yet: a name under it
+   * goes to the call (which waits for the server, or says it is down) rather than "not found".
+   */
   private resolve(name: string): { upstream: McpUpstream; tool: string } | undefined {
     const dot = name.indexOf(".");
     if (dot <= 0) return undefined;
     const upstream = this.deps.upstreams.get(name.slice(0, dot));
     const tool = name.slice(dot + 1);
-    if (!upstream || !upstream.tools.some((t) => t.name === tool)) return undefined;
+    if (!upstream || (upstream.listed && !upstream.tools.some((t) => t.name === tool))) return undefined;
     return { upstream, tool };
   }
 
@@ -135,7 +139,7 @@ export class ToolCalls {
       outcome,
       ...(errorCode ? { errorCode } : {}),
       // Only names the server listed itself; a name the caller made up is never recorded.
-      mcp: { server, tool: target?.tool ?? "unknown" },
+      mcp: { server, tool: !target ? "unknown" : target.upstream.tools.some((t) => t.name === target.tool) ? target.tool : "unlisted" },
     });
   }
 

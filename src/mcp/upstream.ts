@@ -36,6 +36,7 @@ export class McpUpstream {
   private state: State = "connecting";
   private client: Client | undefined;
   private toolList: Tool[] = [];
+  private everListed = false;
   private failures = 0;
   private readySince = 0;
   private retryAt = 0;
@@ -54,6 +55,11 @@ export class McpUpstream {
   /** The tools the server listed when it was last connected (none before it ever was). */
   get tools(): readonly Tool[] {
     return this.toolList;
+  }
+
+  /** Whether the server has ever been connected (and listed its tools). */
+  get listed(): boolean {
+    return this.everListed;
   }
 
   start(): void {
@@ -104,6 +110,7 @@ export class McpUpstream {
       if (this.isClosed()) throw new Error("closed");
       // From here on, a closed connection is a lost server (onclose above).
       this.client = client;
+      this.everListed = true;
     } catch (err) {
       await client.close().catch(() => undefined);
       if (this.isClosed()) return;
@@ -183,7 +190,7 @@ export class McpUpstream {
         throw new SluiceError("upstream_unavailable", `MCP server ${this.id} is down; restarting in ${retryAfterS} s`, { retryAfterS });
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new SluiceError("upstream_timeout", `MCP server ${this.id} was not connected within ${this.settings.timeoutMs} ms`);
+      if (left <= 0) throw new SluiceError("upstream_unavailable", `MCP server ${this.id} is not connected (starting or restarting) after ${this.settings.timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);

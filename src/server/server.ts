@@ -250,6 +250,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     async close() {
       draining = true;
+      options.mcp?.drain(); // MCP clients' open GET streams would otherwise hold the drain to its deadline
       // The port keeps accepting until the end: /readyz answers 503, new work is refused.
       closeIdleConnections();
       for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones go on

@@ -206,6 +206,20 @@ describe("MCP gateway: upstream failures", () => {
   });
 });
 
+describe("MCP gateway: cancellation", () => {
+  it("passes a client's cancellation on to the server and records the call as cancelled", async () => {
+    const client = await connect(acme.key);
+    const started = Date.now();
+    await expect(client.callTool({ name: "files.sleep", arguments: { ms: 3000 } }, undefined, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    await until(async () => {
+      await gateway.gateway.flushLedger();
+      return (await ledgerRecords(dataDir)).some((r) => r.outcome === "cancelled" && r.mcp?.tool === "sleep");
+    }, "the cancelled call's ledger line");
+    // Settled when the caller cancelled, not when the tool would have answered.
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+});
+
 describe("MCP gateway: pii slot over tool results", () => {
   it("redacts personal data in a tool result (placeholders act as redactions)", async () => {
     const client = await connect(acme.key);
