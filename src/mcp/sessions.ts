@@ -48,6 +48,9 @@ export class McpSessions {
   }
 
   async handle(req: McpHttpRequest): Promise<Response> {
+    if (req.principal.keyId === ANONYMOUS_KEY_ID && !fromLoopback(req.headers)) {
+      return jsonRpcError(403, -32000, "without API keys, /mcp answers only requests to and from a loopback host name (Host and Origin)", { code: "permission_denied" });
+    }
     const authInfo: AuthInfo = { token: "", clientId: req.principal.keyId, scopes: [], extra: { principal: req.principal } };
     const webRequest = new Request(req.url, { method: req.method, headers: req.headers });
     const options = { authInfo, ...(req.body !== undefined ? { parsedBody: req.body } : {}) };
@@ -113,6 +116,29 @@ export class McpSessions {
     const cutoff = Date.now() - this.limits.idleMs;
     for (const session of this.sessions.values()) if (session.lastSeen < cutoff) void session.transport.close();
   }
+}
+
+/** The key id of callers when no keys are configured (the pipeline's anonymous principal). */
+const ANONYMOUS_KEY_ID = "anonymous";
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Without keys, a browser page could reach a loopback gateway's tools through DNS rebinding
+ * (the MCP spec asks servers to validate Origin): the Host, and the Origin when a browser sends
+ * one, must name a loopback host.
+ */
+function fromLoopback(headers: Headers): boolean {
+  const hostname = (value: string | null) => {
+    if (value === null) return undefined;
+    try {
+      return new URL(value.includes("://") ? value : `http://${value}`).hostname;
+    } catch {
+      return "";
+    }
+  };
+  const host = hostname(headers.get("host"));
+  const origin = hostname(headers.get("origin"));
+  return host !== undefined && LOOPBACK_NAMES.has(host) && (origin === undefined || LOOPBACK_NAMES.has(origin));
 }
 
 /** The caller of a request, as handle() put it in the SDK's auth info. */

@@ -26,6 +26,8 @@ export async function handleMcp(mcp: McpGateway, req: HttpRequest, res: HttpResp
     if (name.startsWith(":") || value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
+  const authority = req.headers[":authority"];
+  if (!headers.has("host") && typeof authority === "string") headers.set("host", authority); // HTTP/2
   const response = await mcp.handle({ method, url: "http://sluice.invalid/mcp", headers, body, principal: rest.call.principal! });
 
   const out: Record<string, string> = {};
