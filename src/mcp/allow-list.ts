@@ -1,8 +1,9 @@
 /**
- * A tenant's MCP tool allow-list (`tenants[].mcp.tools`): namespaced names or globs, one server
- * each. `files.*` admits every tool of `files`; `search.web_*` the tools of `search` whose name
- * starts with `web_`; a lone `*` every tool of every server. The server part is matched
- * exactly (or is `*`): a `*` never crosses from a tool name into another server's namespace.
+ * A tenant's MCP allow-list (`tenants[].mcp.tools`, `tenants[].mcp.prompts`): namespaced names
+ * or globs, one server each. `files.*` admits every tool of `files`; `search.web_*` the tools
+ * of `search` whose name starts with `web_`; a lone `*` every tool of every server. The server
+ * part is matched exactly (or is `*`): a `*` never crosses from a name into another server's
+ * namespace.
  */
 export type ToolMatcher = (server: string, tool: string) => boolean;
 
@@ -26,7 +27,7 @@ function escapeRegExp(text: string): string {
 export function toolPatternProblem(pattern: string, known: ReadonlySet<string>): string | undefined {
   if (pattern === "*") return undefined;
   const dot = pattern.indexOf(".");
-  if (dot <= 0 || dot === pattern.length - 1) return `expected "<server id>.<tool name or glob>" (or "*"), got ${JSON.stringify(pattern)}`;
+  if (dot <= 0 || dot === pattern.length - 1) return `expected "<server id>.<name or glob>" (or "*"), got ${JSON.stringify(pattern)}`;
   const server = pattern.slice(0, dot);
   if (server !== "*" && !known.has(server)) return `${JSON.stringify(server)} is not an mcp.servers[].id`;
   return undefined;

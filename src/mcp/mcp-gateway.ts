@@ -7,7 +7,7 @@ import { McpMetrics } from "./metrics.js";
 import { ResultScanner } from "./result-scan.js";
 import { McpSessions, type McpHttpRequest } from "./sessions.js";
 import type { McpSettings } from "./settings.js";
-import { ToolCalls } from "./tool-calls.js";
+import { McpCalls } from "./calls.js";
 import { McpUpstream } from "./upstream.js";
 
 export interface McpGatewayDeps {
@@ -38,14 +38,14 @@ export class McpGateway {
       onUp: (server: string, up: boolean) => {
         metrics.up.set({ server }, up ? 1 : 0);
         // A (re)connected server may list other tools than before.
-        if (up) this.sessions?.toolsChanged();
+        if (up) this.sessions?.listsChanged();
       },
       onRestart: (server: string) => metrics.restarts.inc({ server }),
     };
     this.upstreams = new Map(settings.servers.map((s) => [s.id, new McpUpstream(s, events)]));
     const scanner = settings.scanResults && deps.pii ? new ResultScanner(deps.pii) : undefined;
-    const tools = new ToolCalls({ upstreams: this.upstreams, settings, limits: deps.limits, ledger: deps.ledger, metrics, scanner, log });
-    this.sessions = new McpSessions(tools, metrics, { idleMs: settings.sessionIdleMs, maxSessions: settings.maxSessions });
+    const calls = new McpCalls({ upstreams: this.upstreams, settings, limits: deps.limits, ledger: deps.ledger, metrics, scanner, log });
+    this.sessions = new McpSessions(calls, metrics, { idleMs: settings.sessionIdleMs, maxSessions: settings.maxSessions });
   }
 
   /** Connects to every server in the background (a server that is down does not hold up the gateway). */

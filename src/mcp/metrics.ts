@@ -2,11 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /**
  * The MCP gateway's Prometheus series, in the gateway's registry. Labels are bounded: `server`
- * is a configured id (or `unknown`), `tool` a name the server itself listed (or `other` /
- * `unknown`, see ToolCalls), `outcome` `ok`, `tool_error` or a catalog code.
+ * is a configured id (or `unknown`), `tool` and `prompt` a name the server itself listed (or
+ * `other` / `unknown`, see McpCalls), `outcome` `ok`, `tool_error` or a catalog code.
  */
 export class McpMetrics {
   readonly calls: Counter<"server" | "tool" | "outcome">;
+  readonly prompts: Counter<"server" | "prompt" | "outcome">;
   readonly duration: Histogram<"server">;
   readonly up: Gauge<"server">;
   readonly restarts: Counter<"server">;
@@ -20,9 +21,15 @@ export class McpMetrics {
       labelNames: ["server", "tool", "outcome"] as const,
       registers,
     });
+    this.prompts = new Counter({
+      name: "sluice_mcp_prompt_gets_total",
+      help: "MCP prompts/get calls by server, prompt and outcome (ok or an error code).",
+      labelNames: ["server", "prompt", "outcome"] as const,
+      registers,
+    });
     this.duration = new Histogram({
-      name: "sluice_mcp_tool_call_duration_seconds",
-      help: "MCP tool call time at the gateway (allow-list, limits, the upstream call, result scan), by server.",
+      name: "sluice_mcp_call_duration_seconds",
+      help: "MCP tool call and prompt get time at the gateway (allow-list, limits, the upstream call, result scan), by server.",
       labelNames: ["server"] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,

@@ -2,11 +2,17 @@ import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { CallToolRequestSchema, isInitializeRequest, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  isInitializeRequest,
+  ListPromptsRequestSchema,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../core/principal.js";
 import { toJsonRpcError } from "./errors.js";
 import type { McpMetrics } from "./metrics.js";
-import type { ToolCalls } from "./tool-calls.js";
+import type { McpCalls } from "./calls.js";
 
 /** One HTTP request to /mcp, authenticated by the server before its body was read. */
 export interface McpHttpRequest {
@@ -30,7 +36,7 @@ interface Session {
 /**
  * The Streamable HTTP side of the MCP gateway: sessions (the `Mcp-Session-Id` the SDK's
  * transport hands out at initialize), each with its own SDK `Server` whose handlers go to the
- * shared ToolCalls. A session belongs to the key that opened it: another key presenting its id
+ * shared McpCalls. A session belongs to the key that opened it: another key presenting its id
  * gets 404 like an unknown one. Idle sessions are closed after `mcp.session_idle_ms`; at most
  * `mcp.max_sessions` are open.
  */
@@ -39,7 +45,7 @@ export class McpSessions {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
-    private readonly tools: ToolCalls,
+    private readonly calls: McpCalls,
     private readonly metrics: McpMetrics,
     private readonly limits: { idleMs: number; maxSessions: number },
   ) {
@@ -70,9 +76,12 @@ export class McpSessions {
     return (await this.open(req.principal.keyId)).handleRequest(webRequest, options);
   }
 
-  /** Tells every session's client that the tool list changed (an upstream restarted or changed its tools). */
-  toolsChanged(): void {
-    for (const { server } of this.sessions.values()) server.sendToolListChanged().catch(() => undefined);
+  /** Tells every session's client that the lists changed (an upstream restarted or changed its tools or prompts). */
+  listsChanged(): void {
+    for (const { server } of this.sessions.values()) {
+      server.sendToolListChanged().catch(() => undefined);
+      server.sendPromptListChanged().catch(() => undefined);
+    }
   }
 
   /** Ends every session's standalone GET stream (the client may open it again). */
@@ -88,11 +97,19 @@ export class McpSessions {
   }
 
   private async open(keyId: string): Promise<WebStandardStreamableHTTPServerTransport> {
-    const server = new Server({ name: "sluice", version: "0.1.0" }, { capabilities: { tools: { listChanged: true } } });
-    server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: this.tools.list(principalOf(extra.authInfo)) }));
+    const server = new Server({ name: "sluice", version: "0.1.0" }, { capabilities: { tools: { listChanged: true }, prompts: { listChanged: true } } });
+    server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: this.calls.listTools(principalOf(extra.authInfo)) }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       try {
-        return await this.tools.call(principalOf(extra.authInfo), request.params.name, request.params.arguments, extra.signal);
+        return await this.calls.callTool(principalOf(extra.authInfo), request.params.name, request.params.arguments, extra.signal);
+      } catch (err) {
+        throw toJsonRpcError(err);
+      }
+    });
+    server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({ prompts: this.calls.listPrompts(principalOf(extra.authInfo)) }));
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      try {
+        return await this.calls.getPrompt(principalOf(extra.authInfo), request.params.name, request.params.arguments, extra.signal);
       } catch (err) {
         throw toJsonRpcError(err);
       }

@@ -19,6 +19,8 @@ export interface McpSettings {
   maxSessions: number;
   /** The tools a tenant may see and call; a tenant without `mcp.tools` gets none. */
   allowed(tenant: string): ToolMatcher;
+  /** The prompts a tenant may list and get (`mcp.prompts`, the same globs); none by default. */
+  allowedPrompts(tenant: string): ToolMatcher;
   /** A tenant's own tool-call rpm (`tenants[].mcp.rpm`), 0 for none. */
   tenantRpm(tenant: string): number;
 }
@@ -43,6 +45,7 @@ export function mcpSettings(config: Config): McpSettings | undefined {
     return { id: s.id, timeoutMs, kind: "stdio", command: command!, args, env: { ...s.env }, ...(s.cwd ? { cwd: s.cwd } : {}) };
   });
   const matchers = new Map(config.tenants.map((t) => [t.id, t.mcp ? toolMatcher(t.mcp.tools) : NONE]));
+  const promptMatchers = new Map(config.tenants.map((t) => [t.id, t.mcp ? toolMatcher(t.mcp.prompts) : NONE]));
   const rpm = new Map(config.tenants.map((t) => [t.id, t.mcp?.rpm ?? 0]));
   const anonymous = config.tenants.length === 0;
   return {
@@ -51,6 +54,7 @@ export function mcpSettings(config: Config): McpSettings | undefined {
     sessionIdleMs: mcp.sessionIdleMs || DEFAULT_SESSION_IDLE_MS,
     maxSessions: mcp.maxSessions || DEFAULT_MAX_SESSIONS,
     allowed: (tenant) => matchers.get(tenant) ?? (anonymous && tenant === ANONYMOUS_TENANT ? ALL : NONE),
+    allowedPrompts: (tenant) => promptMatchers.get(tenant) ?? (anonymous && tenant === ANONYMOUS_TENANT ? ALL : NONE),
     tenantRpm: (tenant) => rpm.get(tenant) ?? 0,
   };
 }
@@ -77,10 +81,12 @@ export function mcpConfigProblems(config: Config): string[] {
   });
   if (config.mcp?.scanResults && !config.policies?.pii) problems.push("mcp.scan_results: needs the pii slot (policies.pii)");
   config.tenants.forEach((t, i) => {
-    t.mcp?.tools.forEach((pattern, j) => {
-      const problem = toolPatternProblem(pattern, ids);
-      if (problem) problems.push(`tenants[${i}].mcp.tools[${j}]: ${problem}`);
-    });
+    for (const field of ["tools", "prompts"] as const) {
+      t.mcp?.[field].forEach((pattern, j) => {
+        const problem = toolPatternProblem(pattern, ids);
+        if (problem) problems.push(`tenants[${i}].mcp.${field}[${j}]: ${problem}`);
+      });
+    }
   });
   return problems;
 }

@@ -2,7 +2,17 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  ErrorCode,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type GetPromptResult,
+  type Prompt,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../core/logger.js";
 import { SluiceError } from "../errors/sluice-error.js";
 import { UpstreamRejection } from "./errors.js";
@@ -13,8 +23,8 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
 /** A connection that stayed up this long starts the backoff over when it is lost. */
 const STABLE_AFTER_MS = 10_000;
-/** At most this many tools/list pages are read from one server (a bound on what it can make us hold). */
-const MAX_TOOL_PAGES = 20;
+/** At most this many tools/list (prompts/list) pages are read from one server (a bound on what it can make us hold). */
+const MAX_LIST_PAGES = 20;
 
 type State = "connecting" | "ready" | "backoff" | "closed";
 
@@ -29,13 +39,14 @@ export interface UpstreamEvents {
 /**
  * One configured MCP server, kept connected: a stdio server is started as a child process and
  * started again (with backoff) when it exits; a Streamable HTTP server is connected again when
- * its connection or session is lost. Holds the server's tool list (kept while it restarts, so
- * an agent's tools do not flicker) and makes its tool calls, each bounded by `timeout_ms`.
+ * its connection or session is lost. Holds the server's tool and prompt lists (kept while it
+ * restarts, so an agent's tools do not flicker) and makes its calls, each bounded by `timeout_ms`.
  */
 export class McpUpstream {
   private state: State = "connecting";
   private client: Client | undefined;
   private toolList: Tool[] = [];
+  private promptList: Prompt[] = [];
   private everListed = false;
   private failures = 0;
   private readySince = 0;
@@ -57,6 +68,11 @@ export class McpUpstream {
     return this.toolList;
   }
 
+  /** The prompts the server listed when it was last connected. */
+  get prompts(): readonly Prompt[] {
+    return this.promptList;
+  }
+
   /** Whether the server has ever been connected (and listed its tools). */
   get listed(): boolean {
     return this.everListed;
@@ -70,18 +86,25 @@ export class McpUpstream {
    * Calls one of the server's tools. Waits for a (re)starting server within the call's time;
    * a server whose next restart is later than that is refused at once.
    */
-  async callTool(name: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult> {
-    const { timeoutMs } = this.settings;
-    const deadline = Date.now() + timeoutMs;
+  callTool(name: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult> {
+    const params = { name, ...(args ? { arguments: args } : {}) };
+    return this.request("tools/call", signal, async (client, options) => (await client.callTool(params, undefined, options)) as CallToolResult);
+  }
+
+  /** Gets one of the server's prompts, like callTool. */
+  getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+    const params = { name, ...(args ? { arguments: args } : {}) };
+    return this.request("prompts/get", signal, (client, options) => client.getPrompt(params, options));
+  }
+
+  /** One request once the server is connected, in what is left of the call's time. */
+  private async request<T>(method: string, signal: AbortSignal, send: (client: Client, options: RequestOptions) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.settings.timeoutMs;
     const client = await this.connected(deadline, signal);
     try {
-      const result = await client.callTool({ name, ...(args ? { arguments: args } : {}) }, undefined, {
-        timeout: Math.max(1, deadline - Date.now()),
-        signal,
-      });
-      return result as CallToolResult;
+      return await send(client, { timeout: Math.max(1, deadline - Date.now()), signal });
     } catch (err) {
-      throw this.callError(err, client, signal);
+      throw this.callError(method, err, client, signal);
     }
   }
 
@@ -105,8 +128,10 @@ export class McpUpstream {
     client.onerror = (err) => this.events.log.debug({ mcp_server: id, err: err.message }, "MCP server transport error");
     try {
       await client.connect(this.transport(), { timeout: timeoutMs });
-      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshTools(client));
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshLists(client));
+      client.setNotificationHandler(PromptListChangedNotificationSchema, () => void this.refreshLists(client));
       this.toolList = await listTools(client, timeoutMs);
+      this.promptList = await listPrompts(client, timeoutMs);
       if (this.isClosed()) throw new Error("closed");
       // From here on, a closed connection is a lost server (onclose above).
       this.client = client;
@@ -170,12 +195,16 @@ export class McpUpstream {
     this.retryTimer.unref();
   }
 
-  private async refreshTools(client: Client): Promise<void> {
+  private async refreshLists(client: Client): Promise<void> {
     try {
       const tools = await listTools(client, this.settings.timeoutMs);
-      if (this.client === client) this.toolList = tools;
+      const prompts = await listPrompts(client, this.settings.timeoutMs);
+      if (this.client !== client) return;
+      this.toolList = tools;
+      this.promptList = prompts;
+      this.events.onUp(this.id, true);
     } catch (err) {
-      this.events.log.warn({ mcp_server: this.id, err: (err as Error).message }, "MCP server tool list could not be refreshed");
+      this.events.log.warn({ mcp_server: this.id, err: (err as Error).message }, "MCP server tool or prompt list could not be refreshed");
     }
   }
 
@@ -210,11 +239,11 @@ export class McpUpstream {
   }
 
   /** What a failed call becomes; a transport failure of an HTTP server also starts a reconnect. */
-  private callError(err: unknown, client: Client, signal: AbortSignal): SluiceError {
+  private callError(method: string, err: unknown, client: Client, signal: AbortSignal): SluiceError {
     if (signal.aborted) return new SluiceError("cancelled", "the caller cancelled the call");
     if (err instanceof McpError) {
       if (err.code === ErrorCode.RequestTimeout) {
-        return new SluiceError("upstream_timeout", `MCP server ${this.id} did not answer tools/call within ${this.settings.timeoutMs} ms`);
+        return new SluiceError("upstream_timeout", `MCP server ${this.id} did not answer ${method} within ${this.settings.timeoutMs} ms`);
       }
       if (err.code === ErrorCode.ConnectionClosed) return new SluiceError("upstream_unavailable", `MCP server ${this.id} closed the connection during the call`);
       return new UpstreamRejection(err.code, err.message.replace(/^MCP error -?\d+: /, ""));
@@ -225,15 +254,30 @@ export class McpUpstream {
   }
 }
 
-async function listTools(client: Client, timeoutMs: number): Promise<Tool[]> {
-  if (!client.getServerCapabilities()?.tools) return [];
-  const tools: Tool[] = [];
+function listTools(client: Client, timeoutMs: number): Promise<Tool[]> {
+  if (!client.getServerCapabilities()?.tools) return Promise.resolve([]);
+  return listPages(async (cursor) => {
+    const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
+    return { items: page.tools, next: page.nextCursor };
+  });
+}
+
+function listPrompts(client: Client, timeoutMs: number): Promise<Prompt[]> {
+  if (!client.getServerCapabilities()?.prompts) return Promise.resolve([]);
+  return listPages(async (cursor) => {
+    const page = await client.listPrompts(cursor ? { cursor } : undefined, { timeout: timeoutMs });
+    return { items: page.prompts, next: page.nextCursor };
+  });
+}
+
+async function listPages<T>(read: (cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+  const items: T[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
-    tools.push(...result.tools);
-    cursor = result.nextCursor;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const result = await read(cursor);
+    items.push(...result.items);
+    cursor = result.next;
     if (!cursor) break;
   }
-  return tools;
+  return items;
 }

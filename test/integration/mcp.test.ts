@@ -66,7 +66,7 @@ data_dir: ${dataDir}
 tenants:
   - id: acme
     keys: [ { id: acme-agent, hash: "${acme.hash}" } ]
-    mcp: { tools: [ "files.read_file", "files.pid", "files.sleep", "files.env", "search.web_search" ] }
+    mcp: { tools: [ "files.read_file", "files.pid", "files.sleep", "files.env", "search.web_search" ], prompts: [ "files.summarize" ] }
   - id: beta
     keys: [ { id: beta-agent, hash: "${beta.hash}" } ]
     mcp: { tools: [ "search.*" ], rpm: 2 }
@@ -206,6 +206,22 @@ describe("MCP gateway: upstream failures", () => {
   });
 });
 
+describe("MCP gateway: prompts", () => {
+  it("lists and gets the prompts the tenant's allow-list names, scanned like tool results", async () => {
+    const client = await connect(acme.key);
+    expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(["files.summarize"]);
+    const prompt = await client.getPrompt({ name: "files.summarize", arguments: { path: "contact.txt" } });
+    const message = prompt.messages[0]!.content as { type: string; text: string };
+    expect(message.text).toContain("Summarize this file:");
+    expect(message.text).toContain("[EMAIL_ADDRESS]");
+    expect(message.text).not.toContain("jane.doe@example.com");
+    const refused = await callError(client.getPrompt({ name: "files.internal_notes" }));
+    expect(refused.code).toBe(-32602);
+    // A tenant without mcp.prompts sees none.
+    expect((await (await connect(beta.key)).listPrompts()).prompts).toEqual([]);
+  });
+});
+
 describe("MCP gateway: cancellation", () => {
   it("passes a client's cancellation on to the server and records the call as cancelled", async () => {
     const client = await connect(acme.key);
@@ -256,6 +272,7 @@ describe("MCP gateway: ledger and metrics", () => {
     expect(records.some((r) => r.outcome === "refused" && r.errorCode === "not_found" && r.mcp!.server === "unknown" && r.mcp!.tool === "unknown")).toBe(true);
     expect(records.some((r) => r.errorCode === "upstream_timeout" && r.mcp!.tool === "sleep")).toBe(true);
     expect(records.some((r) => r.tenant === "beta" && r.errorCode === "rate_limited")).toBe(true);
+    expect(records.some((r) => r.outcome === "ok" && r.mcp!.server === "files" && r.mcp!.prompt === "summarize" && r.mcp!.tool === undefined)).toBe(true);
     const files = readdirSync(join(dataDir, "usage")).map((f) => readFileSync(join(dataDir, "usage", f), "utf8")).join("");
     expect(files).toContain("read_file");
     expect(files).not.toContain(MARKER);
@@ -267,7 +284,9 @@ describe("MCP gateway: ledger and metrics", () => {
     expect(m).toMatch(/sluice_mcp_tool_calls_total\{server="files",tool="read_file",outcome="ok"\} [1-9]/);
     expect(m).toMatch(/sluice_mcp_tool_calls_total\{server="unknown",tool="unknown",outcome="not_found"\} [1-9]/);
     expect(m).toMatch(/sluice_mcp_tool_calls_total\{server="search",tool="admin_reset",outcome="permission_denied"\} [1-9]/);
-    expect(m).toContain('sluice_mcp_tool_call_duration_seconds_count{server="files"}');
+    expect(m).toContain('sluice_mcp_call_duration_seconds_count{server="files"}');
+    expect(m).toMatch(/sluice_mcp_prompt_gets_total\{server="files",prompt="summarize",outcome="ok"\} 1/);
+    expect(m).toMatch(/sluice_mcp_prompt_gets_total\{server="files",prompt="internal_notes",outcome="permission_denied"\} 1/);
     expect(m).not.toContain(MARKER);
   });
 });

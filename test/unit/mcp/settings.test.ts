@@ -101,7 +101,7 @@ mcp:
     - { id: web, url: "http://x/mcp" }
     - { id: std, command: [ node ], headers: { A: b } }
 tenants:
-  - { id: acme, keys: [ { id: k, hash: "${hash}" } ], mcp: { tools: [ "nope.read", "files", "*" ] } }
+  - { id: acme, keys: [ { id: k, hash: "${hash}" } ], mcp: { tools: [ "nope.read", "files", "*" ], prompts: [ "web.x", "nope.*" ] } }
 `);
     expect(checked).toEqual([
       'mcp.servers[0].id: letters, digits, "_" and "-" only (at most 64), got "a.b"',
@@ -113,7 +113,8 @@ tenants:
       "mcp.servers[5].headers: apply to Streamable HTTP servers (url) only",
       "mcp.scan_results: needs the pii slot (policies.pii)",
       'tenants[0].mcp.tools[0]: "nope" is not an mcp.servers[].id',
-      'tenants[0].mcp.tools[1]: expected "<server id>.<tool name or glob>" (or "*"), got "files"',
+      'tenants[0].mcp.tools[1]: expected "<server id>.<name or glob>" (or "*"), got "files"',
+      'tenants[0].mcp.prompts[1]: "nope" is not an mcp.servers[].id',
     ]);
   });
 });
