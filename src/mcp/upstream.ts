@@ -21,6 +21,12 @@ import type { UpstreamSettings } from "./settings.js";
 /** Restart backoff: the first retry after this, doubling per failed attempt up to the cap, with jitter. */
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
+/**
+ * Least time a (re)start gets to answer initialize and list its tools: a stdio server's start
+ * (a runtime, its imports) can take seconds on a busy host, longer than a call's timeout. A call
+ * waiting for the start still gives up at its own deadline.
+ */
+const MIN_CONNECT_TIMEOUT_MS = 30_000;
 /** A connection that stayed up this long starts the backoff over when it is lost. */
 const STABLE_AFTER_MS = 10_000;
 /** At most this many tools/list (prompts/list) pages are read from one server (a bound on what it can make us hold). */
@@ -120,7 +126,8 @@ export class McpUpstream {
   private async connect(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "connecting";
-    const { timeoutMs, id } = this.settings;
+    const { id } = this.settings;
+    const timeoutMs = Math.max(this.settings.timeoutMs, MIN_CONNECT_TIMEOUT_MS);
     const client = new Client({ name: "sluice", version: "0.1.0" }, { capabilities: {} });
     client.onclose = () => {
       if (this.client === client) this.lost("the connection closed");

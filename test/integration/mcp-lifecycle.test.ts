@@ -3,7 +3,7 @@ import { connect as connectH2 } from "node:http2";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { startTestGateway } from "../support/gateway.js";
 
@@ -95,9 +95,10 @@ mcp:
     }
   });
 
-  it("a server that never starts: a call to it says so, within its timeout", async () => {
+  it("a server that never starts: a call to it says so, within its timeout; sessions are capped", async () => {
     const gateway = await startTestGateway(`
 mcp:
+  max_sessions: 1
   servers: [ { id: broken, command: [ "${process.execPath}", "-e", "process.exit(1)" ], timeout_ms: 1500 } ]
 `);
     try {
@@ -113,7 +114,16 @@ mcp:
       expect(err!.code).toBe(-32000);
       expect(err!.data).toMatchObject({ code: "upstream_unavailable" });
       expect(err!.message).toContain("MCP server broken");
+      // max_sessions: 1, and this client holds it: another initialize is refused until it ends.
+      const second = await connect(gateway.url).then(
+        () => undefined,
+        (e: unknown) => e as StreamableHTTPError,
+      );
+      expect(second).toBeInstanceOf(StreamableHTTPError);
+      expect(second!.code).toBe(503);
+      await (client.transport as StreamableHTTPClientTransport).terminateSession();
       await client.close();
+      await (await connect(gateway.url)).close();
     } finally {
       await gateway.close();
     }

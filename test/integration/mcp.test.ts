@@ -82,7 +82,7 @@ mcp:
   );
   // Both servers connect in the background: wait until their tools are listed.
   const probe = await connect(acme.key);
-  await until(async () => (await probe.listTools()).tools.length === 5, "both MCP servers to connect");
+  await until(async () => (await probe.listTools()).tools.length === 5, "both MCP servers to connect", 50_000);
 });
 
 afterAll(async () => {
@@ -152,6 +152,19 @@ describe("MCP gateway: what a tenant may not do", () => {
     const res = await fetch(`${gateway.url}/mcp`, {
       method: "POST",
       headers: { authorization: `Bearer ${beta.key}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": sessionId },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it("ends a session on DELETE: its id is unknown from then on", async () => {
+    const client = await connect(acme.key);
+    const transport = client.transport as StreamableHTTPClientTransport;
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    const res = await fetch(`${gateway.url}/mcp`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acme.key}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": sessionId },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(404);
