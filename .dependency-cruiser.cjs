@@ -12,7 +12,7 @@ const LAYERS = [
   ["config"],
   ["upstream", "limits", "routing", "telemetry", "cache", "policy"], // libraries, one capability each
   ["providers"],
-  ["pipeline"],
+  ["pipeline", "mcp"], // mcp: the MCP gateway (/mcp), beside the pipeline: it uses the libraries, not the phases
   ["server"],
   ["app"], // the composition root: createGateway, startGateway, config loading with every part's checks
   ["cli"],

@@ -4,6 +4,7 @@ import { modelNameProblem } from "../providers/model-names.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../config/listen-address.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
+import { mcpConfigProblems } from "../mcp/settings.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -90,6 +91,7 @@ export function checkConfig(config: Config): string[] {
   });
 
   problems.push(...policyConfigProblems(config.policies));
+  problems.push(...mcpConfigProblems(config));
   const routed = config.policies?.router;
   for (const alias of routed?.aliases ?? []) {
     if (!aliases.has(alias)) problems.push(`policies.router.aliases: ${JSON.stringify(alias)} is not a models[].alias`);

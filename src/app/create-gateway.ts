@@ -35,6 +35,8 @@ import { GatewayMetrics } from "../telemetry/metrics.js";
 import { modelLabelsOf } from "../telemetry/model-labels.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
 import { Gateway } from "../pipeline/gateway.js";
+import { McpGateway } from "../mcp/mcp-gateway.js";
+import { mcpSettings } from "../mcp/settings.js";
 
 /**
  * The composition root: builds every service of a gateway once, from a checked config, and
@@ -42,9 +44,10 @@ import { Gateway } from "../pipeline/gateway.js";
  *
  * State is in memory for one process; with `redis.url`, limits (exact across replicas, with the
  * configured fault mode), keys, policy module versions and a ledger stream move to Redis. The
- * ledger's local JSON-lines file under `<data_dir>/usage` is always written.
+ * ledger's local JSON-lines file under `<data_dir>/usage` is always written. With `mcp.servers`,
+ * the MCP gateway is built beside the pipeline from the same limits, ledger, metrics and pii slot.
  */
-export async function createGateway(config: Config, log: Logger): Promise<Gateway> {
+export async function createGateway(config: Config, log: Logger): Promise<{ gateway: Gateway; mcp: McpGateway | undefined }> {
   const closers: Array<() => Promise<unknown>> = [];
   const redis = config.redis?.url ? await connectRedis(config.redis.url, log) : undefined;
   const limits = limitStore(config, redis);
@@ -73,9 +76,14 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   metrics.observeBreakers(() => router.health.snapshot());
   if (cache) registerCacheMetrics(cache, metrics.registry);
   await principals.reload();
+  const pii = policy && config.policies?.pii ? policy.pii(piiRules(config.policies.pii)) : undefined;
+  const mcpConfig = mcpSettings(config);
+  const mcp = mcpConfig ? new McpGateway({ settings: mcpConfig, log, registry: metrics.registry, limits, ledger, pii }) : undefined;
+  mcp?.start();
 
   // Closed in this order: what serves requests first, the stores they write to last.
   closers.push(
+    async () => mcp?.close(),
     () => Promise.allSettled([...providers.values()].map((p) => p.close())),
     () => ledger.close(),
     () => keyStore.close(),
@@ -87,7 +95,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   );
 
   const routerSettings = config.policies?.router;
-  return new Gateway({
+  const gateway = new Gateway({
     log,
     metrics,
     keys: () => principals.ring,
@@ -99,7 +107,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     defaultOutputReserve: config.limits?.defaultOutputReserve || 1024,
     tokenCounter,
     ledger,
-    pii: policy && config.policies?.pii ? policy.pii(piiRules(config.policies.pii)) : undefined,
+    pii,
     routerSlot:
       policy && routerSettings
         ? { policy: policy.router(routerSettings.aliases), aliases: new Set(config.models.map((m) => m.alias)) }
@@ -114,6 +122,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
       for (const close of closers) await close();
     },
   });
+  return { gateway, mcp };
 }
 
 async function connectRedis(url: string, log: Logger): Promise<Redis> {

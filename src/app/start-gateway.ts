@@ -18,8 +18,9 @@ export async function startGateway(config: Config, overrides: { port?: number | 
   const listen = parseListen(server.listen)!;
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
-  const gateway = await createGateway(config, log);
+  const { gateway, mcp } = await createGateway(config, log);
   const running = await startServer(gateway, {
+    mcp,
     listen,
     tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
     maxBodyBytes: server.maxBodyBytes,

@@ -9,9 +9,13 @@ import { handleModels } from "./rest/models.js";
 import { handleCountTokens } from "./rest/count-tokens.js";
 import { handleEmbeddings } from "./rest/embeddings.js";
 import { anthropicRoute, handleAnthropic } from "./rest/anthropic/routes.js";
+import { handleMcp, MCP_METHODS } from "./rest/mcp.js";
+import type { McpGateway } from "../mcp/mcp-gateway.js";
 
 export interface RestContext {
   gateway: Gateway;
+  /** The MCP gateway at /mcp, when configured. */
+  mcp?: McpGateway | undefined;
   maxBodyBytes: number;
   isReady(): boolean;
 }
@@ -51,6 +55,11 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     authenticate(gateway, req, rest.call);
     return handleCountTokens(gateway, req, res, rest);
   }
+  if (path === "/mcp" && ctx.mcp) {
+    allow(res, method, MCP_METHODS);
+    authenticate(gateway, req, rest.call);
+    return handleMcp(ctx.mcp, req, res, rest);
+  }
   if (path === "/healthz") return sendJson(res, 200, '{"status":"ok"}');
   if (path === "/readyz") {
     return ctx.isReady() ? sendJson(res, 200, '{"status":"ready"}') : sendJson(res, 503, '{"status":"draining"}');
@@ -74,10 +83,11 @@ function decodePathSegment(segment: string, param: string): string {
   }
 }
 
-function allow(res: HttpResponse, method: string, allowed: string): void {
-  if (method === allowed) return;
-  res.setHeader("allow", allowed);
-  throw new SluiceError("method_not_allowed", `use ${allowed} for this endpoint`);
+function allow(res: HttpResponse, method: string, allowed: string | readonly string[]): void {
+  if (typeof allowed === "string" ? method === allowed : allowed.includes(method)) return;
+  const names = typeof allowed === "string" ? allowed : allowed.join(", ");
+  res.setHeader("allow", names);
+  throw new SluiceError("method_not_allowed", `use ${names} for this endpoint`);
 }
 
 /** The caller from its bearer token, before any body is read; throws `unauthenticated`. */

@@ -21,6 +21,7 @@ import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
 import type { LineWriter } from "../core/logger.js";
+import type { McpGateway } from "../mcp/mcp-gateway.js";
 import { handleRest } from "./routes.js";
 
 export interface ServerOptions {
@@ -36,6 +37,8 @@ export interface ServerOptions {
   timeouts: { headersMs: number; requestMs: number; idleMs: number };
   /** `server.max_connections_per_client`: 0 for no cap. */
   maxConnectionsPerClient?: number;
+  /** The MCP gateway served at /mcp, when `mcp.servers` is configured. */
+  mcp?: McpGateway | undefined;
 }
 
 export interface RunningServer {
@@ -91,7 +94,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // No shutdownSignal: every call would add a listener to the one shared signal. The drain
     // stops calls one by one (`ServerCall.stop`).
   });
-  const rest = { gateway, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
+  const rest = { gateway, mcp: options.mcp, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
 
   /**
    * Every request, whatever the surface: a request id (the caller's when safe, else a new one)
@@ -251,6 +254,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     async close() {
       draining = true;
+      options.mcp?.drain(); // MCP clients' open GET streams would otherwise hold the drain to its deadline
       // The port keeps accepting until the end: /readyz answers 503, new work is refused.
       closeIdleConnections();
       for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones go on

@@ -39,8 +39,10 @@ export interface UsageRecord {
    */
   metadata?: Record<string, string>;
   outcome: UsageOutcome;
-  /** Error code from the catalog when outcome is not ok. */
+  /** Error code from the catalog when outcome is not ok (`tool_error`: an MCP tool answered with isError). */
   errorCode?: string;
+  /** MCP calls (`/mcp`): the server id and the tool's (or prompt's) name on it; never the arguments. */
+  mcp?: { server: string; tool?: string; prompt?: string };
 }
 
 /** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */
