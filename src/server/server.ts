@@ -17,6 +17,7 @@ import { refuseRpc, rpcProtocolOf, sentGrpcStatus, surfaceOf, type RpcProtocol }
 import { gatewayRoutes } from "./connect-routes.js";
 import { writeAccessLog } from "./http/access-log.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
+import { corsHandler, type CorsSettings } from "./http/cors.js";
 import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
@@ -33,6 +34,8 @@ export interface ServerOptions {
   timeouts: { headersMs: number; requestMs: number; idleMs: number };
   /** `server.max_connections_per_client`: 0 for no cap. */
   maxConnectionsPerClient?: number;
+  /** `server.cors`: absent, no CORS work is done at all. */
+  cors?: CorsSettings | undefined;
 }
 
 export interface RunningServer {
@@ -89,6 +92,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // stops calls one by one (`ServerCall.stop`).
   });
   const rest = { gateway, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
+  const cors = corsHandler(options.cors);
 
   /**
    * Every request, whatever the surface: a request id (the caller's when safe, else a new one)
@@ -96,6 +100,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
    * to the gateway, and one access-log line when the response has ended.
    */
   function handle(req: HttpRequest, res: HttpResponse): void {
+    if (cors !== undefined) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && cors(req, res, origin)) return; // a preflight, answered
+    }
     const startedAt = performance.now();
     const url = req.url ?? "/";
     const q = url.indexOf("?");

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi6wQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBItoBCgtDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESKgoFZXhhY3QYAiABKAsyGy5zbHVpY2UudjEuRXhhY3RDYWNoZUNvbmZpZxIwCghzZW1hbnRpYxgDIAEoCzIeLnNsdWljZS52MS5TZW1hbnRpY0NhY2hlQ29uZmlnEhwKD21heF90ZW1wZXJhdHVyZRgEIAEoAUgBiAEBEhkKEWxvb2t1cF90aW1lb3V0X21zGAUgASgNQgoKCF9lbmFibGVkQhIKEF9tYXhfdGVtcGVyYXR1cmUiVgoQRXhhY3RDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESDQoFdHRsX3MYAiABKA0SEQoJbWF4X2J5dGVzGAMgASgEQgoKCF9lbmFibGVkIuoCChNTZW1hbnRpY0NhY2hlQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIWCgl0aHJlc2hvbGQYAiABKAFIAYgBARIRCgltYXhfY2hhcnMYAyABKA0SFAoMbWF4X21lc3NhZ2VzGAQgASgNEhAKCGVtYmVkZGVyGAUgASgJEjUKCHByb3ZpZGVyGAYgASgLMiMuc2x1aWNlLnYxLkVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxINCgVpbmRleBgHIAEoCRIOCgZobnN3X20YCCABKA0SHAoUaG5zd19lZl9jb25zdHJ1Y3Rpb24YCSABKA0SFgoOaG5zd19lZl9zZWFyY2gYCiABKA0SEwoLdGhyZWFkX21vZGUYCyABKAkSGAoQd29ya2VyX3RocmVzaG9sZBgMIAEoDRIVCg13b3JrZXJfc2hhcmRzGA0gASgNQgoKCF9lbmFibGVkQgwKCl90aHJlc2hvbGQibgoYRW1iZWRkaW5nc1Byb3ZpZGVyQ29uZmlnEhAKCGJhc2VfdXJsGAEgASgJEg8KB2FwaV9rZXkYAiABKAkSDQoFbW9kZWwYAyABKAkSDAoEZGltcxgEIAEoDRISCgp0aW1lb3V0X21zGAUgASgNIpcBCg5Qb2xpY2llc0NvbmZpZxInCgNwaWkYASABKAsyGi5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnEi0KBnJvdXRlchgCIAEoCzIdLnNsdWljZS52MS5Sb3V0ZXJQb2xpY3lDb25maWcSLQoGdG9rZW5zGAMgASgLMh0uc2x1aWNlLnYxLlRva2Vuc1BvbGljeUNvbmZpZyLTAQoPUGlpUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEjgKB2FjdGlvbnMYBSADKAsyJy5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnLkFjdGlvbnNFbnRyeRIRCgl3YXRjaF9kaXIYBiABKAkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASLEAQoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0SKwoIdGltZW91dHMYBSABKAsyGS5zbHVpY2UudjEuU2VydmVyVGltZW91dHMSIgoabWF4X2Nvbm5lY3Rpb25zX3Blcl9jbGllbnQYBiABKA0iSQoOU2VydmVyVGltZW91dHMSEgoKaGVhZGVyc19tcxgBIAEoDRISCgpyZXF1ZXN0X21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIr4DCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkSKwoGbGltaXRzGA0gASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNInoKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0ipwEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZyLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi6wQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBItoBCgtDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESKgoFZXhhY3QYAiABKAsyGy5zbHVpY2UudjEuRXhhY3RDYWNoZUNvbmZpZxIwCghzZW1hbnRpYxgDIAEoCzIeLnNsdWljZS52MS5TZW1hbnRpY0NhY2hlQ29uZmlnEhwKD21heF90ZW1wZXJhdHVyZRgEIAEoAUgBiAEBEhkKEWxvb2t1cF90aW1lb3V0X21zGAUgASgNQgoKCF9lbmFibGVkQhIKEF9tYXhfdGVtcGVyYXR1cmUiVgoQRXhhY3RDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESDQoFdHRsX3MYAiABKA0SEQoJbWF4X2J5dGVzGAMgASgEQgoKCF9lbmFibGVkIuoCChNTZW1hbnRpY0NhY2hlQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIWCgl0aHJlc2hvbGQYAiABKAFIAYgBARIRCgltYXhfY2hhcnMYAyABKA0SFAoMbWF4X21lc3NhZ2VzGAQgASgNEhAKCGVtYmVkZGVyGAUgASgJEjUKCHByb3ZpZGVyGAYgASgLMiMuc2x1aWNlLnYxLkVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxINCgVpbmRleBgHIAEoCRIOCgZobnN3X20YCCABKA0SHAoUaG5zd19lZl9jb25zdHJ1Y3Rpb24YCSABKA0SFgoOaG5zd19lZl9zZWFyY2gYCiABKA0SEwoLdGhyZWFkX21vZGUYCyABKAkSGAoQd29ya2VyX3RocmVzaG9sZBgMIAEoDRIVCg13b3JrZXJfc2hhcmRzGA0gASgNQgoKCF9lbmFibGVkQgwKCl90aHJlc2hvbGQibgoYRW1iZWRkaW5nc1Byb3ZpZGVyQ29uZmlnEhAKCGJhc2VfdXJsGAEgASgJEg8KB2FwaV9rZXkYAiABKAkSDQoFbW9kZWwYAyABKAkSDAoEZGltcxgEIAEoDRISCgp0aW1lb3V0X21zGAUgASgNIpcBCg5Qb2xpY2llc0NvbmZpZxInCgNwaWkYASABKAsyGi5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnEi0KBnJvdXRlchgCIAEoCzIdLnNsdWljZS52MS5Sb3V0ZXJQb2xpY3lDb25maWcSLQoGdG9rZW5zGAMgASgLMh0uc2x1aWNlLnYxLlRva2Vuc1BvbGljeUNvbmZpZyLTAQoPUGlpUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEjgKB2FjdGlvbnMYBSADKAsyJy5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnLkFjdGlvbnNFbnRyeRIRCgl3YXRjaF9kaXIYBiABKAkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASLpAQoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0SKwoIdGltZW91dHMYBSABKAsyGS5zbHVpY2UudjEuU2VydmVyVGltZW91dHMSIgoabWF4X2Nvbm5lY3Rpb25zX3Blcl9jbGllbnQYBiABKA0SIwoEY29ycxgHIAEoCzIVLnNsdWljZS52MS5Db3JzQ29uZmlnIlMKCkNvcnNDb25maWcSFwoPYWxsb3dlZF9vcmlnaW5zGAEgAygJEhkKEWFsbG93X2NyZWRlbnRpYWxzGAIgASgIEhEKCW1heF9hZ2VfcxgDIAEoDSJJCg5TZXJ2ZXJUaW1lb3V0cxISCgpoZWFkZXJzX21zGAEgASgNEhIKCnJlcXVlc3RfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkivgMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRIrCgZsaW1pdHMYDSABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iegoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJEhYKDmNvbnRleHRfd2luZG93GAQgASgNInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSKnAQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCRIrCgZsaW1pdHMYBCABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBSABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnIvABCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCRIrCgZsaW1pdHMYAyABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBCABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEhIKCmV4cGlyZXNfYXQYBSABKAkSLwoEdGFncxgGIAMoCzIhLnNsdWljZS52MS5BcGlLZXlDb25maWcuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.Config
@@ -756,6 +756,14 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
    * @generated from field: uint32 max_connections_per_client = 6;
    */
   maxConnectionsPerClient: number;
+
+  /**
+   * Lets pages on other origins call Connect, gRPC-Web and REST from a browser. Absent: no
+   * CORS headers at all (same-origin pages, such as /console, need none).
+   *
+   * @generated from field: sluice.v1.CorsConfig cors = 7;
+   */
+  cors?: CorsConfig | undefined;
 };
 
 /**
@@ -764,6 +772,46 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 15);
+
+/**
+ * Cross-origin access from browsers. Preflights (OPTIONS) from an allowed origin are answered
+ * with the methods and headers Connect, gRPC-Web and REST need; responses to an allowed origin
+ * carry Access-Control-Allow-Origin and expose the gRPC-Web status headers and Sluice's own
+ * (x-request-id, x-sluice-*). A request from any other origin gets no CORS headers.
+ *
+ * @generated from message sluice.v1.CorsConfig
+ */
+export type CorsConfig = Message<"sluice.v1.CorsConfig"> & {
+  /**
+   * Exact origins ("https://app.example.com", scheme://host[:port], no path). "*" (any origin)
+   * is accepted only when no API or admin keys are configured.
+   *
+   * @generated from field: repeated string allowed_origins = 1;
+   */
+  allowedOrigins: string[];
+
+  /**
+   * Sends Access-Control-Allow-Credentials: true (cookies, TLS client certificates). Default
+   * false: Sluice authenticates with the Authorization header, which needs no credentials mode.
+   *
+   * @generated from field: bool allow_credentials = 2;
+   */
+  allowCredentials: boolean;
+
+  /**
+   * How long a browser may cache a preflight answer, in seconds. Default 600.
+   *
+   * @generated from field: uint32 max_age_s = 3;
+   */
+  maxAgeS: number;
+};
+
+/**
+ * Describes the message sluice.v1.CorsConfig.
+ * Use `create(CorsConfigSchema)` to create a new message.
+ */
+export const CorsConfigSchema: GenMessage<CorsConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * Time limits on what clients send; none of them cuts a response being streamed.
@@ -803,7 +851,7 @@ export type ServerTimeouts = Message<"sluice.v1.ServerTimeouts"> & {
  * Use `create(ServerTimeoutsSchema)` to create a new message.
  */
 export const ServerTimeoutsSchema: GenMessage<ServerTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -827,7 +875,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -933,7 +981,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -960,7 +1008,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -1002,7 +1050,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -1033,7 +1081,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -1068,7 +1116,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -1111,7 +1159,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -1152,7 +1200,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 24);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -1185,7 +1233,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 25);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -1248,7 +1296,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 26);
+  messageDesc(file_sluice_v1_config, 27);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -1288,7 +1336,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 27);
+  messageDesc(file_sluice_v1_config, 28);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -1331,7 +1379,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 28);
+  messageDesc(file_sluice_v1_config, 29);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -1383,7 +1431,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 29);
+  messageDesc(file_sluice_v1_config, 30);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -1409,5 +1457,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 30);
+  messageDesc(file_sluice_v1_config, 31);
 
