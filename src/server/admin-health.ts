@@ -10,7 +10,7 @@ const MAX_INTERVAL_MS = 60_000;
  * Every target's health as the router sees it: the configured aliases' targets (healthy and
  * unseen ones too) and any direct `provider/model` target the health table has met.
  */
-export function providerHealth(gateway: Gateway, now = Date.now()): ProviderHealthSnapshot {
+function providerHealth(gateway: Gateway, now = Date.now()): ProviderHealthSnapshot {
   const rows = new Map<string, TargetHealth>();
   const key = (provider: string, model: string) => `${provider}\u0000${model}`;
   for (const { id: alias } of gateway.models.list()) {

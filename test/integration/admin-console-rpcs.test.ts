@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { AdminService } from "../../src/gen/sluice/v1/admin_pb.js";
+import { AdminService, type ProviderHealthSnapshot } from "../../src/gen/sluice/v1/admin_pb.js";
 import { hashApiKey } from "../../src/limits/keys.js";
 import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
@@ -51,7 +51,7 @@ describe("AdminService for the console", () => {
     const client = createClient(AdminService, createGrpcTransport({ baseUrl: gateway.url }));
     const controller = new AbortController();
     const snapshots = client.watchProviderHealth({ intervalMs: 250 }, { ...auth(ADMIN), signal: controller.signal });
-    const seen = [];
+    const seen: ProviderHealthSnapshot[] = [];
     await expect(async () => {
       for await (const snapshot of snapshots) {
         seen.push(snapshot);
