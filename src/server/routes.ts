@@ -8,6 +8,7 @@ import { handleChatCompletions } from "./rest/chat-completions.js";
 import { handleModels } from "./rest/models.js";
 import { handleCountTokens } from "./rest/count-tokens.js";
 import { handleEmbeddings } from "./rest/embeddings.js";
+import { serveConsole } from "./console-assets.js";
 
 export interface RestContext {
   gateway: Gateway;
@@ -58,6 +59,7 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     res.end(text);
     return;
   }
+  if (path === "/console" || path.startsWith("/console/")) return serveConsole(req, res, path);
   throw new SluiceError("not_found", `no route for ${method} ${path}`);
 }
 
