@@ -11,7 +11,7 @@ interface Outcome {
 }
 
 const cacheNames: Record<CacheStatus, string> = {
-  [CacheStatus.UNSPECIFIED]: "—",
+  [CacheStatus.UNSPECIFIED]: "not used",
   [CacheStatus.MISS]: "miss",
   [CacheStatus.HIT_EXACT]: "hit (exact)",
   [CacheStatus.HIT_SEMANTIC]: "hit (semantic)",
