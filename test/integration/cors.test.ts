@@ -109,7 +109,7 @@ tenants: [ { id: t, keys: [ { id: k, hash: "${hashApiKey(KEY)}" } ] } ]
     expect(connect.status).toBe(200);
     expect(connect.headers.get("access-control-allow-origin")).toBe(ALLOWED);
     const exposed = connect.headers.get("access-control-expose-headers")!.split(", ");
-    for (const h of ["grpc-status", "grpc-message", "grpc-status-details-bin", "x-request-id", "x-sluice-provider", "x-sluice-cost-usd"]) expect(exposed).toContain(h);
+    for (const h of ["grpc-status", "grpc-message", "grpc-status-details-bin", "x-request-id", "x-sluice-provider", "x-sluice-cost-usd", "x-sluice-cache-status"]) expect(exposed).toContain(h);
 
     const refused = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { origin: ALLOWED, "content-type": "application/json" }, body: "{}" });
     expect(refused.status).toBe(401);

@@ -25,7 +25,7 @@ const OUR_RESPONSE_HEADERS = [
   "x-sluice-provider",
   "x-sluice-model",
   "x-sluice-attempts",
-  "x-sluice-cache",
+  "x-sluice-cache-status",
   "x-sluice-cost-usd",
   "retry-after",
   "x-ratelimit-remaining-tokens",
