@@ -15,7 +15,7 @@ import { launchChromium, watchedPage } from "../support/browser.js";
 /**
  * `server.cors` from a browser: a page on another origin (a second loopback server) calls the
  * gateway with the real @connectrpc/connect-web transports, Connect and gRPC-Web, unary and
- * server streaming. From an allowed origin every call works and reads the exposed headers;
+ * server streaming, and the REST surface with fetch. From an allowed origin every call works and reads the exposed headers;
  * from an origin not listed the browser refuses every one.
  */
 const KEY = "sk-sluice-cors-browser-key";
@@ -70,6 +70,9 @@ type Outcome = { ok: true; text: string; requestId: string } | { ok: false; code
 const call = (page: Page, protocol: string, kind: string, prompt: string) =>
   page.evaluate(([url, p, k, key, text]) => (globalThis as any).sluiceCall(url, p, k, key, text) as Promise<Outcome>, [gateway.url, protocol, kind, KEY, prompt] as const);
 
+const rest = (page: Page, prompt: string) =>
+  page.evaluate(([url, key, text]) => (globalThis as any).sluiceRest(url, key, text) as Promise<Outcome>, [gateway.url, KEY, prompt] as const);
+
 const CASES = [
   ["connect", "unary"],
   ["connect", "stream"],
@@ -87,6 +90,7 @@ describe("cross-origin Connect-Web and gRPC-Web in Chromium", () => {
       const outcome = await call(page, protocol, kind, prompt);
       expect(outcome, `${protocol} ${kind}`).toEqual({ ok: true, text: prompt, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     }
+    expect(await rest(page, "hello over REST")).toEqual({ ok: true, text: "hello over REST", requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -101,6 +105,7 @@ describe("cross-origin Connect-Web and gRPC-Web in Chromium", () => {
       // connect-web sees a network failure (fetch's TypeError), not an answer from the gateway.
       if (!outcome.ok) expect(outcome.message, `${protocol} ${kind}`).toMatch(/Failed to fetch/);
     }
+    expect(await rest(page, "should not pass")).toEqual({ ok: false, code: "fetch", message: expect.stringMatching(/Failed to fetch/) });
     expect(errors.join("\n")).toMatch(/blocked by CORS policy/);
     await page.context().close();
   });

@@ -28,4 +28,20 @@ async function call(baseUrl: string, protocol: "connect" | "grpc-web", kind: "un
   }
 }
 
+/** The OpenAI-compatible REST surface with plain fetch, as a browser app using it would. */
+async function rest(baseUrl: string, apiKey: string, prompt: string): Promise<Outcome> {
+  try {
+    const res = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: prompt }] }),
+    });
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    return { ok: true, text: body.choices[0]?.message.content ?? "", requestId: res.headers.get("x-request-id") ?? "" };
+  } catch (err) {
+    return { ok: false, code: "fetch", message: String(err) };
+  }
+}
+
 (globalThis as Record<string, unknown>).sluiceCall = call;
+(globalThis as Record<string, unknown>).sluiceRest = rest;
