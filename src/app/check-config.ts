@@ -3,6 +3,7 @@ import { parseKeyHash } from "../limits/keys.js";
 import { modelNameProblem } from "../providers/model-names.js";
 import { providerConfigProblem, providerKinds } from "../providers/registry.js";
 import { parseListen, isLoopbackHost } from "../config/listen-address.js";
+import { corsOriginProblem } from "../server/http/cors.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
 import { mcpConfigProblems } from "../mcp/settings.js";
 
@@ -106,11 +107,33 @@ export function checkConfig(config: Config): string[] {
     });
   }
 
+  problems.push(...corsProblems(config, keyIds.size));
+
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(
       `server.listen: ${server.listen} is reachable from other machines but no API keys are configured; ` +
         "add tenants[].keys (see `sluice keys new`) or listen on 127.0.0.1",
     );
+  }
+  return problems;
+}
+
+/** `server.cors`: exact origins; "*" only while nobody needs a key (a page anywhere could then spend it). */
+function corsProblems(config: Config, apiKeys: number): string[] {
+  const cors = config.server?.cors;
+  if (!cors) return [];
+  const problems: string[] = [];
+  if (cors.allowedOrigins.length === 0) problems.push("server.cors.allowed_origins: list at least one origin (or leave server.cors out)");
+  cors.allowedOrigins.forEach((origin, i) => {
+    const problem = corsOriginProblem(origin);
+    if (problem) problems.push(`server.cors.allowed_origins[${i}]: ${problem}`);
+  });
+  if (cors.allowedOrigins.includes("*")) {
+    const adminKeys = config.admin?.keys.length ?? 0;
+    if (apiKeys > 0 || adminKeys > 0) {
+      problems.push('server.cors.allowed_origins: "*" lets any web page call the gateway; it is refused when API or admin keys are configured: list the exact origins');
+    }
+    if (cors.allowCredentials) problems.push('server.cors.allow_credentials: browsers refuse credentials with "*"; list the exact origins');
   }
   return problems;
 }

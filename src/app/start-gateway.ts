@@ -1,5 +1,6 @@
 import type { Logger as PinoLogger } from "pino";
 import type { Config } from "../gen/sluice/v1/config_pb.js";
+import { DEFAULT_CORS_MAX_AGE_S } from "../config/defaults.js";
 import { parseListen } from "../config/listen-address.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
@@ -29,6 +30,7 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     maxConnectionsPerClient: server.maxConnectionsPerClient,
     accessLog: config.telemetry?.accessLog ?? true,
     accessLines: pinoLines(log),
+    cors: server.cors ? { allowedOrigins: server.cors.allowedOrigins, allowCredentials: server.cors.allowCredentials, maxAgeS: server.cors.maxAgeS || DEFAULT_CORS_MAX_AGE_S } : undefined,
   });
   log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
   log.flush();

@@ -19,6 +19,9 @@ export const DEFAULT_PROVIDER_TIMEOUTS = { connectMs: 5_000, firstByteMs: 60_000
 export const DEFAULT_MAX_CONNECTIONS = 128;
 export const DEFAULT_MOCK_LOREM_TOKENS = 64;
 
+/** `server.cors.max_age_s`: how long browsers may cache a preflight answer. */
+export const DEFAULT_CORS_MAX_AGE_S = 600;
+
 /** The built-in config: loopback, the mock provider, no keys. `npm start` runs on it. */
 export function builtinConfig(): Config {
   return applyDefaults(create(ConfigSchema, {}));

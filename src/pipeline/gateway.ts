@@ -77,6 +77,14 @@ export class Gateway {
   get limits() {
     return this.services.limits;
   }
+  /** Routing state (the health table the console's Providers page shows). */
+  get router() {
+    return this.services.router;
+  }
+  /** The configured model aliases and their targets. */
+  get models() {
+    return this.services.models;
+  }
   /** The WASM policy host, when a policy slot is configured. */
   get policy() {
     return this.services.policy;

@@ -6,10 +6,12 @@ import {
   CreateKeyResponseSchema,
   GetUsageResponseSchema,
   ListKeysResponseSchema,
+  ListPolicySlotsResponseSchema,
   ListPoliciesResponseSchema,
   PushPolicyResponseSchema,
   RollbackPolicyResponseSchema,
   RevokeKeyResponseSchema,
+  TestPolicyResponseSchema,
   UsageRowSchema,
 } from "../gen/sluice/v1/admin_pb.js";
 import { SluiceError } from "../errors/sluice-error.js";
@@ -17,8 +19,9 @@ import type { Principal } from "../core/principal.js";
 import type { KeyInfo } from "../limits/principals.js";
 import { PrincipalError } from "../limits/principals.js";
 import type { Gateway } from "../pipeline/gateway.js";
-import { PolicyValidationError, SLOT_DEFINITIONS, type PolicyHost, type SlotName } from "../policy/index.js";
+import { PolicyValidationError, SLOT_DEFINITIONS, testPolicyModule, type PolicyHost, type SlotName } from "../policy/index.js";
 import type { UsageGroupBy } from "../telemetry/usage-query.js";
+import { watchProviderHealth } from "./admin-health.js";
 import { serverCallKey } from "./call.js";
 import { bearerToken } from "./http/body.js";
 
@@ -99,6 +102,25 @@ export function adminRoutes(gateway: Gateway) {
         gateway.log.info({ slot: req.slot, version: activation.version }, "policy module rolled back");
         return create(RollbackPolicyResponseSchema, { activation });
       }),
+      testPolicy: guarded(async (req) => {
+        const slot = policyHost().slot(policySlot(req.slot, policyHost()));
+        const result = await testPolicyModule(slot.definition, slot.config, req.module);
+        return create(TestPolicyResponseSchema, { ...result, vectors: slot.definition.conformance.length });
+      }),
+      listPolicySlots: guarded(() => {
+        const host = gateway.policy;
+        const names = host ? (Object.keys(SLOT_DEFINITIONS) as SlotName[]).filter((name) => host.has(name)) : [];
+        return create(ListPolicySlotsResponseSchema, {
+          slots: names.map((name) => {
+            const slot = host!.slot(name);
+            return { name, export: slot.definition.exportName, fail: slot.config.failMode, activeVersion: slot.current()?.version ?? 0 };
+          }),
+        });
+      }),
+      watchProviderHealth: (req, ctx) => {
+        requireAdmin(ctx);
+        return watchProviderHealth(gateway, req.intervalMs, ctx.signal);
+      },
       getUsage: guarded(async (req) => {
         const to = req.to ? Date.parse(req.to) : Date.now();
         const from = req.from ? Date.parse(req.from) : to - 24 * 3600_000;

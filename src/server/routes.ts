@@ -11,6 +11,7 @@ import { handleEmbeddings } from "./rest/embeddings.js";
 import { anthropicRoute, handleAnthropic } from "./rest/anthropic/routes.js";
 import { handleMcp, MCP_METHODS } from "./rest/mcp.js";
 import type { McpGateway } from "../mcp/mcp-gateway.js";
+import { serveConsole } from "./console-assets.js";
 
 export interface RestContext {
   gateway: Gateway;
@@ -71,6 +72,7 @@ export async function handleRest(ctx: RestContext, req: HttpRequest, res: HttpRe
     res.end(text);
     return;
   }
+  if (path === "/console" || path.startsWith("/console/")) return serveConsole(req, res, path);
   throw new SluiceError("not_found", `no route for ${method} ${path}`);
 }
 

@@ -17,6 +17,7 @@ import { refuseRpc, rpcProtocolOf, sentGrpcStatus, surfaceOf, type RpcProtocol }
 import { gatewayRoutes } from "./connect-routes.js";
 import { writeAccessLog } from "./http/access-log.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
+import { corsHandler, type CorsSettings } from "./http/cors.js";
 import { endResponse, sendError } from "./http/respond.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
@@ -39,6 +40,8 @@ export interface ServerOptions {
   maxConnectionsPerClient?: number;
   /** The MCP gateway served at /mcp, when `mcp.servers` is configured. */
   mcp?: McpGateway | undefined;
+  /** `server.cors`: absent, no CORS work is done at all. */
+  cors?: CorsSettings | undefined;
 }
 
 export interface RunningServer {
@@ -95,6 +98,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // stops calls one by one (`ServerCall.stop`).
   });
   const rest = { gateway, mcp: options.mcp, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
+  const cors = corsHandler(options.cors);
 
   /**
    * Every request, whatever the surface: a request id (the caller's when safe, else a new one)
@@ -102,6 +106,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
    * to the gateway, and one access-log line when the response has ended.
    */
   function handle(req: HttpRequest, res: HttpResponse): void {
+    if (cors !== undefined) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && cors(req, res, origin)) return; // a preflight, answered
+    }
     const startedAt = performance.now();
     const url = req.url ?? "/";
     const q = url.indexOf("?");

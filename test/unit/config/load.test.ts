@@ -54,7 +54,7 @@ models:
   it("rejects unknown fields by name, with the fields valid there", () => {
     const p = problems(`server: { listen: "127.0.0.1:1", max_body: 5 }`);
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatch(/^server\.max_body: unknown field \(valid here: listen, max_body_bytes, tls, drain_timeout_ms, timeouts, max_connections_per_client\)/);
+    expect(p[0]).toMatch(/^server\.max_body: unknown field \(valid here: listen, max_body_bytes, tls, drain_timeout_ms, timeouts, max_connections_per_client, cors\)/);
     expect(problems(`colour: blue`)[0]).toMatch(/^colour: unknown field/);
   });
 

@@ -13,7 +13,248 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSJkChFQb2xpY3lWZXJzaW9uSW5mbxIPCgd2ZXJzaW9uGAEgASgNEg4KBnNoYTI1NhgCIAEoCRIMCgRzaXplGAMgASgNEhIKCmNyZWF0ZWRfYXQYBCABKAkSDAoEbm90ZRgFIAEoCSI5ChBQb2xpY3lBY3RpdmF0aW9uEg8KB3ZlcnNpb24YASABKA0SFAoMYWN0aXZhdGVkX2F0GAIgASgJIj8KEVB1c2hQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDgoGbW9kdWxlGAIgASgMEgwKBG5vdGUYAyABKAkiQwoSUHVzaFBvbGljeVJlc3BvbnNlEi0KB3ZlcnNpb24YASABKAsyHC5zbHVpY2UudjEuUG9saWN5VmVyc2lvbkluZm8iIwoTTGlzdFBvbGljaWVzUmVxdWVzdBIMCgRzbG90GAEgASgJIpABChRMaXN0UG9saWNpZXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoDRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbxIwCgthY3RpdmF0aW9ucxgDIAMoCzIbLnNsdWljZS52MS5Qb2xpY3lBY3RpdmF0aW9uIjYKFVJvbGxiYWNrUG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg8KB3ZlcnNpb24YAiABKA0iSQoWUm9sbGJhY2tQb2xpY3lSZXNwb25zZRIvCgphY3RpdmF0aW9uGAEgASgLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24izQEKCkFwaUtleUluZm8SCgoCaWQYASABKAkSDgoGdGVuYW50GAIgASgJEg4KBnNvdXJjZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBItCgR0YWdzGAcgAygLMh8uc2x1aWNlLnYxLkFwaUtleUluZm8uVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqQBChBDcmVhdGVLZXlSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIKCgJpZBgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgJEjMKBHRhZ3MYBCADKAsyJS5zbHVpY2UudjEuQ3JlYXRlS2V5UmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoRQ3JlYXRlS2V5UmVzcG9uc2USIgoDa2V5GAEgASgLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8SDgoGc2VjcmV0GAIgASgJIiEKD0xpc3RLZXlzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkiNwoQTGlzdEtleXNSZXNwb25zZRIjCgRrZXlzGAEgAygLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8iHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSI3ChFSZXZva2VLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyJuCg9HZXRVc2FnZVJlcXVlc3QSDAoEZnJvbRgBIAEoCRIKCgJ0bxgCIAEoCRIQCghncm91cF9ieRgDIAMoCRIOCgZ0ZW5hbnQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg8KB3RhZ19rZXkYBiABKAkiNQoQR2V0VXNhZ2VSZXNwb25zZRIhCgRyb3dzGAEgAygLMhMuc2x1aWNlLnYxLlVzYWdlUm93IuUBCghVc2FnZVJvdxItCgVncm91cBgBIAMoCzIeLnNsdWljZS52MS5Vc2FnZVJvdy5Hcm91cEVudHJ5EhAKCHJlcXVlc3RzGAIgASgEEg4KBmVycm9ycxgDIAEoBBIUCgxpbnB1dF90b2tlbnMYBCABKAQSFQoNb3V0cHV0X3Rva2VucxgFIAEoBBIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAYgASgEEhAKCGNvc3RfdXNkGAcgASgBGiwKCkdyb3VwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATKbBAoMQWRtaW5TZXJ2aWNlEkYKCUNyZWF0ZUtleRIbLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLkNyZWF0ZUtleVJlc3BvbnNlEkMKCExpc3RLZXlzEhouc2x1aWNlLnYxLkxpc3RLZXlzUmVxdWVzdBobLnNsdWljZS52MS5MaXN0S2V5c1Jlc3BvbnNlEkYKCVJldm9rZUtleRIbLnNsdWljZS52MS5SZXZva2VLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJldm9rZUtleVJlc3BvbnNlEkMKCEdldFVzYWdlEhouc2x1aWNlLnYxLkdldFVzYWdlUmVxdWVzdBobLnNsdWljZS52MS5HZXRVc2FnZVJlc3BvbnNlEkkKClB1c2hQb2xpY3kSHC5zbHVpY2UudjEuUHVzaFBvbGljeVJlcXVlc3QaHS5zbHVpY2UudjEuUHVzaFBvbGljeVJlc3BvbnNlEk8KDExpc3RQb2xpY2llcxIeLnNsdWljZS52MS5MaXN0UG9saWNpZXNSZXF1ZXN0Gh8uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1Jlc3BvbnNlElUKDlJvbGxiYWNrUG9saWN5EiAuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVxdWVzdBohLnNsdWljZS52MS5Sb2xsYmFja1BvbGljeVJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSIxChFUZXN0UG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg4KBm1vZHVsZRgCIAEoDCJDChJUZXN0UG9saWN5UmVzcG9uc2USCgoCb2sYASABKAgSEAoIcHJvYmxlbXMYAiADKAkSDwoHdmVjdG9ycxgDIAEoDSIYChZMaXN0UG9saWN5U2xvdHNSZXF1ZXN0IkMKF0xpc3RQb2xpY3lTbG90c1Jlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkuc2x1aWNlLnYxLlBvbGljeVNsb3RJbmZvIlQKDlBvbGljeVNsb3RJbmZvEgwKBG5hbWUYASABKAkSDgoGZXhwb3J0GAIgASgJEgwKBGZhaWwYAyABKAkSFgoOYWN0aXZlX3ZlcnNpb24YBCABKA0iMQoaV2F0Y2hQcm92aWRlckhlYWx0aFJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0iTgoWUHJvdmlkZXJIZWFsdGhTbmFwc2hvdBIKCgJhdBgBIAEoCRIoCgd0YXJnZXRzGAIgAygLMhcuc2x1aWNlLnYxLlRhcmdldEhlYWx0aCL1AQoMVGFyZ2V0SGVhbHRoEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg8KB2FsaWFzZXMYAyADKAkSDwoHYnJlYWtlchgEIAEoCRIXCg9sYXRlbmN5X2V3bWFfbXMYBSABKAESEgoKZXJyb3JfcmF0ZRgGIAEoARIQCghhdHRlbXB0cxgHIAEoBBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgIIAEoDRIQCghpbmZsaWdodBgJIAEoDRIYChByZW1haW5pbmdfdG9rZW5zGAogASgDEhkKEXVuYXZhaWxhYmxlX3VudGlsGAsgASgJImQKEVBvbGljeVZlcnNpb25JbmZvEg8KB3ZlcnNpb24YASABKA0SDgoGc2hhMjU2GAIgASgJEgwKBHNpemUYAyABKA0SEgoKY3JlYXRlZF9hdBgEIAEoCRIMCgRub3RlGAUgASgJIjkKEFBvbGljeUFjdGl2YXRpb24SDwoHdmVyc2lvbhgBIAEoDRIUCgxhY3RpdmF0ZWRfYXQYAiABKAkiPwoRUHVzaFBvbGljeVJlcXVlc3QSDAoEc2xvdBgBIAEoCRIOCgZtb2R1bGUYAiABKAwSDAoEbm90ZRgDIAEoCSJDChJQdXNoUG9saWN5UmVzcG9uc2USLQoHdmVyc2lvbhgBIAEoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbyIjChNMaXN0UG9saWNpZXNSZXF1ZXN0EgwKBHNsb3QYASABKAkikAEKFExpc3RQb2xpY2llc1Jlc3BvbnNlEhYKDmFjdGl2ZV92ZXJzaW9uGAEgASgNEi4KCHZlcnNpb25zGAIgAygLMhwuc2x1aWNlLnYxLlBvbGljeVZlcnNpb25JbmZvEjAKC2FjdGl2YXRpb25zGAMgAygLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24iNgoVUm9sbGJhY2tQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoDSJJChZSb2xsYmFja1BvbGljeVJlc3BvbnNlEi8KCmFjdGl2YXRpb24YASABKAsyGy5zbHVpY2UudjEuUG9saWN5QWN0aXZhdGlvbiLNAQoKQXBpS2V5SW5mbxIKCgJpZBgBIAEoCRIOCgZ0ZW5hbnQYAiABKAkSDgoGc291cmNlGAMgASgJEhIKCmNyZWF0ZWRfYXQYBCABKAkSEgoKZXhwaXJlc19hdBgFIAEoCRIPCgdyZXZva2VkGAYgASgIEi0KBHRhZ3MYByADKAsyHy5zbHVpY2UudjEuQXBpS2V5SW5mby5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipAEKEENyZWF0ZUtleVJlcXVlc3QSDgoGdGVuYW50GAEgASgJEgoKAmlkGAIgASgJEhIKCmV4cGlyZXNfYXQYAyABKAkSMwoEdGFncxgEIAMoCzIlLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJHChFDcmVhdGVLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbxIOCgZzZWNyZXQYAiABKAkiIQoPTGlzdEtleXNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCSI3ChBMaXN0S2V5c1Jlc3BvbnNlEiMKBGtleXMYASADKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyIeChBSZXZva2VLZXlSZXF1ZXN0EgoKAmlkGAEgASgJIjcKEVJldm9rZUtleVJlc3BvbnNlEiIKA2tleRgBIAEoCzIVLnNsdWljZS52MS5BcGlLZXlJbmZvIm4KD0dldFVzYWdlUmVxdWVzdBIMCgRmcm9tGAEgASgJEgoKAnRvGAIgASgJEhAKCGdyb3VwX2J5GAMgAygJEg4KBnRlbmFudBgEIAEoCRIOCgZrZXlfaWQYBSABKAkSDwoHdGFnX2tleRgGIAEoCSI1ChBHZXRVc2FnZVJlc3BvbnNlEiEKBHJvd3MYASADKAsyEy5zbHVpY2UudjEuVXNhZ2VSb3ci5QEKCFVzYWdlUm93Ei0KBWdyb3VwGAEgAygLMh4uc2x1aWNlLnYxLlVzYWdlUm93Lkdyb3VwRW50cnkSEAoIcmVxdWVzdHMYAiABKAQSDgoGZXJyb3JzGAMgASgEEhQKDGlucHV0X3Rva2VucxgEIAEoBBIVCg1vdXRwdXRfdG9rZW5zGAUgASgEEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYBiABKAQSEAoIY29zdF91c2QYByABKAEaLAoKR3JvdXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBMqMGCgxBZG1pblNlcnZpY2USRgoJQ3JlYXRlS2V5Ehsuc2x1aWNlLnYxLkNyZWF0ZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuQ3JlYXRlS2V5UmVzcG9uc2USQwoITGlzdEtleXMSGi5zbHVpY2UudjEuTGlzdEtleXNSZXF1ZXN0Ghsuc2x1aWNlLnYxLkxpc3RLZXlzUmVzcG9uc2USRgoJUmV2b2tlS2V5Ehsuc2x1aWNlLnYxLlJldm9rZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuUmV2b2tlS2V5UmVzcG9uc2USQwoIR2V0VXNhZ2USGi5zbHVpY2UudjEuR2V0VXNhZ2VSZXF1ZXN0Ghsuc2x1aWNlLnYxLkdldFVzYWdlUmVzcG9uc2USSQoKUHVzaFBvbGljeRIcLnNsdWljZS52MS5QdXNoUG9saWN5UmVxdWVzdBodLnNsdWljZS52MS5QdXNoUG9saWN5UmVzcG9uc2USTwoMTGlzdFBvbGljaWVzEh4uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1JlcXVlc3QaHy5zbHVpY2UudjEuTGlzdFBvbGljaWVzUmVzcG9uc2USVQoOUm9sbGJhY2tQb2xpY3kSIC5zbHVpY2UudjEuUm9sbGJhY2tQb2xpY3lSZXF1ZXN0GiEuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVzcG9uc2USSQoKVGVzdFBvbGljeRIcLnNsdWljZS52MS5UZXN0UG9saWN5UmVxdWVzdBodLnNsdWljZS52MS5UZXN0UG9saWN5UmVzcG9uc2USWAoPTGlzdFBvbGljeVNsb3RzEiEuc2x1aWNlLnYxLkxpc3RQb2xpY3lTbG90c1JlcXVlc3QaIi5zbHVpY2UudjEuTGlzdFBvbGljeVNsb3RzUmVzcG9uc2USYQoTV2F0Y2hQcm92aWRlckhlYWx0aBIlLnNsdWljZS52MS5XYXRjaFByb3ZpZGVySGVhbHRoUmVxdWVzdBohLnNsdWljZS52MS5Qcm92aWRlckhlYWx0aFNuYXBzaG90MAFiBnByb3RvMw");
+
+/**
+ * @generated from message sluice.v1.TestPolicyRequest
+ */
+export type TestPolicyRequest = Message<"sluice.v1.TestPolicyRequest"> & {
+  /**
+   * @generated from field: string slot = 1;
+   */
+  slot: string;
+
+  /**
+   * @generated from field: bytes module = 2;
+   */
+  module: Uint8Array;
+};
+
+/**
+ * Describes the message sluice.v1.TestPolicyRequest.
+ * Use `create(TestPolicyRequestSchema)` to create a new message.
+ */
+export const TestPolicyRequestSchema: GenMessage<TestPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 0);
+
+/**
+ * @generated from message sluice.v1.TestPolicyResponse
+ */
+export type TestPolicyResponse = Message<"sluice.v1.TestPolicyResponse"> & {
+  /**
+   * @generated from field: bool ok = 1;
+   */
+  ok: boolean;
+
+  /**
+   * Every problem found; empty when ok.
+   *
+   * @generated from field: repeated string problems = 2;
+   */
+  problems: string[];
+
+  /**
+   * How many conformance vectors the slot has (all run when the static checks pass).
+   *
+   * @generated from field: uint32 vectors = 3;
+   */
+  vectors: number;
+};
+
+/**
+ * Describes the message sluice.v1.TestPolicyResponse.
+ * Use `create(TestPolicyResponseSchema)` to create a new message.
+ */
+export const TestPolicyResponseSchema: GenMessage<TestPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 1);
+
+/**
+ * @generated from message sluice.v1.ListPolicySlotsRequest
+ */
+export type ListPolicySlotsRequest = Message<"sluice.v1.ListPolicySlotsRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.ListPolicySlotsRequest.
+ * Use `create(ListPolicySlotsRequestSchema)` to create a new message.
+ */
+export const ListPolicySlotsRequestSchema: GenMessage<ListPolicySlotsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 2);
+
+/**
+ * @generated from message sluice.v1.ListPolicySlotsResponse
+ */
+export type ListPolicySlotsResponse = Message<"sluice.v1.ListPolicySlotsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.PolicySlotInfo slots = 1;
+   */
+  slots: PolicySlotInfo[];
+};
+
+/**
+ * Describes the message sluice.v1.ListPolicySlotsResponse.
+ * Use `create(ListPolicySlotsResponseSchema)` to create a new message.
+ */
+export const ListPolicySlotsResponseSchema: GenMessage<ListPolicySlotsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 3);
+
+/**
+ * @generated from message sluice.v1.PolicySlotInfo
+ */
+export type PolicySlotInfo = Message<"sluice.v1.PolicySlotInfo"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The module export the slot calls ("scan", "count", "route", ...).
+   *
+   * @generated from field: string export = 2;
+   */
+  export: string;
+
+  /**
+   * "open" or "closed": what a request gets when the module traps or times out.
+   *
+   * @generated from field: string fail = 3;
+   */
+  fail: string;
+
+  /**
+   * @generated from field: uint32 active_version = 4;
+   */
+  activeVersion: number;
+};
+
+/**
+ * Describes the message sluice.v1.PolicySlotInfo.
+ * Use `create(PolicySlotInfoSchema)` to create a new message.
+ */
+export const PolicySlotInfoSchema: GenMessage<PolicySlotInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 4);
+
+/**
+ * @generated from message sluice.v1.WatchProviderHealthRequest
+ */
+export type WatchProviderHealthRequest = Message<"sluice.v1.WatchProviderHealthRequest"> & {
+  /**
+   * Between snapshots; default 1000, at least 250, at most 60000.
+   *
+   * @generated from field: uint32 interval_ms = 1;
+   */
+  intervalMs: number;
+};
+
+/**
+ * Describes the message sluice.v1.WatchProviderHealthRequest.
+ * Use `create(WatchProviderHealthRequestSchema)` to create a new message.
+ */
+export const WatchProviderHealthRequestSchema: GenMessage<WatchProviderHealthRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 5);
+
+/**
+ * @generated from message sluice.v1.ProviderHealthSnapshot
+ */
+export type ProviderHealthSnapshot = Message<"sluice.v1.ProviderHealthSnapshot"> & {
+  /**
+   * RFC 3339 time of the snapshot.
+   *
+   * @generated from field: string at = 1;
+   */
+  at: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.TargetHealth targets = 2;
+   */
+  targets: TargetHealth[];
+};
+
+/**
+ * Describes the message sluice.v1.ProviderHealthSnapshot.
+ * Use `create(ProviderHealthSnapshotSchema)` to create a new message.
+ */
+export const ProviderHealthSnapshotSchema: GenMessage<ProviderHealthSnapshot> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 6);
+
+/**
+ * @generated from message sluice.v1.TargetHealth
+ */
+export type TargetHealth = Message<"sluice.v1.TargetHealth"> & {
+  /**
+   * @generated from field: string provider = 1;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * The model aliases routing to this target (empty for a direct provider/model name).
+   *
+   * @generated from field: repeated string aliases = 3;
+   */
+  aliases: string[];
+
+  /**
+   * "closed", "open" or "half_open".
+   *
+   * @generated from field: string breaker = 4;
+   */
+  breaker: string;
+
+  /**
+   * EWMA of time to first token in milliseconds (0 until a success is seen).
+   *
+   * @generated from field: double latency_ewma_ms = 5;
+   */
+  latencyEwmaMs: number;
+
+  /**
+   * EWMA of the failure rate over recent attempts, 0..1.
+   *
+   * @generated from field: double error_rate = 6;
+   */
+  errorRate: number;
+
+  /**
+   * @generated from field: uint64 attempts = 7;
+   */
+  attempts: bigint;
+
+  /**
+   * @generated from field: uint32 consecutive_failures = 8;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * @generated from field: uint32 inflight = 9;
+   */
+  inflight: number;
+
+  /**
+   * Tokens the provider last said it can still take in its window; -1 when not said or expired.
+   *
+   * @generated from field: int64 remaining_tokens = 10;
+   */
+  remainingTokens: bigint;
+
+  /**
+   * RFC 3339; empty when the target is available now.
+   *
+   * @generated from field: string unavailable_until = 11;
+   */
+  unavailableUntil: string;
+};
+
+/**
+ * Describes the message sluice.v1.TargetHealth.
+ * Use `create(TargetHealthSchema)` to create a new message.
+ */
+export const TargetHealthSchema: GenMessage<TargetHealth> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 7);
 
 /**
  * @generated from message sluice.v1.PolicyVersionInfo
@@ -50,7 +291,7 @@ export type PolicyVersionInfo = Message<"sluice.v1.PolicyVersionInfo"> & {
  * Use `create(PolicyVersionInfoSchema)` to create a new message.
  */
 export const PolicyVersionInfoSchema: GenMessage<PolicyVersionInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 0);
+  messageDesc(file_sluice_v1_admin, 8);
 
 /**
  * @generated from message sluice.v1.PolicyActivation
@@ -72,7 +313,7 @@ export type PolicyActivation = Message<"sluice.v1.PolicyActivation"> & {
  * Use `create(PolicyActivationSchema)` to create a new message.
  */
 export const PolicyActivationSchema: GenMessage<PolicyActivation> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 1);
+  messageDesc(file_sluice_v1_admin, 9);
 
 /**
  * @generated from message sluice.v1.PushPolicyRequest
@@ -101,7 +342,7 @@ export type PushPolicyRequest = Message<"sluice.v1.PushPolicyRequest"> & {
  * Use `create(PushPolicyRequestSchema)` to create a new message.
  */
 export const PushPolicyRequestSchema: GenMessage<PushPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 2);
+  messageDesc(file_sluice_v1_admin, 10);
 
 /**
  * @generated from message sluice.v1.PushPolicyResponse
@@ -118,7 +359,7 @@ export type PushPolicyResponse = Message<"sluice.v1.PushPolicyResponse"> & {
  * Use `create(PushPolicyResponseSchema)` to create a new message.
  */
 export const PushPolicyResponseSchema: GenMessage<PushPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 3);
+  messageDesc(file_sluice_v1_admin, 11);
 
 /**
  * @generated from message sluice.v1.ListPoliciesRequest
@@ -135,7 +376,7 @@ export type ListPoliciesRequest = Message<"sluice.v1.ListPoliciesRequest"> & {
  * Use `create(ListPoliciesRequestSchema)` to create a new message.
  */
 export const ListPoliciesRequestSchema: GenMessage<ListPoliciesRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 4);
+  messageDesc(file_sluice_v1_admin, 12);
 
 /**
  * @generated from message sluice.v1.ListPoliciesResponse
@@ -164,7 +405,7 @@ export type ListPoliciesResponse = Message<"sluice.v1.ListPoliciesResponse"> & {
  * Use `create(ListPoliciesResponseSchema)` to create a new message.
  */
 export const ListPoliciesResponseSchema: GenMessage<ListPoliciesResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 5);
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyRequest
@@ -188,7 +429,7 @@ export type RollbackPolicyRequest = Message<"sluice.v1.RollbackPolicyRequest"> &
  * Use `create(RollbackPolicyRequestSchema)` to create a new message.
  */
 export const RollbackPolicyRequestSchema: GenMessage<RollbackPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 6);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyResponse
@@ -205,7 +446,7 @@ export type RollbackPolicyResponse = Message<"sluice.v1.RollbackPolicyResponse">
  * Use `create(RollbackPolicyResponseSchema)` to create a new message.
  */
 export const RollbackPolicyResponseSchema: GenMessage<RollbackPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 7);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * @generated from message sluice.v1.ApiKeyInfo
@@ -256,7 +497,7 @@ export type ApiKeyInfo = Message<"sluice.v1.ApiKeyInfo"> & {
  * Use `create(ApiKeyInfoSchema)` to create a new message.
  */
 export const ApiKeyInfoSchema: GenMessage<ApiKeyInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * @generated from message sluice.v1.CreateKeyRequest
@@ -294,7 +535,7 @@ export type CreateKeyRequest = Message<"sluice.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * @generated from message sluice.v1.CreateKeyResponse
@@ -318,7 +559,7 @@ export type CreateKeyResponse = Message<"sluice.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 18);
 
 /**
  * @generated from message sluice.v1.ListKeysRequest
@@ -337,7 +578,7 @@ export type ListKeysRequest = Message<"sluice.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 19);
 
 /**
  * @generated from message sluice.v1.ListKeysResponse
@@ -354,7 +595,7 @@ export type ListKeysResponse = Message<"sluice.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 20);
 
 /**
  * @generated from message sluice.v1.RevokeKeyRequest
@@ -371,7 +612,7 @@ export type RevokeKeyRequest = Message<"sluice.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 21);
 
 /**
  * @generated from message sluice.v1.RevokeKeyResponse
@@ -388,7 +629,7 @@ export type RevokeKeyResponse = Message<"sluice.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * @generated from message sluice.v1.GetUsageRequest
@@ -436,7 +677,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
  * Use `create(GetUsageRequestSchema)` to create a new message.
  */
 export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * @generated from message sluice.v1.GetUsageResponse
@@ -453,7 +694,7 @@ export type GetUsageResponse = Message<"sluice.v1.GetUsageResponse"> & {
  * Use `create(GetUsageResponseSchema)` to create a new message.
  */
 export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * @generated from message sluice.v1.UsageRow
@@ -500,7 +741,7 @@ export type UsageRow = Message<"sluice.v1.UsageRow"> & {
  * Use `create(UsageRowSchema)` to create a new message.
  */
 export const UsageRowSchema: GenMessage<UsageRow> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 25);
 
 /**
  * @generated from service sluice.v1.AdminService
@@ -576,6 +817,38 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RollbackPolicyRequestSchema;
     output: typeof RollbackPolicyResponseSchema;
+  },
+  /**
+   * Runs a module through the checks PushPolicy makes (exports, ABI, memory cap, the slot's
+   * conformance vectors) without storing or activating it.
+   *
+   * @generated from rpc sluice.v1.AdminService.TestPolicy
+   */
+  testPolicy: {
+    methodKind: "unary";
+    input: typeof TestPolicyRequestSchema;
+    output: typeof TestPolicyResponseSchema;
+  },
+  /**
+   * The policy slots this gateway runs (configured under `policies`).
+   *
+   * @generated from rpc sluice.v1.AdminService.ListPolicySlots
+   */
+  listPolicySlots: {
+    methodKind: "unary";
+    input: typeof ListPolicySlotsRequestSchema;
+    output: typeof ListPolicySlotsResponseSchema;
+  },
+  /**
+   * Every target's health as the router sees it: one snapshot at once, then one per interval
+   * until the client cancels.
+   *
+   * @generated from rpc sluice.v1.AdminService.WatchProviderHealth
+   */
+  watchProviderHealth: {
+    methodKind: "server_streaming";
+    input: typeof WatchProviderHealthRequestSchema;
+    output: typeof ProviderHealthSnapshotSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSKXAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWci0wEKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJGi4KDEFjdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIn0KElJvdXRlclBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkSDwoHYWxpYXNlcxgGIAMoCSJsChJUb2tlbnNQb2xpY3lDb25maWcSDgoGbW9kdWxlGAEgASgJEgwKBGZhaWwYAiABKAkSEQoJdW50cnVzdGVkGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0SEQoJd2F0Y2hfZGlyGAUgASgJIjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEixAEKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNEisKCHRpbWVvdXRzGAUgASgLMhkuc2x1aWNlLnYxLlNlcnZlclRpbWVvdXRzEiIKGm1heF9jb25uZWN0aW9uc19wZXJfY2xpZW50GAYgASgNIkkKDlNlcnZlclRpbWVvdXRzEhIKCmhlYWRlcnNfbXMYASABKA0SEgoKcmVxdWVzdF9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNIiYKCVRsc0NvbmZpZxIMCgRjZXJ0GAEgASgJEgsKA2tleRgCIAEoCSK+AwoOUHJvdmlkZXJDb25maWcSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRIPCgdhcGlfa2V5GAQgASgJEjcKB2hlYWRlcnMYBSADKAsyJi5zbHVpY2UudjEuUHJvdmlkZXJDb25maWcuSGVhZGVyc0VudHJ5Ei0KCHRpbWVvdXRzGAYgASgLMhsuc2x1aWNlLnYxLlByb3ZpZGVyVGltZW91dHMSFwoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNEisKBG1vY2sYCCABKAsyHS5zbHVpY2UudjEuTW9ja1Byb3ZpZGVyQ29uZmlnEhMKC2FwaV92ZXJzaW9uGAkgASgJEg4KBnJlZ2lvbhgKIAEoCRIsCgNhd3MYCyABKAsyHy5zbHVpY2UudjEuQXdzQ3JlZGVudGlhbHNDb25maWcSEQoJcmVhc29uaW5nGAwgASgJEisKBmxpbWl0cxgNIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl8KFEF3c0NyZWRlbnRpYWxzQ29uZmlnEhUKDWFjY2Vzc19rZXlfaWQYASABKAkSGQoRc2VjcmV0X2FjY2Vzc19rZXkYAiABKAkSFQoNc2Vzc2lvbl90b2tlbhgDIAEoCSJgChBQcm92aWRlclRpbWVvdXRzEhIKCmNvbm5lY3RfbXMYASABKA0SFQoNZmlyc3RfYnl0ZV9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNEhAKCHRvdGFsX21zGAQgASgNImcKEk1vY2tQcm92aWRlckNvbmZpZxIWCg5jaHVua19kZWxheV9tcxgBIAEoDRIUCgxsb3JlbV90b2tlbnMYAiABKA0SIwoFZmF1bHQYAyABKAsyFC5zbHVpY2UudjEuTW9ja0ZhdWx0IkQKCU1vY2tGYXVsdBIOCgZzdGF0dXMYASABKA0SDAoEaGFuZxgCIAEoCBIZChFmYWlsX2FmdGVyX2NodW5rcxgDIAEoDSJ6ChBNb2RlbEFsaWFzQ29uZmlnEg0KBWFsaWFzGAEgASgJEi0KB3RhcmdldHMYAiADKAsyHC5zbHVpY2UudjEuTW9kZWxUYXJnZXRDb25maWcSEAoIc3RyYXRlZ3kYAyABKAkSFgoOY29udGV4dF93aW5kb3cYBCABKA0icQoRTW9kZWxUYXJnZXRDb25maWcSEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSDgoGd2VpZ2h0GAMgASgNEisKCHRpbWVvdXRzGAQgASgLMhkuc2x1aWNlLnYxLlRhcmdldFRpbWVvdXRzIksKDlRhcmdldFRpbWVvdXRzEhYKDmZpcnN0X3Rva2VuX21zGAEgASgNEg8KB2lkbGVfbXMYAiABKA0SEAoIdG90YWxfbXMYAyABKA0i9QEKDVJvdXRpbmdDb25maWcSFAoMbWF4X2F0dGVtcHRzGAEgASgNEh8KEnJldHJpZXNfcGVyX3RhcmdldBgCIAEoDUgAiAEBEhIKCmJhY2tvZmZfbXMYAyABKA0SGgoSbWF4X3JldHJ5X2FmdGVyX21zGAQgASgNEhoKEnJldHJ5X2J1ZGdldF9yYXRpbxgFIAEoARIYChByZXRyeV9idWRnZXRfbWluGAYgASgNEjAKB2JyZWFrZXIYByABKAsyHy5zbHVpY2UudjEuQ2lyY3VpdEJyZWFrZXJDb25maWdCFQoTX3JldHJpZXNfcGVyX3RhcmdldCJvChRDaXJjdWl0QnJlYWtlckNvbmZpZxIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgBIAEoDRISCgplcnJvcl9yYXRlGAIgASgBEhQKDG1pbl9hdHRlbXB0cxgDIAEoDRIPCgdvcGVuX21zGAQgASgNItABCgxUZW5hbnRDb25maWcSCgoCaWQYASABKAkSJQoEa2V5cxgCIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWcSDgoGbW9kZWxzGAMgAygJEisKBmxpbWl0cxgEIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnEicKBmJ1ZGdldBgFIAEoCzIXLnNsdWljZS52MS5CdWRnZXRDb25maWcSJwoDbWNwGBQgASgLMhouc2x1aWNlLnYxLlRlbmFudE1jcENvbmZpZyI+Cg9UZW5hbnRNY3BDb25maWcSDQoFdG9vbHMYASADKAkSCwoDcnBtGAIgASgNEg8KB3Byb21wdHMYAyADKAki8AEKDEFwaUtleUNvbmZpZxIKCgJpZBgBIAEoCRIMCgRoYXNoGAIgASgJEisKBmxpbWl0cxgDIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnEicKBmJ1ZGdldBgEIAEoCzIXLnNsdWljZS52MS5CdWRnZXRDb25maWcSEgoKZXhwaXJlc19hdBgFIAEoCRIvCgR0YWdzGAYgAygLMiEuc2x1aWNlLnYxLkFwaUtleUNvbmZpZy5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiTAoPVGVsZW1ldHJ5Q29uZmlnEhEKCWxvZ19sZXZlbBgBIAEoCRIXCgphY2Nlc3NfbG9nGAIgASgISACIAQFCDQoLX2FjY2Vzc19sb2diBnByb3RvMw");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSKXAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWci0wEKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJGi4KDEFjdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIn0KElJvdXRlclBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkSDwoHYWxpYXNlcxgGIAMoCSJsChJUb2tlbnNQb2xpY3lDb25maWcSDgoGbW9kdWxlGAEgASgJEgwKBGZhaWwYAiABKAkSEQoJdW50cnVzdGVkGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0SEQoJd2F0Y2hfZGlyGAUgASgJIjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEi6QEKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNEisKCHRpbWVvdXRzGAUgASgLMhkuc2x1aWNlLnYxLlNlcnZlclRpbWVvdXRzEiIKGm1heF9jb25uZWN0aW9uc19wZXJfY2xpZW50GAYgASgNEiMKBGNvcnMYByABKAsyFS5zbHVpY2UudjEuQ29yc0NvbmZpZyJTCgpDb3JzQ29uZmlnEhcKD2FsbG93ZWRfb3JpZ2lucxgBIAMoCRIZChFhbGxvd19jcmVkZW50aWFscxgCIAEoCBIRCgltYXhfYWdlX3MYAyABKA0iSQoOU2VydmVyVGltZW91dHMSEgoKaGVhZGVyc19tcxgBIAEoDRISCgpyZXF1ZXN0X21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIr4DCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkSKwoGbGltaXRzGA0gASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNInoKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0i0AEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxInCgNtY3AYFCABKAsyGi5zbHVpY2UudjEuVGVuYW50TWNwQ29uZmlnIj4KD1RlbmFudE1jcENvbmZpZxINCgV0b29scxgBIAMoCRILCgNycG0YAiABKA0SDwoHcHJvbXB0cxgDIAMoCSLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.Config
@@ -874,6 +874,14 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
    * @generated from field: uint32 max_connections_per_client = 6;
    */
   maxConnectionsPerClient: number;
+
+  /**
+   * Lets pages on other origins call Connect, gRPC-Web and REST from a browser. Absent: no
+   * CORS headers at all (same-origin pages, such as /console, need none).
+   *
+   * @generated from field: sluice.v1.CorsConfig cors = 7;
+   */
+  cors?: CorsConfig | undefined;
 };
 
 /**
@@ -882,6 +890,46 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 17);
+
+/**
+ * Cross-origin access from browsers. Preflights (OPTIONS) from an allowed origin are answered
+ * with the methods and headers Connect, gRPC-Web and REST need; responses to an allowed origin
+ * carry Access-Control-Allow-Origin and expose the gRPC-Web status headers and Sluice's own
+ * (x-request-id, x-sluice-*). A request from any other origin gets no CORS headers.
+ *
+ * @generated from message sluice.v1.CorsConfig
+ */
+export type CorsConfig = Message<"sluice.v1.CorsConfig"> & {
+  /**
+   * Exact origins ("https://app.example.com", scheme://host[:port], no path). "*" (any origin)
+   * is accepted only when no API or admin keys are configured.
+   *
+   * @generated from field: repeated string allowed_origins = 1;
+   */
+  allowedOrigins: string[];
+
+  /**
+   * Sends Access-Control-Allow-Credentials: true (cookies, TLS client certificates). Default
+   * false: Sluice authenticates with the Authorization header, which needs no credentials mode.
+   *
+   * @generated from field: bool allow_credentials = 2;
+   */
+  allowCredentials: boolean;
+
+  /**
+   * How long a browser may cache a preflight answer, in seconds. Default 600.
+   *
+   * @generated from field: uint32 max_age_s = 3;
+   */
+  maxAgeS: number;
+};
+
+/**
+ * Describes the message sluice.v1.CorsConfig.
+ * Use `create(CorsConfigSchema)` to create a new message.
+ */
+export const CorsConfigSchema: GenMessage<CorsConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * Time limits on what clients send; none of them cuts a response being streamed.
@@ -921,7 +969,7 @@ export type ServerTimeouts = Message<"sluice.v1.ServerTimeouts"> & {
  * Use `create(ServerTimeoutsSchema)` to create a new message.
  */
 export const ServerTimeoutsSchema: GenMessage<ServerTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -945,7 +993,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -1051,7 +1099,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -1078,7 +1126,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -1120,7 +1168,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -1151,7 +1199,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -1186,7 +1234,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 24);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -1229,7 +1277,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 25);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -1270,7 +1318,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 26);
+  messageDesc(file_sluice_v1_config, 27);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -1303,7 +1351,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 27);
+  messageDesc(file_sluice_v1_config, 28);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -1366,7 +1414,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 28);
+  messageDesc(file_sluice_v1_config, 29);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -1406,7 +1454,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 29);
+  messageDesc(file_sluice_v1_config, 30);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -1457,7 +1505,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 30);
+  messageDesc(file_sluice_v1_config, 31);
 
 /**
  * @generated from message sluice.v1.TenantMcpConfig
@@ -1493,7 +1541,7 @@ export type TenantMcpConfig = Message<"sluice.v1.TenantMcpConfig"> & {
  * Use `create(TenantMcpConfigSchema)` to create a new message.
  */
 export const TenantMcpConfigSchema: GenMessage<TenantMcpConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 31);
+  messageDesc(file_sluice_v1_config, 32);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -1545,7 +1593,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 32);
+  messageDesc(file_sluice_v1_config, 33);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -1571,5 +1619,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 33);
+  messageDesc(file_sluice_v1_config, 34);
 
