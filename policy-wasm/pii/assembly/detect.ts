@@ -3,10 +3,11 @@
 // Speed: runs of plain prose are skipped 16 bytes at a time (prose.ts), words one at a time, and
 // a letter word only reaches the matchers when what follows its letters could make it a match.
 import { T, N, ch, isHex, classOf, CLASS_WORD, CLASS_ALPHA, CLASS_DIGIT, CLASS_FOLLOW } from "./text";
-import { addCandidate } from "./candidates";
+import { addCandidate, matchScore, resetMatchScore } from "./candidates";
+import { withContext } from "./contexts";
 import { hotMask, letterMask } from "./prose";
 import {
-  enabled, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, IP_ADDRESS, US_SSN, ES_NIF, ES_NIE,
+  enabled, BASE_SCORE, MIN_SCORE, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, IP_ADDRESS, US_SSN, ES_NIF, ES_NIE,
   UK_NHS, CRYPTO, URL, URL_WITH_CREDENTIALS, AWS_ACCESS_KEY, API_KEY, GITHUB_TOKEN, JWT, PRIVATE_KEY,
 } from "./entities";
 import { matchCard, matchSsn, matchNhs, matchNif, matchNie } from "./numbers";
@@ -16,8 +17,19 @@ import { matchBase58Address, matchBech32Address } from "./crypto";
 import { matchAwsKey, matchApiKey, matchGithubToken, matchJwt, matchPrivateKey } from "./secrets";
 import { matchIban } from "./iban";
 
+/** A match [start, end) of `type`: scored (the matcher's score or the type's base), raised by a
+ *  context word when that is what it takes to reach the type's minimum, kept when it does. */
+function accept(start: i32, end: i32, type: i32): void {
+  let score = matchScore >= 0 ? matchScore : unchecked(BASE_SCORE[type]);
+  resetMatchScore();
+  const min = unchecked(MIN_SCORE[type]);
+  if (score < min) score = withContext(type, start, end, score);
+  if (score >= min) addCandidate(start, end, type, score);
+}
+
 @inline function tryAdd(start: i32, end: i32, type: i32): void {
-  if (end > start) addCandidate(start, end, type);
+  if (end > start) accept(start, end, type);
+  else resetMatchScore();
 }
 
 function atDigit(i: i32, c: i32): void {
@@ -61,7 +73,7 @@ function atLetter(i: i32, c: i32): void {
   if (enabled(URL) || enabled(URL_WITH_CREDENTIALS)) {
     const end = matchSchemeUrl(i);
     const type = urlHasCredentials ? URL_WITH_CREDENTIALS : URL;
-    if (end > 0 && enabled(type)) addCandidate(i, end, type);
+    if (end > 0 && enabled(type)) accept(i, end, type);
     else if (end == 0 && enabled(URL)) tryAdd(i, matchBareDomain(i), URL);
   }
   if (enabled(AWS_ACCESS_KEY) && c == 65) tryAdd(i, matchAwsKey(i), AWS_ACCESS_KEY);
@@ -123,12 +135,12 @@ export function detect(): void {
     if (c == 64) {
       if (emails) {
         const end = matchEmailAt(i);
-        if (end) addCandidate(matchStart, end, EMAIL_ADDRESS);
+        if (end) accept(matchStart, end, EMAIL_ADDRESS);
       }
     } else if (c == 45) {
       if (keys && ch(i + 1) == 45) {
         const end = matchPrivateKey(i);
-        if (end) { addCandidate(i, end, PRIVATE_KEY); i = end; continue; }
+        if (end) { accept(i, end, PRIVATE_KEY); i = end; continue; }
       }
     } else if (!afterWord) {
       if (c == 43) { if (enabled(PHONE_NUMBER)) tryAdd(i, matchInternational(i), PHONE_NUMBER); }

@@ -2,7 +2,7 @@
 // held-out part (30%) with a fixed seed, written to test/fixtures/pii/pii_split.json as row
 // indices (0-based line numbers). Made once, before the detectors of issue 22 were written;
 // re-running it gives the same split. Detectors are developed against `dev` only.
-//   node bench/pii/split.mjs
+//   node bench/policy/pii-split.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 
 const SEED = 22;
