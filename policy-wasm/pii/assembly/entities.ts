@@ -55,13 +55,15 @@ export const PRIVATE_KEY = def("PRIVATE_KEY", "PRIVATE_KEY", 9, 1000, 0, "");
 // passport-like letter+digits) default to NEEDS_CONTEXT. Their placeholder label is the type
 // name, so no two types share a placeholder series.
 const STRONG: i32 = 0;
+/** Dates score 0.6 (Presidio) and ISO date-times 0.8: a plain date needs a context word. */
+const DATE_MIN_SCORE: i32 = 650;
 export const ABA_ROUTING_NUMBER = def("ABA_ROUTING_NUMBER", "ABA_ROUTING_NUMBER", 6, 1000, STRONG, "aba routing bank");
 export const AU_ABN = def("AU_ABN", "AU_ABN", 6, 1000, STRONG, "abn australian business");
 export const AU_ACN = def("AU_ACN", "AU_ACN", 6, 1000, STRONG, "acn australian company");
 export const AU_TFN = def("AU_TFN", "AU_TFN", 6, 1000, STRONG, "tfn tax file");
 export const AU_MEDICARE = def("AU_MEDICARE", "AU_MEDICARE", 6, 1000, STRONG, "medicare");
 export const CA_SIN = def("CA_SIN", "CA_SIN", 5, 500, NEEDS_CONTEXT, "sin social insurance nas");
-export const DATE_TIME = def("DATE_TIME", "DATE_TIME", 1, 600, NEEDS_CONTEXT, "date birthday born birth dob expires expiry issued");
+export const DATE_TIME = def("DATE_TIME", "DATE_TIME", 1, 600, DATE_MIN_SCORE, "date birthday born birth dob expires expiry issued");
 export const DE_BSNR = def("DE_BSNR", "DE_BSNR", 3, 200, NEEDS_CONTEXT, "bsnr betriebsst praxis");
 export const DE_FUEHRERSCHEIN = def("DE_FUEHRERSCHEIN", "DE_FUEHRERSCHEIN", 3, 300, NEEDS_CONTEXT, "fuehrerschein fahrerlaubnis driver licen");
 export const DE_HANDELSREGISTER = def("DE_HANDELSREGISTER", "DE_HANDELSREGISTER", 5, 500, STRONG, "handelsregister registergericht amtsgericht");
