@@ -9,6 +9,11 @@ import { validDate } from "./groups";
 /** Start of the last match when it begins before the position it was found at (DE_KFZ). */
 export let alnumMatchStart: i32 = 0;
 
+// Tables and scratch space, allocated once (the runtime never frees).
+const ICAO_WEIGHTS: StaticArray<i32> = [7, 3, 1];
+const NRIC_WEIGHTS: StaticArray<i32> = [2, 7, 6, 5, 4, 3, 2];
+const VAT_DIGITS = new StaticArray<i32>(9);
+
 @inline function up(c: i32): i32 { return isAlpha(c) ? c & ~32 : c; }
 function letterRun(i: i32): i32 { let j = i; while (isAlpha(ch(j))) j++; return j - i; }
 /** Letter value for ICAO / ISO check digits: 0-9 as is, A = 10 ... Z = 35. */
@@ -21,9 +26,8 @@ function inSet(c: i32, set: string): bool {
 }
 /** ICAO 9303 check digit (weights 7 3 1) of [from, to) equals the digit at `to`. */
 function icaoCheck(from: i32, to: i32): bool {
-  const w: StaticArray<i32> = [7, 3, 1];
   let sum = 0;
-  for (let p = from; p < to; p++) sum += icaoValue(ch(p)) * unchecked(w[(p - from) % 3]);
+  for (let p = from; p < to; p++) sum += icaoValue(ch(p)) * unchecked(ICAO_WEIGHTS[(p - from) % 3]);
   return sum % 10 == ch(to) - 48;
 }
 
@@ -73,7 +77,7 @@ export function matchDeVatId(i: i32): i32 {
   const s = ch(j);
   const sep = s == 32 || s == 45 || s == 46 ? s : 0;
   if (sep) j++;
-  const digits = new StaticArray<i32>(9);
+  const digits = VAT_DIGITS;
   let n = 0;
   while (n < 9) {
     const c = ch(j);
@@ -289,9 +293,8 @@ export function matchSgNric(i: i32): i32 {
   if (!isAlpha(ch(i)) || digitRun(i + 1) != 7 || !isAlpha(ch(i + 8)) || isWord(ch(i + 9))) return 0;
   const p = up(ch(i));
   if (p == 83 || p == 84 || p == 70 || p == 71) {
-    const w: StaticArray<i32> = [2, 7, 6, 5, 4, 3, 2];
     let sum = p == 84 || p == 71 ? 4 : 0;
-    for (let k = 0; k < 7; k++) sum += (ch(i + 1 + k) - 48) * unchecked(w[k]);
+    for (let k = 0; k < 7; k++) sum += (ch(i + 1 + k) - 48) * unchecked(NRIC_WEIGHTS[k]);
     const table = p == 83 || p == 84 ? SG_ST : SG_FG;
     scoreMatch(table.charCodeAt(sum % 11) == up(ch(i + 8)) ? 1000 : 300);
   } else scoreMatch(300);

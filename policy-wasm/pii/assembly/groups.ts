@@ -16,7 +16,8 @@ const GROUP_LEN = new StaticArray<i32>(MAX_GROUPS);
 const GROUP_END = new StaticArray<i32>(MAX_GROUPS);
 let nGroups: i32 = 0;
 let groupsFrom: i32 = -1;
-let groupsSeps: i32 = 0;
+/** The separator kind the groups were joined by (one SEP_ bit), 0 for one group. */
+let groupsKind: i32 = 0;
 
 export const SEP_SPACE: i32 = 1;
 export const SEP_DASH: i32 = 2;
@@ -31,13 +32,13 @@ function sepBit(c: i32): i32 {
   return 0;
 }
 
-/** Reads the digit groups at i, separators from the `seps` bits (one kind per number). Results
- *  are kept for the next call at the same place with the same separators. */
-export function readGroups(i: i32, seps: i32): void {
-  if (i == groupsFrom && seps == groupsSeps) return;
-  groupsFrom = i; groupsSeps = seps;
-  nDigits = 0; nGroups = 0;
-  let j = i, kind = 0;
+/** Reads the digit groups at i joined by one kind of separator (space, dash, dot or slash);
+ *  kept for the next call at the same place (every matcher at a word start asks). */
+function readGroups(i: i32): void {
+  if (i == groupsFrom) return;
+  groupsFrom = i;
+  nDigits = 0; nGroups = 0; groupsKind = 0;
+  let j = i;
   while (nGroups < MAX_GROUPS) {
     const start = j;
     while (isDigit(ch(j)) && nDigits <= MAX_DIGITS) { unchecked(DIG[nDigits++] = ch(j) - 48); j++; }
@@ -45,8 +46,8 @@ export function readGroups(i: i32, seps: i32): void {
     unchecked(GROUP_LEN[nGroups] = j - start); unchecked(GROUP_END[nGroups] = j); nGroups++;
     if (nDigits > MAX_DIGITS) break;
     const bit = sepBit(ch(j));
-    if (bit == 0 || (bit & seps) == 0 || !isDigit(ch(j + 1))) break;
-    if (kind == 0) kind = bit; else if (kind != bit) break;
+    if (bit == 0 || !isDigit(ch(j + 1))) break;
+    if (groupsKind == 0) groupsKind = bit; else if (groupsKind != bit) break;
     j++;
   }
 }
@@ -57,7 +58,7 @@ export function resetGroups(): void { groupsFrom = -1; }
  *  (digit counts, e.g. "333"); 0 when neither. The number must not run into a word. Separators:
  *  `seps` bits. Fills DIG with its digits first. */
 export function layoutEnd(i: i32, layout: string, seps: i32): i32 {
-  readGroups(i, seps);
+  readGroups(i);
   if (nGroups == 0) return 0;
   let total = 0;
   for (let k = 0; k < layout.length; k++) total += layout.charCodeAt(k) - 48;
@@ -66,7 +67,7 @@ export function layoutEnd(i: i32, layout: string, seps: i32): i32 {
     return isWord(ch(end)) ? 0 : end;
   }
   const n = layout.length;
-  if (n < 2 || nGroups < n) return 0;
+  if (n < 2 || nGroups < n || (groupsKind & seps) == 0) return 0;
   for (let k = 0; k < n; k++) if (unchecked(GROUP_LEN[k]) != layout.charCodeAt(k) - 48) return 0;
   const end = unchecked(GROUP_END[n - 1]);
   return isWord(ch(end)) ? 0 : end;
@@ -74,7 +75,7 @@ export function layoutEnd(i: i32, layout: string, seps: i32): i32 {
 
 /** Exactly `total` digits in one run at i (no separators), not running into a word. */
 export function runEnd(i: i32, total: i32): i32 {
-  readGroups(i, 0);
+  readGroups(i);
   if (nGroups == 0 || unchecked(GROUP_LEN[0]) != total) return 0;
   const end = unchecked(GROUP_END[0]);
   return isWord(ch(end)) ? 0 : end;

@@ -10,6 +10,12 @@ import {
 } from "./groups";
 
 const SD: i32 = SEP_SPACE | SEP_DASH;
+// Tables and scratch space, allocated once: the module's runtime never frees (a literal array
+// inside a matcher would allocate on every call).
+const ABN_WEIGHTS: StaticArray<i32> = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
+const SV_WEIGHTS: StaticArray<i32> = [2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1];
+const TAX_ID_COUNTS = new StaticArray<i32>(10);
+const SV_DIGITS = new StaticArray<i32>(12);
 
 /** ABA routing number: 9 digits (or 4-4-1 with dashes), first digit 0-3 or 6-8, weights 3 7 1. */
 export function matchAba(i: i32): i32 {
@@ -24,9 +30,8 @@ export function matchAba(i: i32): i32 {
 export function matchAuAbn(i: i32): i32 {
   const end = layoutEnd(i, "2333", SEP_SPACE);
   if (!end) return 0;
-  const w: StaticArray<i32> = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
   let sum = (dig(0) - 1) * 10;
-  for (let k = 1; k < 11; k++) sum += dig(k) * unchecked(w[k]);
+  for (let k = 1; k < 11; k++) sum += dig(k) * unchecked(ABN_WEIGHTS[k]);
   return sum % 89 == 0 ? end : 0;
 }
 
@@ -64,7 +69,8 @@ export function matchCaSin(i: i32): i32 {
 export function matchDeTaxId(i: i32): i32 {
   const end = runEnd(i, 11);
   if (!end || dig(0) == 0) return 0;
-  const counts = new StaticArray<i32>(10);
+  const counts = TAX_ID_COUNTS;
+  for (let d = 0; d < 10; d++) unchecked(counts[d] = 0);
   for (let k = 0; k < 10; k++) unchecked(counts[dig(k)]++);
   let repeated = 0;
   for (let d = 0; d < 10; d++) {
@@ -339,14 +345,13 @@ export function matchDeSocialSecurity(i: i32): i32 {
   const day = (ch(i + 2) - 48) * 10 + ch(i + 3) - 48, month = (ch(i + 4) - 48) * 10 + ch(i + 5) - 48;
   if (!validDate(2000, month, day)) return 0;
   const v = (letter | 32) - 96; // A = 01
-  const d = new StaticArray<i32>(12);
+  const d = SV_DIGITS;
   for (let k = 0; k < 8; k++) unchecked(d[k] = ch(i + k) - 48);
   unchecked(d[8] = v / 10); unchecked(d[9] = v % 10);
   unchecked(d[10] = ch(i + 9) - 48); unchecked(d[11] = ch(i + 10) - 48);
-  const w: StaticArray<i32> = [2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1];
   let sum = 0;
   for (let k = 0; k < 12; k++) {
-    const p = unchecked(d[k]) * unchecked(w[k]);
+    const p = unchecked(d[k]) * unchecked(SV_WEIGHTS[k]);
     sum += p / 10 + p % 10;
   }
   return sum % 10 == ch(i + 11) - 48 ? i + 12 : 0;

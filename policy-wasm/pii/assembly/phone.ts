@@ -75,6 +75,9 @@ export function matchNationalPhone(i: i32): i32 {
 }
 
 @inline function isGap(c: i32): bool { return c == 32 || c == 45; }
+// Group sizes, allocated once (the runtime never frees).
+const TR_GROUPS: StaticArray<i32> = [3, 3, 2, 2];
+const PH_GROUPS: StaticArray<i32> = [3, 3, 4];
 
 /** `(?5XX)? XXX XX XX` from j (optional space or dash between groups); its end or 0. The
  *  area's first digit (2-5) is left in trFirst. */
@@ -86,9 +89,8 @@ function trSubscriber(j: i32): i32 {
   if (f < 50 || f > 53 || digitRun(j) < 3) return 0;
   trFirst = f;
   // 10 digits in groups 3 3 2 2, each group boundary with an optional gap
-  const sizes: StaticArray<i32> = [3, 3, 2, 2];
   for (let g = 0; g < 4; g++) {
-    for (let k = 0; k < unchecked(sizes[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
+    for (let k = 0; k < unchecked(TR_GROUPS[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
     if (g == 0 && paren) { if (ch(j) != 41) return 0; j++; }
     if (g < 3 && isGap(ch(j)) && isDigit(ch(j + 1))) j++;
   }
@@ -126,9 +128,8 @@ export function matchPhMobile(i: i32): i32 {
   } else if (ch(i) == 48) j = i + 1;
   else return 0;
   if (ch(j) != 57) return 0;
-  const sizes: StaticArray<i32> = [3, 3, 4];
   for (let g = 0; g < 3; g++) {
-    for (let k = 0; k < unchecked(sizes[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
+    for (let k = 0; k < unchecked(PH_GROUPS[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
     if (g < 2 && isGap(ch(j)) && isDigit(ch(j + 1))) j++;
   }
   return isWord(ch(j)) ? 0 : j;
