@@ -86,9 +86,25 @@ async function main(): Promise<void> {
   const today = (t: string): boolean => TODAY_TYPES.includes(t);
   const p = (m: Map<string, TypeScore>, f?: (t: string) => boolean): string => { const x = pool(m, f); return `${f1(x).toFixed(3)} (TP ${x.tp} FP ${x.fp} FN ${x.fn})`; };
   out(`| **pooled, every type** | ${p(devRec)} | ${p(heldRec)} | ${p(devDef)} | ${p(heldDef)} |`);
-  out(`| **pooled, today's 11 types** | ${p(devRec, today)} | ${p(heldRec, today)} | ${p(devDef, today)} | ${p(heldDef, today)} |`);
+  out(`| **pooled, the types before issue 22** | ${p(devRec, today)} | ${p(heldRec, today)} | ${p(devDef, today)} | ${p(heldDef, today)} |`);
   out();
-  out("PHONE_NUMBER (today's 11th type) has no usable row: every PHONE_NUMBER row carries a `recognizer_config` (libphonenumber regions/leniency).");
+  out("PHONE_NUMBER (the 11th type before issue 22) has no usable row: every PHONE_NUMBER row carries a `recognizer_config` (libphonenumber");
+  out("regions/leniency); its rows written for Presidio's default leniency are scored by test/unit/policy/pii-corpus.test.ts (F1 >= 0.97).");
+  out();
+  out("Reading:");
+  out("- Targets (issue 22): pooled held-out F1 >= 0.95 over every type: **met** in the recognizer setting (0.980); each of the types");
+  out("  before issue 22 >= 0.97: **met** in both settings (held-out 1.000). In the defaults setting the pooled held-out F1 is 0.915:");
+  out("  the corpus rows are recognizer tests without context words, and by design a weak shape (a bare number, a postcode, a");
+  out("  passport-like code, a plain date) is not reported by default without a context word of its type; that setting measures the");
+  out("  gateway's default behaviour, not the detectors.");
+  out("- Held-out misses (recognizer): DE_TAX_ID (2 rows), KR_RRN (1 of 4), DE_SOCIAL_SECURITY (1 of 2), IN_VEHICLE_REGISTRATION (1 of 3);");
+  out("  left as they are: fixing them now would be tuning against the held-out rows. Development misses: SE_PERSONNUMMER written");
+  out("  inside a word (`is199003052397`, Presidio's pattern has no leading boundary) and UK_NINO whose expected span starts at the");
+  out("  space before it; both left (matching them would mean matching inside words or including a space).");
+  out("- Honesty notes: before the split was made, the non-IBAN/IP/phone rows of the corpus were listed once to survey the formats, so");
+  out("  the held-out rows are not unseen in the strictest sense; the detectors were written from the formats of Presidio's recognizers");
+  out("  and tuned on development rows only. One held-out DE_TAX_ID row was noticed later (used by mistake as a test item, replaced)");
+  out("  and not tuned for. Several types have 1-3 usable rows in each part: their per-type F1 says little; the pooled figures more.");
   if (process.argv.includes("--dev-misses")) {
     for (const [t, s] of devRec) for (const m of s.misses) console.error(`dev miss ${t}: ${m}`);
   }
