@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigSchema, type Config } from "../gen/sluice/v1/config_pb.js";
 import { applyDefaults } from "./defaults.js";
 import { interpolateEnv } from "./interpolate.js";
+import { expandShorthands } from "./shorthands.js";
 import { validateAgainst } from "./validate.js";
 
 /** A config that cannot be used; `problems` name each field and what is wrong with it. */
@@ -30,7 +31,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
     throw new ConfigError(source, [`not valid YAML: ${(err as Error).message}`]);
   }
   const problems: string[] = [];
-  tree = interpolateEnv(tree, env, "", problems);
+  tree = expandShorthands(interpolateEnv(tree, env, "", problems));
   problems.push(...validateAgainst(ConfigSchema, tree));
   if (problems.length > 0) throw new ConfigError(source, problems);
   return applyDefaults(fromJson(ConfigSchema, tree as JsonValue));

@@ -14,7 +14,7 @@ export { testPolicyModule } from "./host/validate.js";
 
 // the pii slot
 export { PiiSlot } from "./pii/api.js";
-export { piiRules } from "./pii/rules.js";
+export { piiRules, piiScoring, withScoring } from "./pii/rules.js";
 export { PlaceholderStreamRestorer } from "./pii/restore.js";
 
 // the router slot

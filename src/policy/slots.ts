@@ -31,5 +31,5 @@ export const SLOT_TABLE: SlotTable = { definitions: SLOT_DEFINITIONS, defaults: 
 
 /** Config problems of `policies`, for `config check`. */
 export function policyConfigProblems(policies: PoliciesConfig | undefined): string[] {
-  return [...slotSettingsProblems(policies), ...piiRulesProblems(policies?.pii?.actions ?? {})];
+  return [...slotSettingsProblems(policies), ...piiRulesProblems(policies?.pii)];
 }

@@ -6,11 +6,13 @@ export namespace PiiScanInput {
   export const abi_version: u32 = 1;
   export const texts: u32 = 2;
   export const rules: u32 = 3;
+  export const context_window: u32 = 4;
 }
 
 export namespace PiiRule {
   export const entity_type: u32 = 1;
   export const action: u32 = 2;
+  export const min_score: u32 = 3;
 }
 
 export namespace PiiScanOutput {
@@ -27,6 +29,7 @@ export namespace PiiSpan {
   export const end: u32 = 3;
   export const entity_type: u32 = 4;
   export const action: u32 = 5;
+  export const score: u32 = 6;
 }
 
 export namespace PiiRewrite {

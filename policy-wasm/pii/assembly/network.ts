@@ -35,13 +35,13 @@ function cidr(j: i32, max: i32): i32 {
   return v <= max ? j + 1 + n : j;
 }
 
+/** A dotted quad; inside a longer dotted run (`10.0.0.1.5`, `v.1.2.3.4`) the first four
+ *  numbers that make an address are read as one, as a reader (and Presidio's \b-bounded
+ *  pattern) would; an overlapping quad later in the run loses to it in resolve(). */
 export function matchIpv4(i: i32): i32 {
-  const p = ch(i - 1);
-  if (isWord(p) || p == 46) return 0;
+  if (isWord(ch(i - 1))) return 0;
   const end = parseIpv4(i);
-  if (!end) return 0;
-  const c = ch(end);
-  if (isWord(c) || (c == 46 && isDigit(ch(end + 1)))) return 0;
+  if (!end || isWord(ch(end))) return 0;
   return cidr(end, 32);
 }
 
@@ -57,11 +57,10 @@ export function matchIpv6(i: i32): i32 {
     let h = 0;
     while (h < 5 && isHex(ch(j + h))) h++;
     if (h == 0) break;
-    if (ch(j + h) == 46 && h <= 3) { // embedded IPv4 ends the address
+    if (ch(j + h) == 46 && h <= 3 && isDigit(ch(j + h + 1))) { // embedded IPv4 ends the address
       const end = parseIpv4(j);
-      if (!end || groups > 6) return 0;
-      groups += 2; j = end;
-      break;
+      if (end && groups <= 6) { groups += 2; j = end; break; }
+      if (groups > 6 || !end) return 0;
     }
     if (h > 4) return 0;
     groups++; j += h;

@@ -1,7 +1,8 @@
 // Number-shaped identifiers with their validators: credit cards (Luhn), US SSN, UK NHS (mod 11),
 // ES NIF / NIE (check letter). Each matcher is called at a word start and returns the end of the
 // match (exclusive) or 0.
-import { ch, isDigit, isWord, isAlpha, digitAt, digitRun, lower } from "./text";
+import { scoreMatch } from "./candidates";
+import { ch, isDigit, isWord, isAlpha, isUpper, digitAt, digitRun, lower } from "./text";
 
 const cardEnds = new StaticArray<i32>(8);
 
@@ -25,6 +26,14 @@ function digitsIn(from: i32, to: i32): i32 {
   return n;
 }
 
+/** Whether the digits at i follow an IBAN's first group (`DE89 3704 ...`): the rest of an IBAN
+ *  whose checksum failed is not a card number. */
+function followsIbanPrefix(i: i32): bool {
+  const s = ch(i - 1);
+  if (!(s == 32 || s == 45)) return false;
+  return isUpper(ch(i - 5)) && isUpper(ch(i - 4)) && isDigit(ch(i - 3)) && isDigit(ch(i - 2)) && !isWord(ch(i - 6));
+}
+
 /** 13-19 digits, optionally grouped by one kind of separator (space or dash), Luhn-valid.
  *  Issuer prefixes as Presidio: 1, 3, 4, 5[0-5], 6; a 13-digit number starting with 1 is a
  *  timestamp, not a card. Tries the longest group boundary first. */
@@ -32,10 +41,15 @@ export function matchCard(i: i32): i32 {
   const c0 = ch(i);
   if (!(c0 == 49 || c0 == 51 || c0 == 52 || c0 == 53 || c0 == 54)) return 0;
   if (c0 == 53 && digitAt(i + 1) > 5) return 0;
-  let j = i, sep = 0, digits = 0, boundaries = 0;
+  if (followsIbanPrefix(i)) return 0;
+  // Walk the digit groups; every place a group ends is a boundary a reader could stop at
+  // (`4111111111111111 2024 12`: the card ends at the first space). Past 19 digits the walk
+  // stops: the groups read so far still give candidate ends, so a card directly followed by
+  // other numbers is not lost, and the work stays bounded however long the digit run is.
+  let j = i, sep = 0, digits = 0, boundaries = 0, overrun = false;
   while (true) {
     const c = ch(j);
-    if (isDigit(c)) { digits++; j++; if (digits > 19) return 0; continue; }
+    if (isDigit(c)) { digits++; j++; if (digits > 19) { overrun = true; break; } continue; }
     if ((c == 32 || c == 45) && isDigit(ch(j + 1))) {
       if (sep == 0) sep = c; else if (c != sep) break;
       if (boundaries < 8) unchecked(cardEnds[boundaries++] = j);
@@ -44,8 +58,7 @@ export function matchCard(i: i32): i32 {
     }
     break;
   }
-  if (isWord(ch(j))) return 0;
-  if (boundaries < 8) unchecked(cardEnds[boundaries++] = j);
+  if (!overrun && !isWord(ch(j)) && boundaries < 8) unchecked(cardEnds[boundaries++] = j);
   for (let b = boundaries - 1; b >= 0; b--) {
     const end = unchecked(cardEnds[b]);
     const n = digitsIn(i, end);
@@ -57,23 +70,27 @@ export function matchCard(i: i32): i32 {
   return 0;
 }
 
+/** Presidio's score of the SSN forms other than 3-2-4 with separators. */
+const WEAK_SSN_SCORE: i32 = 50;
+
 /** 3-2-4 with one kind of separator (- . space), and Presidio's weak forms 3-6 and 5-4.
  *  Rejects area 000 / 666 / 9xx, group 00, serial 0000 and one repeated digit. */
 export function matchSsn(i: i32): i32 {
   const a = digitRun(i);
-  let end = 0;
+  let end = 0, weak = true;
   if (a == 3) {
     const s = ch(i + 3);
     if (!(s == 45 || s == 46 || s == 32)) return 0;
     const b = digitRun(i + 4);
-    if (b == 2 && ch(i + 6) == s && digitRun(i + 7) == 4) end = i + 11;
+    if (b == 2 && ch(i + 6) == s && digitRun(i + 7) == 4) { end = i + 11; weak = false; }
     else if (b == 6) end = i + 10;
     else return 0;
   } else if (a == 5) {
     const s = ch(i + 5);
     if (!(s == 45 || s == 46 || s == 32) || digitRun(i + 6) != 4) return 0;
     end = i + 10;
-  } else return 0;
+  } else if (a == 9) end = i + 9; // bare: weak, reported with a context word (social security, ssn)
+  else return 0;
   if (isWord(ch(end))) return 0;
   // the nine digits, separators skipped
   let area = 0, group = 0, serial = 0, k = 0, first = -1;
@@ -88,6 +105,7 @@ export function matchSsn(i: i32): i32 {
   }
   // area 9xx is never issued (ITINs live there)
   if (allSame || area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) return 0;
+  if (weak) scoreMatch(WEAK_SSN_SCORE);
   return end;
 }
 

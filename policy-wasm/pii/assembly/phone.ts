@@ -5,6 +5,7 @@
 //    country prefix (`1-800-...`, `91-415-...`), N = 2-9;
 //  - national with a trunk 0: 0 + 1-3 digit area code, separator, 6-8 digits (`09-7625400`).
 import { ch, isDigit, isWord, digitRun } from "./text";
+import { scoreMatch } from "./candidates";
 
 @inline function isSep(c: i32): bool { return c == 32 || c == 45 || c == 46; }
 
@@ -71,4 +72,65 @@ export function matchNationalPhone(i: i32): i32 {
     }
   }
   return 0;
+}
+
+@inline function isGap(c: i32): bool { return c == 32 || c == 45; }
+// Group sizes, allocated once (the runtime never frees).
+const TR_GROUPS: StaticArray<i32> = [3, 3, 2, 2];
+const PH_GROUPS: StaticArray<i32> = [3, 3, 4];
+
+/** `(?5XX)? XXX XX XX` from j (optional space or dash between groups); its end or 0. The
+ *  area's first digit (2-5) is left in trFirst. */
+let trFirst: i32 = 0;
+function trSubscriber(j: i32): i32 {
+  let paren = false;
+  if (ch(j) == 40) { paren = true; j++; }
+  const f = ch(j);
+  if (f < 50 || f > 53 || digitRun(j) < 3) return 0;
+  trFirst = f;
+  // 10 digits in groups 3 3 2 2, each group boundary with an optional gap
+  for (let g = 0; g < 4; g++) {
+    for (let k = 0; k < unchecked(TR_GROUPS[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
+    if (g == 0 && paren) { if (ch(j) != 41) return 0; j++; }
+    if (g < 3 && isGap(ch(j)) && isDigit(ch(j + 1))) j++;
+  }
+  return isWord(ch(j)) ? 0 : j;
+}
+
+/** TR phone numbers: +90, 0 or nothing before a 10-digit number whose area starts 5 (mobile)
+ *  or 2-4 (geographic). Scores as Presidio: mobile 0.4 / 0.3 / 0.15, geographic 0.1 / 0.1 / 0.05. */
+export function matchTrPhone(i: i32): i32 {
+  if (isWord(ch(i - 1))) return 0;
+  const c = ch(i);
+  let j = i, kind = 2; // 0 international, 1 national, 2 local
+  if (c == 43) {
+    if (ch(i + 1) != 57 || ch(i + 2) != 48) return 0;
+    j = i + 3; kind = 0;
+    if (isGap(ch(j))) j++;
+  } else if (c == 48) {
+    j = i + 1; kind = 1;
+    if (isGap(ch(j))) j++;
+  }
+  const end = trSubscriber(j);
+  if (!end) return 0;
+  const mobile = trFirst == 53;
+  scoreMatch(kind == 0 ? (mobile ? 400 : 100) : kind == 1 ? (mobile ? 300 : 100) : (mobile ? 150 : 50));
+  return end;
+}
+
+/** PH mobile numbers: +63 or 0, then 9XX XXX XXXX (space or dash between groups). */
+export function matchPhMobile(i: i32): i32 {
+  let j = i;
+  if (ch(i) == 43) {
+    if (ch(i + 1) != 54 || ch(i + 2) != 51) return 0;
+    j = i + 3;
+    if (isGap(ch(j))) j++;
+  } else if (ch(i) == 48) j = i + 1;
+  else return 0;
+  if (ch(j) != 57) return 0;
+  for (let g = 0; g < 3; g++) {
+    for (let k = 0; k < unchecked(PH_GROUPS[g]); k++) { if (!isDigit(ch(j))) return 0; j++; }
+    if (g < 2 && isGap(ch(j)) && isDigit(ch(j + 1))) j++;
+  }
+  return isWord(ch(j)) ? 0 : j;
 }

@@ -19,8 +19,10 @@
 // The one exception is the last letters before the first hot byte (or before the end of the 16
 // bytes): whether their word may match depends on what follows them, so detect resumes there.
 
-/** Bit k set when byte p[k] (k < 16) is hot; reads p[0..17). */
-@inline export function hotMask(p: usize): i32 {
+/** Bit k set when byte p[k] (k < 16) is hot; reads p[0..17). With `spaceDigit` (a type is on
+ *  whose match starts with letters, a space and a digit: detect.ts spaceDigitWords) a space
+ *  followed by a digit is hot too, so the letters before it are not skipped. */
+@inline export function hotMask(p: usize, spaceDigit: bool): i32 {
   const x = v128.load(p);
   const next = v128.load(p, 1);
   const digit = i8x16.lt_u(i8x16.sub(x, i8x16.splat(0x30)), i8x16.splat(10));
@@ -30,7 +32,12 @@
   sep = v128.or(sep, i8x16.eq(x, i8x16.splat(0x40))); // @
   sep = v128.or(sep, i8x16.eq(x, i8x16.splat(0x5f))); // _
   const followed = i8x16.gt_u(next, i8x16.splat(0x20));
-  return i8x16.bitmask(v128.or(digit, v128.and(sep, followed)));
+  let hot = v128.or(digit, v128.and(sep, followed));
+  if (spaceDigit) {
+    const nextDigit = i8x16.lt_u(i8x16.sub(next, i8x16.splat(0x30)), i8x16.splat(10));
+    hot = v128.or(hot, v128.and(i8x16.eq(x, i8x16.splat(0x20)), nextDigit));
+  }
+  return i8x16.bitmask(hot);
 }
 
 /** Bit k set when byte p[k] (k < 16) is an ASCII letter. */

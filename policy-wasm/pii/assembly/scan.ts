@@ -2,14 +2,15 @@
 // action, and write PiiScanOutput (field numbers: fields.ts).
 import { ByteBuffer, IntList } from "../../shared/buffers";
 import { setText, T, N, isAlnum } from "./text";
-import { clearCandidates, resolve, spanStart, spanEnd, spanType } from "./candidates";
+import { clearCandidates, resolve, spanStart, spanEnd, spanType, spanScore } from "./candidates";
+import { setContextWindow } from "./contexts";
 import { detect } from "./detect";
 import {
-  ACTIONS, NAMES, LABELS, ENTITY_COUNT, entityByName, buildDisabledTypes,
+  ACTIONS, MIN_SCORE, DEFAULT_MIN_SCORE, NAMES, LABELS, ENTITY_COUNT, MAX_ENTITIES, entityByName, buildDisabledTypes,
   ACTION_REDACT, ACTION_MASK, ACTION_PLACEHOLDER, ACTION_BLOCK, ACTION_REPORT,
 } from "./entities";
 import {
-  output, startReading, readVarint, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii,
+  output, startReading, readVarint, readFloat, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii,
   WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
 } from "../../shared/wire";
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
@@ -18,8 +19,9 @@ import { PiiPlaceholder, PiiRewrite, PiiRule, PiiScanInput, PiiScanOutput, PiiSp
 const ABI_VERSION: u32 = 1;
 const textOffsets = new IntList(); // pairs: offset, length
 const rewrite = new ByteBuffer();
-const blocked = new StaticArray<bool>(ENTITY_COUNT);
-const counters = new StaticArray<i32>(ENTITY_COUNT);
+const blocked = new StaticArray<bool>(MAX_ENTITIES);
+const counters = new StaticArray<i32>(MAX_ENTITIES);
+const scoreBits = new StaticArray<f32>(1);
 // placeholders of this call: type, offset of the original in the input, length, number
 const placeholders = new IntList();
 const ruleOffsets = new IntList(); // pairs: offset, length
@@ -28,16 +30,22 @@ const ruleOffsets = new IntList(); // pairs: offset, length
 // this call's rules are the same bytes the actions are copied instead of parsed again.
 const lastRules = new ByteBuffer();
 let lastRulesValid = false;
-const lastActions = new StaticArray<i32>(ENTITY_COUNT);
+const lastActions = new StaticArray<i32>(MAX_ENTITIES);
+const lastMinScores = new StaticArray<i32>(MAX_ENTITIES);
+/** Words searched for context on each side of a weak match when the input names none. */
+const DEFAULT_CONTEXT_WINDOW: i32 = 5;
 
 function parseRule(base: usize, at: i32, end: i32): bool {
   startReading(at);
-  let name = -1, nameLen = 0, action = 0;
+  let name = -1, nameLen = 0, action = 0, minScore = -1;
   while (pos < end) {
     const key = readVarint(base, end);
     if (bad) return false;
     const wt = key & 7;
-    if (wt == WIRE_VARINT) {
+    if (wt == WIRE_I32) {
+      const v = readFloat(base, end);
+      if ((key >>> 3) == PiiRule.min_score && v >= 0) minScore = <i32>Math.round(<f64>v * 1000);
+    } else if (wt == WIRE_VARINT) {
       const v = readVarint(base, end);
       if ((key >>> 3) == PiiRule.action) action = <i32>v;
     } else if (wt == WIRE_LEN) {
@@ -50,7 +58,9 @@ function parseRule(base: usize, at: i32, end: i32): bool {
   }
   if (name < 0 || action < 0 || action > ACTION_BLOCK) return true; // unknown action: ignored
   const id = entityByName(base + <usize>name, nameLen);
-  if (id >= 0 && (buildDisabledTypes & (<u32>1 << <u32>id)) == 0) unchecked(ACTIONS[id] = action);
+  if (id < 0 || (id < 32 && (buildDisabledTypes & (<u32>1 << <u32>id)) != 0)) return true;
+  unchecked(ACTIONS[id] = action);
+  if (minScore >= 0) unchecked(MIN_SCORE[id] = minScore);
   return true;
 }
 
@@ -59,7 +69,7 @@ function parseInput(base: usize, len: i32): i32 {
   ruleOffsets.count = 0;
   for (let k = 0; k < ENTITY_COUNT; k++) { unchecked(ACTIONS[k] = 0); unchecked(blocked[k] = false); unchecked(counters[k] = 0); }
   startReading(0);
-  let abi: u32 = 0;
+  let abi: u32 = 0, window: i32 = DEFAULT_CONTEXT_WINDOW;
   // the rule fields, tags included, when they are one run of bytes (rulesContiguous)
   let rulesFrom = 0, rulesTo = 0, rulesContiguous = true;
   while (pos < len) {
@@ -70,6 +80,7 @@ function parseInput(base: usize, len: i32): i32 {
     if (wt == WIRE_VARINT) {
       const v = readVarint(base, len);
       if (field == PiiScanInput.abi_version) abi = v;
+      else if (field == PiiScanInput.context_window && v > 0) window = v > 64 ? 64 : <i32>v;
     } else if (wt == WIRE_LEN) {
       const n = <i32>readVarint(base, len);
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
@@ -91,8 +102,10 @@ function parseInput(base: usize, len: i32): i32 {
   if (rulesContiguous && lastRulesValid && <usize>rulesLen == lastRules.len &&
       memory.compare(base + <usize>rulesFrom, lastRules.ptr, <usize>rulesLen) == 0) {
     memory.copy(changetype<usize>(ACTIONS), changetype<usize>(lastActions), <usize>ENTITY_COUNT << 2);
+    memory.copy(changetype<usize>(MIN_SCORE), changetype<usize>(lastMinScores), <usize>ENTITY_COUNT << 2);
   } else {
     lastRulesValid = false;
+    memory.copy(changetype<usize>(MIN_SCORE), changetype<usize>(DEFAULT_MIN_SCORE), <usize>ENTITY_COUNT << 2);
     for (let r = 0; r < ruleOffsets.count; r += 2) {
       const at = ruleOffsets.get(r);
       if (!parseRule(base, at, at + ruleOffsets.get(r + 1))) return ERR_BAD_INPUT;
@@ -103,9 +116,11 @@ function parseInput(base: usize, len: i32): i32 {
       memory.copy(lastRules.ptr, base + <usize>rulesFrom, <usize>rulesLen);
       lastRules.len = <usize>rulesLen;
       memory.copy(changetype<usize>(lastActions), changetype<usize>(ACTIONS), <usize>ENTITY_COUNT << 2);
+      memory.copy(changetype<usize>(lastMinScores), changetype<usize>(MIN_SCORE), <usize>ENTITY_COUNT << 2);
       lastRulesValid = true;
     }
   }
+  setContextWindow(window);
   if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
   return OK;
 }
@@ -141,17 +156,19 @@ function utf16At(byteOffset: i32): i32 {
   return cursorUnit;
 }
 
-function writeSpan(textIndex: u32, start: u32, end: u32, type: i32, action: u32): void {
+function writeSpan(textIndex: u32, start: u32, end: u32, type: i32, action: u32, score: i32): void {
   const name = unchecked(NAMES[type]);
   const nameLen = <u32>name.length;
   const size = 1 + varintSize(textIndex) + 1 + varintSize(start) + 1 + varintSize(end) +
-    1 + varintSize(nameLen) + <i32>nameLen + 1 + varintSize(action);
+    1 + varintSize(nameLen) + <i32>nameLen + 1 + varintSize(action) + 5;
   writeTag(PiiScanOutput.spans, WIRE_LEN); writeVarint(<u32>size);
   writeTag(PiiSpan.text_index, WIRE_VARINT); writeVarint(textIndex);
   writeTag(PiiSpan.start, WIRE_VARINT); writeVarint(start);
   writeTag(PiiSpan.end, WIRE_VARINT); writeVarint(end);
   writeTag(PiiSpan.entity_type, WIRE_LEN); writeVarint(nameLen); writeAscii(name);
   writeTag(PiiSpan.action, WIRE_VARINT); writeVarint(action);
+  unchecked(scoreBits[0] = <f32>score / 1000);
+  writeTag(PiiSpan.score, WIRE_I32); writeBytes(changetype<usize>(scoreBits), 4);
 }
 
 @inline function rewriteByte(b: i32): void {
@@ -217,7 +234,7 @@ function scanText(base: usize, textIndex: u32): void {
   for (let k = 0; k < count; k++) {
     const type = spanType(k), action = unchecked(ACTIONS[type]);
     const s16 = utf16At(spanStart(k));
-    writeSpan(textIndex, s16, utf16At(spanEnd(k)), type, action);
+    writeSpan(textIndex, s16, utf16At(spanEnd(k)), type, action, spanScore(k));
     if (action != ACTION_REPORT) rewrites = true;
   }
   if (!rewrites) return;

@@ -1,6 +1,6 @@
 import type { ChatChunk, ChatRequest, ImagePart } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
-import { PlaceholderStreamRestorer, PolicyRefusedError, type PiiSlot } from "../../policy/index.js";
+import { piiScoring, PlaceholderStreamRestorer, PolicyRefusedError, withScoring, type PiiSlot } from "../../policy/index.js";
 import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
 
@@ -28,7 +28,8 @@ export function inspectPhase(pii: PiiSlot): Phase {
  * every value, which also keeps vectors of the same sentence about different people alike).
  */
 export function inspectEmbedPhase(pii: PiiSlot): Phase {
-  const rules = Object.fromEntries(Object.entries(pii.rules).map(([type, action]) => [type, action === "placeholder" ? "redact" : action])) as typeof pii.rules;
+  const redacting = Object.fromEntries(Object.entries(pii.rules).map(([type, action]) => [type, action === "placeholder" ? "redact" : action])) as typeof pii.rules;
+  const rules = withScoring(redacting, piiScoring(pii.rules)); // the configured min_score and context window still apply
   return {
     name: "inspect",
     async onRequest(ctx) {

@@ -207,6 +207,13 @@ export class WireReader {
     this.pos = end;
     return decodeUtf8(this.buf, start, end);
   }
+  /** A `float` field (wire type 5, little-endian) whose tag was just read. */
+  float32(): number {
+    if (this.pos + 4 > this.end) throw new WireError("truncated float");
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getFloat32(0, true);
+    this.pos += 4;
+    return v;
+  }
   /** Skips a field of wire type `wt` whose tag was just read. */
   skip(wt: number): void {
     if (wt === WIRE_VARINT) this.varint();

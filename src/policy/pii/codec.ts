@@ -13,7 +13,7 @@ import { errorMessage, PolicyCallError } from "../host/errors.js";
 import {
   finishMessage, messageBuffer, putString, putVarint, stringBound, tag, WireError, WireReader as Reader, type FieldSpec,
 } from "../host/wire.js";
-import type { PiiActionName, PiiRules } from "./rules.js";
+import { piiScoring, type PiiActionName, type PiiRules } from "./rules.js";
 
 /** The fields this codec writes and reads, by message (policy.proto). */
 export const PII_FIELDS = {
@@ -22,6 +22,8 @@ export const PII_FIELDS = {
     texts: { no: 2, type: "string", repeated: true },
     // written by protobuf-es (encodedRules): the rules of a slot are encoded once
     rules: { no: 3, type: "message", repeated: true },
+    // written with the rules (encodedRules)
+    context_window: { no: 4, type: "uint32" },
   },
   PiiScanOutput: {
     abi_version: { no: 1, type: "uint32" },
@@ -36,6 +38,7 @@ export const PII_FIELDS = {
     end: { no: 3, type: "uint32" },
     entity_type: { no: 4, type: "string" },
     action: { no: 5, type: "enum" },
+    score: { no: 6, type: "float" },
   },
   PiiRewrite: {
     text_index: { no: 1, type: "uint32" },
@@ -53,7 +56,7 @@ const IN_ABI = tag(IN.abi_version), IN_TEXT = tag(IN.texts);
 const OUT_ABI = tag(OUT.abi_version), OUT_SPAN = tag(OUT.spans), OUT_REWRITE = tag(OUT.rewrites);
 const OUT_PLACEHOLDER = tag(OUT.placeholders), OUT_BLOCKED = tag(OUT.blocked_entity_types);
 const SPAN_TEXT_INDEX = tag(SPAN.text_index), SPAN_START = tag(SPAN.start), SPAN_END = tag(SPAN.end);
-const SPAN_TYPE = tag(SPAN.entity_type), SPAN_ACTION = tag(SPAN.action);
+const SPAN_TYPE = tag(SPAN.entity_type), SPAN_ACTION = tag(SPAN.action), SPAN_SCORE = tag(SPAN.score);
 const REWRITE_INDEX = tag(REWRITE.text_index), REWRITE_TEXT = tag(REWRITE.text);
 const PLACEHOLDER_TEXT = tag(PLACEHOLDER.placeholder), PLACEHOLDER_ORIGINAL = tag(PLACEHOLDER.original);
 
@@ -72,6 +75,8 @@ export interface PiiFinding {
   end: number;
   entityType: string;
   action: PiiActionName;
+  /** Presidio-style confidence, 0..1. */
+  score: number;
 }
 
 interface PiiScanDecoded {
@@ -90,8 +95,10 @@ const ruleCache = new WeakMap<PiiRules, Uint8Array>();
 function encodedRules(rules: PiiRules): Uint8Array {
   let bytes = ruleCache.get(rules);
   if (!bytes) {
-    const list = Object.entries(rules).map(([entityType, action]) => create(PiiRuleSchema, { entityType, action: ACTION_CODES[action] }));
-    bytes = toBinary(PiiScanInputSchema, create(PiiScanInputSchema, { rules: list }));
+    const scoring = piiScoring(rules);
+    const list = Object.entries(rules).map(([entityType, action]) =>
+      create(PiiRuleSchema, { entityType, action: ACTION_CODES[action], minScore: scoring.minScores[entityType] }));
+    bytes = toBinary(PiiScanInputSchema, create(PiiScanInputSchema, { rules: list, contextWindow: scoring.contextWindow }));
     ruleCache.set(rules, bytes);
   }
   return bytes;
@@ -117,7 +124,7 @@ export function encodePiiInput(texts: readonly string[], rules: PiiRules, abiVer
 
 // ----------------------------------------------------------------------------- PiiScanOutput
 
-interface WireSpan { textIndex: number; start: number; end: number; entityType: string; action: number }
+interface WireSpan { textIndex: number; start: number; end: number; entityType: string; action: number; score: number }
 interface WireScanOutput {
   abiVersion: number;
   spans: WireSpan[];
@@ -128,7 +135,7 @@ interface WireScanOutput {
 
 function readSpan(r: Reader, [start, end]: [number, number]): WireSpan {
   const m = new Reader(r.buf, start, end);
-  const span: WireSpan = { textIndex: 0, start: 0, end: 0, entityType: "", action: 0 };
+  const span: WireSpan = { textIndex: 0, start: 0, end: 0, entityType: "", action: 0, score: 0 };
   while (m.pos < end) {
     const key = m.varint();
     if (key === SPAN_TEXT_INDEX) span.textIndex = m.varint();
@@ -136,6 +143,7 @@ function readSpan(r: Reader, [start, end]: [number, number]): WireSpan {
     else if (key === SPAN_END) span.end = m.varint();
     else if (key === SPAN_TYPE) span.entityType = m.string();
     else if (key === SPAN_ACTION) span.action = m.varint();
+    else if (key === SPAN_SCORE) span.score = m.float32();
     else m.skip(key & 7);
   }
   return span;
@@ -203,7 +211,7 @@ export function decodePiiOutput(bytes: Uint8Array, inputTexts: readonly string[]
     }
     const action = ACTION_NAMES.get(span.action);
     if (!action) throw garbage(`span with unknown action ${span.action}`);
-    findings.push({ textIndex: span.textIndex, start: span.start, end: span.end, entityType: span.entityType, action });
+    findings.push({ textIndex: span.textIndex, start: span.start, end: span.end, entityType: span.entityType, action, score: span.score });
   }
   const texts = [...inputTexts];
   for (const rewrite of output.rewrites) {

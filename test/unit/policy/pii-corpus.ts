@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PiiSlot } from "../../../src/policy/pii/api.js";
+import type { PiiRules } from "../../../src/policy/pii/rules.js";
 
 export interface CorpusRow {
   source: string;
@@ -34,10 +35,13 @@ export function loadCorpus(): CorpusRow[] {
 
 export interface TypeScore { rows: number; tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; misses: string[] }
 
-export async function scoreCorpus(pii: PiiSlot, rows: CorpusRow[]): Promise<Map<string, TypeScore>> {
+/** `rulesFor`: the rules a row of that type is scanned with (default: only its type, reported). */
+export async function scoreCorpus(
+  pii: PiiSlot, rows: CorpusRow[], rulesFor: (type: string) => PiiRules = (type) => ({ [type]: "report" }),
+): Promise<Map<string, TypeScore>> {
   const scores = new Map<string, TypeScore>();
   for (const row of rows) {
-    const result = await pii.scan([row.text], { [row.entity]: "report" });
+    const result = await pii.scan([row.text], rulesFor(row.entity));
     const found = result.findings.filter((f) => f.entityType === row.entity).map((f) => [f.start, f.end] as const);
     let tp: number, fp: number, fn: number;
     if (row.positions_complete) {

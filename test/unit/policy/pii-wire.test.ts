@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { PiiAction, PiiScanInputSchema, PiiScanOutputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
 import { WireError } from "../../../src/policy/host/wire.js";
 import { encodePiiInput, readScanOutput } from "../../../src/policy/pii/codec.js";
+import { withScoring } from "../../../src/policy/pii/rules.js";
 
 const TEXTS = [
   "", "plain", "né 😀 ünïcödé ✓", "x".repeat(200), "y".repeat(20_000), "mixed 😀".repeat(5_000), "lone \ud800 surrogate",
@@ -21,10 +22,17 @@ describe("pii wire codec", () => {
     }
   });
 
+  it("encodes per-type minimum scores and the context window with the rules", () => {
+    const rules = withScoring({ US_SSN: "redact", EMAIL_ADDRESS: "report" }, { minScores: { US_SSN: 0.25 }, contextWindow: 7 });
+    const decoded = fromBinary(PiiScanInputSchema, encodePiiInput(["x"], rules));
+    expect(decoded.rules.map((r) => [r.entityType, r.minScore])).toEqual([["US_SSN", 0.25], ["EMAIL_ADDRESS", undefined]]);
+    expect(decoded.contextWindow).toBe(7);
+  });
+
   it("decodes every field of a protobuf-es PiiScanOutput", () => {
     const message = create(PiiScanOutputSchema, {
       abiVersion: 1,
-      spans: [{ textIndex: 0, start: 3, end: 300000, entityType: "EMAIL_ADDRESS", action: PiiAction.PLACEHOLDER }, { textIndex: 7, start: 0, end: 1, entityType: "é", action: PiiAction.REPORT }],
+      spans: [{ textIndex: 0, start: 3, end: 300000, entityType: "EMAIL_ADDRESS", action: PiiAction.PLACEHOLDER, score: 1 }, { textIndex: 7, start: 0, end: 1, entityType: "é", action: PiiAction.REPORT, score: 0.25 }],
       rewrites: [{ textIndex: 2, text: "hi <EMAIL_1> 😀" }, { textIndex: 0, text: "z".repeat(70_000) }],
       placeholders: [{ placeholder: "<EMAIL_1>", original: "a@b.io" }],
       blockedEntityTypes: ["AWS_ACCESS_KEY", "API_KEY"],
@@ -32,7 +40,7 @@ describe("pii wire codec", () => {
     const wire = readScanOutput(toBinary(PiiScanOutputSchema, message));
     expect(wire).toEqual({
       abiVersion: 1,
-      spans: message.spans.map(({ textIndex, start, end, entityType, action }) => ({ textIndex, start, end, entityType, action })),
+      spans: message.spans.map(({ textIndex, start, end, entityType, action, score }) => ({ textIndex, start, end, entityType, action, score })),
       rewrites: message.rewrites.map(({ textIndex, text }) => ({ textIndex, text })),
       placeholders: message.placeholders.map(({ placeholder, original }) => ({ placeholder, original })),
       blockedEntityTypes: ["AWS_ACCESS_KEY", "API_KEY"],
