@@ -41,6 +41,9 @@ export interface UsageRecord {
   outcome: UsageOutcome;
   /** Error code from the catalog when outcome is not ok. */
   errorCode?: string;
+  /** The guard slot's decision when it found something (CallRecord.guard: "flagged:<label>",
+   *  "logged:<label>", "blocked:<label>", "skipped"). Absent when nothing was found. */
+  guard?: string;
 }
 
 /** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */

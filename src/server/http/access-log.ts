@@ -61,6 +61,7 @@ export function writeAccessLog(log: Logger, enabled: boolean, entry: AccessEntry
     cost_usd: r.costUsd,
     cache: r.cache,
     ...(r.route ? { route_by: r.route.by, route_reason: r.route.reason, route_module_version: r.route.moduleVersion } : {}),
+    ...(r.guard ? { guard: r.guard } : {}),
     ...(r.errorCode !== undefined ? { error_code: r.errorCode, error: r.errorMessage === undefined ? undefined : boundedText(r.errorMessage) } : {}),
   };
   if (serious) log.warn(call.cause !== undefined ? { ...line, err: call.cause } : line, failed ? "request failed" : "request");

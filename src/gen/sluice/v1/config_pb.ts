@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi6wQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBItoBCgtDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESKgoFZXhhY3QYAiABKAsyGy5zbHVpY2UudjEuRXhhY3RDYWNoZUNvbmZpZxIwCghzZW1hbnRpYxgDIAEoCzIeLnNsdWljZS52MS5TZW1hbnRpY0NhY2hlQ29uZmlnEhwKD21heF90ZW1wZXJhdHVyZRgEIAEoAUgBiAEBEhkKEWxvb2t1cF90aW1lb3V0X21zGAUgASgNQgoKCF9lbmFibGVkQhIKEF9tYXhfdGVtcGVyYXR1cmUiVgoQRXhhY3RDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESDQoFdHRsX3MYAiABKA0SEQoJbWF4X2J5dGVzGAMgASgEQgoKCF9lbmFibGVkIuoCChNTZW1hbnRpY0NhY2hlQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIWCgl0aHJlc2hvbGQYAiABKAFIAYgBARIRCgltYXhfY2hhcnMYAyABKA0SFAoMbWF4X21lc3NhZ2VzGAQgASgNEhAKCGVtYmVkZGVyGAUgASgJEjUKCHByb3ZpZGVyGAYgASgLMiMuc2x1aWNlLnYxLkVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxINCgVpbmRleBgHIAEoCRIOCgZobnN3X20YCCABKA0SHAoUaG5zd19lZl9jb25zdHJ1Y3Rpb24YCSABKA0SFgoOaG5zd19lZl9zZWFyY2gYCiABKA0SEwoLdGhyZWFkX21vZGUYCyABKAkSGAoQd29ya2VyX3RocmVzaG9sZBgMIAEoDRIVCg13b3JrZXJfc2hhcmRzGA0gASgNQgoKCF9lbmFibGVkQgwKCl90aHJlc2hvbGQibgoYRW1iZWRkaW5nc1Byb3ZpZGVyQ29uZmlnEhAKCGJhc2VfdXJsGAEgASgJEg8KB2FwaV9rZXkYAiABKAkSDQoFbW9kZWwYAyABKAkSDAoEZGltcxgEIAEoDRISCgp0aW1lb3V0X21zGAUgASgNIpcBCg5Qb2xpY2llc0NvbmZpZxInCgNwaWkYASABKAsyGi5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnEi0KBnJvdXRlchgCIAEoCzIdLnNsdWljZS52MS5Sb3V0ZXJQb2xpY3lDb25maWcSLQoGdG9rZW5zGAMgASgLMh0uc2x1aWNlLnYxLlRva2Vuc1BvbGljeUNvbmZpZyLTAQoPUGlpUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEjgKB2FjdGlvbnMYBSADKAsyJy5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnLkFjdGlvbnNFbnRyeRIRCgl3YXRjaF9kaXIYBiABKAkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASLEAQoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0SKwoIdGltZW91dHMYBSABKAsyGS5zbHVpY2UudjEuU2VydmVyVGltZW91dHMSIgoabWF4X2Nvbm5lY3Rpb25zX3Blcl9jbGllbnQYBiABKA0iSQoOU2VydmVyVGltZW91dHMSEgoKaGVhZGVyc19tcxgBIAEoDRISCgpyZXF1ZXN0X21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIr4DCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkSKwoGbGltaXRzGA0gASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNInoKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0ipwEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZyLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEi6wQKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxpLCgxQcmljaW5nRW50cnkSCwoDa2V5GAEgASgJEioKBXZhbHVlGAIgASgLMhsuc2x1aWNlLnYxLk1vZGVsUHJpY2VDb25maWc6AjgBItoBCgtDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESKgoFZXhhY3QYAiABKAsyGy5zbHVpY2UudjEuRXhhY3RDYWNoZUNvbmZpZxIwCghzZW1hbnRpYxgDIAEoCzIeLnNsdWljZS52MS5TZW1hbnRpY0NhY2hlQ29uZmlnEhwKD21heF90ZW1wZXJhdHVyZRgEIAEoAUgBiAEBEhkKEWxvb2t1cF90aW1lb3V0X21zGAUgASgNQgoKCF9lbmFibGVkQhIKEF9tYXhfdGVtcGVyYXR1cmUiVgoQRXhhY3RDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESDQoFdHRsX3MYAiABKA0SEQoJbWF4X2J5dGVzGAMgASgEQgoKCF9lbmFibGVkIuoCChNTZW1hbnRpY0NhY2hlQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIWCgl0aHJlc2hvbGQYAiABKAFIAYgBARIRCgltYXhfY2hhcnMYAyABKA0SFAoMbWF4X21lc3NhZ2VzGAQgASgNEhAKCGVtYmVkZGVyGAUgASgJEjUKCHByb3ZpZGVyGAYgASgLMiMuc2x1aWNlLnYxLkVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxINCgVpbmRleBgHIAEoCRIOCgZobnN3X20YCCABKA0SHAoUaG5zd19lZl9jb25zdHJ1Y3Rpb24YCSABKA0SFgoOaG5zd19lZl9zZWFyY2gYCiABKA0SEwoLdGhyZWFkX21vZGUYCyABKAkSGAoQd29ya2VyX3RocmVzaG9sZBgMIAEoDRIVCg13b3JrZXJfc2hhcmRzGA0gASgNQgoKCF9lbmFibGVkQgwKCl90aHJlc2hvbGQibgoYRW1iZWRkaW5nc1Byb3ZpZGVyQ29uZmlnEhAKCGJhc2VfdXJsGAEgASgJEg8KB2FwaV9rZXkYAiABKAkSDQoFbW9kZWwYAyABKAkSDAoEZGltcxgEIAEoDRISCgp0aW1lb3V0X21zGAUgASgNIsQBCg5Qb2xpY2llc0NvbmZpZxInCgNwaWkYASABKAsyGi5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnEi0KBnJvdXRlchgCIAEoCzIdLnNsdWljZS52MS5Sb3V0ZXJQb2xpY3lDb25maWcSLQoGdG9rZW5zGAMgASgLMh0uc2x1aWNlLnYxLlRva2Vuc1BvbGljeUNvbmZpZxIrCgVndWFyZBgEIAEoCzIcLnNsdWljZS52MS5HdWFyZFBvbGljeUNvbmZpZyLTAQoPUGlpUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEjgKB2FjdGlvbnMYBSADKAsyJy5zbHVpY2UudjEuUGlpUG9saWN5Q29uZmlnLkFjdGlvbnNFbnRyeRIRCgl3YXRjaF9kaXIYBiABKAkaLgoMQWN0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAki0AEKEUd1YXJkUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIOCgZhY3Rpb24YBiABKAkSFgoJdGhyZXNob2xkGAcgASgBSACIAQESDQoFcm9sZXMYCCADKAkSEwoGY2FuYXJ5GAkgASgISAGIAQFCDAoKX3RocmVzaG9sZEIJCgdfY2FuYXJ5IjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEixAEKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNEisKCHRpbWVvdXRzGAUgASgLMhkuc2x1aWNlLnYxLlNlcnZlclRpbWVvdXRzEiIKGm1heF9jb25uZWN0aW9uc19wZXJfY2xpZW50GAYgASgNIkkKDlNlcnZlclRpbWVvdXRzEhIKCmhlYWRlcnNfbXMYASABKA0SEgoKcmVxdWVzdF9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNIiYKCVRsc0NvbmZpZxIMCgRjZXJ0GAEgASgJEgsKA2tleRgCIAEoCSK+AwoOUHJvdmlkZXJDb25maWcSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIQCghiYXNlX3VybBgDIAEoCRIPCgdhcGlfa2V5GAQgASgJEjcKB2hlYWRlcnMYBSADKAsyJi5zbHVpY2UudjEuUHJvdmlkZXJDb25maWcuSGVhZGVyc0VudHJ5Ei0KCHRpbWVvdXRzGAYgASgLMhsuc2x1aWNlLnYxLlByb3ZpZGVyVGltZW91dHMSFwoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNEisKBG1vY2sYCCABKAsyHS5zbHVpY2UudjEuTW9ja1Byb3ZpZGVyQ29uZmlnEhMKC2FwaV92ZXJzaW9uGAkgASgJEg4KBnJlZ2lvbhgKIAEoCRIsCgNhd3MYCyABKAsyHy5zbHVpY2UudjEuQXdzQ3JlZGVudGlhbHNDb25maWcSEQoJcmVhc29uaW5nGAwgASgJEisKBmxpbWl0cxgNIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl8KFEF3c0NyZWRlbnRpYWxzQ29uZmlnEhUKDWFjY2Vzc19rZXlfaWQYASABKAkSGQoRc2VjcmV0X2FjY2Vzc19rZXkYAiABKAkSFQoNc2Vzc2lvbl90b2tlbhgDIAEoCSJgChBQcm92aWRlclRpbWVvdXRzEhIKCmNvbm5lY3RfbXMYASABKA0SFQoNZmlyc3RfYnl0ZV9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNEhAKCHRvdGFsX21zGAQgASgNImcKEk1vY2tQcm92aWRlckNvbmZpZxIWCg5jaHVua19kZWxheV9tcxgBIAEoDRIUCgxsb3JlbV90b2tlbnMYAiABKA0SIwoFZmF1bHQYAyABKAsyFC5zbHVpY2UudjEuTW9ja0ZhdWx0IkQKCU1vY2tGYXVsdBIOCgZzdGF0dXMYASABKA0SDAoEaGFuZxgCIAEoCBIZChFmYWlsX2FmdGVyX2NodW5rcxgDIAEoDSJ6ChBNb2RlbEFsaWFzQ29uZmlnEg0KBWFsaWFzGAEgASgJEi0KB3RhcmdldHMYAiADKAsyHC5zbHVpY2UudjEuTW9kZWxUYXJnZXRDb25maWcSEAoIc3RyYXRlZ3kYAyABKAkSFgoOY29udGV4dF93aW5kb3cYBCABKA0icQoRTW9kZWxUYXJnZXRDb25maWcSEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSDgoGd2VpZ2h0GAMgASgNEisKCHRpbWVvdXRzGAQgASgLMhkuc2x1aWNlLnYxLlRhcmdldFRpbWVvdXRzIksKDlRhcmdldFRpbWVvdXRzEhYKDmZpcnN0X3Rva2VuX21zGAEgASgNEg8KB2lkbGVfbXMYAiABKA0SEAoIdG90YWxfbXMYAyABKA0i9QEKDVJvdXRpbmdDb25maWcSFAoMbWF4X2F0dGVtcHRzGAEgASgNEh8KEnJldHJpZXNfcGVyX3RhcmdldBgCIAEoDUgAiAEBEhIKCmJhY2tvZmZfbXMYAyABKA0SGgoSbWF4X3JldHJ5X2FmdGVyX21zGAQgASgNEhoKEnJldHJ5X2J1ZGdldF9yYXRpbxgFIAEoARIYChByZXRyeV9idWRnZXRfbWluGAYgASgNEjAKB2JyZWFrZXIYByABKAsyHy5zbHVpY2UudjEuQ2lyY3VpdEJyZWFrZXJDb25maWdCFQoTX3JldHJpZXNfcGVyX3RhcmdldCJvChRDaXJjdWl0QnJlYWtlckNvbmZpZxIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgBIAEoDRISCgplcnJvcl9yYXRlGAIgASgBEhQKDG1pbl9hdHRlbXB0cxgDIAEoDRIPCgdvcGVuX21zGAQgASgNIqcBCgxUZW5hbnRDb25maWcSCgoCaWQYASABKAkSJQoEa2V5cxgCIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWcSDgoGbW9kZWxzGAMgAygJEisKBmxpbWl0cxgEIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnEicKBmJ1ZGdldBgFIAEoCzIXLnNsdWljZS52MS5CdWRnZXRDb25maWci8AEKDEFwaUtleUNvbmZpZxIKCgJpZBgBIAEoCRIMCgRoYXNoGAIgASgJEisKBmxpbWl0cxgDIAEoCzIbLnNsdWljZS52MS5SYXRlTGltaXRzQ29uZmlnEicKBmJ1ZGdldBgEIAEoCzIXLnNsdWljZS52MS5CdWRnZXRDb25maWcSEgoKZXhwaXJlc19hdBgFIAEoCRIvCgR0YWdzGAYgAygLMiEuc2x1aWNlLnYxLkFwaUtleUNvbmZpZy5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiTAoPVGVsZW1ldHJ5Q29uZmlnEhEKCWxvZ19sZXZlbBgBIAEoCRIXCgphY2Nlc3NfbG9nGAIgASgISACIAQFCDQoLX2FjY2Vzc19sb2diBnByb3RvMw");
 
 /**
  * @generated from message sluice.v1.Config
@@ -362,6 +362,14 @@ export type PoliciesConfig = Message<"sluice.v1.PoliciesConfig"> & {
    * @generated from field: sluice.v1.TokensPolicyConfig tokens = 3;
    */
   tokens?: TokensPolicyConfig | undefined;
+
+  /**
+   * Prompt injection and jailbreaks in request texts, scored by the `guard` module, and a
+   * per-request canary that catches system-prompt leaks in the answer. Absent: off.
+   *
+   * @generated from field: sluice.v1.GuardPolicyConfig guard = 4;
+   */
+  guard?: GuardPolicyConfig | undefined;
 };
 
 /**
@@ -536,6 +544,87 @@ export const TokensPolicyConfigSchema: GenMessage<TokensPolicyConfig> = /*@__PUR
   messageDesc(file_sluice_v1_config, 8);
 
 /**
+ * @generated from message sluice.v1.GuardPolicyConfig
+ */
+export type GuardPolicyConfig = Message<"sluice.v1.GuardPolicyConfig"> & {
+  /**
+   * A path to a .wasm file, "builtin:guard-hostio" (the default: rules + a linear model,
+   * `sluice:host` I/O) or "builtin:guard" (the same module, plain Extism I/O: what an untrusted
+   * slot needs). Modules pushed with the admin API take over from it.
+   *
+   * @generated from field: string module = 1;
+   */
+  module: string;
+
+  /**
+   * When the module traps, times out or answers garbage: "open" (default: the request goes on
+   * unchecked, and is logged) or "closed" (refuse with `unavailable`).
+   *
+   * @generated from field: string fail = 2;
+   */
+  fail: string;
+
+  /**
+   * Run in a worker with `timeout_ms` per call. Default false.
+   *
+   * @generated from field: bool untrusted = 3;
+   */
+  untrusted: boolean;
+
+  /**
+   * Per-call time limit of an untrusted module. Default 250.
+   *
+   * @generated from field: uint32 timeout_ms = 4;
+   */
+  timeoutMs: number;
+
+  /**
+   * A directory watched for `guard*.wasm` modules (see `policies.pii.watch_dir`). Default: none.
+   *
+   * @generated from field: string watch_dir = 5;
+   */
+  watchDir: string;
+
+  /**
+   * What a detection does: "block" (default: refuse with `guard_blocked`), "flag" (send it on,
+   * with the `x-sluice-guard: flagged` response header, a metric and a ledger field) or "log"
+   * (send it on; only the access log, the metric and the ledger record it).
+   *
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * Score (0..1] at or above which a text part is an attack. Default 0.5 (calibrated: see README).
+   *
+   * @generated from field: optional double threshold = 7;
+   */
+  threshold?: number | undefined;
+
+  /**
+   * Roles whose texts are checked: "system", "user", "assistant", "tool". Default [user, tool].
+   *
+   * @generated from field: repeated string roles = 8;
+   */
+  roles: string[];
+
+  /**
+   * Add a random per-request canary phrase to the system prompt and apply `action` when the
+   * answer contains it (the system prompt leaked); the canary never reaches the client. Default true.
+   *
+   * @generated from field: optional bool canary = 9;
+   */
+  canary?: boolean | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.GuardPolicyConfig.
+ * Use `create(GuardPolicyConfigSchema)` to create a new message.
+ */
+export const GuardPolicyConfigSchema: GenMessage<GuardPolicyConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 9);
+
+/**
  * @generated from message sluice.v1.AdminConfig
  */
 export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
@@ -552,7 +641,7 @@ export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
  * Use `create(AdminConfigSchema)` to create a new message.
  */
 export const AdminConfigSchema: GenMessage<AdminConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.RedisConfig
@@ -571,7 +660,7 @@ export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
  * Use `create(RedisConfigSchema)` to create a new message.
  */
 export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * @generated from message sluice.v1.ModelPriceConfig
@@ -607,7 +696,7 @@ export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
  * Use `create(ModelPriceConfigSchema)` to create a new message.
  */
 export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.LimitsConfig
@@ -641,7 +730,7 @@ export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
  * Use `create(LimitsConfigSchema)` to create a new message.
  */
 export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.RateLimitsConfig
@@ -668,7 +757,7 @@ export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
  * Use `create(RateLimitsConfigSchema)` to create a new message.
  */
 export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.BudgetConfig
@@ -705,7 +794,7 @@ export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
  * Use `create(BudgetConfigSchema)` to create a new message.
  */
 export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -763,7 +852,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * Time limits on what clients send; none of them cuts a response being streamed.
@@ -803,7 +892,7 @@ export type ServerTimeouts = Message<"sluice.v1.ServerTimeouts"> & {
  * Use `create(ServerTimeoutsSchema)` to create a new message.
  */
 export const ServerTimeoutsSchema: GenMessage<ServerTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -827,7 +916,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -933,7 +1022,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -960,7 +1049,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -1002,7 +1091,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -1033,7 +1122,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -1068,7 +1157,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -1111,7 +1200,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -1152,7 +1241,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 24);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -1185,7 +1274,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 25);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -1248,7 +1337,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 26);
+  messageDesc(file_sluice_v1_config, 27);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -1288,7 +1377,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 27);
+  messageDesc(file_sluice_v1_config, 28);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -1331,7 +1420,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 28);
+  messageDesc(file_sluice_v1_config, 29);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -1383,7 +1472,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 29);
+  messageDesc(file_sluice_v1_config, 30);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -1409,5 +1498,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 30);
+  messageDesc(file_sluice_v1_config, 31);
 
