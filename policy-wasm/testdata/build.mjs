@@ -12,7 +12,7 @@
 //                             more (passes conformance: a "different tokenizer" for hot swap)
 //   guard-faulty              the guard module, trapping on "__trap__", looping on "__loop__",
 //                             answering garbage on "__garbage__" in the input
-//   guard-strict              the guard module with its bias raised by 4 (hot swap: more detections)
+//   guard-strict              the guard module with its bias raised by 1.5 (hot swap: more detections)
 // -O1: these only need to behave, not to be fast (pii-aspdk is a bench contender: -O3).
 // Run through `npm run build:wasm` or directly: `node policy-wasm/testdata/build.mjs`.
 import { dirname, join } from "node:path";

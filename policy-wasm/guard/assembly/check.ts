@@ -73,10 +73,15 @@ function scoreWindow(src: usize, len: i32): void {
     reasons |= all;
     if (logit > best) best = logit;
   }
+  // decoded runs: like ROT13, only when a rule fires on them (config values, keys and data URLs
+  // that happen to decode to text are not prompts)
   decodeRuns(src, len);
+  let decBits: u32 = 0;
   if (decodedLen > 0) {
     normalize(changetype<usize>(decoded), decodedLen);
-    let decBits = matchRules(readWords());
+    decBits = matchRules(readWords());
+  }
+  if (decBits != 0) {
     if (foundBase64) decBits |= <u32>1 << <u32>RULE_BASE64;
     if (foundHex) decBits |= <u32>1 << <u32>RULE_HEX;
     const logit = scoreView(2, decBits);

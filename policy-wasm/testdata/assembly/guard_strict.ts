@@ -1,4 +1,4 @@
-// Test module for hot swap of the guard slot: the shipped guard module with its bias raised by 4
+// Test module for hot swap of the guard slot: the shipped guard module with its bias raised by 1.5
 // (what retraining with a looser calibration does): borderline prompts the shipped module lets
 // through score above 0.5 here. It passes the guard conformance vectors, so it loads.
 import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
@@ -11,7 +11,7 @@ import "../../shared/abort";
 export function abi_version(): i32 { return 1; }
 
 export function check(): i32 {
-  setLogitOffset(4);
+  setLogitOffset(1.5);
   const len = readExtismInput();
   const code = runCheck(input.ptr, len);
   if (code != 0) return reportExtismError(code);
