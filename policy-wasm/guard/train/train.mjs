@@ -5,12 +5,13 @@
 // fixed number of steps). Features come from the built module itself (lib.mjs).
 // Calibration: 5-fold out-of-fold scores of the benign rows place the decision boundary; the
 // bias is shifted so that logit 0 (score 0.5, the default `threshold`) sits where at most
-// CALIBRATION_FPR of unseen benign prompts score above it.
+// CALIBRATION_FPR of unseen benign prompts score above it (1.5 %: under the issue's 2 % with
+// room for prompts unlike the fixtures).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { extractFeatures, foldOf, loadRows, logitOf, quantise, ROOT, RULE_COUNT, TABLE_BITS, thresholdAtFpr, train } from "./lib.mjs";
 
-export const CALIBRATION_FPR = 0.01;
+export const CALIBRATION_FPR = 0.015;
 const K = 5;
 
 export async function trainGuard({ rows = loadRows(), features, log = console.log } = {}) {
