@@ -9,7 +9,7 @@ import {
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "./fields";
 import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
-import { readWords, matchRules, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13 } from "./rules";
+import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13 } from "./rules";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting } from "./model";
 import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
@@ -64,10 +64,12 @@ function scoreWindow(src: usize, len: i32): void {
   let best = scoreView(0, bits);
   let reasons = bits;
   if (lastNgramLogit > 0) reasons |= MODEL_BIT;
-  // ROT13: only when a rule fires on the rotated words (ordinary text rotated is noise)
-  rot13InPlace();
-  const rotBits = matchRules(readWords());
+  // ROT13: only when a rule fires on the rotated words (ordinary text rotated is noise); readWords
+  // matched the rotated word prefixes already, so the rotated view is built only then
+  const rotBits = matchRulesRot13();
   if (rotBits != 0) {
+    rot13InPlace();
+    readWords();
     const all = rotBits | (<u32>1 << <u32>RULE_ROT13);
     const logit = scoreView(1, all);
     reasons |= all;

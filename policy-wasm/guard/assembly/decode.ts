@@ -20,6 +20,14 @@ export let foundHex = false;
   if (c == 47 || c == 95) return 63; // / and URL-safe _
   return -1;
 }
+// One table load per byte for the run scan: 0xff = not base64; else the base64 value, | 0x40
+// when the byte is also a hex digit.
+const CLASS = new StaticArray<u8>(256);
+for (let c = 0; c < 256; c++) {
+  const v = base64Value(c);
+  unchecked(CLASS[c] = v < 0 ? 0xff : <u8>(v | (isHexByte(c) ? 0x40 : 0)));
+}
+
 @inline function hexValue(c: i32): i32 { return <u32>(c - 48) < 10 ? c - 48 : (c | 32) - 87; }
 
 /** Whether decoded[from..decodedLen) reads as text: at least 90 % printable ASCII, tab or newline
@@ -42,10 +50,12 @@ export function decodeRuns(src: usize, len: i32): void {
   foundHex = false;
   let i = 0;
   while (i < len) {
-    if (base64Value(<i32>load<u8>(src + <usize>i)) < 0) { i++; continue; }
+    if (unchecked(CLASS[load<u8>(src + <usize>i)]) == 0xff) { i++; continue; }
     let j = i, allHex = true;
-    while (j < len && base64Value(<i32>load<u8>(src + <usize>j)) >= 0) {
-      if (!isHexByte(<i32>load<u8>(src + <usize>j))) allHex = false;
+    while (j < len) {
+      const k = unchecked(CLASS[load<u8>(src + <usize>j)]);
+      if (k == 0xff) break;
+      if ((k & 0x40) == 0) allHex = false;
       j++;
     }
     const run = j - i;

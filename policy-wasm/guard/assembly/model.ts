@@ -26,21 +26,25 @@ export let collecting = false;
 export const collected = new ByteBuffer();
 export function setCollecting(on: bool): void { collecting = on; }
 
-// Which buckets this window has counted: seen[b] == stamp (no clearing between windows).
-const seen = new StaticArray<u16>(1 << TABLE_BITS);
-let stamp: u16 = 0;
+// The weights and which buckets this window has counted, in one table so a feature costs one
+// random memory access: entry = stamp << 8 | (u8)weight; a bucket whose stamp is this window's
+// was counted already (no clearing between windows; all stamps reset once every 255 windows).
+const table = new StaticArray<u16>(1 << TABLE_BITS);
+for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = <u16>(<u8>unchecked(WEIGHTS[b])));
+let stamp: u32 = 0;
 let distinct = 0;
 
 @inline function bucketWeight(b: u32): i32 {
-  if (unchecked(seen[b]) == stamp) return 0;
-  unchecked(seen[b] = stamp);
+  const e = <u32>unchecked(table[b]);
+  if ((e >>> 8) == stamp) return 0;
+  unchecked(table[b] = <u16>((stamp << 8) | (e & 0xff)));
   distinct++;
   if (collecting) {
     collected.ensure(4);
     store<u32>(collected.ptr + collected.len, b);
     collected.len += 4;
   }
-  return <i32>unchecked(WEIGHTS[b]);
+  return <i32><i8>(e & 0xff);
 }
 
 /** Sum of the n-gram weights of the window read by readWords (integer units of SCALE). */
@@ -48,7 +52,10 @@ function ngramSum(): i64 {
   const p = changetype<usize>(norm);
   const n = normLen;
   let sum: i64 = 0;
-  if (stamp == 0xffff) { memory.fill(changetype<usize>(seen), 0, <usize>(2 << TABLE_BITS)); stamp = 0; }
+  if (stamp == 0xff) {
+    for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = unchecked(table[b]) & 0xff);
+    stamp = 0;
+  }
   stamp++;
   distinct = 0;
   for (let i = 0; i + 4 <= n; i++) {

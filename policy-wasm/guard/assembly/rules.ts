@@ -11,8 +11,12 @@ import { norm, normLen, isWordByte } from "./normalize";
 const MAX_WORDS = 8200;
 /** Per word: its full hash (FNV-1a), for the model's word features. */
 export const wordHash = new StaticArray<u32>(MAX_WORDS);
-/** Per word: the rule groups its five-letter prefix belongs to. */
+/** Per word: the rule groups its five-letter prefix belongs to, and those of its ROT13 (so the
+ *  ROT13 view needs no pass of its own unless a rule fires on it). */
 const wordGroups = new StaticArray<u64>(MAX_WORDS);
+const wordGroupsRot13 = new StaticArray<u64>(MAX_WORDS);
+/** The OR of the words' ROT13 groups (set by readWords). */
+export let presentRot13: u64 = 0;
 export let wordCount: i32 = 0;
 
 // ------------------------------------------------------------------------------- word groups
@@ -164,44 +168,61 @@ groupWords();
 export function readWords(): u64 {
   const p = changetype<usize>(norm);
   let count = 0;
-  let present: u64 = 0;
+  let present: u64 = 0, presentRot: u64 = 0;
   let i = 0;
   const n = normLen;
   while (i < n) {
     let c = <i32>load<u8>(p + <usize>i);
     if (!isWordByte(c)) { i++; continue; }
-    let full = FNV_OFFSET, prefix = FNV_OFFSET, len = 0;
+    let full = FNV_OFFSET, prefix = FNV_OFFSET, rot = FNV_OFFSET, len = 0;
     while (i < n && isWordByte(c)) {
       full = (full ^ <u32>c) * FNV_PRIME;
-      if (len < 5) prefix = full;
+      if (len < 5) {
+        prefix = full;
+        const r = <u32>(c - 97) < 26 ? 97 + (c - 84) % 26 : c; // c - 97 + 13
+        rot = (rot ^ <u32>r) * FNV_PRIME;
+      }
       len++;
       i++;
       c = i < n ? <i32>load<u8>(p + <usize>i) : 32;
     }
     if (count < MAX_WORDS) {
       const groups = tableGet(finishPrefix(prefix));
+      const groupsRot = tableGet(finishPrefix(rot));
       unchecked(wordHash[count] = full);
       unchecked(wordGroups[count] = groups);
+      unchecked(wordGroupsRot13[count] = groupsRot);
       present |= groups;
+      presentRot |= groupsRot;
       count++;
     }
   }
   wordCount = count;
+  presentRot13 = presentRot;
   return present;
 }
 
-function matchFrom(groups: StaticArray<u64>, gaps: StaticArray<i32>, k: i32, at: i32): bool {
+function matchFrom(words: StaticArray<u64>, groups: StaticArray<u64>, gaps: StaticArray<i32>, k: i32, at: i32): bool {
   if (k == groups.length) return true;
   const g = unchecked(groups[k]);
   const last = min(wordCount - 1, at + 1 + unchecked(gaps[k]));
   for (let q = at + 1; q <= last; q++) {
-    if ((unchecked(wordGroups[q]) & g) != 0 && matchFrom(groups, gaps, k + 1, q)) return true;
+    if ((unchecked(words[q]) & g) != 0 && matchFrom(words, groups, gaps, k + 1, q)) return true;
   }
   return false;
 }
 
 /** Bit r set for every rule r that fires on the words read by readWords. */
 export function matchRules(present: u64): u32 {
+  return matchIn(wordGroups, present);
+}
+
+/** Bit r set for every rule r that fires on the ROT13 of the words read by readWords. */
+export function matchRulesRot13(): u32 {
+  return matchIn(wordGroupsRot13, presentRot13);
+}
+
+function matchIn(words: StaticArray<u64>, present: u64): u32 {
   let fired: u32 = 0;
   for (let r = 0; r < MATCHED_RULES; r++) {
     const groups = unchecked(ruleGroups[r]);
@@ -211,7 +232,7 @@ export function matchRules(present: u64): u32 {
     const first = unchecked(groups[0]);
     const gaps = unchecked(ruleGaps[r]);
     for (let p = 0; p < wordCount; p++) {
-      if ((unchecked(wordGroups[p]) & first) != 0 && matchFrom(groups, gaps, 1, p)) { fired |= <u32>1 << <u32>r; break; }
+      if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= <u32>1 << <u32>r; break; }
     }
   }
   return fired;
