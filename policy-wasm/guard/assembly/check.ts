@@ -28,30 +28,17 @@ let threshold: f32 = DEFAULT_THRESHOLD;
 export let partLogit: f64 = 0;
 export let partReasons: u32 = 0;
 
-function collectView(view: u32, bits: u32): void {
-  // raw_features layout (training): view id, rule bits, bucket count, buckets...
-  if (!collecting) return;
-  collected.ensure(12);
-  store<u32>(collected.ptr + collected.len, view);
-  store<u32>(collected.ptr + collected.len + 4, bits);
-  collected.len += 12;
-}
-function closeView(): void {
-  if (!collecting) return;
-  // the bucket count goes in the slot reserved by collectView: find it from the end
-  let n: u32 = 0;
-  let at = collected.len;
-  // buckets were appended after the 12-byte header; the header's position is remembered below
-  n = <u32>((at - viewHeaderAt - 12) >> 2);
-  store<u32>(collected.ptr + viewHeaderAt + 8, n);
-}
-let viewHeaderAt: usize = 0;
-
+// raw_features (training) layout per view: view id, rule bits, bucket count, then the buckets
+// windowLogit appends; the count is filled in once they are known.
 function scoreView(view: u32, bits: u32): f64 {
-  viewHeaderAt = collected.len;
-  collectView(view, bits);
+  if (!collecting) return windowLogit(bits);
+  const header = collected.len;
+  collected.ensure(12);
+  store<u32>(collected.ptr + header, view);
+  store<u32>(collected.ptr + header + 4, bits);
+  collected.len += 12;
   const logit = windowLogit(bits);
-  closeView();
+  store<u32>(collected.ptr + header + 8, <u32>((collected.len - header - 12) >> 2));
   return logit;
 }
 

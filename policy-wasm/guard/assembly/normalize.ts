@@ -237,11 +237,6 @@ export function normalize(src: usize, len: i32): void {
   normLen = pass2(pass1(src, len));
 }
 
-/** Normalises more text without resetting the counters (decoded runs join the window's). */
-export function normalizeMore(src: usize, len: i32): void {
-  normLen = pass2(pass1(src, len));
-}
-
 /** ROT13 of the normalised window, in place. */
 export function rot13InPlace(): void {
   const p = changetype<usize>(norm);

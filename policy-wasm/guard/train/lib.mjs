@@ -15,11 +15,11 @@ export const RULE_COUNT = 20;
 const MATCHED_RULES = 15;
 /** Benign rows count this much more than attacks in the loss: a false positive costs more. */
 const BENIGN_WEIGHT = 2;
-const L2 = Number(process.env.GUARD_L2 ?? 1e-4);
+const L2 = 1e-4;
 /** Rules are few and hand-written: their weights are pulled towards RULE_PRIOR (the belief that a
  *  rule firing is evidence of an attack), not towards 0, and less strongly than the buckets. */
-const RULE_L2 = Number(process.env.GUARD_RULE_L2 ?? 1e-3);
-const RULE_PRIOR = Number(process.env.GUARD_RULE_PRIOR ?? 2);
+const RULE_L2 = 1e-3;
+const RULE_PRIOR = 2;
 const ITERATIONS = 120;
 const LEARNING_RATE = 4;
 const MOMENTUM = 0.9;
