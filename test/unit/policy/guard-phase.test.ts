@@ -256,12 +256,12 @@ describe("hot swap under load", () => {
     expect(logit(after) - logit(before)).toBeCloseTo(1.5, 3);
     await host.rollback("guard");
     expect((await guard.check([{ text: BORDERLINE, role: "user" }])).score).toBeCloseTo(before, 5);
-  });
+  }, 30_000);
 
   it("a module that fails the guard conformance vectors is rejected and nothing changes", async () => {
     dataDir = mkdtempSync(join(tmpdir(), "sluice-guard-"));
     host = await PolicyHost.start({ slots: [{ slot: "guard", source: "builtin:guard-hostio" }], store: new LocalVersionStore(dataDir), builtinDir: DIST });
     await expect(host.push("guard", builtModule("router"), "not a guard")).rejects.toThrow(/rejected|export|conformance/i);
     expect((await host.list("guard")).versions.length).toBe(1);
-  });
+  }, 30_000);
 });
