@@ -10,6 +10,9 @@
 //                             and looping on "__loop__"
 //   tokens-plus-one           the tokens module, counting texts of more than 100 bytes one token
 //                             more (passes conformance: a "different tokenizer" for hot swap)
+//   guard-faulty              the guard module, trapping on "__trap__", looping on "__loop__",
+//                             answering garbage on "__garbage__" in the input
+//   guard-strict              the guard module with its bias raised by 1.5 (hot swap: more detections)
 // -O1: these only need to behave, not to be fast (pii-aspdk is a bench contender: -O3).
 // Run through `npm run build:wasm` or directly: `node policy-wasm/testdata/build.mjs`.
 import { dirname, join } from "node:path";
@@ -41,6 +44,8 @@ const targets = [
   { entry: "assembly/router_faulty.ts", out: "router-faulty.wasm", flags: capped(32) },
   { entry: "assembly/tokens_faulty.ts", out: "tokens-faulty.wasm", flags: capped(1024) },
   { entry: "assembly/tokens_plus_one.ts", out: "tokens-plus-one.wasm", flags: capped(1024) },
+  { entry: "assembly/guard_faulty.ts", out: "guard-faulty.wasm", flags: capped(512) },
+  { entry: "assembly/guard_strict.ts", out: "guard-strict.wasm", flags: capped(512) },
 ];
 
 // The shared abort handler; each target picks its runtime (stub unless it says otherwise).

@@ -22,6 +22,7 @@ import {
   PolicyHost,
   RedisVersionStore,
   configuredSlots,
+  guardSettings,
   piiRules,
   slotConfig,
   type ConfiguredSlot,
@@ -108,6 +109,7 @@ export async function createGateway(config: Config, log: Logger): Promise<{ gate
     tokenCounter,
     ledger,
     pii,
+    guard: policy && config.policies?.guard ? { slot: policy.guard(config.policies.guard), settings: guardSettings(config.policies.guard) } : undefined,
     routerSlot:
       policy && routerSettings
         ? { policy: policy.router(routerSettings.aliases), aliases: new Set(config.models.map((m) => m.alias)) }

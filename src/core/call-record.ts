@@ -26,6 +26,9 @@ export interface CallRecord {
   costUsd?: number;
   cache?: string;
   route?: { by: string; reason: string; moduleVersion: number | null };
+  /** The guard slot's decision: "flagged:<label>", "logged:<label>", "blocked:<label>" (label
+   *  "canary_leak" for a leaked system prompt), or "skipped" (module failed open). */
+  guard?: string;
   /** The catalog code the call failed with, and its message. */
   errorCode?: string;
   errorMessage?: string;

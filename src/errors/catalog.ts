@@ -9,6 +9,8 @@ import { Code } from "@connectrpc/connect";
 export const errorCatalog = {
   /** A policy refused the request (e.g. a secret found by the PII module); names the type, never the value. */
   policy_blocked: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
+  /** The prompt-injection guard refused the request (or withheld an answer that leaked the system prompt's canary); names the label and rule ids, never the text. */
+  guard_blocked: { connect: Code.PermissionDenied, http: 400, type: "invalid_request_error" },
   /** The request is well-formed but asks for something invalid (bad field value). */
   invalid_request: { connect: Code.InvalidArgument, http: 400, type: "invalid_request_error" },
   /** Input plus max output tokens exceed the model's context window (`models[].context_window`). */

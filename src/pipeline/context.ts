@@ -53,6 +53,19 @@ export interface RequestContext {
 
   /** authenticate (or the surface, which authenticates before it reads the body) */
   principal?: Principal;
+  /**
+   * guard: what the guard slot decided (a detection that was flagged or logged, or "skipped" when
+   * the module failed open) and the request's canary (added to the system prompt by the canary
+   * phase, looked for in the answer). Undefined when the slot is off or found nothing.
+   */
+  guard?: {
+    outcome?: "flagged" | "logged" | "skipped";
+    label?: string;
+    reasons?: string[];
+    score?: number;
+    canary?: string;
+    canaryLeaked?: boolean;
+  };
   /** inspect: placeholder -> original value, to restore in the answer. */
   placeholders?: ReadonlyMap<string, string>;
   /** resolve: the model's candidate targets; route: the ordered targets to try. */
@@ -133,6 +146,7 @@ export function newContext(init: {
     onAnswerStart: init.onAnswerStart,
     principal: init.principal,
     placeholders: undefined,
+    guard: undefined,
     targets: [],
     strategy: "ordered",
     contextWindow: 0,

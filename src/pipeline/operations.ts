@@ -2,7 +2,7 @@ import type { ResponseCache } from "../cache/index.js";
 import type { Logger } from "../core/logger.js";
 import type { BudgetAlerts, LimitStore, PricingTable } from "../limits/index.js";
 import type { KeyRing } from "../limits/keys.js";
-import type { ChatTokenCounter, PiiSlot, RouterSlot } from "../policy/index.js";
+import type { ChatTokenCounter, GuardSettings, GuardSlot, PiiSlot, RouterSlot } from "../policy/index.js";
 import type { ModelTable } from "../routing/models.js";
 import type { Router } from "../routing/router.js";
 import type { Ledger } from "../telemetry/ledger.js";
@@ -14,6 +14,7 @@ import { cachePhase } from "./phases/cache.js";
 import { countTokensPhase } from "./phases/count-tokens.js";
 import { dispatchPhase } from "./phases/dispatch.js";
 import { embedDispatchPhase } from "./phases/embed.js";
+import { guardPhases } from "./phases/guard.js";
 import { inspectEmbedPhase, inspectPhase, respondPhase } from "./phases/inspect.js";
 import { listModelsPhase } from "./phases/list-models.js";
 import { resolveEmbedPhase, resolvePhase } from "./phases/resolve.js";
@@ -37,6 +38,8 @@ export interface PipelineServices {
   ledger: Ledger | undefined;
   /** The `pii` slot, when `policies.pii` is configured: the inspect and respond phases (chat), inspect (embed). */
   pii: PiiSlot | undefined;
+  /** The `guard` slot and its settings, when `policies.guard` is configured: the guard and canary phases (chat). */
+  guard?: { slot: GuardSlot; settings: GuardSettings } | undefined;
   /** The `router` slot, when `policies.router` is configured, with the aliases it routes. */
   routerSlot: { policy: RouterSlot; aliases: ReadonlySet<string> } | undefined;
   /** The response cache, when `cache` is configured: the cache phase. */
@@ -66,8 +69,11 @@ export function operationPhases(s: PipelineServices): OperationPhases {
 
   const chat: Phase[] = [authenticate, resolve];
   if (s.pii) chat.push(inspectPhase(s.pii));
+  const guard = s.guard && guardPhases({ ...s.guard, metrics: s.metrics });
+  if (guard) chat.push(guard.guard);
   chat.push(admitPhase(admitDeps, measureChat(s.tokenCounter, s.defaultOutputReserve, s.log)));
   if (s.cache) chat.push(cachePhase(s.cache));
+  if (guard) chat.push(guard.canary);
   chat.push(
     routePhase(s.router, s.routerSlot && { ...s.routerSlot, pricing: s.pricing, metrics: s.metrics }),
     dispatchPhase(s.router, s.metrics, { store: s.limits, defaultOutputReserve: s.defaultOutputReserve }),

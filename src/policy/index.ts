@@ -1,6 +1,6 @@
 // The policy folder's public surface: WASM policy modules in sandboxed slots (DESIGN.md, "WASM
 // policy core"). The rest of Sluice imports the folder only through this file; inside it, host/
-// is the generic host and pii/, router/, tokens/ hold one slot each (README.md).
+// is the generic host and pii/, guard/, router/, tokens/ hold one slot each (README.md).
 
 // the host, its slots and their configuration
 export { PolicyHost } from "./policy-host.js";
@@ -16,6 +16,12 @@ export { testPolicyModule } from "./host/validate.js";
 export { PiiSlot } from "./pii/api.js";
 export { piiRules, piiScoring, withScoring } from "./pii/rules.js";
 export { PlaceholderStreamRestorer } from "./pii/restore.js";
+
+// the guard slot: detection in request texts, and the canary for system-prompt leaks
+export { GuardSlot, type GuardCheckResult } from "./guard/api.js";
+export type { GuardRole, GuardText } from "./guard/codec.js";
+export { guardSettings, type GuardSettings } from "./guard/settings.js";
+export { CanaryScanner, newCanary, withCanary } from "./guard/canary.js";
 
 // the router slot
 export { RouterSlot } from "./router/api.js";

@@ -1,6 +1,9 @@
 // PolicyHost: the generic host (host/host.ts: slots, versions, hot swap) over the slot table
 // (slots.ts), with the typed API of each slot. What the gateway builds and the pipeline uses.
 import { PolicyHostBase, type PolicyHostOptions } from "./host/host.js";
+import { GuardSlot } from "./guard/api.js";
+import { guardSettings } from "./guard/settings.js";
+import type { GuardPolicyConfig } from "../gen/sluice/v1/config_pb.js";
 import { PiiSlot } from "./pii/api.js";
 import type { PiiRules } from "./pii/rules.js";
 import { RouterSlot } from "./router/api.js";
@@ -22,6 +25,11 @@ export class PolicyHost extends PolicyHostBase {
   /** The typed API of the tokens slot (it follows pushes and rollbacks of the slot). */
   tokens(): TokensSlot {
     return new TokensSlot(this.slot("tokens"));
+  }
+
+  /** The typed API of the guard slot (`config`: `policies.guard`, for its threshold). */
+  guard(config?: GuardPolicyConfig): GuardSlot {
+    return new GuardSlot(this.slot("guard"), guardSettings(config).threshold);
   }
 
   /** The typed API of the router slot (`aliases`: the aliases it routes; empty: all). */

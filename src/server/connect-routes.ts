@@ -1,6 +1,6 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
-import { CountTokensResponseSchema, GatewayService, ListModelsResponseSchema, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
+import { CountTokensResponseSchema, GatewayService, ListModelsResponseSchema, type ChatChunk, type ChatRequest } from "../gen/sluice/v1/gateway_pb.js";
 import { newCallRecord, type CallRecord } from "../core/call-record.js";
 import type { Principal } from "../core/principal.js";
 import type { AnswerStart } from "../core/target.js";
@@ -17,8 +17,16 @@ import { bearerToken } from "./http/body.js";
 export function gatewayRoutes(gateway: Gateway) {
   return (router: ConnectRouter) =>
     router.service(GatewayService, {
-      chat: (request, ctx) => gateway.chat(chatCall(request, ctx)),
-      chatStream: (request, ctx) => gateway.chatStream(chatCall(request, ctx)),
+      async chat(request, ctx) {
+        const call = chatCall(request, ctx);
+        const response = await gateway.chat(call);
+        guardHeader(call.record, ctx);
+        return response;
+      },
+      chatStream(request, ctx) {
+        const call = chatCall(request, ctx);
+        return guardHeaderOnFirst(gateway.chatStream(call), call.record, ctx);
+      },
       async countTokens(request, ctx) {
         return create(CountTokensResponseSchema, await gateway.countTokens({ ...callBase(ctx), request }));
       },
@@ -39,6 +47,31 @@ function callBase(ctx: HandlerContext): { record: CallRecord; principal?: Princi
   if (call?.principal) return { record: call.record, principal: call.principal, signal: ctx.signal };
   const credentials = bearerToken(ctx.requestHeader.get("authorization"));
   return { record: call?.record ?? newCallRecord(ctx.protocolName), ...(credentials ? { credentials } : {}), signal: ctx.signal };
+}
+
+/** `x-sluice-guard: flagged` (gRPC metadata, Connect header) when the guard slot flagged the request. */
+function guardHeader(record: CallRecord, ctx: HandlerContext): void {
+  if (record.guard?.startsWith("flagged")) ctx.responseHeader.set("x-sluice-guard", "flagged");
+}
+
+/** The stream, with the guard header set before its first message goes out (headers travel with
+ *  it); after that the stream's own iterator is used directly. */
+function guardHeaderOnFirst(chunks: AsyncGenerator<ChatChunk>, record: CallRecord, ctx: HandlerContext): AsyncIterable<ChatChunk> {
+  let first = true;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        const next = await chunks.next();
+        if (first) {
+          first = false;
+          guardHeader(record, ctx);
+        }
+        return next;
+      },
+      return: (value?: unknown) => chunks.return(value as undefined),
+      throw: (err?: unknown) => chunks.throw(err),
+    }),
+  };
 }
 
 function chatCall(request: ChatRequest, ctx: HandlerContext) {

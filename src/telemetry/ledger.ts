@@ -43,6 +43,9 @@ export interface UsageRecord {
   errorCode?: string;
   /** MCP calls (`/mcp`): the server id and the tool's (or prompt's) name on it; never the arguments. */
   mcp?: { server: string; tool?: string; prompt?: string };
+  /** The guard slot's decision when it found something (CallRecord.guard: "flagged:<label>",
+   *  "logged:<label>", "blocked:<label>", "skipped"). Absent when nothing was found. */
+  guard?: string;
 }
 
 /** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */

@@ -15,6 +15,8 @@ export function fixtureText(name: string): string {
  * - `fixture:<name>`  stream: replays test/fixtures/openai/<name>.sse one event per write;
  *                     unary: serves <name>.completion.json
  * - `echo`            answers the last user message (stream or whole), OpenAI shapes
+ * - `echo-system`     answers "My instructions are: " + the system prompt (a leaked system
+ *                     prompt), streamed 4 characters per chunk
  * - `status:<code>`   answers that HTTP status with an OpenAI error body
  * - `hang`            never answers
  * - `cut:<name>:<n>`  replays n events of <name>.sse, then destroys the connection
@@ -55,6 +57,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return sendJson(res, 200, fixtureText(`${arg}.completion.json`));
       case "echo":
         return echo(res, body);
+      case "echo-system":
+        return echoSystem(res, body);
       case "status":
         return sendJson(res, Number(arg), JSON.stringify({ error: { message: `fake upstream says ${arg}`, type: "server_error", code: null } }));
       case "hang":
@@ -86,6 +90,23 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 }
 
 
+
+function echoSystem(res: http.ServerResponse, body: any): void {
+  const system = body.messages.find((m: any) => m.role === "system" || m.role === "developer");
+  const text = `My instructions are: ${typeof system?.content === "string" ? system.content : ""}`;
+  const base = { id: "chatcmpl-leak", created: 1731000000, model: "echo-system-1" };
+  if (!body.stream) {
+    sendJson(res, 200, JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 } }));
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const chunk = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  res.write(chunk({ role: "assistant", content: "" }, null));
+  for (let i = 0; i < text.length; i += 4) res.write(chunk({ content: text.slice(i, i + 4) }, null));
+  res.write(chunk({}, "stop"));
+  res.end("data: [DONE]\n\n");
+}
 
 function echo(res: http.ServerResponse, body: any): void {
   const last = [...body.messages].reverse().find((m: any) => m.role === "user");

@@ -18,7 +18,7 @@ export const policyCommand: Command = {
   sluice policy rollback SLOT [--version N]
       Activates version N, or the one active before the current one.
 
-SLOT: pii, router (the slots configured under policies in the config)
+SLOT: pii, guard, router, tokens (the slots configured under policies in the config)
 
 admin options (push, list, rollback):
 ${ADMIN_OPTIONS_HELP}`,

@@ -27,6 +27,7 @@ export function configuredSlots(policies: PoliciesConfig | undefined): Configure
   const slots: ConfiguredSlot[] = [];
   if (policies?.pii) slots.push({ slot: "pii", settings: policies.pii });
   if (policies?.router) slots.push({ slot: "router", settings: policies.router });
+  if (policies?.guard) slots.push({ slot: "guard", settings: policies.guard });
   slots.push({ slot: "tokens", settings: policies?.tokens ?? DEFAULT_SETTINGS });
   return slots;
 }

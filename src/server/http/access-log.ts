@@ -65,6 +65,7 @@ function accessFields(entry: AccessEntry): string {
   f += num("attempts", r.attempts) + num("upstream_ms", r.upstreamMs) + num("input_tokens", r.inputTokens) + num("output_tokens", r.outputTokens);
   f += num("cost_usd", r.costUsd) + text("cache", r.cache);
   if (r.route) f += `,"route_by":${q(r.route.by)},"route_reason":${q(r.route.reason)},"route_module_version":${r.route.moduleVersion}`;
+  f += text("guard", r.guard);
   if (r.errorCode !== undefined) f += `,"error_code":${q(r.errorCode)}` + text("error", r.errorMessage === undefined ? undefined : boundedText(r.errorMessage));
   return f;
 }

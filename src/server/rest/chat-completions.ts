@@ -31,6 +31,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       headers["x-sluice-cost-usd"] = String(md.costUsd);
       headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
     }
+    if (rest.call.record.guard?.startsWith("flagged")) headers["x-sluice-guard"] = "flagged";
     sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
     return;
   }
@@ -47,6 +48,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
   });
   // An error before the first chunk is thrown from here: it gets its HTTP status.
   const first = await chunks.next();
+  // the guard phase has run (it comes before any answer): a flagged request says so
+  if (rest.call.record.guard?.startsWith("flagged")) streamHeaders["x-sluice-guard"] = "flagged";
   res.writeHead(200, streamHeaders);
   try {
     if (!first.done) await writeEvent(res, encoder.encode(first.value));

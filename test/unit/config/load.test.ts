@@ -151,6 +151,17 @@ cache:
     expect(found.join("\n")).not.toContain("mock-echo");
   });
 
+  it("policies.guard: a bad action, threshold, role or fail mode is refused by name; the documented shape is accepted", () => {
+    const found = problems("policies: { guard: { fail: maybe, action: drop, threshold: 1.5, roles: [ user, robot ] } }");
+    expect(found).toContain('policies.guard.fail: expected "open" or "closed", got "maybe"');
+    expect(found).toContain('policies.guard.action: expected "block", "flag" or "log", got "drop"');
+    expect(found).toContain("policies.guard.threshold: expected a number in (0, 1], got 1.5");
+    expect(found).toContain('policies.guard.roles: "robot" is not one of system, user, assistant, tool');
+    expect(problems("policies: { guard: { threshold: 0 } }")).toContain("policies.guard.threshold: expected a number in (0, 1], got 0");
+    expect(problems("policies: { guard: { colour: red } }").join("\n")).toMatch(/policies\.guard\.colour: unknown field/);
+    expect(problems("policies: { guard: { module: builtin:guard, fail: open, action: flag, threshold: 0.5, roles: [user, tool], canary: true } }")).toEqual([]);
+  });
+
   it("policies: a routed alias with more targets than the router module's table takes is refused", () => {
     const targets = (n: number) => `[ ${Array.from({ length: n }, (_, i) => `{ provider: mock, model: "m${i}" }`).join(", ")} ]`;
     const models = `models: [ { alias: wide, targets: ${targets(65)} }, { alias: ok, targets: ${targets(64)} } ]`;

@@ -18,6 +18,7 @@ import { ABI_VERSION } from "../../../src/policy/host/definitions.js";
 import type { FieldSpec } from "../../../src/policy/host/wire.js";
 import { PII_FIELDS } from "../../../src/policy/pii/codec.js";
 import { ROUTER_FIELDS } from "../../../src/policy/router/codec.js";
+import { GUARD_FIELDS } from "../../../src/policy/guard/codec.js";
 import { TOKENS_FIELDS } from "../../../src/policy/tokens/codec.js";
 import { ENCODINGS, patternId } from "../../../src/policy/tokens/encodings.js";
 import { TOKENS_MODULE_ERRORS } from "../../../src/policy/tokens/errors.js";
@@ -119,6 +120,7 @@ describe("TypeScript codec tables against policy.proto", () => {
     ["pii/codec.ts", PII_FIELDS],
     ["router/codec.ts", ROUTER_FIELDS],
     ["tokens/codec.ts", TOKENS_FIELDS],
+    ["guard/codec.ts", GUARD_FIELDS],
   ] as const)("%s", (_name, table) => {
     expect(tableProblems(table)).toEqual([]);
   });
@@ -140,13 +142,13 @@ describe("TypeScript codec tables against policy.proto", () => {
 });
 
 describe("AssemblyScript field numbers against policy.proto", () => {
-  it.each(["pii", "router", "tokens"])("%s/assembly/fields.ts", (module) => {
+  it.each(["pii", "router", "tokens", "guard"])("%s/assembly/fields.ts", (module) => {
     expect(assemblyProblems(join(WASM, module, "assembly", "fields.ts"))).toEqual([]);
   });
 
   it("every message a module's fields.ts names is one the TypeScript side handles too", () => {
-    const typescript = new Set([...Object.keys(PII_FIELDS), ...Object.keys(ROUTER_FIELDS), ...Object.keys(TOKENS_FIELDS), "PiiRule"]);
-    for (const module of ["pii", "router", "tokens"]) {
+    const typescript = new Set([...Object.keys(PII_FIELDS), ...Object.keys(ROUTER_FIELDS), ...Object.keys(TOKENS_FIELDS), ...Object.keys(GUARD_FIELDS), "PiiRule"]);
+    for (const module of ["pii", "router", "tokens", "guard"]) {
       for (const name of assemblyFields(join(WASM, module, "assembly", "fields.ts")).keys()) expect(typescript, `${module}: ${name}`).toContain(name);
     }
   });
@@ -169,7 +171,7 @@ describe("AssemblyScript field numbers against policy.proto", () => {
 describe("other numbers both sides share", () => {
   it("ABI version", () => {
     expect(ABI_VERSION).toBe(AbiVersion.V1);
-    for (const file of ["pii/assembly/scan.ts", "router/assembly/table.ts", "tokens/assembly/request.ts"]) {
+    for (const file of ["pii/assembly/scan.ts", "router/assembly/table.ts", "tokens/assembly/request.ts", "guard/assembly/check.ts"]) {
       expect([...assemblyConstants(join(WASM, file), /^ABI_VERSION$/).values()], file).toEqual([AbiVersion.V1]);
     }
   });

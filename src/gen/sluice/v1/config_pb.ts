@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSKXAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWci6wIKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJEhAKCGVudGl0aWVzGAcgAygJEjsKCW1pbl9zY29yZRgIIAMoCzIoLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWcuTWluU2NvcmVFbnRyeRIWCg5jb250ZXh0X3dpbmRvdxgJIAEoDRouCgxBY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1NaW5TY29yZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAjoCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAkiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASLpAQoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0SKwoIdGltZW91dHMYBSABKAsyGS5zbHVpY2UudjEuU2VydmVyVGltZW91dHMSIgoabWF4X2Nvbm5lY3Rpb25zX3Blcl9jbGllbnQYBiABKA0SIwoEY29ycxgHIAEoCzIVLnNsdWljZS52MS5Db3JzQ29uZmlnIlMKCkNvcnNDb25maWcSFwoPYWxsb3dlZF9vcmlnaW5zGAEgAygJEhkKEWFsbG93X2NyZWRlbnRpYWxzGAIgASgIEhEKCW1heF9hZ2VfcxgDIAEoDSJJCg5TZXJ2ZXJUaW1lb3V0cxISCgpoZWFkZXJzX21zGAEgASgNEhIKCnJlcXVlc3RfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAkivgMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRIrCgZsaW1pdHMYDSABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0iegoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJEhYKDmNvbnRleHRfd2luZG93GAQgASgNInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSLQAQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCRIrCgZsaW1pdHMYBCABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBSABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEicKA21jcBgUIAEoCzIaLnNsdWljZS52MS5UZW5hbnRNY3BDb25maWciPgoPVGVuYW50TWNwQ29uZmlnEg0KBXRvb2xzGAEgAygJEgsKA3JwbRgCIAEoDRIPCgdwcm9tcHRzGAMgAygJIvABCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCRIrCgZsaW1pdHMYAyABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBCABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEhIKCmV4cGlyZXNfYXQYBSABKAkSLwoEdGFncxgGIAMoCzIhLnNsdWljZS52MS5BcGlLZXlDb25maWcuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKD1RlbGVtZXRyeUNvbmZpZxIRCglsb2dfbGV2ZWwYASABKAkSFwoKYWNjZXNzX2xvZxgCIAEoCEgAiAEBQg0KC19hY2Nlc3NfbG9nYgZwcm90bzM");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSLEAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWcSKwoFZ3VhcmQYBCABKAsyHC5zbHVpY2UudjEuR3VhcmRQb2xpY3lDb25maWci6wIKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJEhAKCGVudGl0aWVzGAcgAygJEjsKCW1pbl9zY29yZRgIIAMoCzIoLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWcuTWluU2NvcmVFbnRyeRIWCg5jb250ZXh0X3dpbmRvdxgJIAEoDRouCgxBY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1NaW5TY29yZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAjoCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAki0AEKEUd1YXJkUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIOCgZhY3Rpb24YBiABKAkSFgoJdGhyZXNob2xkGAcgASgBSACIAQESDQoFcm9sZXMYCCADKAkSEwoGY2FuYXJ5GAkgASgISAGIAQFCDAoKX3RocmVzaG9sZEIJCgdfY2FuYXJ5IjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEi6QEKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNEisKCHRpbWVvdXRzGAUgASgLMhkuc2x1aWNlLnYxLlNlcnZlclRpbWVvdXRzEiIKGm1heF9jb25uZWN0aW9uc19wZXJfY2xpZW50GAYgASgNEiMKBGNvcnMYByABKAsyFS5zbHVpY2UudjEuQ29yc0NvbmZpZyJTCgpDb3JzQ29uZmlnEhcKD2FsbG93ZWRfb3JpZ2lucxgBIAMoCRIZChFhbGxvd19jcmVkZW50aWFscxgCIAEoCBIRCgltYXhfYWdlX3MYAyABKA0iSQoOU2VydmVyVGltZW91dHMSEgoKaGVhZGVyc19tcxgBIAEoDRISCgpyZXF1ZXN0X21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIr4DCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkSKwoGbGltaXRzGA0gASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXwoUQXdzQ3JlZGVudGlhbHNDb25maWcSFQoNYWNjZXNzX2tleV9pZBgBIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgCIAEoCRIVCg1zZXNzaW9uX3Rva2VuGAMgASgJImAKEFByb3ZpZGVyVGltZW91dHMSEgoKY29ubmVjdF9tcxgBIAEoDRIVCg1maXJzdF9ieXRlX21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0SEAoIdG90YWxfbXMYBCABKA0iZwoSTW9ja1Byb3ZpZGVyQ29uZmlnEhYKDmNodW5rX2RlbGF5X21zGAEgASgNEhQKDGxvcmVtX3Rva2VucxgCIAEoDRIjCgVmYXVsdBgDIAEoCzIULnNsdWljZS52MS5Nb2NrRmF1bHQiRAoJTW9ja0ZhdWx0Eg4KBnN0YXR1cxgBIAEoDRIMCgRoYW5nGAIgASgIEhkKEWZhaWxfYWZ0ZXJfY2h1bmtzGAMgASgNInoKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0i0AEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxInCgNtY3AYFCABKAsyGi5zbHVpY2UudjEuVGVuYW50TWNwQ29uZmlnIj4KD1RlbmFudE1jcENvbmZpZxINCgV0b29scxgBIAMoCRILCgNycG0YAiABKA0SDwoHcHJvbXB0cxgDIAMoCSLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJMCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBAUINCgtfYWNjZXNzX2xvZ2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.v1.Config
@@ -480,6 +480,14 @@ export type PoliciesConfig = Message<"sluice.v1.PoliciesConfig"> & {
    * @generated from field: sluice.v1.TokensPolicyConfig tokens = 3;
    */
   tokens?: TokensPolicyConfig | undefined;
+
+  /**
+   * Prompt injection and jailbreaks in request texts, scored by the `guard` module, and a
+   * per-request canary that catches system-prompt leaks in the answer. Absent: off.
+   *
+   * @generated from field: sluice.v1.GuardPolicyConfig guard = 4;
+   */
+  guard?: GuardPolicyConfig | undefined;
 };
 
 /**
@@ -679,6 +687,87 @@ export const TokensPolicyConfigSchema: GenMessage<TokensPolicyConfig> = /*@__PUR
   messageDesc(file_sluice_v1_config, 10);
 
 /**
+ * @generated from message sluice.v1.GuardPolicyConfig
+ */
+export type GuardPolicyConfig = Message<"sluice.v1.GuardPolicyConfig"> & {
+  /**
+   * A path to a .wasm file, "builtin:guard-hostio" (the default: rules + a linear model,
+   * `sluice:host` I/O) or "builtin:guard" (the same module, plain Extism I/O: what an untrusted
+   * slot needs). Modules pushed with the admin API take over from it.
+   *
+   * @generated from field: string module = 1;
+   */
+  module: string;
+
+  /**
+   * When the module traps, times out or answers garbage: "open" (default: the request goes on
+   * unchecked, and is logged) or "closed" (refuse with `unavailable`).
+   *
+   * @generated from field: string fail = 2;
+   */
+  fail: string;
+
+  /**
+   * Run in a worker with `timeout_ms` per call. Default false.
+   *
+   * @generated from field: bool untrusted = 3;
+   */
+  untrusted: boolean;
+
+  /**
+   * Per-call time limit of an untrusted module. Default 250.
+   *
+   * @generated from field: uint32 timeout_ms = 4;
+   */
+  timeoutMs: number;
+
+  /**
+   * A directory watched for `guard*.wasm` modules (see `policies.pii.watch_dir`). Default: none.
+   *
+   * @generated from field: string watch_dir = 5;
+   */
+  watchDir: string;
+
+  /**
+   * What a detection does: "block" (default: refuse with `guard_blocked`), "flag" (send it on,
+   * with the `x-sluice-guard: flagged` response header, a metric and a ledger field) or "log"
+   * (send it on; only the access log, the metric and the ledger record it).
+   *
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * Score (0..1] at or above which a text part is an attack. Default 0.5 (calibrated: see README).
+   *
+   * @generated from field: optional double threshold = 7;
+   */
+  threshold?: number | undefined;
+
+  /**
+   * Roles whose texts are checked: "system", "user", "assistant", "tool". Default [user, tool].
+   *
+   * @generated from field: repeated string roles = 8;
+   */
+  roles: string[];
+
+  /**
+   * Add a random per-request canary phrase to the system prompt and apply `action` when the
+   * answer contains it (the system prompt leaked); the canary never reaches the client. Default true.
+   *
+   * @generated from field: optional bool canary = 9;
+   */
+  canary?: boolean | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.GuardPolicyConfig.
+ * Use `create(GuardPolicyConfigSchema)` to create a new message.
+ */
+export const GuardPolicyConfigSchema: GenMessage<GuardPolicyConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 11);
+
+/**
  * @generated from message sluice.v1.AdminConfig
  */
 export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
@@ -695,7 +784,7 @@ export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
  * Use `create(AdminConfigSchema)` to create a new message.
  */
 export const AdminConfigSchema: GenMessage<AdminConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.RedisConfig
@@ -714,7 +803,7 @@ export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
  * Use `create(RedisConfigSchema)` to create a new message.
  */
 export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.ModelPriceConfig
@@ -750,7 +839,7 @@ export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
  * Use `create(ModelPriceConfigSchema)` to create a new message.
  */
 export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.LimitsConfig
@@ -784,7 +873,7 @@ export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
  * Use `create(LimitsConfigSchema)` to create a new message.
  */
 export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * @generated from message sluice.v1.RateLimitsConfig
@@ -811,7 +900,7 @@ export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
  * Use `create(RateLimitsConfigSchema)` to create a new message.
  */
 export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * @generated from message sluice.v1.BudgetConfig
@@ -848,7 +937,7 @@ export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
  * Use `create(BudgetConfigSchema)` to create a new message.
  */
 export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -914,7 +1003,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * Cross-origin access from browsers. Preflights (OPTIONS) from an allowed origin are answered
@@ -954,7 +1043,7 @@ export type CorsConfig = Message<"sluice.v1.CorsConfig"> & {
  * Use `create(CorsConfigSchema)` to create a new message.
  */
 export const CorsConfigSchema: GenMessage<CorsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * Time limits on what clients send; none of them cuts a response being streamed.
@@ -994,7 +1083,7 @@ export type ServerTimeouts = Message<"sluice.v1.ServerTimeouts"> & {
  * Use `create(ServerTimeoutsSchema)` to create a new message.
  */
 export const ServerTimeoutsSchema: GenMessage<ServerTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -1018,7 +1107,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -1124,7 +1213,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -1151,7 +1240,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -1193,7 +1282,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -1224,7 +1313,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 24);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -1259,7 +1348,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 25);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -1302,7 +1391,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 26);
+  messageDesc(file_sluice_v1_config, 27);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -1343,7 +1432,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 27);
+  messageDesc(file_sluice_v1_config, 28);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -1376,7 +1465,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 28);
+  messageDesc(file_sluice_v1_config, 29);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -1439,7 +1528,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 29);
+  messageDesc(file_sluice_v1_config, 30);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -1479,7 +1568,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 30);
+  messageDesc(file_sluice_v1_config, 31);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -1530,7 +1619,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 31);
+  messageDesc(file_sluice_v1_config, 32);
 
 /**
  * @generated from message sluice.v1.TenantMcpConfig
@@ -1566,7 +1655,7 @@ export type TenantMcpConfig = Message<"sluice.v1.TenantMcpConfig"> & {
  * Use `create(TenantMcpConfigSchema)` to create a new message.
  */
 export const TenantMcpConfigSchema: GenMessage<TenantMcpConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 32);
+  messageDesc(file_sluice_v1_config, 33);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -1618,7 +1707,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 33);
+  messageDesc(file_sluice_v1_config, 34);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -1644,5 +1733,5 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 34);
+  messageDesc(file_sluice_v1_config, 35);
 

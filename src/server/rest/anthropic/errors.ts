@@ -15,6 +15,7 @@ import { sseEvent } from "./messages-response.js";
  */
 const anthropicErrors: Record<ErrorCode, { type: AnthropicErrorType; status?: number }> = {
   policy_blocked: { type: "invalid_request_error" },
+  guard_blocked: { type: "invalid_request_error" },
   invalid_request: { type: "invalid_request_error" },
   context_length_exceeded: { type: "invalid_request_error" },
   malformed_body: { type: "invalid_request_error" },

@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/policy/v1/policy.proto.
  */
 export const file_sluice_policy_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJxCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEhYKCW1pbl9zY29yZRgDIAEoAkgAiAEBQgwKCl9taW5fc2NvcmUidAoMUGlpU2NhbklucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEigKBXJ1bGVzGAMgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlSdWxlEhYKDmNvbnRleHRfd2luZG93GAQgASgNIooBCgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEg0KBXNjb3JlGAYgASgCIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiRAoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJIngKEEd1YXJkQ2hlY2tPdXRwdXQSEwoLYWJpX3ZlcnNpb24YASABKA0SLwoHdmVyZGljdBgCIAEoDjIeLnNsdWljZS5wb2xpY3kudjEuR3VhcmRWZXJkaWN0Eg0KBXNjb3JlGAMgASgCEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iVAoSVG9rZW5zRW5jb2RlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEikKBXRleHRzGAIgAygLMhouc2x1aWNlLnBvbGljeS52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iWQoPVG9rZW5zSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjEKBnRhYmxlcxgCIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuVG9rZW5zUmFua1RhYmxlIjIKD1Rva2Vuc1JhbmtUYWJsZRIQCghlbmNvZGluZxgBIAEoCRINCgVyYW5rcxgCIAEoDCJNChRSb3V0ZXJQcm9tcHRGZWF0dXJlcxIUCgxsZW5ndGhfY2hhcnMYASABKA0SEAoIaGFzX2NvZGUYAiABKAgSDQoFdHVybnMYAyABKA0i3QEKD1JvdXRlckNhbmRpZGF0ZRIRCgl0YXJnZXRfaWQYASABKAkSDwoHaGVhbHRoeRgCIAEoCBIXCg9sYXRlbmN5X2V3bWFfbXMYAyABKAISEgoKZXJyb3JfcmF0ZRgEIAEoAhIcChRwcmljZV9pbnB1dF9wZXJfbXRvaxgFIAEoARIdChVwcmljZV9vdXRwdXRfcGVyX210b2sYBiABKAESGgoScmVtYWluaW5nX2NhcGFjaXR5GAcgASgEEg4KBndlaWdodBgIIAEoDRIQCghpbmZsaWdodBgJIAEoDSLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
+  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJxCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEhYKCW1pbl9zY29yZRgDIAEoAkgAiAEBQgwKCl9taW5fc2NvcmUidAoMUGlpU2NhbklucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEigKBXJ1bGVzGAMgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlSdWxlEhYKDmNvbnRleHRfd2luZG93GAQgASgNIooBCgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEg0KBXNjb3JlGAYgASgCIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiVwoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJEhEKCXRocmVzaG9sZBgEIAEoAiKqAQoQR3VhcmRDaGVja091dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIvCgd2ZXJkaWN0GAIgASgOMh4uc2x1aWNlLnBvbGljeS52MS5HdWFyZFZlcmRpY3QSDQoFc2NvcmUYAyABKAISDwoHcmVhc29ucxgEIAMoCRIwCgVwYXJ0cxgFIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuR3VhcmRQYXJ0UmVzdWx0IlQKD0d1YXJkUGFydFJlc3VsdBISCgp0ZXh0X2luZGV4GAEgASgNEg0KBXNjb3JlGAIgASgCEg0KBWxhYmVsGAMgASgJEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iVAoSVG9rZW5zRW5jb2RlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEikKBXRleHRzGAIgAygLMhouc2x1aWNlLnBvbGljeS52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iWQoPVG9rZW5zSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjEKBnRhYmxlcxgCIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuVG9rZW5zUmFua1RhYmxlIjIKD1Rva2Vuc1JhbmtUYWJsZRIQCghlbmNvZGluZxgBIAEoCRINCgVyYW5rcxgCIAEoDCJNChRSb3V0ZXJQcm9tcHRGZWF0dXJlcxIUCgxsZW5ndGhfY2hhcnMYASABKA0SEAoIaGFzX2NvZGUYAiABKAgSDQoFdHVybnMYAyABKA0i3QEKD1JvdXRlckNhbmRpZGF0ZRIRCgl0YXJnZXRfaWQYASABKAkSDwoHaGVhbHRoeRgCIAEoCBIXCg9sYXRlbmN5X2V3bWFfbXMYAyABKAISEgoKZXJyb3JfcmF0ZRgEIAEoAhIcChRwcmljZV9pbnB1dF9wZXJfbXRvaxgFIAEoARIdChVwcmljZV9vdXRwdXRfcGVyX210b2sYBiABKAESGgoScmVtYWluaW5nX2NhcGFjaXR5GAcgASgEEg4KBndlaWdodBgIIAEoDRIQCghpbmZsaWdodBgJIAEoDSLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.policy.v1.PiiRule
@@ -249,6 +249,13 @@ export type GuardCheckInput = Message<"sluice.policy.v1.GuardCheckInput"> & {
    * @generated from field: repeated string roles = 3;
    */
   roles: string[];
+
+  /**
+   * Score at or above which a part counts as an attack (0 = the module's default, 0.5).
+   *
+   * @generated from field: float threshold = 4;
+   */
+  threshold: number;
 };
 
 /**
@@ -268,23 +275,33 @@ export type GuardCheckOutput = Message<"sluice.policy.v1.GuardCheckOutput"> & {
   abiVersion: number;
 
   /**
+   * BLOCK when a part scored at or above the threshold, else ALLOW; the host's configured
+   * action (block, flag, log) decides what happens.
+   *
    * @generated from field: sluice.policy.v1.GuardVerdict verdict = 2;
    */
   verdict: GuardVerdict;
 
   /**
-   * 0..1, higher is more likely an attack.
+   * 0..1, higher is more likely an attack: the highest part score.
    *
    * @generated from field: float score = 3;
    */
   score: number;
 
   /**
-   * Short rule names that fired, never the matched text.
+   * Short rule names that fired in the parts at or above the threshold, never the matched text.
    *
    * @generated from field: repeated string reasons = 4;
    */
   reasons: string[];
+
+  /**
+   * One result per input text, in input order.
+   *
+   * @generated from field: repeated sluice.policy.v1.GuardPartResult parts = 5;
+   */
+  parts: GuardPartResult[];
 };
 
 /**
@@ -293,6 +310,44 @@ export type GuardCheckOutput = Message<"sluice.policy.v1.GuardCheckOutput"> & {
  */
 export const GuardCheckOutputSchema: GenMessage<GuardCheckOutput> = /*@__PURE__*/
   messageDesc(file_sluice_policy_v1_policy, 7);
+
+/**
+ * @generated from message sluice.policy.v1.GuardPartResult
+ */
+export type GuardPartResult = Message<"sluice.policy.v1.GuardPartResult"> & {
+  /**
+   * @generated from field: uint32 text_index = 1;
+   */
+  textIndex: number;
+
+  /**
+   * 0..1, higher is more likely an attack.
+   *
+   * @generated from field: float score = 2;
+   */
+  score: number;
+
+  /**
+   * "benign" under the threshold; else the family: "injection", "jailbreak" or "prompt_leak".
+   *
+   * @generated from field: string label = 3;
+   */
+  label: string;
+
+  /**
+   * Rule and feature ids (e.g. "override_previous", "decoded_base64", "model"), never text.
+   *
+   * @generated from field: repeated string reasons = 4;
+   */
+  reasons: string[];
+};
+
+/**
+ * Describes the message sluice.policy.v1.GuardPartResult.
+ * Use `create(GuardPartResultSchema)` to create a new message.
+ */
+export const GuardPartResultSchema: GenMessage<GuardPartResult> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 8);
 
 /**
  * @generated from message sluice.policy.v1.TokensCountInput
@@ -321,7 +376,7 @@ export type TokensCountInput = Message<"sluice.policy.v1.TokensCountInput"> & {
  * Use `create(TokensCountInputSchema)` to create a new message.
  */
 export const TokensCountInputSchema: GenMessage<TokensCountInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 8);
+  messageDesc(file_sluice_policy_v1_policy, 9);
 
 /**
  * @generated from message sluice.policy.v1.TokensCountOutput
@@ -345,7 +400,7 @@ export type TokensCountOutput = Message<"sluice.policy.v1.TokensCountOutput"> & 
  * Use `create(TokensCountOutputSchema)` to create a new message.
  */
 export const TokensCountOutputSchema: GenMessage<TokensCountOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 9);
+  messageDesc(file_sluice_policy_v1_policy, 10);
 
 /**
  * Output of the optional `encode` export (same input as `count`): the token ids, for tests
@@ -372,7 +427,7 @@ export type TokensEncodeOutput = Message<"sluice.policy.v1.TokensEncodeOutput"> 
  * Use `create(TokensEncodeOutputSchema)` to create a new message.
  */
 export const TokensEncodeOutputSchema: GenMessage<TokensEncodeOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 10);
+  messageDesc(file_sluice_policy_v1_policy, 11);
 
 /**
  * @generated from message sluice.policy.v1.TokenIds
@@ -389,7 +444,7 @@ export type TokenIds = Message<"sluice.policy.v1.TokenIds"> & {
  * Use `create(TokenIdsSchema)` to create a new message.
  */
 export const TokenIdsSchema: GenMessage<TokenIds> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 11);
+  messageDesc(file_sluice_policy_v1_policy, 12);
 
 /**
  * Input of the tokens module's `init` export: its static data, handed over once per plugin
@@ -414,7 +469,7 @@ export type TokensInitInput = Message<"sluice.policy.v1.TokensInitInput"> & {
  * Use `create(TokensInitInputSchema)` to create a new message.
  */
 export const TokensInitInputSchema: GenMessage<TokensInitInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 12);
+  messageDesc(file_sluice_policy_v1_policy, 13);
 
 /**
  * @generated from message sluice.policy.v1.TokensRankTable
@@ -440,7 +495,7 @@ export type TokensRankTable = Message<"sluice.policy.v1.TokensRankTable"> & {
  * Use `create(TokensRankTableSchema)` to create a new message.
  */
 export const TokensRankTableSchema: GenMessage<TokensRankTable> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 13);
+  messageDesc(file_sluice_policy_v1_policy, 14);
 
 /**
  * @generated from message sluice.policy.v1.RouterPromptFeatures
@@ -467,7 +522,7 @@ export type RouterPromptFeatures = Message<"sluice.policy.v1.RouterPromptFeature
  * Use `create(RouterPromptFeaturesSchema)` to create a new message.
  */
 export const RouterPromptFeaturesSchema: GenMessage<RouterPromptFeatures> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 14);
+  messageDesc(file_sluice_policy_v1_policy, 15);
 
 /**
  * @generated from message sluice.policy.v1.RouterCandidate
@@ -534,7 +589,7 @@ export type RouterCandidate = Message<"sluice.policy.v1.RouterCandidate"> & {
  * Use `create(RouterCandidateSchema)` to create a new message.
  */
 export const RouterCandidateSchema: GenMessage<RouterCandidate> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 15);
+  messageDesc(file_sluice_policy_v1_policy, 16);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteInput
@@ -581,7 +636,7 @@ export type RouterRouteInput = Message<"sluice.policy.v1.RouterRouteInput"> & {
  * Use `create(RouterRouteInputSchema)` to create a new message.
  */
 export const RouterRouteInputSchema: GenMessage<RouterRouteInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 16);
+  messageDesc(file_sluice_policy_v1_policy, 17);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteOutput
@@ -610,7 +665,7 @@ export type RouterRouteOutput = Message<"sluice.policy.v1.RouterRouteOutput"> & 
  * Use `create(RouterRouteOutputSchema)` to create a new message.
  */
 export const RouterRouteOutputSchema: GenMessage<RouterRouteOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 17);
+  messageDesc(file_sluice_policy_v1_policy, 18);
 
 /**
  * Version of this ABI. Bumped only for incompatible changes to the calling convention or to the

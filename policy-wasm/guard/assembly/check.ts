@@ -1,0 +1,192 @@
+// The `check` call: parse GuardCheckInput, score every text part (window by window, each window
+// in up to three views: as written, ROT13, and its decoded base64/hex runs; a part's score is
+// the highest), and write GuardCheckOutput (field numbers: fields.ts).
+import { IntList } from "../../shared/buffers";
+import {
+  output, startReading, readVarint, readFloat, skip, pos, bad, varintSize, writeVarint, writeTag, writeAscii,
+  WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
+} from "../../shared/wire";
+import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
+import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "./fields";
+import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
+import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13 } from "./rules";
+import { windowLogit, lastNgramLogit, sigmoid, collected, collecting } from "./model";
+import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
+import { RULE_WEIGHTS } from "./weights";
+
+const ABI_VERSION: u32 = 1;
+const VERDICT_ALLOW: u32 = 1, VERDICT_BLOCK: u32 = 3;
+const DEFAULT_THRESHOLD: f32 = 0.5;
+const LABELS: StaticArray<string> = ["injection", "jailbreak", "prompt_leak"];
+/** Reason bit for "the n-gram model itself leaned towards an attack". */
+const MODEL_BIT: u32 = 1 << 31;
+
+const textOffsets = new IntList(); // pairs: offset, length
+let threshold: f32 = DEFAULT_THRESHOLD;
+
+/** Results of scoreText: the part's highest logit and the reasons (rule bits, MODEL_BIT). */
+export let partLogit: f64 = 0;
+export let partReasons: u32 = 0;
+
+// raw_features (training) layout per view: view id, rule bits, bucket count, then the buckets
+// windowLogit appends; the count is filled in once they are known.
+function scoreView(view: u32, bits: u32): f64 {
+  if (!collecting) return windowLogit(bits);
+  const header = collected.len;
+  collected.ensure(12);
+  store<u32>(collected.ptr + header, view);
+  store<u32>(collected.ptr + header + 4, bits);
+  collected.len += 12;
+  const logit = windowLogit(bits);
+  store<u32>(collected.ptr + header + 8, <u32>((collected.len - header - 12) >> 2));
+  return logit;
+}
+
+/** Scores one window src[0..len) (len <= WINDOW); updates partLogit and partReasons. */
+function scoreWindow(src: usize, len: i32): void {
+  normalize(src, len);
+  let bits = matchRules(readWords());
+  if (zeroWidth > 0) bits |= <u32>1 << <u32>RULE_ZERO_WIDTH;
+  if (mixedScript > 0) bits |= <u32>1 << <u32>RULE_MIXED_SCRIPT;
+  let best = scoreView(0, bits);
+  let reasons = bits;
+  if (lastNgramLogit > 0) reasons |= MODEL_BIT;
+  // ROT13: only when a rule fires on the rotated words (ordinary text rotated is noise); readWords
+  // matched the rotated word prefixes already, so the rotated view is built only then
+  const rotBits = matchRulesRot13();
+  if (rotBits != 0) {
+    rot13InPlace();
+    readWords();
+    const all = rotBits | (<u32>1 << <u32>RULE_ROT13);
+    const logit = scoreView(1, all);
+    reasons |= all;
+    if (logit > best) best = logit;
+  }
+  // decoded runs: like ROT13, only when a rule fires on them (config values, keys and data URLs
+  // that happen to decode to text are not prompts)
+  decodeRuns(src, len);
+  let decBits: u32 = 0;
+  if (decodedLen > 0) {
+    normalize(changetype<usize>(decoded), decodedLen);
+    decBits = matchRules(readWords());
+  }
+  if (decBits != 0) {
+    if (foundBase64) decBits |= <u32>1 << <u32>RULE_BASE64;
+    if (foundHex) decBits |= <u32>1 << <u32>RULE_HEX;
+    const logit = scoreView(2, decBits);
+    reasons |= decBits;
+    if (lastNgramLogit > 0 && logit >= best) reasons |= MODEL_BIT;
+    if (logit > best) best = logit;
+  }
+  if (best > partLogit) partLogit = best;
+  partReasons |= reasons;
+}
+
+/** Scores a whole text part, WINDOW bytes at a time (cut on UTF-8 boundaries). */
+export function scoreText(src: usize, len: i32): void {
+  partLogit = -1e9;
+  partReasons = 0;
+  let at = 0;
+  while (at < len || (at == 0 && len == 0)) {
+    let end = at + WINDOW;
+    if (end >= len) end = len;
+    else while (end > at + 1 && (<i32>load<u8>(src + <usize>end) & 0xc0) == 0x80) end--;
+    scoreWindow(src + <usize>at, end - at);
+    if (len == 0) break;
+    at = end;
+  }
+}
+
+function parseInput(base: usize, len: i32): i32 {
+  textOffsets.count = 0;
+  threshold = DEFAULT_THRESHOLD;
+  startReading(0);
+  let abi: u32 = 0;
+  while (pos < len) {
+    const key = readVarint(base, len);
+    if (bad) return ERR_BAD_INPUT;
+    const field = key >>> 3, wt = key & 7;
+    if (wt == WIRE_VARINT) {
+      const v = readVarint(base, len);
+      if (field == GuardCheckInput.abi_version) abi = v;
+    } else if (wt == WIRE_LEN) {
+      const n = <i32>readVarint(base, len);
+      if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
+      const at = pos;
+      if (field == GuardCheckInput.texts) { textOffsets.push(at); textOffsets.push(n); }
+      startReading(at + n);
+    } else if (wt == WIRE_I32) {
+      const v = readFloat(base, len);
+      if (field == GuardCheckInput.threshold && v > 0 && v <= 1) threshold = v;
+    } else if (wt == WIRE_I64) skip(8);
+    else return ERR_BAD_INPUT;
+    if (bad || pos > len) return ERR_BAD_INPUT;
+  }
+  if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
+  return OK;
+}
+
+function writeFloat(v: f32): void {
+  output.ensure(4);
+  store<f32>(output.ptr + output.len, v);
+  output.len += 4;
+}
+
+/** The family of the heaviest fired rule, or "injection" (the model alone). */
+function labelOf(reasons: u32): string {
+  let family = 0;
+  let weight: f32 = -1e9;
+  for (let r = 0; r < RULE_COUNT; r++) {
+    if ((reasons & (<u32>1 << <u32>r)) == 0) continue;
+    const w = unchecked(RULE_WEIGHTS[r]);
+    if (w > weight) { weight = w; family = <i32>unchecked(RULE_FAMILY[r]); }
+  }
+  return unchecked(LABELS[family]);
+}
+
+function reasonsSize(reasons: u32, field: u32): i32 {
+  let size = 0;
+  for (let r = 0; r < RULE_COUNT; r++) if ((reasons & (<u32>1 << <u32>r)) != 0) size += 2 + unchecked(RULE_NAMES[r]).length;
+  if ((reasons & MODEL_BIT) != 0) size += 2 + 5;
+  return size;
+}
+
+function writeReasons(reasons: u32, field: u32): void {
+  for (let r = 0; r < RULE_COUNT; r++) {
+    if ((reasons & (<u32>1 << <u32>r)) == 0) continue;
+    const name = unchecked(RULE_NAMES[r]);
+    writeTag(field, WIRE_LEN); writeVarint(<u32>name.length); writeAscii(name);
+  }
+  if ((reasons & MODEL_BIT) != 0) { writeTag(field, WIRE_LEN); writeVarint(5); writeAscii("model"); }
+}
+
+/** Checks the GuardCheckInput at base[0..len); the GuardCheckOutput is left in `output`. */
+export function runCheck(base: usize, len: i32): i32 {
+  output.len = 0;
+  const code = parseInput(base, len);
+  if (code != OK) return code;
+  writeTag(GuardCheckOutput.abi_version, WIRE_VARINT); writeVarint(ABI_VERSION);
+  const texts = textOffsets.count >> 1;
+  let top: f32 = 0;
+  let topReasons: u32 = 0;
+  for (let t = 0; t < texts; t++) {
+    scoreText(base + <usize>textOffsets.get(t << 1), textOffsets.get((t << 1) + 1));
+    const score = <f32>sigmoid(partLogit);
+    const flagged = score >= threshold;
+    // reasons of a part under the threshold are the rules alone (a weak hit is still worth a log)
+    const reasons = flagged ? partReasons : partReasons & ~MODEL_BIT;
+    const label = flagged ? labelOf(reasons) : "benign";
+    const size = 1 + varintSize(<u32>t) + 5 + 2 + label.length + reasonsSize(reasons, GuardPartResult.reasons);
+    writeTag(GuardCheckOutput.parts, WIRE_LEN); writeVarint(<u32>size);
+    writeTag(GuardPartResult.text_index, WIRE_VARINT); writeVarint(<u32>t);
+    writeTag(GuardPartResult.score, WIRE_I32); writeFloat(score);
+    writeTag(GuardPartResult.label, WIRE_LEN); writeVarint(<u32>label.length); writeAscii(label);
+    writeReasons(reasons, GuardPartResult.reasons);
+    if (score > top) top = score;
+    if (flagged) topReasons |= reasons;
+  }
+  writeTag(GuardCheckOutput.verdict, WIRE_VARINT); writeVarint(top >= threshold && texts > 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
+  writeTag(GuardCheckOutput.score, WIRE_I32); writeFloat(top);
+  writeReasons(topReasons, GuardCheckOutput.reasons);
+  return OK;
+}

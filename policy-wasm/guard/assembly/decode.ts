@@ -1,0 +1,84 @@
+// Encoded payloads: runs of base64 or hex in a window are decoded, and when the bytes read as
+// text (mostly printable) they are scored as a view of their own ("decoded_base64",
+// "decoded_hex"). ROT13 needs no run: the whole normalised window is rotated and re-read
+// (check.ts). Random keys, hashes and image data decode to binary and are left alone.
+import { WINDOW } from "./normalize";
+
+/** Runs shorter than this are ordinary words (base64's alphabet is letters and digits). */
+const MIN_RUN: i32 = 20;
+export const decoded = new StaticArray<u8>(WINDOW + 16);
+export let decodedLen: i32 = 0;
+export let foundBase64 = false;
+export let foundHex = false;
+
+@inline function isHexByte(c: i32): bool { return <u32>(c - 48) < 10 || <u32>((c | 32) - 97) < 6; }
+@inline function base64Value(c: i32): i32 {
+  if (<u32>(c - 65) < 26) return c - 65;
+  if (<u32>(c - 97) < 26) return c - 71;
+  if (<u32>(c - 48) < 10) return c + 4;
+  if (c == 43 || c == 45) return 62; // + and URL-safe -
+  if (c == 47 || c == 95) return 63; // / and URL-safe _
+  return -1;
+}
+// One table load per byte for the run scan: 0xff = not base64; else the base64 value, | 0x40
+// when the byte is also a hex digit.
+const CLASS = new StaticArray<u8>(256);
+for (let c = 0; c < 256; c++) {
+  const v = base64Value(c);
+  unchecked(CLASS[c] = v < 0 ? 0xff : <u8>(v | (isHexByte(c) ? 0x40 : 0)));
+}
+
+@inline function hexValue(c: i32): i32 { return <u32>(c - 48) < 10 ? c - 48 : (c | 32) - 87; }
+
+/** Whether decoded[from..decodedLen) reads as text: at least 90 % printable ASCII, tab or newline
+ *  (UTF-8 continuation and lead bytes count as printable: encoded non-English text). */
+function readable(from: i32): bool {
+  const n = decodedLen - from;
+  if (n < 8) return false;
+  let ok = 0;
+  for (let i = from; i < decodedLen; i++) {
+    const c = <i32>unchecked(decoded[i]);
+    if ((c >= 32 && c < 127) || c == 9 || c == 10 || c == 13 || c >= 0x80) ok++;
+  }
+  return ok * 10 >= n * 9;
+}
+
+/** Decodes every base64 / hex run of src[0..len) into `decoded` (space separated). */
+export function decodeRuns(src: usize, len: i32): void {
+  decodedLen = 0;
+  foundBase64 = false;
+  foundHex = false;
+  let i = 0;
+  while (i < len) {
+    if (unchecked(CLASS[load<u8>(src + <usize>i)]) == 0xff) { i++; continue; }
+    let j = i, allHex = true;
+    while (j < len) {
+      const k = unchecked(CLASS[load<u8>(src + <usize>j)]);
+      if (k == 0xff) break;
+      if ((k & 0x40) == 0) allHex = false;
+      j++;
+    }
+    const run = j - i;
+    if (run >= MIN_RUN) {
+      const from = decodedLen;
+      if (allHex && (run & 1) == 0) {
+        for (let k = i; k + 1 < j; k += 2) {
+          unchecked(decoded[decodedLen++] = <u8>((hexValue(<i32>load<u8>(src + <usize>k)) << 4) | hexValue(<i32>load<u8>(src + <usize>(k + 1)))));
+        }
+        if (readable(from)) { foundHex = true; unchecked(decoded[decodedLen++] = 32); } else decodedLen = from;
+      } else {
+        let acc: u32 = 0, bits = 0;
+        for (let k = i; k < j; k++) {
+          acc = (acc << 6) | <u32>base64Value(<i32>load<u8>(src + <usize>k));
+          bits += 6;
+          if (bits >= 8) {
+            bits -= 8;
+            unchecked(decoded[decodedLen++] = <u8>(acc >>> <u32>bits));
+          }
+        }
+        if (readable(from)) { foundBase64 = true; unchecked(decoded[decodedLen++] = 32); } else decodedLen = from;
+      }
+    }
+    i = j;
+  }
+}

@@ -1,0 +1,239 @@
+// Hand-written rules for the known attack families, over the words of the normalised window.
+// A rule is a sequence of word groups that must appear in order, each within a few words of the
+// previous one ("ignore" .. "previous" .. "instructions"). Words are matched on their first five
+// letters (shorter words whole), so "ignoring", "ignored" and "ignore" are one word here.
+// A rule that fires is not a verdict: it is a feature of the linear model (model.ts), whose
+// trained weight says how much it counts, so "ignore the typos in my last message" and prompts
+// that discuss "ignore previous instructions" are weighed by the model, not refused by a regex.
+import { norm, normLen, isWordByte } from "./normalize";
+
+/** Most words a window can have (WINDOW bytes, every other one a word byte). */
+const MAX_WORDS = 8200;
+/** Per word: its full hash (FNV-1a), for the model's word features. */
+export const wordHash = new StaticArray<u32>(MAX_WORDS);
+/** Per word: the rule groups its five-letter prefix belongs to, and those of its ROT13 (so the
+ *  ROT13 view needs no pass of its own unless a rule fires on it). */
+const wordGroups = new StaticArray<u64>(MAX_WORDS);
+const wordGroupsRot13 = new StaticArray<u64>(MAX_WORDS);
+/** The OR of the words' ROT13 groups (set by readWords). */
+export let presentRot13: u64 = 0;
+export let wordCount: i32 = 0;
+
+// ------------------------------------------------------------------------------- word groups
+const IGNORE: u64 = 1 << 0, PRIOR: u64 = 1 << 1, INSTR: u64 = 1 << 2, ACT: u64 = 1 << 3, PERSONA: u64 = 1 << 4;
+const DEVMODE: u64 = 1 << 5, MODE: u64 = 1 << 6, REVEAL: u64 = 1 << 7, SYSTEM: u64 = 1 << 8, PROMPT: u64 = 1 << 9;
+const ABOVE: u64 = 1 << 10, NEVER: u64 = 1 << 11, REFUSE: u64 = 1 << 12, WARN: u64 = 1 << 13, NEW: u64 = 1 << 14;
+const TASK: u64 = 1 << 15, FROM: u64 = 1 << 16, NOW: u64 = 1 << 17, ON: u64 = 1 << 18, STAY: u64 = 1 << 19;
+const CHARACTER: u64 = 1 << 20, CONCAT: u64 = 1 << 21, PIECES: u64 = 1 << 22, DO: u64 = 1 << 23, ANYTHING: u64 = 1 << 24;
+const NO: u64 = 1 << 25, LIMITS: u64 = 1 << 26, YOU: u64 = 1 << 27, ARE: u64 = 1 << 28, SECRET: u64 = 1 << 29;
+
+function groupWords(): void {
+  add(IGNORE, "ignore disregard forget skip bypass override overlook neglect abandon discard dismiss erase ignorez ignorer ignora ignorar ignoriere ignorieren vergiss olvida oublie");
+  add(PRIOR, "previous prior above earlier preceding former initial original all any every everything other precedentes anteriores anteriori precedenti vorherigen bisherigen");
+  add(INSTR, "instructions prompt rules directions guidelines commands context messages orders programming guidance constraints restrictions directives told training policies instrucciones istruzioni anweisungen consignes instrucoes");
+  add(ACT, "act acting pretend roleplay role play become imagine simulate behave respond answer");
+  add(PERSONA, "dan stan dude aim jailbreak jailbroken unfiltered uncensored unrestricted unlimited unbound evil amoral immoral unethical rogue chaos opposite");
+  add(DEVMODE, "developer dev debug god admin sudo maintenance root jailbreak dan unrestricted unfiltered evil");
+  add(MODE, "mode");
+  add(REVEAL, "reveal show print repeat output tell display give write leak share dump disclose expose spell recite list echo copy translate summarize summarise");
+  add(SYSTEM, "system initial original hidden secret internal your first above full entire exact");
+  add(PROMPT, "prompt instructions message rules text words guidelines configuration directives");
+  add(ABOVE, "above before verbatim earlier prior preceding so far beginning");
+  add(NEVER, "never not dont don cannot cant can't won wont must without no");
+  add(REFUSE, "refuse refusal decline reject deny");
+  add(WARN, "warnings disclaimers censorship restrictions filters filtering limits limitations morals ethics caveats apologies apologize sorry");
+  add(NEW, "new updated real actual true different");
+  add(TASK, "task objective goal mission job role purpose instructions rules");
+  add(FROM, "from");
+  add(NOW, "now");
+  add(ON, "on");
+  add(STAY, "stay remain keep");
+  add(CHARACTER, "character persona role");
+  add(CONCAT, "concatenate combine join merge append assemble");
+  add(PIECES, "strings string variables variable parts pieces fragments tokens");
+  add(DO, "do");
+  add(ANYTHING, "anything");
+  add(NO, "no without zero free");
+  add(LIMITS, "limits restrictions rules filters boundaries censorship guidelines ethics morals constraints limitations");
+  add(YOU, "you your");
+  add(ARE, "are be become");
+  add(SECRET, "password secret key token credentials passwort contrasena senha passe parola");
+}
+
+// ------------------------------------------------------------------------------------ rules
+/** Rule names, by id (the module's reasons; the README lists them). */
+export const RULE_NAMES: StaticArray<string> = [
+  "override_previous", "override", "persona", "dan", "developer_mode", "prompt_leak",
+  "prompt_leak_above", "refusal_suppression", "no_disclaimers", "new_task", "from_now_on",
+  "stay_in_character", "payload_split", "no_limits", "secret_request",
+  // signals from normalisation and decoding (set by model.ts, not matched here)
+  "zero_width", "mixed_script", "decoded_base64", "decoded_hex", "decoded_rot13",
+];
+/** Families for the part's label: 0 injection, 1 jailbreak, 2 prompt_leak. */
+export const RULE_FAMILY: StaticArray<u8> = [0, 0, 1, 1, 1, 2, 2, 1, 1, 0, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0];
+export const RULE_COUNT: i32 = 20;
+export const MATCHED_RULES: i32 = 15;
+export const RULE_ZERO_WIDTH: i32 = 15, RULE_MIXED_SCRIPT: i32 = 16;
+export const RULE_BASE64: i32 = 17, RULE_HEX: i32 = 18, RULE_ROT13: i32 = 19;
+
+// each rule: groups in order and the most words allowed between consecutive groups
+const ruleGroups: StaticArray<StaticArray<u64>> = [
+  [IGNORE, PRIOR, INSTR],
+  [IGNORE, INSTR],
+  [ACT, PERSONA],
+  [DO, ANYTHING, NOW],
+  [DEVMODE, MODE],
+  [REVEAL, SYSTEM, PROMPT],
+  [REVEAL, PROMPT, ABOVE],
+  [NEVER, REFUSE],
+  [NO, WARN],
+  [NEW, TASK],
+  [FROM, NOW, ON],
+  [STAY, CHARACTER],
+  [CONCAT, PIECES],
+  [NO, LIMITS],
+  [REVEAL, SECRET],
+];
+const ruleGaps: StaticArray<StaticArray<i32>> = [
+  [0, 4, 3],
+  [0, 4],
+  [0, 4],
+  [0, 0, 0],
+  [0, 0],
+  [0, 4, 2],
+  [0, 3, 2],
+  [0, 2],
+  [0, 2],
+  [0, 1],
+  [0, 0, 0],
+  [0, 2],
+  [0, 3],
+  [0, 2],
+  [0, 4],
+];
+
+// ------------------------------------------------------------- prefix -> groups hash table
+const TABLE_SIZE: i32 = 1024; // power of two, well above the number of distinct prefixes
+const tableKeys = new StaticArray<u32>(TABLE_SIZE);
+const tableGroups = new StaticArray<u64>(TABLE_SIZE);
+
+@inline function slotOf(h: u32): i32 { return <i32>((h * 0x9e3779b1) >>> 22) & (TABLE_SIZE - 1); }
+
+function tableGet(h: u32): u64 {
+  let s = slotOf(h);
+  while (true) {
+    const k = unchecked(tableKeys[s]);
+    if (k == h) return unchecked(tableGroups[s]);
+    if (k == 0) return 0;
+    s = (s + 1) & (TABLE_SIZE - 1);
+  }
+}
+
+function tablePut(h: u32, groups: u64): void {
+  let s = slotOf(h);
+  while (true) {
+    const k = unchecked(tableKeys[s]);
+    if (k == h || k == 0) {
+      unchecked(tableKeys[s] = h);
+      unchecked(tableGroups[s] |= groups);
+      return;
+    }
+    s = (s + 1) & (TABLE_SIZE - 1);
+  }
+}
+
+const FNV_OFFSET: u32 = 0x811c9dc5;
+const FNV_PRIME: u32 = 0x01000193;
+/** Hash of a word's first five bytes (never 0: 0 marks an empty table slot). */
+@inline function finishPrefix(h: u32): u32 { return h == 0 ? 1 : h; }
+
+function add(group: u64, words: string): void {
+  let h = FNV_OFFSET, n = 0;
+  for (let i = 0; i <= words.length; i++) {
+    const c = i < words.length ? words.charCodeAt(i) : 32;
+    if (c == 32) {
+      if (n > 0) tablePut(finishPrefix(h), group);
+      h = FNV_OFFSET; n = 0;
+      continue;
+    }
+    if (c == 39) continue; // can't -> cant
+    if (n < 5) h = (h ^ <u32>c) * FNV_PRIME;
+    n++;
+  }
+}
+groupWords();
+
+/** Splits the normalised window into words: hashes and rule groups. Returns the OR of every
+ *  word's groups (a rule whose groups are not all present cannot fire). */
+export function readWords(): u64 {
+  const p = changetype<usize>(norm);
+  let count = 0;
+  let present: u64 = 0, presentRot: u64 = 0;
+  let i = 0;
+  const n = normLen;
+  while (i < n) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (!isWordByte(c)) { i++; continue; }
+    let full = FNV_OFFSET, prefix = FNV_OFFSET, rot = FNV_OFFSET, len = 0;
+    while (i < n && isWordByte(c)) {
+      full = (full ^ <u32>c) * FNV_PRIME;
+      if (len < 5) {
+        prefix = full;
+        const r = <u32>(c - 97) < 26 ? 97 + (c - 84) % 26 : c; // c - 97 + 13
+        rot = (rot ^ <u32>r) * FNV_PRIME;
+      }
+      len++;
+      i++;
+      c = i < n ? <i32>load<u8>(p + <usize>i) : 32;
+    }
+    if (count < MAX_WORDS) {
+      const groups = tableGet(finishPrefix(prefix));
+      const groupsRot = tableGet(finishPrefix(rot));
+      unchecked(wordHash[count] = full);
+      unchecked(wordGroups[count] = groups);
+      unchecked(wordGroupsRot13[count] = groupsRot);
+      present |= groups;
+      presentRot |= groupsRot;
+      count++;
+    }
+  }
+  wordCount = count;
+  presentRot13 = presentRot;
+  return present;
+}
+
+function matchFrom(words: StaticArray<u64>, groups: StaticArray<u64>, gaps: StaticArray<i32>, k: i32, at: i32): bool {
+  if (k == groups.length) return true;
+  const g = unchecked(groups[k]);
+  const last = min(wordCount - 1, at + 1 + unchecked(gaps[k]));
+  for (let q = at + 1; q <= last; q++) {
+    if ((unchecked(words[q]) & g) != 0 && matchFrom(words, groups, gaps, k + 1, q)) return true;
+  }
+  return false;
+}
+
+/** Bit r set for every rule r that fires on the words read by readWords. */
+export function matchRules(present: u64): u32 {
+  return matchIn(wordGroups, present);
+}
+
+/** Bit r set for every rule r that fires on the ROT13 of the words read by readWords. */
+export function matchRulesRot13(): u32 {
+  return matchIn(wordGroupsRot13, presentRot13);
+}
+
+function matchIn(words: StaticArray<u64>, present: u64): u32 {
+  let fired: u32 = 0;
+  for (let r = 0; r < MATCHED_RULES; r++) {
+    const groups = unchecked(ruleGroups[r]);
+    let all = true;
+    for (let k = 0; k < groups.length; k++) if ((present & unchecked(groups[k])) == 0) { all = false; break; }
+    if (!all) continue;
+    const first = unchecked(groups[0]);
+    const gaps = unchecked(ruleGaps[r]);
+    for (let p = 0; p < wordCount; p++) {
+      if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= <u32>1 << <u32>r; break; }
+    }
+  }
+  return fired;
+}

@@ -1,0 +1,177 @@
+// Shared by train.mjs and evaluate.mjs: the labelled rows, the module's own feature extraction
+// (raw_features of dist/policy-wasm/guard.wasm: training sees the very buckets and rule bits
+// inference computes), logistic regression by full-batch gradient descent (deterministic: no
+// random order, fixed iteration count), quantisation to the module's int8 table, and metrics.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(here, "..", "..", "..");
+export const TABLE_BITS = 16;
+const TABLE = 1 << TABLE_BITS;
+export const RULE_COUNT = 20;
+/** Rules matched on words (rules.ts MATCHED_RULES), then zero_width and mixed_script. */
+const MATCHED_RULES = 15;
+/** Benign rows count this much more than attacks in the loss: a false positive costs more. */
+const BENIGN_WEIGHT = 2;
+const L2 = 1e-4;
+/** Rules are few and hand-written: their weights are pulled towards RULE_PRIOR (the belief that a
+ *  rule firing is evidence of an attack), not towards 0, and less strongly than the buckets. */
+const RULE_L2 = 1e-3;
+const RULE_PRIOR = 2;
+const ITERATIONS = 120;
+const LEARNING_RATE = 4;
+const MOMENTUM = 0.9;
+
+/** Every labelled row of test/fixtures/guard/ (injection.jsonl, then benign.jsonl). */
+export function loadRows() {
+  const rows = [];
+  for (const file of ["injection.jsonl", "benign.jsonl"]) {
+    for (const line of readFileSync(join(ROOT, "test", "fixtures", "guard", file), "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      const r = JSON.parse(line);
+      rows.push({ text: r.text, y: r.label === "injection" ? 1 : 0, source: r.source, subtype: r.subtype ?? r.category ?? "" });
+    }
+  }
+  return rows;
+}
+
+/** FNV-1a of a text: the row's fold (stable whatever the file order). */
+export function foldOf(text, k) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h % k;
+}
+
+/** raw_features of the built module, for every row: views [{ view, bits, buckets }]. */
+export async function extractFeatures(rows, wasmPath = join(ROOT, "dist", "policy-wasm", "guard.wasm")) {
+  const module = await WebAssembly.compile(readFileSync(wasmPath));
+  const imports = {};
+  for (const i of WebAssembly.Module.imports(module)) {
+    (imports[i.module] ??= {})[i.name] = () => { throw new Error(`unexpected import ${i.module}.${i.name}`); };
+  }
+  const { exports } = await WebAssembly.instantiate(module, imports);
+  const utf8 = new TextEncoder();
+  return rows.map((row) => {
+    const bytes = utf8.encode(row.text);
+    const at = exports.raw_reserve(bytes.length);
+    new Uint8Array(exports.memory.buffer, at, bytes.length).set(bytes);
+    if (exports.raw_features(bytes.length) !== 0) throw new Error("raw_features failed");
+    const out = new Uint32Array(exports.memory.buffer.slice(exports.raw_output_ptr(), exports.raw_output_ptr() + exports.raw_output_len()));
+    const views = [];
+    for (let i = 0; i < out.length;) {
+      const view = out[i], bits = out[i + 1], n = out[i + 2];
+      views.push({ view, bits, buckets: out.slice(i + 3, i + 3 + n) });
+      i += 3 + n;
+    }
+    return views.map((v) => sparse(v));
+  });
+}
+
+/** A view as its distinct buckets (the module reports each once) with value 1 / sqrt(n), plus its rule bits. */
+function sparse({ view, bits, buckets }) {
+  const keys = Uint32Array.from(new Set(buckets)).sort();
+  const norm = keys.length > 0 ? 1 / Math.sqrt(keys.length) : 0;
+  return { view, bits, idx: keys, val: new Float64Array(keys.length).fill(norm) };
+}
+
+/** Trains on samples (view 0 of each); returns float weights. */
+export function train(samples, labels) {
+  const w = new Float64Array(TABLE), r = new Float64Array(RULE_COUNT);
+  // rules matched by the module start at the prior; the signals it sets only in views other than
+  // the first (decoded_*: never seen in training) stay 0
+  for (let q = 0; q < MATCHED_RULES + 2; q++) r[q] = RULE_PRIOR;
+  let b = 0;
+  const vw = new Float64Array(TABLE), vr = new Float64Array(RULE_COUNT);
+  let vb = 0;
+  const gw = new Float64Array(TABLE), gr = new Float64Array(RULE_COUNT);
+  let total = 0;
+  for (const y of labels) total += y ? 1 : BENIGN_WEIGHT;
+  for (let it = 0; it < ITERATIONS; it++) {
+    gw.fill(0);
+    gr.fill(0);
+    let gb = 0;
+    for (let s = 0; s < samples.length; s++) {
+      const x = samples[s][0];
+      const y = labels[s];
+      const p = sigmoid(linear(x, w, r, b));
+      const g = (p - y) * (y ? 1 : BENIGN_WEIGHT) / total;
+      for (let k = 0; k < x.idx.length; k++) gw[x.idx[k]] += g * x.val[k];
+      for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) gr[q] += g;
+      gb += g;
+    }
+    for (let k = 0; k < TABLE; k++) {
+      vw[k] = MOMENTUM * vw[k] - LEARNING_RATE * (gw[k] + L2 * w[k]);
+      w[k] += vw[k];
+    }
+    for (let q = 0; q < RULE_COUNT; q++) {
+      vr[q] = MOMENTUM * vr[q] - LEARNING_RATE * (gr[q] + RULE_L2 * (r[q] - RULE_PRIOR));
+      r[q] += vr[q];
+    }
+    vb = MOMENTUM * vb - LEARNING_RATE * gb;
+    b += vb;
+  }
+  return { w, r, b };
+}
+
+function linear(x, w, r, b) {
+  let z = b;
+  for (let k = 0; k < x.idx.length; k++) z += w[x.idx[k]] * x.val[k];
+  for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) z += r[q];
+  return z;
+}
+
+const sigmoid = (z) => 1 / (1 + Math.exp(-z));
+
+/** The model as the module holds it: int8 table with one scale, f32 rule weights and bias. */
+export function quantise({ w, r, b }) {
+  let max = 0;
+  for (const v of w) max = Math.max(max, Math.abs(v));
+  const scale = Math.fround(max > 0 ? max / 127 : 0);
+  const q = new Int8Array(TABLE);
+  for (let k = 0; k < TABLE; k++) q[k] = scale > 0 ? Math.max(-127, Math.min(127, Math.round(w[k] / scale))) : 0;
+  return { q, scale, r: Float32Array.from(r), b: Math.fround(b) };
+}
+
+/** The module's logit for one row (max over its views), from a quantised model. */
+export function logitOf(model, views) {
+  let best = -Infinity;
+  for (const x of views) {
+    let sum = 0, n = 0;
+    for (let k = 0; k < x.idx.length; k++) sum += model.q[x.idx[k]] * x.val[k];
+    let z = model.b + model.scale * sum;
+    for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) z += model.r[q];
+    void n;
+    best = Math.max(best, z);
+  }
+  return best;
+}
+
+/** The logit above which at most `fpr` of the benign scores lie. */
+export function thresholdAtFpr(benignLogits, fpr) {
+  const sorted = [...benignLogits].sort((a, b) => b - a);
+  const allowed = Math.floor(fpr * sorted.length);
+  // strictly above the (allowed+1)-th highest benign score
+  return sorted[allowed] + 1e-6;
+}
+
+/** ROC AUC (Mann-Whitney, ties count half). */
+export function rocAuc(pos, neg) {
+  let wins = 0;
+  const sortedNeg = [...neg].sort((a, b) => a - b);
+  for (const p of pos) {
+    let lo = 0, hi = sortedNeg.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (sortedNeg[mid] < p) lo = mid + 1; else hi = mid; }
+    let eq = lo;
+    while (eq < sortedNeg.length && sortedNeg[eq] === p) eq++;
+    wins += lo + (eq - lo) / 2;
+  }
+  return wins / (pos.length * neg.length);
+}
+
+/** TPR at the highest threshold whose FPR is <= fpr. */
+export function tprAtFpr(pos, neg, fpr) {
+  const t = thresholdAtFpr(neg, fpr);
+  return pos.filter((p) => p >= t).length / pos.length;
+}
