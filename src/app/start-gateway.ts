@@ -4,7 +4,7 @@ import { parseListen } from "../config/listen-address.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createLogger } from "../telemetry/logger.js";
-import { createGateway } from "./create-gateway.js";
+import { createGateway, type SharedParts } from "./create-gateway.js";
 
 export interface RunningGateway extends RunningServer {
   readonly gateway: Gateway;
@@ -12,12 +12,15 @@ export interface RunningGateway extends RunningServer {
 }
 
 /** Builds the gateway from a checked config (`createGateway`) and serves it. `port` overrides the config's. */
-export async function startGateway(config: Config, overrides: { port?: number | undefined; logger?: PinoLogger } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  overrides: { port?: number | undefined; logger?: PinoLogger; worker?: { id: string; shared: SharedParts } } = {},
+): Promise<RunningGateway> {
   const server = config.server!;
   const listen = parseListen(server.listen)!;
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
-  const gateway = await createGateway(config, log);
+  const gateway = await createGateway(config, log, overrides.worker?.shared);
   const running = await startServer(gateway, {
     listen,
     tls: server.tls ? { cert: server.tls.cert, key: server.tls.key } : undefined,
@@ -26,8 +29,11 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     timeouts: { headersMs: server.timeouts!.headersMs, requestMs: server.timeouts!.requestMs, idleMs: server.timeouts!.idleMs },
     maxConnectionsPerClient: server.maxConnectionsPerClient,
     accessLog: config.telemetry?.accessLog ?? true,
+    workerId: overrides.worker?.id,
   });
-  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
+  // A cluster's primary says "sluice listening" once every worker is (cluster/primary.ts).
+  const message = overrides.worker ? "worker listening" : "sluice listening";
+  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size, ...(overrides.worker ? { worker: overrides.worker.id } : {}) }, message);
   log.flush();
   return {
     ...running,

@@ -33,6 +33,8 @@ export interface ServerOptions {
   timeouts: { headersMs: number; requestMs: number; idleMs: number };
   /** `server.max_connections_per_client`: 0 for no cap. */
   maxConnectionsPerClient?: number;
+  /** With `--workers N` (N > 1): this worker's number, sent as `x-sluice-worker` on every response. */
+  workerId?: string;
 }
 
 export interface RunningServer {
@@ -71,6 +73,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     if (inflight.size === 0) onIdle?.();
   };
   const accessLog = options.accessLog ?? true;
+  const workerId = options.workerId;
   const { requestMs, idleMs } = options.timeouts;
   const headersMs = Math.min(options.timeouts.headersMs, requestMs);
   let draining = false;
@@ -103,6 +106,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const protocol = path.startsWith("/sluice.") ? rpcProtocolOf(req) : undefined;
     const call: ServerCall = { record: newCallRecord(protocol ? surfaceOf(protocol) : "rest", callerRequestId(req.headers["x-request-id"])) };
     res.setHeader("x-request-id", call.record.requestId);
+    if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
     const controller = new AbortController();
     inflight.add(controller);
     res.once("close", () => {
