@@ -1,0 +1,230 @@
+/**
+ * `sluice serve --workers 2`, as an operator runs it (the built bin/sluice.js in a child
+ * process), without and with Redis: an rpm limit stays exact across the two workers, a policy
+ * push and a key change made through the admin API reach both, the usage query sees every
+ * worker's requests, and SIGTERM to the primary drains both (streams in flight on each finish)
+ * before it exits 0.
+ *
+ * Which worker answered: every response of a worker carries `x-sluice-worker` (only when there
+ * is more than one). node:cluster hands new connections to the workers in turn, so the tests
+ * open one connection per request (`agent: false`) to reach both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import http from "node:http";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import OpenAI from "openai";
+import { Agent } from "undici";
+import { AdminService } from "../../src/gen/sluice/v1/admin_pb.js";
+import { hashApiKey } from "../../src/limits/keys.js";
+import { startGatewayProcess, type GatewayProcess } from "../support/process.js";
+import { startRedis, type TestRedis } from "../support/redis.js";
+
+const ADMIN = "sk-sluice-workers-admin";
+const LIMITED = "sk-sluice-workers-limited";
+const FREE = "sk-sluice-workers-free";
+const RPM = 10;
+const routerModule = fileURLToPath(new URL("../../dist/policy-wasm/router-strong-for-code.wasm", import.meta.url));
+
+const CODE = "Why does this fail?\n```ts\nconst x: number = \"1\";\n```";
+
+function configYaml(redisUrl?: string): string {
+  return `
+${redisUrl ? `redis: { url: "${redisUrl}" }` : ""}
+admin: { keys: [ { id: ops, hash: "${hashApiKey(ADMIN)}" } ] }
+providers:
+  - { id: strong, kind: mock }
+  - { id: cheap, kind: mock }
+  - { id: slow, kind: mock, mock: { chunk_delay_ms: 60 } }
+models:
+  - alias: chat
+    targets: [ { provider: strong, model: mock-lorem }, { provider: cheap, model: mock-echo } ]
+pricing:
+  mock-lorem: { input_per_mtok: 5, output_per_mtok: 15 }
+  mock-echo: { input_per_mtok: 0.15, output_per_mtok: 0.6 }
+policies:
+  router: { fail: open }
+tenants:
+  - id: limited
+    keys: [ { id: limited-key, hash: "${hashApiKey(LIMITED)}" } ]
+    limits: { rpm: ${RPM} }
+  - id: free
+    keys: [ { id: free-key, hash: "${hashApiKey(FREE)}" } ]
+telemetry: { access_log: false }
+`;
+}
+
+interface Answer {
+  status: number;
+  worker: string | undefined;
+  provider: string | undefined;
+  body: string;
+}
+
+/** One POST on a connection of its own (so node:cluster may hand it to either worker). */
+function post(url: string, path: string, key: string, body: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${path}`, { method: "POST", agent: false, headers: { "content-type": "application/json", authorization: `Bearer ${key}` } }, (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, worker: res.headers["x-sluice-worker"] as string | undefined, provider: res.headers["x-sluice-provider"] as string | undefined, body: text }),
+      );
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+const chat = (url: string, key: string, content = "hello", model = "chat") => post(url, "/v1/chat/completions", key, { model, messages: [{ role: "user", content }] });
+
+/** Asks `times` times, one connection each, until `check` holds for every answer (or the deadline). */
+async function eventually(ask: () => Promise<Answer>, check: (a: Answer) => boolean, times = 8, deadlineMs = 5_000): Promise<Answer[]> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const answers: Answer[] = [];
+    for (let i = 0; i < times; i++) answers.push(await ask());
+    if (answers.every(check) || Date.now() > until) return answers;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const workersOf = (answers: Answer[]) => [...new Set(answers.map((a) => a.worker))].sort();
+
+describe.each([
+  ["without Redis (the primary owns the counters, keys and policy versions)", false],
+  ["with Redis (shared as replicas share it)", true],
+])("sluice serve --workers 2, %s", (_name, withRedis) => {
+  let redis: TestRedis | undefined;
+  let gw: GatewayProcess;
+  const admin = () => createClient(AdminService, createConnectTransport({ baseUrl: gw.url, httpVersion: "1.1" }));
+  const asAdmin = { headers: { authorization: `Bearer ${ADMIN}` } };
+
+  beforeAll(async () => {
+    if (withRedis) redis = await startRedis();
+    const dir = mkdtempSync(join(tmpdir(), "sluice-workers-"));
+    const configPath = join(dir, "sluice.yaml");
+    writeFileSync(configPath, configYaml(redis?.url));
+    gw = await startGatewayProcess(["--config", configPath, "--workers", "2"], {}, { timeoutMs: 45_000 });
+  }, 60_000);
+  afterAll(async () => {
+    if (gw && gw.child.exitCode === null) {
+      gw.child.kill("SIGKILL");
+      await gw.exited;
+    }
+    await redis?.stop();
+  });
+
+  it("runs two workers behind the one port, each answering with its number", async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => chat(gw.url, FREE)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(workersOf(answers)).toEqual(["1", "2"]);
+    expect(gw.stdout()).toMatch(/"workers":2,"pids":\[\d+,\d+\][^\n]*"msg":"sluice listening"/);
+  });
+
+  it(`keeps an rpm limit exact: both workers together admit ${RPM} of ${RPM * 3} concurrent requests`, async () => {
+    const answers = await Promise.all(Array.from({ length: RPM * 3 }, () => chat(gw.url, LIMITED)));
+    const admitted = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(admitted.length + refused.length, JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 429))).toBe(RPM * 3);
+    // Each worker alone would admit RPM: a per-worker count would let through up to 2 * RPM.
+    expect(admitted.length).toBe(RPM);
+    expect(workersOf(answers)).toEqual(["1", "2"]);
+    expect(workersOf(admitted)).toEqual(["1", "2"]);
+    expect(JSON.parse(refused[0]!.body).error.message).toContain("tenant limited rpm");
+  });
+
+  it("the usage query counts the requests of both workers", async () => {
+    // The admitted requests above: RPM ledger lines with outcome ok, written by two workers.
+    let ok = 0;
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      const usage = await admin().getUsage({ tenant: "limited", groupBy: ["tenant"] }, asAdmin);
+      const row = usage.rows[0];
+      ok = row ? Number(row.requests - row.errors) : 0;
+      if (ok >= RPM) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ok).toBe(RPM);
+  });
+
+  it("a policy push through the admin API reaches both workers", async () => {
+    // The default router module sends a code prompt to the cheaper target, on both workers.
+    const before = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, FREE, CODE)));
+    expect(before.map((a) => a.provider)).toEqual(["cheap", "cheap", "cheap", "cheap"]);
+    expect(workersOf(before)).toEqual(["1", "2"]);
+
+    const pushed = await admin().pushPolicy({ slot: "router", module: readFileSync(routerModule), note: "strong for code" }, asAdmin);
+    expect(pushed.version?.version).toBe(2);
+    const after = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "strong");
+    expect(after.map((a) => a.provider)).toEqual(Array(8).fill("strong"));
+    expect(workersOf(after)).toEqual(["1", "2"]);
+
+    await admin().rollbackPolicy({ slot: "router" }, asAdmin);
+    const back = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "cheap");
+    expect(back.map((a) => a.provider)).toEqual(Array(8).fill("cheap"));
+    expect(workersOf(back)).toEqual(["1", "2"]);
+  });
+
+  it("a key created and then revoked through the admin API is honoured, then refused, by both workers", async () => {
+    const made = await admin().createKey({ tenant: "free", id: "free-made" }, asAdmin);
+    const usable = await eventually(() => chat(gw.url, made.secret), (a) => a.status === 200);
+    expect(usable.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(workersOf(usable)).toEqual(["1", "2"]);
+
+    await admin().revokeKey({ id: "free-made" }, asAdmin);
+    const refused = await eventually(() => chat(gw.url, made.secret), (a) => a.status === 401);
+    expect(refused.map((a) => a.status)).toEqual(Array(8).fill(401));
+    expect(workersOf(refused)).toEqual(["1", "2"]);
+    // A configured key revoked the same way.
+    await admin().revokeKey({ id: "free-key" }, asAdmin);
+    const config = await eventually(() => chat(gw.url, FREE), (a) => a.status === 401);
+    expect(config.map((a) => a.status)).toEqual(Array(8).fill(401));
+  });
+
+  it("SIGTERM to the primary drains both workers: a stream in flight on each finishes, then it exits 0", async () => {
+    const made = await admin().createKey({ tenant: "free", id: "free-drain" }, asAdmin);
+    await eventually(() => chat(gw.url, made.secret), (a) => a.status === 200);
+    // Two SDK clients, each with its own connection pool: one stream reaches each worker.
+    const stream = async () => {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: made.secret, fetchOptions: { dispatcher: new Agent() } as never, maxRetries: 0 });
+      const { data, response } = await client.chat.completions
+        .create({ model: "slow/mock-lorem", max_tokens: 30, stream: true, messages: [{ role: "user", content: "a long answer" }] })
+        .withResponse();
+      const state = { worker: response.headers.get("x-sluice-worker"), chunks: 0, finish: undefined as string | null | undefined, done: false };
+      const iterator = data[Symbol.asyncIterator]();
+      const read = async (): Promise<boolean> => {
+        const next = await iterator.next();
+        if (next.done) return false;
+        if (next.value.choices[0]?.delta.content) state.chunks++;
+        state.finish = next.value.choices[0]?.finish_reason ?? state.finish;
+        return true;
+      };
+      await read(); // the stream is open and answering
+      const rest = (async () => {
+        while (await read());
+        state.done = true;
+      })();
+      return { state, rest };
+    };
+    const streams = [await stream(), await stream()];
+    expect(streams.map((s) => s.state.worker).sort()).toEqual(["1", "2"]);
+    gw.child.kill("SIGTERM");
+    expect(await gw.exited).toBe(0);
+    await Promise.all(streams.map((s) => s.rest));
+    for (const { state } of streams) {
+      expect(state.done).toBe(true);
+      expect(state.finish).toBe("length");
+      expect(state.chunks).toBe(30);
+    }
+    const out = gw.stdout();
+    expect(out).toMatch(/"signal":"SIGTERM"[^\n]*"msg":"draining every worker"/);
+    expect(out).toMatch(/"worker":"1","msg":"worker stopped"/);
+    expect(out).toMatch(/"worker":"2","msg":"worker stopped"/);
+    expect(out).not.toMatch(/"msg":"worker exited/); // drained, not crashed and restarted
+  }, 30_000);
+});
