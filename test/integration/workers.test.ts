@@ -186,6 +186,20 @@ describe.each([
     expect(config.map((a) => a.status)).toEqual(Array(8).fill(401));
   });
 
+  it("a worker that dies is restarted, with a log line, and the limits it counted still hold", async () => {
+    const pids = JSON.parse(/"pids":(\[[^\]]*\])/.exec(gw.stdout())![1]!) as number[];
+    process.kill(pids[1]!, "SIGKILL"); // worker 2
+    const until = Date.now() + 15_000;
+    while (!/"worker":2[^\n]*"msg":"worker restarted"/.test(gw.stdout()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(gw.stdout()).toMatch(new RegExp(`"worker":2,"pid":${pids[1]},"code":null,"signal":"SIGKILL"[^\n]*"msg":"worker exited`));
+    expect(gw.stdout()).toMatch(/"worker":2[^\n]*"msg":"worker restarted"/);
+    // Both workers answer again; the tenant's minute is still used up on both (the counters
+    // live in the primary or in Redis, not in the worker that died).
+    const answers = await eventually(() => chat(gw.url, LIMITED), (a) => a.status === 429);
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(429));
+    expect(workersOf(answers)).toEqual(["1", "2"]);
+  }, 30_000);
+
   it("SIGTERM to the primary drains both workers: a stream in flight on each finishes, then it exits 0", async () => {
     const made = await admin().createKey({ tenant: "free", id: "free-drain" }, asAdmin);
     await eventually(() => chat(gw.url, made.secret), (a) => a.status === 200);
@@ -213,6 +227,7 @@ describe.each([
     };
     const streams = [await stream(), await stream()];
     expect(streams.map((s) => s.state.worker).sort()).toEqual(["1", "2"]);
+    const before = gw.stdout().length;
     gw.child.kill("SIGTERM");
     expect(await gw.exited).toBe(0);
     await Promise.all(streams.map((s) => s.rest));
@@ -221,7 +236,7 @@ describe.each([
       expect(state.finish).toBe("length");
       expect(state.chunks).toBe(30);
     }
-    const out = gw.stdout();
+    const out = gw.stdout().slice(before);
     expect(out).toMatch(/"signal":"SIGTERM"[^\n]*"msg":"draining every worker"/);
     expect(out).toMatch(/"worker":"1","msg":"worker stopped"/);
     expect(out).toMatch(/"worker":"2","msg":"worker stopped"/);

@@ -8,12 +8,17 @@
  *   { sluice: "reply", id, value } | { sluice: "reply", id, error: { name, message } }
  *   { sluice: "event", name, data }
  *
+ * Messages posted in one turn of the event loop leave together, as one `{ sluice: "batch",
+ * messages }` (sent from setImmediate): under load a worker admits many requests per turn, and
+ * each IPC message costs a JSON encode, a pipe write and a wake-up on both sides (measured
+ * ~30 µs of worker CPU per round trip unbatched on the 2-core machine).
+ *
  * When the pipe closes, calls still waiting reject: a worker never hangs on a dead primary.
  */
 
 /** The IPC end a channel talks through: `process` in a worker, a `cluster.Worker` in the primary. */
 export interface IpcEndpoint {
-  send(message: unknown): boolean;
+  send(message: unknown, callback: (err: Error | null) => void): boolean;
   on(event: "message", listener: (message: unknown) => void): unknown;
   on(event: "disconnect", listener: () => void): unknown;
 }
@@ -21,7 +26,8 @@ export interface IpcEndpoint {
 type Handler = (args: unknown[]) => unknown;
 
 interface Message {
-  sluice: "call" | "reply" | "event";
+  sluice: "call" | "reply" | "event" | "batch";
+  messages?: Message[];
   id?: number;
   method?: string;
   args?: unknown[];
@@ -37,6 +43,19 @@ export class Channel {
   private readonly handlers = new Map<string, Handler>();
   private readonly listeners = new Map<string, Array<(data: unknown) => void>>();
   private closed = false;
+  private outbox: Message[] = [];
+  private readonly sendOutbox = () => {
+    const messages = this.outbox;
+    this.outbox = [];
+    if (this.closed) return;
+    try {
+      // With a callback, a pipe that closed meanwhile is reported here, not as an "error" event
+      // on the process (which nothing would handle); "disconnect" settles what waits.
+      this.endpoint.send(messages.length === 1 ? messages[0] : { sluice: "batch", messages }, () => undefined);
+    } catch {
+      // Same: the pipe closed.
+    }
+  };
 
   constructor(private readonly endpoint: IpcEndpoint) {
     endpoint.on("message", (m) => this.receive(m as Message));
@@ -70,15 +89,15 @@ export class Channel {
   }
 
   private post(message: Message): void {
-    try {
-      this.endpoint.send(message);
-    } catch {
-      // The pipe closed between the check and the send: "disconnect" settles what waits.
-    }
+    if (this.outbox.push(message) === 1) setImmediate(this.sendOutbox);
   }
 
   private receive(m: Message): void {
     if (typeof m !== "object" || m === null) return;
+    if (m.sluice === "batch") {
+      for (const one of m.messages ?? []) this.receive(one);
+      return;
+    }
     if (m.sluice === "reply") {
       const waiting = this.pending.get(m.id!);
       if (!waiting) return;
