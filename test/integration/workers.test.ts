@@ -21,7 +21,7 @@ import OpenAI from "openai";
 import { Agent } from "undici";
 import { AdminService } from "../../src/gen/sluice/v1/admin_pb.js";
 import { hashApiKey } from "../../src/limits/keys.js";
-import { startGatewayProcess, type GatewayProcess } from "../support/process.js";
+import { runSluice, startGatewayProcess, type GatewayProcess } from "../support/process.js";
 import { startRedis, type TestRedis } from "../support/redis.js";
 
 const ADMIN = "sk-sluice-workers-admin";
@@ -242,4 +242,18 @@ describe.each([
     expect(out).toMatch(/"worker":"2","msg":"worker stopped"/);
     expect(out).not.toMatch(/"msg":"worker exited/); // drained, not crashed and restarted
   }, 30_000);
+});
+
+describe("sluice serve --workers: bad values", () => {
+  it.each([["0"], ["two"], ["1.5"], ["257"]])("refuses --workers %s with a clear message and exit 2", async (value) => {
+    const run = runSluice(["serve", "--port", "0", "--workers", value]);
+    expect(await run.exited).toBe(2);
+    expect(run.err()).toContain(`sluice serve: --workers must be "auto" or an integer from 1 to 256, got "${value}"`);
+  });
+
+  it("takes SLUICE_WORKERS when the flag is absent, and refuses a bad one the same way", async () => {
+    const run = runSluice(["serve", "--port", "0"], { SLUICE_WORKERS: "many" });
+    expect(await run.exited).toBe(2);
+    expect(run.err()).toContain('got "many"');
+  });
 });

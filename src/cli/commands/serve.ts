@@ -21,7 +21,7 @@ options:
                   127.0.0.1:8080, the mock provider, no keys)
   --port N        listen on port N instead of the config's (default: $SLUICE_PORT)
   --workers N     run N worker processes behind the one port (node:cluster); "auto": one per
-                  core. Default 1: one process, no cluster. Limits, budgets, keys and policy
+                  core (default: $SLUICE_WORKERS, else 1: one process, no cluster). Limits, budgets, keys and policy
                   versions stay exact across workers (through Redis with redis.url, else
                   through the primary process); see the README, "Every core".
 
@@ -37,9 +37,10 @@ exits 0 once they all have; a worker that dies is started again.`,
       io.stderr.write(`sluice serve: --port must be an integer from 0 to 65535, got ${JSON.stringify(portText)}\n`);
       return 2;
     }
-    const workers = parseWorkers(values.workers);
+    const workersText = values.workers ?? (process.env.SLUICE_WORKERS || undefined);
+    const workers = parseWorkers(workersText);
     if (workers === undefined) {
-      io.stderr.write(`sluice serve: --workers must be "auto" or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(values.workers)}\n`);
+      io.stderr.write(`sluice serve: --workers must be "auto" or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(workersText)}\n`);
       return 2;
     }
     let config;
