@@ -126,6 +126,27 @@ describe.each([
     expect(gw.stdout()).toMatch(/"workers":2,"pids":\[\d+,\d+\][^\n]*"msg":"sluice listening"/);
   });
 
+  it("/metrics counts the requests of both workers, whichever worker answers the scrape", async () => {
+    const scrape = () =>
+      new Promise<{ worker: string; chat: number }>((resolve, reject) => {
+        http.get(`${gw.url}/metrics`, { agent: false }, (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => {
+            // The 6 chat requests of the test before, whatever their labels.
+            const chat = text
+              .split("\n")
+              .filter((l) => l.startsWith("sluice_requests_total{") && l.includes('model="chat"'))
+              .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+            resolve({ worker: res.headers["x-sluice-worker"] as string, chat });
+          });
+        }).on("error", reject);
+      });
+    const scrapes = [await scrape(), await scrape(), await scrape()];
+    expect(scrapes.map((s) => s.chat)).toEqual([6, 6, 6]);
+    expect([...new Set(scrapes.map((s) => s.worker))].sort()).toEqual(["1", "2"]);
+  });
+
   it(`keeps an rpm limit exact: both workers together admit ${RPM} of ${RPM * 3} concurrent requests`, async () => {
     const answers = await Promise.all(Array.from({ length: RPM * 3 }, () => chat(gw.url, LIMITED)));
     const admitted = answers.filter((a) => a.status === 200);

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { AggregatorRegistry } from "prom-client";
 import { join } from "node:path";
 import type { Logger as PinoLogger } from "pino";
 import type { Config } from "../../gen/sluice/v1/config_pb.js";
@@ -31,6 +32,7 @@ interface Running {
  *
  * What must stay exact across workers has one owner here:
  * - the usage ledger files (one writer; ipc-ledger-sink.ts says why), with or without Redis;
+ * - `/metrics`: a worker asked for it gets every worker's metrics, gathered here;
  * - without `redis.url`: the limit and budget counters (one MemoryLimitStore; every worker's
  *   admit runs in it, so N workers admit no more than one process would), the admin-made keys
  *   (`keys.json`) and the policy module versions (`<data_dir>/policies`); a key change or a
@@ -129,12 +131,15 @@ function ownState(config: Config, log: PinoLogger) {
     ? undefined
     : { limits: new MemoryLimitStore(), keys: new FileKeyStore(join(config.dataDir, "keys.json")), versions: new LocalVersionStore(config.dataDir) };
   const limits = local ? limitStoreHandler(local.limits) : undefined;
+  const metrics = new AggregatorRegistry();
   return {
     onPolicyActivated(listener: Parameters<LocalVersionStore["onActivate"]>[0]): void {
       local?.versions.onActivate(listener);
     },
     serve(channel: Channel, keysChanged: () => void): void {
       channel.handle("ledger.append", ([records]) => ledger.append(records as UsageRecord[]));
+      // A worker's /metrics: every worker's registry, gathered and summed (worker.ts).
+      channel.handle("metrics", () => metrics.clusterMetrics());
       if (!local || !limits) return;
       for (const method of LIMIT_STORE_METHODS) channel.handle(`limits.${method}`, (args) => limits(method, args));
       channel.handle("keys.list", () => local.keys.list());

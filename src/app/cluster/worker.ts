@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { AggregatorRegistry } from "prom-client";
 import type { Config } from "../../gen/sluice/v1/config_pb.js";
 import { IpcLimitStore } from "../../limits/ipc-store.js";
 import { createLogger } from "../../telemetry/logger.js";
@@ -38,6 +39,14 @@ export async function runWorker(config: Config, options: { port?: number | undef
     shared.versionStore = new IpcVersionStore(channel);
   }
   const running = await startGateway(config, { port: options.port, logger: log, worker: { id, shared } });
+  // /metrics speaks for the whole cluster, whichever worker a scrape reaches: the worker asks the
+  // primary, which gathers every worker's registry (prom-client's cluster aggregation: counters
+  // and histograms summed, gauges summed too unless a metric says otherwise). Constructing an
+  // AggregatorRegistry installs prom-client's answer to the primary's gathering message.
+  const registry = running.gateway.metrics.registry;
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+  registry.metrics = () => channel.call("metrics", []) as Promise<string>;
   channel.emit("ready", { url: running.url });
   await new Promise<void>((resolve) => {
     let stopping = false;
