@@ -5,6 +5,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chatBody } from "../proxy/measure.js";
+import { ipcCost } from "./ipc-cost.js";
 import { startMockUpstream } from "../proxy/processes.js";
 import { hashApiKey } from "../../src/limits/keys.js";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
@@ -17,6 +18,7 @@ import { seededRandom as seeded } from "../../test/support/seeded-random.js";
  *  - open-wN: the default pipeline with no keys (no limit store call at all)
  *  - limited-wN: a tenant key with rpm and tpm limits (every request admits and settles against
  *    the limit store: in the process for N = 1, over IPC to the primary for N > 1)
+ * First, what a limited request's admit + settle costs over IPC against in process (ipc-cost.ts).
  * Env: BENCH_SECONDS, BENCH_ROUNDS, BENCH_WORKERS (default "1,2"), BENCH_CONNECTIONS (default 64).
  */
 const autocannon = createRequire(import.meta.url)("autocannon") as (opts: object) => Promise<any>;
@@ -97,6 +99,8 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 // Every gateway runs for the whole benchmark (an idle one costs next to nothing) and the cases
 // are measured in turn, round after round: on a shared machine the load drifts, and interleaving
 // gives each case the same share of good and bad moments. Medians over the rounds.
+const costs = await ipcCost(root, 20_000, 16);
+
 const upstream = await startMockUpstream();
 const cases: Array<{ name: string; origin: string; list: string[]; key?: string; workers: number; rps: number[]; p50: number[]; p99: number[] }> = [
   { name: "direct", origin: upstream.url, list: bodies.direct, workers: 0, rps: [], p50: [], p99: [] },
@@ -140,3 +144,8 @@ for (const c of cases) {
   const vsOne = c.workers > 0 && one ? `**${(rps / median(one.rps)).toFixed(2)}x**` : "";
   console.log(`| ${c.name} | ${rps.toFixed(0)} | ${c.rps.map((x) => x.toFixed(0)).join(", ")} | ${median(c.p50)} / ${median(c.p99)} | ${((100 * rps) / direct).toFixed(1)}% | ${vsOne} |`);
 }
+
+console.log("\nadmit + settle per limited request, 20,000 seeded requests after a warm-up (CPU from getrusage and /proc)\n");
+console.log("| case | wall µs | caller (worker) CPU µs | owner (primary) CPU µs |");
+console.log("|---|---:|---:|---:|");
+for (const c of costs) console.log(`| ${c.name} | ${c.wallUs.toFixed(1)} | ${c.callerCpuUs.toFixed(1)} | ${c.ownerCpuUs.toFixed(1)} |`);
