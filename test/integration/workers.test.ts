@@ -35,6 +35,9 @@ const CODE = "Why does this fail?\n```ts\nconst x: number = \"1\";\n```";
 function configYaml(redisUrl?: string): string {
   return `
 ${redisUrl ? `redis: { url: "${redisUrl}" }` : ""}
+# fail-closed: a Redis call that times out on a loaded machine refuses (503) rather than count
+# locally per worker (fail-open's documented N x the limit while Redis is away).
+${redisUrl ? "limits: { redis_fault_mode: fail-closed }" : ""}
 admin: { keys: [ { id: ops, hash: "${hashApiKey(ADMIN)}" } ] }
 providers:
   - { id: strong, kind: mock }
@@ -101,6 +104,8 @@ describe.each([
 ])("sluice serve --workers 2, %s", (_name, withRedis) => {
   let redis: TestRedis | undefined;
   let gw: GatewayProcess;
+  /** Requests the rpm test got admitted (both workers answered some): the usage test counts them. */
+  let admittedCount = 0;
   const admin = () => createClient(AdminService, createConnectTransport({ baseUrl: gw.url, httpVersion: "1.1" }));
   const asAdmin = { headers: { authorization: `Bearer ${ADMIN}` } };
 
@@ -151,29 +156,35 @@ describe.each([
     const answers = await Promise.all(Array.from({ length: RPM * 3 }, () => chat(gw.url, LIMITED)));
     const admitted = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 429);
-    expect(admitted.length + refused.length, JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 429))).toBe(RPM * 3);
+    // 503: only with Redis (fail-closed), when a call to it timed out on a loaded machine.
+    const unavailable = answers.filter((a) => a.status === 503);
+    expect(admitted.length + refused.length + unavailable.length, JSON.stringify(answers.filter((a) => ![200, 429, 503].includes(a.status)))).toBe(RPM * 3);
+    if (!withRedis) expect(unavailable).toEqual([]);
     // Each worker alone would admit RPM: a per-worker count would let through up to 2 * RPM.
-    expect(admitted.length).toBe(RPM);
+    expect(admitted.length).toBeLessThanOrEqual(RPM);
+    if (unavailable.length === 0) expect(admitted.length).toBe(RPM);
+    admittedCount = admitted.length;
     expect(workersOf(answers)).toEqual(["1", "2"]);
     expect(workersOf(admitted)).toEqual(["1", "2"]);
     expect(JSON.parse(refused[0]!.body).error.message).toContain("tenant limited rpm");
   });
 
   it("the usage query counts the requests of both workers", async () => {
-    // The admitted requests above: RPM ledger lines with outcome ok, written by two workers.
+    // The admitted requests above (RPM of them): ledger lines with outcome ok, from both workers.
     let ok = 0;
     const until = Date.now() + 5_000;
     while (Date.now() < until) {
       const usage = await admin().getUsage({ tenant: "limited", groupBy: ["tenant"] }, asAdmin);
       const row = usage.rows[0];
       ok = row ? Number(row.requests - row.errors) : 0;
-      if (ok >= RPM) break;
+      if (ok >= admittedCount) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(ok).toBe(RPM);
+    expect(admittedCount).toBeGreaterThan(0);
+    expect(ok).toBe(admittedCount);
   });
 
-  it("a policy push through the admin API reaches both workers", async () => {
+  it("a policy push through the admin API reaches both workers", { timeout: 60_000 }, async () => {
     // The default router module sends a code prompt to the cheaper target, on both workers.
     const before = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, FREE, CODE)));
     expect(before.map((a) => a.provider)).toEqual(["cheap", "cheap", "cheap", "cheap"]);
@@ -181,13 +192,16 @@ describe.each([
 
     const pushed = await admin().pushPolicy({ slot: "router", module: readFileSync(routerModule), note: "strong for code" }, asAdmin);
     expect(pushed.version?.version).toBe(2);
-    const after = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "strong");
-    expect(after.map((a) => a.provider)).toEqual(Array(8).fill("strong"));
+    // The other worker loads and checks the module when the activation reaches it: on a loaded
+    // 2-core machine that can take seconds.
+    const policyLines = () => gw.stdout().split("\n").filter((l) => l.includes("polic")).join("\n");
+    const after = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "strong", 8, 20_000);
+    expect(after.map((a) => a.provider), policyLines()).toEqual(Array(8).fill("strong"));
     expect(workersOf(after)).toEqual(["1", "2"]);
 
     await admin().rollbackPolicy({ slot: "router" }, asAdmin);
-    const back = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "cheap");
-    expect(back.map((a) => a.provider)).toEqual(Array(8).fill("cheap"));
+    const back = await eventually(() => chat(gw.url, FREE, CODE), (a) => a.provider === "cheap", 8, 20_000);
+    expect(back.map((a) => a.provider), policyLines()).toEqual(Array(8).fill("cheap"));
     expect(workersOf(back)).toEqual(["1", "2"]);
   });
 
@@ -262,6 +276,8 @@ describe.each([
     expect(out).toMatch(/"worker":"1","msg":"worker stopped"/);
     expect(out).toMatch(/"worker":"2","msg":"worker stopped"/);
     expect(out).not.toMatch(/"msg":"worker exited/); // drained, not crashed and restarted
+    // Three processes wrote one stdout: every line is still one whole JSON object.
+    for (const line of gw.stdout().split("\n").filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
   }, 30_000);
 });
 

@@ -26,7 +26,7 @@ export const WORKER_ENV = "SLUICE_WORKER";
  */
 export async function runWorker(config: Config, options: { port?: number | undefined }): Promise<number> {
   const id = process.env[WORKER_ENV] ?? String(cluster.worker?.id ?? 0);
-  const log = createLogger(config.telemetry?.logLevel || "info");
+  const log = createLogger(config.telemetry?.logLevel || "info", { sharedOutput: true });
   const channel = new Channel(process as never);
   const shared: SharedParts = {
     ledgerFile: new IpcLedgerSink(channel, (err) => log.warn({ err: (err as Error).message, worker: id }, "usage ledger: handing records to the primary failed; will retry")),

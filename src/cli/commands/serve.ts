@@ -55,7 +55,7 @@ exits 0 once they all have; a worker that dies is started again.`,
     }
     if (cluster.isWorker) process.exit(await runWorker(config, { port }));
     if (workers > 1) {
-      process.exit(await runPrimary(config, { workers, log: createLogger(config.telemetry?.logLevel || "info") }));
+      process.exit(await runPrimary(config, { workers, log: createLogger(config.telemetry?.logLevel || "info", { sharedOutput: true }) }));
     }
     const running = await startGateway(config, { port });
     await new Promise<void>((resolve) => {
