@@ -6,11 +6,22 @@ import type { Channel } from "./channel.js";
  * `<data_dir>/policies` (one writer numbers versions, so two pushes through two workers cannot
  * both become version 3) and relays every activation to every worker, as Redis pub/sub does for
  * replicas. Module bytes cross the IPC pipe as base64 (its serialization is JSON).
+ *
+ * Like RedisVersionStore, it re-reads the last activation of the slots it knows every
+ * `RESYNC_MS` and re-announces it (the host ignores one it already runs): a worker that could not
+ * apply an activation when it arrived (its conformance check timed out on a loaded machine, seen
+ * in tests) catches up instead of serving the old version until the next push.
  */
+const RESYNC_MS = 5_000;
+
 export class IpcVersionStore implements VersionStore {
   private readonly listeners = new Set<ActivationListener>();
+  private readonly knownSlots = new Set<string>();
+  private readonly resyncTimer: NodeJS.Timeout;
 
   constructor(private readonly channel: Channel) {
+    this.resyncTimer = setInterval(() => void this.resync(), RESYNC_MS);
+    this.resyncTimer.unref();
     channel.on("policy.activated", (data) => {
       const { slot, activation } = data as { slot: string; activation: Activation };
       for (const listener of this.listeners) listener(slot, activation);
@@ -30,7 +41,19 @@ export class IpcVersionStore implements VersionStore {
     return (await this.channel.call("policy.list", [slot])) as PolicyVersion[];
   }
 
+  private async resync(): Promise<void> {
+    for (const slot of this.knownSlots) {
+      try {
+        const last = (await this.activations(slot)).at(-1);
+        if (last) for (const listener of this.listeners) listener(slot, last);
+      } catch {
+        // The primary is going away (drain): nothing to catch up with.
+      }
+    }
+  }
+
   async activations(slot: string): Promise<Activation[]> {
+    this.knownSlots.add(slot);
     return (await this.channel.call("policy.activations", [slot])) as Activation[];
   }
 
@@ -44,6 +67,7 @@ export class IpcVersionStore implements VersionStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.resyncTimer);
     this.listeners.clear();
   }
 }
