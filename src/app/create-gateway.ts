@@ -13,7 +13,7 @@ import {
   type LimitStore,
 } from "../limits/index.js";
 import { pricingTable } from "../limits/from-config.js";
-import { FileKeyStore, RedisKeyStore } from "../limits/key-store.js";
+import { FileKeyStore, RedisKeyStore, type KeyStore } from "../limits/key-store.js";
 import { KeyRing } from "../limits/keys.js";
 import { Principals } from "../limits/principals.js";
 import {
@@ -26,12 +26,14 @@ import {
   piiRules,
   slotConfig,
   type ConfiguredSlot,
+  type VersionStore,
 } from "../policy/index.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
 import { routingSettings } from "../routing/settings.js";
 import { Router } from "../routing/router.js";
 import { createLedger } from "../telemetry/ledger-setup.js";
+import type { LedgerSink } from "../telemetry/ledger.js";
 import { GatewayMetrics } from "../telemetry/metrics.js";
 import { modelLabelsOf } from "../telemetry/model-labels.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
@@ -47,17 +49,21 @@ import { mcpSettings } from "../mcp/settings.js";
  * configured fault mode), keys, policy module versions and a ledger stream move to Redis. The
  * ledger's local JSON-lines file under `<data_dir>/usage` is always written. With `mcp.servers`,
  * the MCP gateway is built beside the pipeline from the same limits, ledger, metrics and pii slot.
+ *
+ * A worker of `sluice serve --workers N` passes `shared`: the parts its primary owns for every
+ * worker (src/app/cluster/). One process passes nothing and builds everything here, as before.
  */
-export async function createGateway(config: Config, log: Logger): Promise<{ gateway: Gateway; mcp: McpGateway | undefined }> {
+export async function createGateway(config: Config, log: Logger, shared: SharedParts = {}): Promise<{ gateway: Gateway; mcp: McpGateway | undefined }> {
   const closers: Array<() => Promise<unknown>> = [];
   const redis = config.redis?.url ? await connectRedis(config.redis.url, log) : undefined;
-  const limits = limitStore(config, redis);
+  const limits = shared.limits ?? limitStore(config, redis);
   const ledger = createLedger({
     dir: join(config.dataDir, "usage"),
+    local: shared.ledgerFile,
     redis,
     onError: (err, sink) => log.warn({ err: (err as Error).message, sink }, "usage ledger write failed; will retry"),
   });
-  const keyStore = redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json"));
+  const keyStore = shared.keyStore ?? (redis ? new RedisKeyStore(redis) : new FileKeyStore(join(config.dataDir, "keys.json")));
   const principals = new Principals(config, keyStore, (err, during) =>
     during === "load"
       ? log.error({ err }, "loading API keys failed")
@@ -68,8 +74,11 @@ export async function createGateway(config: Config, log: Logger): Promise<{ gate
     adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
   }
   const slots = configuredSlots(config.policies);
-  const policy = slots.length > 0 ? await startPolicyHost(config, slots, redis !== undefined, log) : undefined;
-  const cache = config.cache ? await ResponseCache.open(cacheOptions(config), { log }) : undefined;
+  const policy = slots.length > 0 ? await startPolicyHost(config, slots, redis !== undefined, log, shared.versionStore) : undefined;
+  const cache = config.cache ? await ResponseCache.open(shared.persistCache === false ? { ...cacheOptions(config), dataDir: undefined } : cacheOptions(config), { log }) : undefined;
+  // The tokens slot starts on first use; a config that counts tokens on every request (keys with
+  // limits or budgets, context windows, provider limits) starts it now instead.
+  if (policy?.has("tokens") && countsTokensPerRequest(config)) await policy.slot("tokens").warm();
   const tokenCounter = new ChatTokenCounter(policy?.has("tokens") ? policy.tokens() : null);
   const providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
   const metrics = new GatewayMetrics(modelLabelsOf(config, providers));
@@ -127,6 +136,28 @@ export async function createGateway(config: Config, log: Logger): Promise<{ gate
   return { gateway, mcp };
 }
 
+/** Whether admission counts input tokens on requests (src/pipeline/phases/admit.ts): callers with limits or budgets, context windows, provider limits. */
+function countsTokensPerRequest(config: Config): boolean {
+  return config.tenants.length > 0 || config.models.some((m) => m.contextWindow > 0) || config.providers.some((p) => p.limits !== undefined);
+}
+
+/**
+ * What a cluster worker takes from its primary instead of building it (see src/app/cluster/).
+ * Absent parts are built as for one process.
+ */
+export interface SharedParts {
+  /** Without Redis: the primary's counters, over IPC (limits/ipc-store.ts). */
+  limits?: LimitStore;
+  /** Without Redis: the primary's keys.json, with change notices to every worker. */
+  keyStore?: KeyStore;
+  /** Without Redis: the primary's policy versions, with activations relayed to every worker. */
+  versionStore?: VersionStore;
+  /** Replaces the ledger's file sink: records go to the primary, the one writer of the files. */
+  ledgerFile?: LedgerSink;
+  /** False: the cache persists nothing under data_dir (only one worker writes its files). Default true. */
+  persistCache?: boolean;
+}
+
 async function connectRedis(url: string, log: Logger): Promise<Redis> {
   let warned = false;
   const redis = await createLimitsRedis(url, {
@@ -150,9 +181,9 @@ function limitStore(config: Config, redis: Redis | undefined): LimitStore {
 }
 
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
-async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis: boolean, log: Logger): Promise<PolicyHost> {
-  let store: LocalVersionStore | RedisVersionStore = new LocalVersionStore(config.dataDir);
-  if (useRedis) {
+async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis: boolean, log: Logger, shared: VersionStore | undefined): Promise<PolicyHost> {
+  let store: VersionStore = shared ?? new LocalVersionStore(config.dataDir);
+  if (useRedis && !shared) {
     try {
       store = await RedisVersionStore.connect(config.redis!.url);
     } catch (err) {

@@ -5,7 +5,7 @@ import { parseListen } from "../config/listen-address.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createLogger, pinoLines } from "../telemetry/logger.js";
-import { createGateway } from "./create-gateway.js";
+import { createGateway, type SharedParts } from "./create-gateway.js";
 import { releaseStartupGarbage } from "./startup-gc.js";
 
 export interface RunningGateway extends RunningServer {
@@ -14,12 +14,15 @@ export interface RunningGateway extends RunningServer {
 }
 
 /** Builds the gateway from a checked config (`createGateway`) and serves it. `port` overrides the config's. */
-export async function startGateway(config: Config, overrides: { port?: number | undefined; logger?: PinoLogger } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  overrides: { port?: number | undefined; logger?: PinoLogger; worker?: { id: string; shared: SharedParts } } = {},
+): Promise<RunningGateway> {
   const server = config.server!;
   const listen = parseListen(server.listen)!;
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
-  const { gateway, mcp } = await createGateway(config, log);
+  const { gateway, mcp } = await createGateway(config, log, overrides.worker?.shared);
   const running = await startServer(gateway, {
     mcp,
     listen,
@@ -31,8 +34,11 @@ export async function startGateway(config: Config, overrides: { port?: number | 
     accessLog: config.telemetry?.accessLog ?? true,
     accessLines: pinoLines(log),
     cors: server.cors ? { allowedOrigins: server.cors.allowedOrigins, allowCredentials: server.cors.allowCredentials, maxAgeS: server.cors.maxAgeS || DEFAULT_CORS_MAX_AGE_S } : undefined,
+    workerId: overrides.worker?.id,
   });
-  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size }, "sluice listening");
+  // A cluster's primary says "sluice listening" once every worker is (cluster/primary.ts).
+  const message = overrides.worker ? "worker listening" : "sluice listening";
+  log.info({ url: running.url, providers: config.providers.map((p) => p.id), keys: gateway.principals.ring.size, ...(overrides.worker ? { worker: overrides.worker.id } : {}) }, message);
   log.flush();
   releaseStartupGarbage();
   return {

@@ -9,6 +9,7 @@ export type { SlotName } from "./host/definitions.js";
 export { configuredSlots, slotConfig, type ConfiguredSlot } from "./host/from-config.js";
 export { PolicyRefusedError, PolicyValidationError } from "./host/errors.js";
 export { LocalVersionStore } from "./host/version-store.js";
+export type { Activation, ActivationListener, PolicyVersion, VersionStore } from "./host/version-store.js";
 export { RedisVersionStore } from "./host/redis-store.js";
 export { testPolicyModule } from "./host/validate.js";
 

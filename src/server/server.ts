@@ -42,6 +42,8 @@ export interface ServerOptions {
   mcp?: McpGateway | undefined;
   /** `server.cors`: absent, no CORS work is done at all. */
   cors?: CorsSettings | undefined;
+  /** With `--workers N` (N > 1): this worker's number, sent as `x-sluice-worker` on every response. */
+  workerId?: string;
 }
 
 export interface RunningServer {
@@ -80,6 +82,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     if (inflight.size === 0) onIdle?.();
   };
   const accessLog = options.accessLog ?? true;
+  const workerId = options.workerId;
   const { requestMs, idleMs } = options.timeouts;
   const headersMs = Math.min(options.timeouts.headersMs, requestMs);
   let draining = false;
@@ -118,6 +121,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const surface = protocol ? surfaceOf(protocol) : path.startsWith("/v1/messages") ? "anthropic" : "rest";
     const call: ServerCall = { record: newCallRecord(surface, callerRequestId(req.headers["x-request-id"])) };
     res.setHeader("x-request-id", call.record.requestId);
+    if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
     const controller = new AbortController();
     inflight.add(controller);
     res.once("close", () => {

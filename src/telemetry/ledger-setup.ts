@@ -3,13 +3,15 @@
  * stream sink when Redis is configured. Close it on shutdown to flush both.
  */
 import type { Redis } from "ioredis";
-import { Ledger } from "./ledger.js";
+import { Ledger, type LedgerSink } from "./ledger.js";
 import { FileLedgerSink } from "./ledger-file.js";
 import { RedisStreamLedgerSink } from "./ledger-redis.js";
 
 export interface LedgerSetup {
   /** Directory of the JSON-lines files, e.g. `<data_dir>/usage`. */
   dir: string;
+  /** Replaces the file sink (a cluster worker hands its records to the primary, the files' one writer). */
+  local?: LedgerSink;
   /** Rotate files past this size (default 64 MiB); they also rotate every UTC day. */
   maxFileBytes?: number;
   redis?: Redis;
@@ -22,7 +24,7 @@ export interface LedgerSetup {
 
 export function createLedger(setup: LedgerSetup): Ledger {
   const sinks = [
-    new FileLedgerSink({ dir: setup.dir, maxBytes: setup.maxFileBytes, onError: (e) => setup.onError?.(e, "file") }),
+    setup.local ?? new FileLedgerSink({ dir: setup.dir, maxBytes: setup.maxFileBytes, onError: (e) => setup.onError?.(e, "file") }),
   ] as ConstructorParameters<typeof Ledger>[0];
   if (setup.redis) {
     sinks.push(

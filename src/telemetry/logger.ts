@@ -5,7 +5,7 @@ import type { LineWriter } from "../core/logger.js";
  * JSON logs (pino) on stdout. Fields that could carry secrets are redacted wherever they
  * appear; prompt text is never logged at all (log lines carry sizes and ids, not content).
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, options: { sharedOutput?: boolean } = {}): Logger {
   const logger = pino(
     {
       level,
@@ -17,7 +17,10 @@ export function createLogger(level: string): Logger {
     },
     // Buffered writes: one write(2) per 4 KiB of log lines, not one per request (system calls
     // are the dearest part of the request path on small VMs). `flush()` on shutdown.
-    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    // `sharedOutput` (the processes of `--workers N` share one stdout): each write is whole lines
+    // of at most PIPE_BUF (4096) bytes, which the kernel never interleaves with another
+    // process's write, so no line is ever cut by another worker's.
+    pino.destination(options.sharedOutput ? { dest: 1, sync: false, minLength: 2048, maxWrite: 4096 } : { dest: 1, sync: false, minLength: 4096 }),
   );
   // A quiet gateway's lines still show up within a second.
   setInterval(() => logger.flush(), 1000).unref();

@@ -1,14 +1,20 @@
 /**
- * One contract suite, every LimitStore implementation: the in-memory store (injectable clock)
- * and the Redis store on a real redis-server (clock offset added to Redis TIME). Time is pinned
- * to noon UTC of today so budget days never roll over by accident, and moved explicitly.
+ * One contract suite, every LimitStore implementation: the in-memory store (injectable clock),
+ * the Redis store on a real redis-server (clock offset added to Redis TIME), and the IPC store
+ * of `--workers N` talking to a MemoryLimitStore in another, real process (forked; its clock
+ * moved by messages). Time is pinned to noon UTC of today so budget days never roll over by
+ * accident, and moved explicitly.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { MemoryLimitStore } from "../../src/limits/memory-store.js";
 import { RedisLimitStore } from "../../src/limits/redis-store.js";
 import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
+import { IpcLimitStore } from "../../src/limits/ipc-store.js";
+import { Channel } from "../../src/app/cluster/channel.js";
 import { periodIds } from "../../src/limits/periods.js";
 import type { AdmitResult, LimitStore, Reservation } from "../../src/limits/types.js";
 import type { LimitScope } from "../../src/core/principal.js";
@@ -28,6 +34,22 @@ const noonOffset = () => Math.floor(Date.now() / DAY) * DAY + DAY / 2 - Date.now
 let redis: Redis;
 
 useRedis((started) => ({ redis } = started));
+
+// The IPC store's far side: one owner process per harness, killed after the suite.
+const owners: ChildProcess[] = [];
+let ownerChannel: Channel;
+beforeAll(async () => {
+  const child = fork(fileURLToPath(new URL("../support/limit-store-owner.mjs", import.meta.url)), [], { stdio: "inherit" });
+  owners.push(child);
+  ownerChannel = new Channel(child);
+  await new Promise<void>((resolve, reject) => {
+    ownerChannel.on("ready", () => resolve());
+    child.once("exit", (code) => reject(new Error(`limit-store-owner exited with ${code} (run npm run build first)`)));
+  });
+});
+afterAll(() => {
+  for (const child of owners) child.kill();
+});
 
 const implementations: Array<[string, () => Harness]> = [
   [
@@ -54,6 +76,24 @@ const implementations: Array<[string, () => Harness]> = [
       const primary = new RedisLimitStore({ redis, keyPrefix: `w${randomUUID().slice(0, 8)}`, clockOffsetMs: () => offset });
       const store = new ResilientLimitStore({ primary, mode: "fail-closed", redis });
       return { store, advance: (ms) => (offset += ms), now: () => Date.now() + offset };
+    },
+  ],
+  [
+    // `--workers N` without Redis: the counters live in another process (the cluster's primary).
+    "ipc (counters in another process)",
+    () => {
+      let offset = noonOffset();
+      // Events and calls share one ordered pipe: the clock moves before the next call arrives.
+      ownerChannel.emit("clock.set", offset);
+      const store = new IpcLimitStore((method, args) => ownerChannel.call(`limits.${method}`, args));
+      return {
+        store,
+        advance: (ms) => {
+          offset += ms;
+          ownerChannel.emit("clock.advance", ms);
+        },
+        now: () => Date.now() + offset,
+      };
     },
   ],
 ];

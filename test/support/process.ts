@@ -32,10 +32,10 @@ export function runSluice(args: string[], env: NodeJS.ProcessEnv = {}): { child:
 }
 
 /** `sluice serve` on an ephemeral port; resolves once it logs the URL it listens on. */
-export async function startGatewayProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { timeoutMs?: number } = {}): Promise<GatewayProcess> {
   const run = runSluice(["serve", "--port", "0", ...args], env);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${run.out()}\n${run.err()}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${run.out()}\n${run.err()}`)), options.timeoutMs ?? 15_000);
     run.child.stdout!.on("data", () => {
       const m = /"url":"([^"]+)"[^\n]*"msg":"sluice listening"/.exec(run.out());
       if (m) {

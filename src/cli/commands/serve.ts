@@ -1,13 +1,18 @@
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
 import { ConfigError } from "../../config/load.js";
 import { resolveConfig } from "../../app/load-config.js";
 import { startGateway } from "../../app/start-gateway.js";
+import { runPrimary } from "../../app/cluster/primary.js";
+import { runWorker } from "../../app/cluster/worker.js";
+import { createLogger } from "../../telemetry/logger.js";
 
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the gateway",
-  help: `usage: sluice serve [--config FILE] [--port N]
+  help: `usage: sluice serve [--config FILE] [--port N] [--workers N|auto]
 
 Runs the gateway: gRPC, gRPC-Web, Connect and the OpenAI-compatible REST API on one port.
 
@@ -15,16 +20,27 @@ options:
   --config FILE   YAML config (default: $SLUICE_CONFIG, else the built-in config:
                   127.0.0.1:8080, the mock provider, no keys)
   --port N        listen on port N instead of the config's (default: $SLUICE_PORT)
+  --workers N     run N worker processes behind the one port (node:cluster); "auto": one per
+                  core (default: $SLUICE_WORKERS, else 1: one process, no cluster). Limits, budgets, keys and policy
+                  versions stay exact across workers (through Redis with redis.url, else
+                  through the primary process); see the README, "Every core".
 
 SIGTERM or SIGINT drains: new work is refused (503, UNAVAILABLE) while /readyz answers 503,
 open requests and streams, REST and RPC, finish (up to server.drain_timeout_ms), then the
-process exits 0.`,
+process exits 0. With --workers, SIGTERM to the primary drains every worker, and the primary
+exits 0 once they all have; a worker that dies is started again.`,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, port: { type: "string" } } });
+    const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, port: { type: "string" }, workers: { type: "string" } } });
     const portText = values.port ?? process.env.SLUICE_PORT;
     const port = portText === undefined || portText === "" ? undefined : Number(portText);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
       io.stderr.write(`sluice serve: --port must be an integer from 0 to 65535, got ${JSON.stringify(portText)}\n`);
+      return 2;
+    }
+    const workersText = values.workers ?? (process.env.SLUICE_WORKERS || undefined);
+    const workers = parseWorkers(workersText);
+    if (workers === undefined) {
+      io.stderr.write(`sluice serve: --workers must be "auto" or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(workersText)}\n`);
       return 2;
     }
     let config;
@@ -36,6 +52,10 @@ process exits 0.`,
         return 2;
       }
       throw err;
+    }
+    if (cluster.isWorker) process.exit(await runWorker(config, { port }));
+    if (workers > 1) {
+      process.exit(await runPrimary(config, { workers, log: createLogger(config.telemetry?.logLevel || "info", { sharedOutput: true }) }));
     }
     const running = await startGateway(config, { port });
     await new Promise<void>((resolve) => {
@@ -53,3 +73,14 @@ process exits 0.`,
     process.exit(0);
   },
 };
+
+const MAX_WORKERS = 256;
+
+/** `--workers`: absent means 1; `auto` one per core; undefined when invalid. */
+function parseWorkers(text: string | undefined): number | undefined {
+  if (text === undefined) return 1;
+  if (text === "auto") return availableParallelism();
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= MAX_WORKERS ? n : undefined;
+}

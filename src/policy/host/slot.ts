@@ -73,6 +73,12 @@ export class PolicySlot {
     return instance;
   }
 
+  /** Starts a lazy slot's instance now (a config that will call it on every request pays the
+   *  start-up before the first one rather than during it). */
+  async warm(): Promise<void> {
+    if (this.active) await this.instanceOf(this.active);
+  }
+
   /** The active module's instance, started by the first call of a lazy slot (one start for concurrent first calls; a failed start is tried again by the next call). */
   private instanceOf(active: ActiveModule): PolicyInstance | Promise<PolicyInstance> {
     if (active.instance) return active.instance;
