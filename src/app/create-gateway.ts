@@ -26,6 +26,7 @@ import {
   slotConfig,
   type ConfiguredSlot,
 } from "../policy/index.js";
+import { LocalPromptStore, PromptLibrary, RedisPromptStore } from "../prompts/index.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
 import { routingSettings } from "../routing/settings.js";
@@ -73,6 +74,8 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   metrics.observeBreakers(() => router.health.snapshot());
   if (cache) registerCacheMetrics(cache, metrics.registry);
   await principals.reload();
+  // Prompt versions: in Redis when configured (one push reaches every replica), else the data dir.
+  const prompts = new PromptLibrary(redis ? await RedisPromptStore.connect(redis) : new LocalPromptStore(config.dataDir));
 
   // Closed in this order: what serves requests first, the stores they write to last.
   closers.push(
@@ -83,6 +86,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     async () => cache?.close(),
     () => tokenCounter.close(),
     () => limits.close(),
+    () => prompts.close(),
     async () => redis?.quit().catch(() => undefined),
   );
 
@@ -105,6 +109,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
         ? { policy: policy.router(routerSettings.aliases), aliases: new Set(config.models.map((m) => m.alias)) }
         : undefined,
     cache,
+    prompts,
     principals,
     adminKeys,
     policy,

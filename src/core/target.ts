@@ -17,4 +17,6 @@ export interface AnswerStart {
   provider: string;
   model: string;
   attempts: number;
+  /** The prompt template that served the request, `id@version` (absent without one). */
+  prompt?: string;
 }

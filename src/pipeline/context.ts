@@ -37,8 +37,10 @@ export interface RequestContext {
   /** Fires when the caller goes away or the gateway gives up on the request. */
   readonly signal: AbortSignal;
   readonly stream: boolean;
-  /** The model name the caller asked for (alias or provider/model). */
-  readonly model: string;
+  /** The model name the caller asked for (alias or provider/model); the prompt phase fills in a template's default. */
+  model: string;
+  /** prompt: the stored prompt template that was rendered into `request`. */
+  prompt?: { id: string; version: number };
   /** chat, count_tokens: the canonical request; inspect replaces it with the rewritten one (placeholders, redactions). */
   request: ChatRequest;
   /** embed: the request, and the answer dispatch got. */
@@ -133,6 +135,7 @@ export function newContext(init: {
     onAnswerStart: init.onAnswerStart,
     principal: init.principal,
     placeholders: undefined,
+    prompt: undefined,
     targets: [],
     strategy: "ordered",
     contextWindow: 0,

@@ -3,6 +3,7 @@ import type { Logger } from "../core/logger.js";
 import type { BudgetAlerts, LimitStore, PricingTable } from "../limits/index.js";
 import type { KeyRing } from "../limits/keys.js";
 import type { ChatTokenCounter, PiiSlot, RouterSlot } from "../policy/index.js";
+import type { PromptLibrary } from "../prompts/index.js";
 import type { ModelTable } from "../routing/models.js";
 import type { Router } from "../routing/router.js";
 import type { Ledger } from "../telemetry/ledger.js";
@@ -16,6 +17,7 @@ import { dispatchPhase } from "./phases/dispatch.js";
 import { embedDispatchPhase } from "./phases/embed.js";
 import { inspectEmbedPhase, inspectPhase, respondPhase } from "./phases/inspect.js";
 import { listModelsPhase } from "./phases/list-models.js";
+import { promptPhase } from "./phases/prompt.js";
 import { resolveEmbedPhase, resolvePhase } from "./phases/resolve.js";
 import { routePhase } from "./phases/route.js";
 import { settlePhase } from "./phases/settle.js";
@@ -41,6 +43,8 @@ export interface PipelineServices {
   routerSlot: { policy: RouterSlot; aliases: ReadonlySet<string> } | undefined;
   /** The response cache, when `cache` is configured: the cache phase. */
   cache: ResponseCache | undefined;
+  /** Stored prompt templates (README, "Prompt templates"): the prompt phase renders `ChatRequest.prompt`. */
+  prompts?: PromptLibrary;
 }
 
 /** Each operation's phases, in order. */
@@ -64,7 +68,9 @@ export function operationPhases(s: PipelineServices): OperationPhases {
   const settleFree = settlePhase({ metrics: s.metrics, pricing: s.pricing });
   const resolve = resolvePhase(s.models);
 
-  const chat: Phase[] = [authenticate, resolve];
+  const chat: Phase[] = [authenticate];
+  if (s.prompts) chat.push(promptPhase(s.prompts));
+  chat.push(resolve);
   if (s.pii) chat.push(inspectPhase(s.pii));
   chat.push(admitPhase(admitDeps, measureChat(s.tokenCounter, s.defaultOutputReserve, s.log)));
   if (s.cache) chat.push(cachePhase(s.cache));

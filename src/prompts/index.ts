@@ -3,4 +3,4 @@ export { PromptLibrary } from "./library.js";
 export { LocalPromptStore } from "./store.js";
 export { RedisPromptStore } from "./redis-store.js";
 export { renderPrompt } from "./render.js";
-export { parsePromptFile } from "./template.js";
+export { parsePromptFile, type PromptTemplate } from "./template.js";

@@ -41,6 +41,8 @@ export interface UsageRecord {
   outcome: UsageOutcome;
   /** Error code from the catalog when outcome is not ok. */
   errorCode?: string;
+  /** The prompt template that served the request (README, "Prompt templates"); absent without one. */
+  prompt?: { id: string; version: number };
 }
 
 /** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */

@@ -133,5 +133,6 @@ function writeLedger(ledger: Ledger, ctx: RequestContext, modelLabel: string, er
     ...(metadata ? { metadata } : {}),
     outcome,
     ...(error ? { errorCode: error.code } : {}),
+    ...(ctx.prompt ? { prompt: ctx.prompt } : {}),
   });
 }

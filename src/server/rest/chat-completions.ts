@@ -30,6 +30,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       headers["x-sluice-attempts"] = String(md.attempts);
       headers["x-sluice-cost-usd"] = String(md.costUsd);
       headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
+      if (md.prompt) headers["x-sluice-prompt"] = md.prompt;
     }
     sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
     return;
@@ -43,6 +44,7 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       streamHeaders["x-sluice-provider"] = start.provider;
       streamHeaders["x-sluice-model"] = start.model;
       streamHeaders["x-sluice-attempts"] = String(start.attempts);
+      if (start.prompt) streamHeaders["x-sluice-prompt"] = start.prompt;
     },
   });
   // An error before the first chunk is thrown from here: it gets its HTTP status.
