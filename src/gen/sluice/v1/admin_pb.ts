@@ -13,7 +13,329 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSJkChFQb2xpY3lWZXJzaW9uSW5mbxIPCgd2ZXJzaW9uGAEgASgNEg4KBnNoYTI1NhgCIAEoCRIMCgRzaXplGAMgASgNEhIKCmNyZWF0ZWRfYXQYBCABKAkSDAoEbm90ZRgFIAEoCSI5ChBQb2xpY3lBY3RpdmF0aW9uEg8KB3ZlcnNpb24YASABKA0SFAoMYWN0aXZhdGVkX2F0GAIgASgJIj8KEVB1c2hQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDgoGbW9kdWxlGAIgASgMEgwKBG5vdGUYAyABKAkiQwoSUHVzaFBvbGljeVJlc3BvbnNlEi0KB3ZlcnNpb24YASABKAsyHC5zbHVpY2UudjEuUG9saWN5VmVyc2lvbkluZm8iIwoTTGlzdFBvbGljaWVzUmVxdWVzdBIMCgRzbG90GAEgASgJIpABChRMaXN0UG9saWNpZXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoDRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbxIwCgthY3RpdmF0aW9ucxgDIAMoCzIbLnNsdWljZS52MS5Qb2xpY3lBY3RpdmF0aW9uIjYKFVJvbGxiYWNrUG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg8KB3ZlcnNpb24YAiABKA0iSQoWUm9sbGJhY2tQb2xpY3lSZXNwb25zZRIvCgphY3RpdmF0aW9uGAEgASgLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24izQEKCkFwaUtleUluZm8SCgoCaWQYASABKAkSDgoGdGVuYW50GAIgASgJEg4KBnNvdXJjZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBItCgR0YWdzGAcgAygLMh8uc2x1aWNlLnYxLkFwaUtleUluZm8uVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqQBChBDcmVhdGVLZXlSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIKCgJpZBgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgJEjMKBHRhZ3MYBCADKAsyJS5zbHVpY2UudjEuQ3JlYXRlS2V5UmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoRQ3JlYXRlS2V5UmVzcG9uc2USIgoDa2V5GAEgASgLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8SDgoGc2VjcmV0GAIgASgJIiEKD0xpc3RLZXlzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkiNwoQTGlzdEtleXNSZXNwb25zZRIjCgRrZXlzGAEgAygLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8iHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSI3ChFSZXZva2VLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyJuCg9HZXRVc2FnZVJlcXVlc3QSDAoEZnJvbRgBIAEoCRIKCgJ0bxgCIAEoCRIQCghncm91cF9ieRgDIAMoCRIOCgZ0ZW5hbnQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg8KB3RhZ19rZXkYBiABKAkiNQoQR2V0VXNhZ2VSZXNwb25zZRIhCgRyb3dzGAEgAygLMhMuc2x1aWNlLnYxLlVzYWdlUm93IuUBCghVc2FnZVJvdxItCgVncm91cBgBIAMoCzIeLnNsdWljZS52MS5Vc2FnZVJvdy5Hcm91cEVudHJ5EhAKCHJlcXVlc3RzGAIgASgEEg4KBmVycm9ycxgDIAEoBBIUCgxpbnB1dF90b2tlbnMYBCABKAQSFQoNb3V0cHV0X3Rva2VucxgFIAEoBBIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAYgASgEEhAKCGNvc3RfdXNkGAcgASgBGiwKCkdyb3VwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATKbBAoMQWRtaW5TZXJ2aWNlEkYKCUNyZWF0ZUtleRIbLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLkNyZWF0ZUtleVJlc3BvbnNlEkMKCExpc3RLZXlzEhouc2x1aWNlLnYxLkxpc3RLZXlzUmVxdWVzdBobLnNsdWljZS52MS5MaXN0S2V5c1Jlc3BvbnNlEkYKCVJldm9rZUtleRIbLnNsdWljZS52MS5SZXZva2VLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJldm9rZUtleVJlc3BvbnNlEkMKCEdldFVzYWdlEhouc2x1aWNlLnYxLkdldFVzYWdlUmVxdWVzdBobLnNsdWljZS52MS5HZXRVc2FnZVJlc3BvbnNlEkkKClB1c2hQb2xpY3kSHC5zbHVpY2UudjEuUHVzaFBvbGljeVJlcXVlc3QaHS5zbHVpY2UudjEuUHVzaFBvbGljeVJlc3BvbnNlEk8KDExpc3RQb2xpY2llcxIeLnNsdWljZS52MS5MaXN0UG9saWNpZXNSZXF1ZXN0Gh8uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1Jlc3BvbnNlElUKDlJvbGxiYWNrUG9saWN5EiAuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVxdWVzdBohLnNsdWljZS52MS5Sb2xsYmFja1BvbGljeVJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSJUChFQcm9tcHRWZXJzaW9uSW5mbxIKCgJpZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNEg4KBnNoYTI1NhgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgJIjQKEVByb21wdExhYmVsVGFyZ2V0Eg8KB3ZlcnNpb24YASABKA0SDgoGd2VpZ2h0GAIgASgNImsKC1Byb21wdExhYmVsEgwKBG5hbWUYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Qcm9tcHRMYWJlbFRhcmdldBIOCgZzZXRfYXQYAyABKAkSDwoHaGlzdG9yeRgEIAEoDSIjChFQdXNoUHJvbXB0UmVxdWVzdBIOCgZzb3VyY2UYASABKAkiQwoSUHVzaFByb21wdFJlc3BvbnNlEi0KB3ZlcnNpb24YASABKAsyHC5zbHVpY2UudjEuUHJvbXB0VmVyc2lvbkluZm8iFAoSTGlzdFByb21wdHNSZXF1ZXN0IlsKDVByb21wdFN1bW1hcnkSCgoCaWQYASABKAkSFgoObGF0ZXN0X3ZlcnNpb24YAiABKA0SJgoGbGFiZWxzGAMgAygLMhYuc2x1aWNlLnYxLlByb21wdExhYmVsIkAKE0xpc3RQcm9tcHRzUmVzcG9uc2USKQoHcHJvbXB0cxgBIAMoCzIYLnNsdWljZS52MS5Qcm9tcHRTdW1tYXJ5Ii8KEEdldFByb21wdFJlcXVlc3QSCgoCaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoDSKqAQoRR2V0UHJvbXB0UmVzcG9uc2USLQoHdmVyc2lvbhgBIAEoCzIcLnNsdWljZS52MS5Qcm9tcHRWZXJzaW9uSW5mbxIOCgZzb3VyY2UYAiABKAkSLgoIdmVyc2lvbnMYAyADKAsyHC5zbHVpY2UudjEuUHJvbXB0VmVyc2lvbkluZm8SJgoGbGFiZWxzGAQgAygLMhYuc2x1aWNlLnYxLlByb21wdExhYmVsIl4KEkxhYmVsUHJvbXB0UmVxdWVzdBIKCgJpZBgBIAEoCRINCgVsYWJlbBgCIAEoCRItCgd0YXJnZXRzGAMgAygLMhwuc2x1aWNlLnYxLlByb21wdExhYmVsVGFyZ2V0IjwKE0xhYmVsUHJvbXB0UmVzcG9uc2USJQoFbGFiZWwYASABKAsyFi5zbHVpY2UudjEuUHJvbXB0TGFiZWwiMgoVUm9sbGJhY2tQcm9tcHRSZXF1ZXN0EgoKAmlkGAEgASgJEg0KBWxhYmVsGAIgASgJIj8KFlJvbGxiYWNrUHJvbXB0UmVzcG9uc2USJQoFbGFiZWwYASABKAsyFi5zbHVpY2UudjEuUHJvbXB0TGFiZWwiZAoRUG9saWN5VmVyc2lvbkluZm8SDwoHdmVyc2lvbhgBIAEoDRIOCgZzaGEyNTYYAiABKAkSDAoEc2l6ZRgDIAEoDRISCgpjcmVhdGVkX2F0GAQgASgJEgwKBG5vdGUYBSABKAkiOQoQUG9saWN5QWN0aXZhdGlvbhIPCgd2ZXJzaW9uGAEgASgNEhQKDGFjdGl2YXRlZF9hdBgCIAEoCSI/ChFQdXNoUG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg4KBm1vZHVsZRgCIAEoDBIMCgRub3RlGAMgASgJIkMKElB1c2hQb2xpY3lSZXNwb25zZRItCgd2ZXJzaW9uGAEgASgLMhwuc2x1aWNlLnYxLlBvbGljeVZlcnNpb25JbmZvIiMKE0xpc3RQb2xpY2llc1JlcXVlc3QSDAoEc2xvdBgBIAEoCSKQAQoUTGlzdFBvbGljaWVzUmVzcG9uc2USFgoOYWN0aXZlX3ZlcnNpb24YASABKA0SLgoIdmVyc2lvbnMYAiADKAsyHC5zbHVpY2UudjEuUG9saWN5VmVyc2lvbkluZm8SMAoLYWN0aXZhdGlvbnMYAyADKAsyGy5zbHVpY2UudjEuUG9saWN5QWN0aXZhdGlvbiI2ChVSb2xsYmFja1BvbGljeVJlcXVlc3QSDAoEc2xvdBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNIkkKFlJvbGxiYWNrUG9saWN5UmVzcG9uc2USLwoKYWN0aXZhdGlvbhgBIAEoCzIbLnNsdWljZS52MS5Qb2xpY3lBY3RpdmF0aW9uIs0BCgpBcGlLZXlJbmZvEgoKAmlkGAEgASgJEg4KBnRlbmFudBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEgoKY3JlYXRlZF9hdBgEIAEoCRISCgpleHBpcmVzX2F0GAUgASgJEg8KB3Jldm9rZWQYBiABKAgSLQoEdGFncxgHIAMoCzIfLnNsdWljZS52MS5BcGlLZXlJbmZvLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKkAQoQQ3JlYXRlS2V5UmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSCgoCaWQYAiABKAkSEgoKZXhwaXJlc19hdBgDIAEoCRIzCgR0YWdzGAQgAygLMiUuc2x1aWNlLnYxLkNyZWF0ZUtleVJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkcKEUNyZWF0ZUtleVJlc3BvbnNlEiIKA2tleRgBIAEoCzIVLnNsdWljZS52MS5BcGlLZXlJbmZvEg4KBnNlY3JldBgCIAEoCSIhCg9MaXN0S2V5c1JlcXVlc3QSDgoGdGVuYW50GAEgASgJIjcKEExpc3RLZXlzUmVzcG9uc2USIwoEa2V5cxgBIAMoCzIVLnNsdWljZS52MS5BcGlLZXlJbmZvIh4KEFJldm9rZUtleVJlcXVlc3QSCgoCaWQYASABKAkiNwoRUmV2b2tlS2V5UmVzcG9uc2USIgoDa2V5GAEgASgLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8ibgoPR2V0VXNhZ2VSZXF1ZXN0EgwKBGZyb20YASABKAkSCgoCdG8YAiABKAkSEAoIZ3JvdXBfYnkYAyADKAkSDgoGdGVuYW50GAQgASgJEg4KBmtleV9pZBgFIAEoCRIPCgd0YWdfa2V5GAYgASgJIjUKEEdldFVzYWdlUmVzcG9uc2USIQoEcm93cxgBIAMoCzITLnNsdWljZS52MS5Vc2FnZVJvdyLlAQoIVXNhZ2VSb3cSLQoFZ3JvdXAYASADKAsyHi5zbHVpY2UudjEuVXNhZ2VSb3cuR3JvdXBFbnRyeRIQCghyZXF1ZXN0cxgCIAEoBBIOCgZlcnJvcnMYAyABKAQSFAoMaW5wdXRfdG9rZW5zGAQgASgEEhUKDW91dHB1dF90b2tlbnMYBSABKAQSGwoTY2FjaGVkX2lucHV0X3Rva2VucxgGIAEoBBIQCghjb3N0X3VzZBgHIAEoARosCgpHcm91cEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEyoQcKDEFkbWluU2VydmljZRJGCglDcmVhdGVLZXkSGy5zbHVpY2UudjEuQ3JlYXRlS2V5UmVxdWVzdBocLnNsdWljZS52MS5DcmVhdGVLZXlSZXNwb25zZRJDCghMaXN0S2V5cxIaLnNsdWljZS52MS5MaXN0S2V5c1JlcXVlc3QaGy5zbHVpY2UudjEuTGlzdEtleXNSZXNwb25zZRJGCglSZXZva2VLZXkSGy5zbHVpY2UudjEuUmV2b2tlS2V5UmVxdWVzdBocLnNsdWljZS52MS5SZXZva2VLZXlSZXNwb25zZRJDCghHZXRVc2FnZRIaLnNsdWljZS52MS5HZXRVc2FnZVJlcXVlc3QaGy5zbHVpY2UudjEuR2V0VXNhZ2VSZXNwb25zZRJJCgpQdXNoUG9saWN5Ehwuc2x1aWNlLnYxLlB1c2hQb2xpY3lSZXF1ZXN0Gh0uc2x1aWNlLnYxLlB1c2hQb2xpY3lSZXNwb25zZRJPCgxMaXN0UG9saWNpZXMSHi5zbHVpY2UudjEuTGlzdFBvbGljaWVzUmVxdWVzdBofLnNsdWljZS52MS5MaXN0UG9saWNpZXNSZXNwb25zZRJVCg5Sb2xsYmFja1BvbGljeRIgLnNsdWljZS52MS5Sb2xsYmFja1BvbGljeVJlcXVlc3QaIS5zbHVpY2UudjEuUm9sbGJhY2tQb2xpY3lSZXNwb25zZRJJCgpQdXNoUHJvbXB0Ehwuc2x1aWNlLnYxLlB1c2hQcm9tcHRSZXF1ZXN0Gh0uc2x1aWNlLnYxLlB1c2hQcm9tcHRSZXNwb25zZRJMCgtMaXN0UHJvbXB0cxIdLnNsdWljZS52MS5MaXN0UHJvbXB0c1JlcXVlc3QaHi5zbHVpY2UudjEuTGlzdFByb21wdHNSZXNwb25zZRJGCglHZXRQcm9tcHQSGy5zbHVpY2UudjEuR2V0UHJvbXB0UmVxdWVzdBocLnNsdWljZS52MS5HZXRQcm9tcHRSZXNwb25zZRJMCgtMYWJlbFByb21wdBIdLnNsdWljZS52MS5MYWJlbFByb21wdFJlcXVlc3QaHi5zbHVpY2UudjEuTGFiZWxQcm9tcHRSZXNwb25zZRJVCg5Sb2xsYmFja1Byb21wdBIgLnNsdWljZS52MS5Sb2xsYmFja1Byb21wdFJlcXVlc3QaIS5zbHVpY2UudjEuUm9sbGJhY2tQcm9tcHRSZXNwb25zZWIGcHJvdG8z");
+
+/**
+ * @generated from message sluice.v1.PromptVersionInfo
+ */
+export type PromptVersionInfo = Message<"sluice.v1.PromptVersionInfo"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string sha256 = 3;
+   */
+  sha256: string;
+
+  /**
+   * @generated from field: string created_at = 4;
+   */
+  createdAt: string;
+};
+
+/**
+ * Describes the message sluice.v1.PromptVersionInfo.
+ * Use `create(PromptVersionInfoSchema)` to create a new message.
+ */
+export const PromptVersionInfoSchema: GenMessage<PromptVersionInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 0);
+
+/**
+ * @generated from message sluice.v1.PromptLabelTarget
+ */
+export type PromptLabelTarget = Message<"sluice.v1.PromptLabelTarget"> & {
+  /**
+   * @generated from field: uint32 version = 1;
+   */
+  version: number;
+
+  /**
+   * Relative weight (90 and 10: 90 % of callers); 1 for a single version.
+   *
+   * @generated from field: uint32 weight = 2;
+   */
+  weight: number;
+};
+
+/**
+ * Describes the message sluice.v1.PromptLabelTarget.
+ * Use `create(PromptLabelTargetSchema)` to create a new message.
+ */
+export const PromptLabelTargetSchema: GenMessage<PromptLabelTarget> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 1);
+
+/**
+ * @generated from message sluice.v1.PromptLabel
+ */
+export type PromptLabel = Message<"sluice.v1.PromptLabel"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabelTarget targets = 2;
+   */
+  targets: PromptLabelTarget[];
+
+  /**
+   * @generated from field: string set_at = 3;
+   */
+  setAt: string;
+
+  /**
+   * Assignments kept for rollback, the current one included.
+   *
+   * @generated from field: uint32 history = 4;
+   */
+  history: number;
+};
+
+/**
+ * Describes the message sluice.v1.PromptLabel.
+ * Use `create(PromptLabelSchema)` to create a new message.
+ */
+export const PromptLabelSchema: GenMessage<PromptLabel> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 2);
+
+/**
+ * @generated from message sluice.v1.PushPromptRequest
+ */
+export type PushPromptRequest = Message<"sluice.v1.PushPromptRequest"> & {
+  /**
+   * The YAML prompt file.
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message sluice.v1.PushPromptRequest.
+ * Use `create(PushPromptRequestSchema)` to create a new message.
+ */
+export const PushPromptRequestSchema: GenMessage<PushPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 3);
+
+/**
+ * @generated from message sluice.v1.PushPromptResponse
+ */
+export type PushPromptResponse = Message<"sluice.v1.PushPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptVersionInfo version = 1;
+   */
+  version?: PromptVersionInfo | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.PushPromptResponse.
+ * Use `create(PushPromptResponseSchema)` to create a new message.
+ */
+export const PushPromptResponseSchema: GenMessage<PushPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 4);
+
+/**
+ * @generated from message sluice.v1.ListPromptsRequest
+ */
+export type ListPromptsRequest = Message<"sluice.v1.ListPromptsRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.ListPromptsRequest.
+ * Use `create(ListPromptsRequestSchema)` to create a new message.
+ */
+export const ListPromptsRequestSchema: GenMessage<ListPromptsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 5);
+
+/**
+ * @generated from message sluice.v1.PromptSummary
+ */
+export type PromptSummary = Message<"sluice.v1.PromptSummary"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint32 latest_version = 2;
+   */
+  latestVersion: number;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabel labels = 3;
+   */
+  labels: PromptLabel[];
+};
+
+/**
+ * Describes the message sluice.v1.PromptSummary.
+ * Use `create(PromptSummarySchema)` to create a new message.
+ */
+export const PromptSummarySchema: GenMessage<PromptSummary> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 6);
+
+/**
+ * @generated from message sluice.v1.ListPromptsResponse
+ */
+export type ListPromptsResponse = Message<"sluice.v1.ListPromptsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.PromptSummary prompts = 1;
+   */
+  prompts: PromptSummary[];
+};
+
+/**
+ * Describes the message sluice.v1.ListPromptsResponse.
+ * Use `create(ListPromptsResponseSchema)` to create a new message.
+ */
+export const ListPromptsResponseSchema: GenMessage<ListPromptsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 7);
+
+/**
+ * @generated from message sluice.v1.GetPromptRequest
+ */
+export type GetPromptRequest = Message<"sluice.v1.GetPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * 0: the latest version.
+   *
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message sluice.v1.GetPromptRequest.
+ * Use `create(GetPromptRequestSchema)` to create a new message.
+ */
+export const GetPromptRequestSchema: GenMessage<GetPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 8);
+
+/**
+ * @generated from message sluice.v1.GetPromptResponse
+ */
+export type GetPromptResponse = Message<"sluice.v1.GetPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptVersionInfo version = 1;
+   */
+  version?: PromptVersionInfo | undefined;
+
+  /**
+   * @generated from field: string source = 2;
+   */
+  source: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptVersionInfo versions = 3;
+   */
+  versions: PromptVersionInfo[];
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabel labels = 4;
+   */
+  labels: PromptLabel[];
+};
+
+/**
+ * Describes the message sluice.v1.GetPromptResponse.
+ * Use `create(GetPromptResponseSchema)` to create a new message.
+ */
+export const GetPromptResponseSchema: GenMessage<GetPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 9);
+
+/**
+ * @generated from message sluice.v1.LabelPromptRequest
+ */
+export type LabelPromptRequest = Message<"sluice.v1.LabelPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabelTarget targets = 3;
+   */
+  targets: PromptLabelTarget[];
+};
+
+/**
+ * Describes the message sluice.v1.LabelPromptRequest.
+ * Use `create(LabelPromptRequestSchema)` to create a new message.
+ */
+export const LabelPromptRequestSchema: GenMessage<LabelPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 10);
+
+/**
+ * @generated from message sluice.v1.LabelPromptResponse
+ */
+export type LabelPromptResponse = Message<"sluice.v1.LabelPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptLabel label = 1;
+   */
+  label?: PromptLabel | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.LabelPromptResponse.
+ * Use `create(LabelPromptResponseSchema)` to create a new message.
+ */
+export const LabelPromptResponseSchema: GenMessage<LabelPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 11);
+
+/**
+ * @generated from message sluice.v1.RollbackPromptRequest
+ */
+export type RollbackPromptRequest = Message<"sluice.v1.RollbackPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string label = 2;
+   */
+  label: string;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPromptRequest.
+ * Use `create(RollbackPromptRequestSchema)` to create a new message.
+ */
+export const RollbackPromptRequestSchema: GenMessage<RollbackPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 12);
+
+/**
+ * @generated from message sluice.v1.RollbackPromptResponse
+ */
+export type RollbackPromptResponse = Message<"sluice.v1.RollbackPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptLabel label = 1;
+   */
+  label?: PromptLabel | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPromptResponse.
+ * Use `create(RollbackPromptResponseSchema)` to create a new message.
+ */
+export const RollbackPromptResponseSchema: GenMessage<RollbackPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 13);
 
 /**
  * @generated from message sluice.v1.PolicyVersionInfo
@@ -50,7 +372,7 @@ export type PolicyVersionInfo = Message<"sluice.v1.PolicyVersionInfo"> & {
  * Use `create(PolicyVersionInfoSchema)` to create a new message.
  */
 export const PolicyVersionInfoSchema: GenMessage<PolicyVersionInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 0);
+  messageDesc(file_sluice_v1_admin, 14);
 
 /**
  * @generated from message sluice.v1.PolicyActivation
@@ -72,7 +394,7 @@ export type PolicyActivation = Message<"sluice.v1.PolicyActivation"> & {
  * Use `create(PolicyActivationSchema)` to create a new message.
  */
 export const PolicyActivationSchema: GenMessage<PolicyActivation> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 1);
+  messageDesc(file_sluice_v1_admin, 15);
 
 /**
  * @generated from message sluice.v1.PushPolicyRequest
@@ -101,7 +423,7 @@ export type PushPolicyRequest = Message<"sluice.v1.PushPolicyRequest"> & {
  * Use `create(PushPolicyRequestSchema)` to create a new message.
  */
 export const PushPolicyRequestSchema: GenMessage<PushPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 2);
+  messageDesc(file_sluice_v1_admin, 16);
 
 /**
  * @generated from message sluice.v1.PushPolicyResponse
@@ -118,7 +440,7 @@ export type PushPolicyResponse = Message<"sluice.v1.PushPolicyResponse"> & {
  * Use `create(PushPolicyResponseSchema)` to create a new message.
  */
 export const PushPolicyResponseSchema: GenMessage<PushPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 3);
+  messageDesc(file_sluice_v1_admin, 17);
 
 /**
  * @generated from message sluice.v1.ListPoliciesRequest
@@ -135,7 +457,7 @@ export type ListPoliciesRequest = Message<"sluice.v1.ListPoliciesRequest"> & {
  * Use `create(ListPoliciesRequestSchema)` to create a new message.
  */
 export const ListPoliciesRequestSchema: GenMessage<ListPoliciesRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 4);
+  messageDesc(file_sluice_v1_admin, 18);
 
 /**
  * @generated from message sluice.v1.ListPoliciesResponse
@@ -164,7 +486,7 @@ export type ListPoliciesResponse = Message<"sluice.v1.ListPoliciesResponse"> & {
  * Use `create(ListPoliciesResponseSchema)` to create a new message.
  */
 export const ListPoliciesResponseSchema: GenMessage<ListPoliciesResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 5);
+  messageDesc(file_sluice_v1_admin, 19);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyRequest
@@ -188,7 +510,7 @@ export type RollbackPolicyRequest = Message<"sluice.v1.RollbackPolicyRequest"> &
  * Use `create(RollbackPolicyRequestSchema)` to create a new message.
  */
 export const RollbackPolicyRequestSchema: GenMessage<RollbackPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 6);
+  messageDesc(file_sluice_v1_admin, 20);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyResponse
@@ -205,7 +527,7 @@ export type RollbackPolicyResponse = Message<"sluice.v1.RollbackPolicyResponse">
  * Use `create(RollbackPolicyResponseSchema)` to create a new message.
  */
 export const RollbackPolicyResponseSchema: GenMessage<RollbackPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 7);
+  messageDesc(file_sluice_v1_admin, 21);
 
 /**
  * @generated from message sluice.v1.ApiKeyInfo
@@ -256,7 +578,7 @@ export type ApiKeyInfo = Message<"sluice.v1.ApiKeyInfo"> & {
  * Use `create(ApiKeyInfoSchema)` to create a new message.
  */
 export const ApiKeyInfoSchema: GenMessage<ApiKeyInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * @generated from message sluice.v1.CreateKeyRequest
@@ -294,7 +616,7 @@ export type CreateKeyRequest = Message<"sluice.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * @generated from message sluice.v1.CreateKeyResponse
@@ -318,7 +640,7 @@ export type CreateKeyResponse = Message<"sluice.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * @generated from message sluice.v1.ListKeysRequest
@@ -337,7 +659,7 @@ export type ListKeysRequest = Message<"sluice.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 25);
 
 /**
  * @generated from message sluice.v1.ListKeysResponse
@@ -354,7 +676,7 @@ export type ListKeysResponse = Message<"sluice.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 26);
 
 /**
  * @generated from message sluice.v1.RevokeKeyRequest
@@ -371,7 +693,7 @@ export type RevokeKeyRequest = Message<"sluice.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 27);
 
 /**
  * @generated from message sluice.v1.RevokeKeyResponse
@@ -388,7 +710,7 @@ export type RevokeKeyResponse = Message<"sluice.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 28);
 
 /**
  * @generated from message sluice.v1.GetUsageRequest
@@ -436,7 +758,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
  * Use `create(GetUsageRequestSchema)` to create a new message.
  */
 export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 29);
 
 /**
  * @generated from message sluice.v1.GetUsageResponse
@@ -453,7 +775,7 @@ export type GetUsageResponse = Message<"sluice.v1.GetUsageResponse"> & {
  * Use `create(GetUsageResponseSchema)` to create a new message.
  */
 export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 30);
 
 /**
  * @generated from message sluice.v1.UsageRow
@@ -500,7 +822,7 @@ export type UsageRow = Message<"sluice.v1.UsageRow"> & {
  * Use `create(UsageRowSchema)` to create a new message.
  */
 export const UsageRowSchema: GenMessage<UsageRow> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 31);
 
 /**
  * @generated from service sluice.v1.AdminService
@@ -576,6 +898,57 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RollbackPolicyRequestSchema;
     output: typeof RollbackPolicyResponseSchema;
+  },
+  /**
+   * Prompt templates (README, "Prompt templates"). Checks a prompt file and stores it as the
+   * prompt's next version (labels are not moved).
+   *
+   * @generated from rpc sluice.v1.AdminService.PushPrompt
+   */
+  pushPrompt: {
+    methodKind: "unary";
+    input: typeof PushPromptRequestSchema;
+    output: typeof PushPromptResponseSchema;
+  },
+  /**
+   * Every prompt with its latest version and current labels.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListPrompts
+   */
+  listPrompts: {
+    methodKind: "unary";
+    input: typeof ListPromptsRequestSchema;
+    output: typeof ListPromptsResponseSchema;
+  },
+  /**
+   * One version's file (default: the latest), the prompt's versions and labels.
+   *
+   * @generated from rpc sluice.v1.AdminService.GetPrompt
+   */
+  getPrompt: {
+    methodKind: "unary";
+    input: typeof GetPromptRequestSchema;
+    output: typeof GetPromptResponseSchema;
+  },
+  /**
+   * Points a label at one version or a weighted split of versions.
+   *
+   * @generated from rpc sluice.v1.AdminService.LabelPrompt
+   */
+  labelPrompt: {
+    methodKind: "unary";
+    input: typeof LabelPromptRequestSchema;
+    output: typeof LabelPromptResponseSchema;
+  },
+  /**
+   * Puts a label's previous assignment back.
+   *
+   * @generated from rpc sluice.v1.AdminService.RollbackPrompt
+   */
+  rollbackPrompt: {
+    methodKind: "unary";
+    input: typeof RollbackPromptRequestSchema;
+    output: typeof RollbackPromptResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);
