@@ -63,6 +63,7 @@ export function newMetadata(init: Partial<Omit<GatewayMetadata, "$typeName">>): 
     upstreamMs: 0,
     gatewayMs: 0,
     prompt: "",
+    context: "",
     ...init,
   };
 }

@@ -19,4 +19,6 @@ export interface AnswerStart {
   attempts: number;
   /** The prompt template that served the request, `id@version` (absent without one). */
   prompt?: string;
+  /** What context-window management did (`dropped=12`), absent when nothing. */
+  context?: string;
 }

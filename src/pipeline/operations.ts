@@ -63,7 +63,7 @@ export interface OperationPhases {
  */
 export function operationPhases(s: PipelineServices): OperationPhases {
   const authenticate = authenticatePhase(s.keys);
-  const admitDeps = { store: s.limits, pricing: s.pricing, alerts: s.alerts, log: s.log };
+  const admitDeps = { store: s.limits, pricing: s.pricing, alerts: s.alerts, log: s.log, metrics: s.metrics };
   const settleBilled = settlePhase({ metrics: s.metrics, pricing: s.pricing, ledger: s.ledger });
   const settleFree = settlePhase({ metrics: s.metrics, pricing: s.pricing });
   const resolve = resolvePhase(s.models);

@@ -99,6 +99,7 @@ function trailer(ctx: RequestContext, last: ChatChunk | undefined): ChatChunk {
       upstreamMs,
       gatewayMs: Math.max(0, now - ctx.startedAt - upstreamMs),
       prompt: ctx.prompt ? `${ctx.prompt.id}@${ctx.prompt.version}` : "",
+      context: ctx.contextAction ?? "",
     }),
   });
 }
