@@ -35,6 +35,7 @@ const groupNames: Record<string, UsageGroupBy> = {
   model_requested: "modelRequested",
   provider: "provider",
   tag: "tag",
+  prompt: "prompt",
 };
 
 /**

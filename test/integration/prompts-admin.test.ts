@@ -91,5 +91,9 @@ describe("sluice prompts (AdminService)", () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("`question`");
     client.close();
+    // Usage grouped by prompt version (what `sluice usage --group-by prompt` asks).
+    const usage = async () =>
+      (await admin.getUsage({ groupBy: ["prompt"] }, { headers: { authorization: `Bearer ${ADMIN}` } })).rows.find((r) => r.group.prompt === `grpc-answer@${pushed.version?.version}`)?.requests;
+    await expect.poll(usage).toBe(1n);
   });
 });

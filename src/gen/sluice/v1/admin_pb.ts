@@ -729,7 +729,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
   to: string;
 
   /**
-   * Any of "tenant", "key", "model", "model_requested", "provider", "tag"; default none (one row).
+   * Any of "tenant", "key", "model", "model_requested", "provider", "tag", "prompt" (`id@version`); default none (one row).
    *
    * @generated from field: repeated string group_by = 3;
    */
