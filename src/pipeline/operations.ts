@@ -68,9 +68,8 @@ export function operationPhases(s: PipelineServices): OperationPhases {
   const settleFree = settlePhase({ metrics: s.metrics, pricing: s.pricing });
   const resolve = resolvePhase(s.models);
 
-  const chat: Phase[] = [authenticate];
-  if (s.prompts) chat.push(promptPhase(s.prompts));
-  chat.push(resolve);
+  const prompt = s.prompts ? [promptPhase(s.prompts)] : [];
+  const chat: Phase[] = [authenticate, ...prompt, resolve];
   if (s.pii) chat.push(inspectPhase(s.pii));
   chat.push(admitPhase(admitDeps, measureChat(s.tokenCounter, s.defaultOutputReserve, s.log)));
   if (s.cache) chat.push(cachePhase(s.cache));
@@ -91,7 +90,7 @@ export function operationPhases(s: PipelineServices): OperationPhases {
       embedDispatchPhase(s.metrics),
       settleBilled,
     ],
-    countTokens: [authenticate, resolve, countTokensPhase(s.tokenCounter), settleFree],
+    countTokens: [authenticate, ...prompt, resolve, countTokensPhase(s.tokenCounter), settleFree],
     listModels: [authenticate, listModelsPhase(s.models), settleFree],
   };
 }

@@ -72,6 +72,17 @@ describe("prompt templates through the gateway (data dir)", () => {
     expect(sent.max_completion_tokens ?? sent.max_tokens).toBe(300);
   });
 
+  it("counts the tokens of the rendered prompt (/v1/tokens/count)", async () => {
+    const count = async (variables: Record<string, string>) => {
+      const res = await fetch(`${gateway.url}/v1/tokens/count`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: { id: "support-answer", version: 1, variables } }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { input_tokens: number }).input_tokens;
+    };
+    const short = await count({ company: "A", question: "q" });
+    expect(short).toBeGreaterThan(10); // the template's system message counts
+    expect(await count({ company: "A", question: "q ".repeat(50) })).toBeGreaterThan(short + 40);
+  });
+
   it("the request's own model and params win over the template's", async () => {
     const before = upstream.requests.length;
     await client.chat.completions.create(promptRequest({ id: "support-answer", version: 2, variables: { company: "A", question: "q", language: "French" } }, { model: "other", temperature: 0.9 }));
