@@ -10,7 +10,7 @@ const LAYERS = [
   ["core"], // the shared vocabulary: canonical messages, Target, Principal, the adapter interface, Logger
   ["errors"],
   ["config"],
-  ["upstream", "limits", "routing", "telemetry", "cache", "policy"], // libraries, one capability each
+  ["upstream", "limits", "routing", "telemetry", "cache", "policy", "prompts"], // libraries, one capability each
   ["providers"],
   ["pipeline", "mcp"], // mcp: the MCP gateway (/mcp), beside the pipeline: it uses the libraries, not the phases
   ["server"],

@@ -44,6 +44,10 @@ export function checkConfig(config: Config): string[] {
     if (!m.alias) problems.push(`${at}.alias: required`);
     else if (aliases.has(m.alias)) problems.push(`${at}.alias: duplicate alias ${JSON.stringify(m.alias)}`);
     aliases.add(m.alias);
+    if (m.context && !["", "refuse", "drop_oldest", "middle_out"].includes(m.context.strategy)) {
+      problems.push(`${at}.context.strategy: expected refuse, drop_oldest or middle_out, got ${JSON.stringify(m.context.strategy)}`);
+    }
+    if (m.context && !m.contextWindow) problems.push(`${at}.context: needs context_window`);
     if (m.targets.length === 0) problems.push(`${at}.targets: needs at least one target`);
     if (m.strategy && m.strategy !== "weighted" && m.strategy !== "ordered") {
       problems.push(`${at}.strategy: expected "weighted" or "ordered", got ${JSON.stringify(m.strategy)}`);
@@ -55,6 +59,12 @@ export function checkConfig(config: Config): string[] {
       const nameProblem = t.model && kind ? modelNameProblem(kind, t.model) : undefined;
       if (nameProblem) problems.push(`${at}.targets[${j}].model: ${nameProblem}`);
     });
+  });
+  config.models.forEach((m, i) => {
+    const fallback = m.context?.fallback;
+    if (fallback && (!aliases.has(fallback) || fallback === m.alias)) {
+      problems.push(`models[${i}].context.fallback: ${JSON.stringify(fallback)} is not another models[].alias`);
+    }
   });
 
   const tenantIds = new Set<string>();

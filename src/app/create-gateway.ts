@@ -28,6 +28,7 @@ import {
   type ConfiguredSlot,
   type VersionStore,
 } from "../policy/index.js";
+import { LocalPromptStore, PromptLibrary, RedisPromptStore } from "../prompts/index.js";
 import { createAdapter } from "../providers/registry.js";
 import { ModelTable } from "../routing/models.js";
 import { routingSettings } from "../routing/settings.js";
@@ -90,6 +91,8 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
   const mcpConfig = mcpSettings(config);
   const mcp = mcpConfig ? new McpGateway({ settings: mcpConfig, log, registry: metrics.registry, limits, ledger, pii }) : undefined;
   mcp?.start();
+  // Prompt versions: in Redis when configured (one push reaches every replica), else the data dir.
+  const prompts = new PromptLibrary(redis ? await RedisPromptStore.connect(redis) : new LocalPromptStore(config.dataDir));
 
   // Closed in this order: what serves requests first, the stores they write to last.
   closers.push(
@@ -101,6 +104,7 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
     async () => cache?.close(),
     () => tokenCounter.close(),
     () => limits.close(),
+    () => prompts.close(),
     async () => redis?.quit().catch(() => undefined),
   );
 
@@ -124,6 +128,7 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
         ? { policy: policy.router(routerSettings.aliases), aliases: new Set(config.models.map((m) => m.alias)) }
         : undefined,
     cache,
+    prompts,
     principals,
     adminKeys,
     policy,

@@ -3,11 +3,12 @@ import { configCommand } from "./commands/config.js";
 import { keysCommand } from "./commands/keys.js";
 import { serveCommand } from "./commands/serve.js";
 import { policyCommand } from "./commands/policy.js";
+import { promptsCommand } from "./commands/prompts.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { usageCommand } from "./commands/usage.js";
 
 /** Every `sluice` sub-command, in the order `--help` lists them. */
-const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand, tokensCommand, policyCommand];
+const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand, tokensCommand, policyCommand, promptsCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

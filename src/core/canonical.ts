@@ -62,6 +62,8 @@ export function newMetadata(init: Partial<Omit<GatewayMetadata, "$typeName">>): 
     costUsd: 0,
     upstreamMs: 0,
     gatewayMs: 0,
+    prompt: "",
+    context: "",
     ...init,
   };
 }

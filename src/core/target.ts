@@ -17,4 +17,8 @@ export interface AnswerStart {
   provider: string;
   model: string;
   attempts: number;
+  /** The prompt template that served the request, `id@version` (absent without one). */
+  prompt?: string;
+  /** What context-window management did (`dropped=12`), absent when nothing. */
+  context?: string;
 }

@@ -5,6 +5,7 @@ import type { AttemptRecord } from "../core/attempt-record.js";
 import type { AnswerStart, Target } from "../core/target.js";
 import type { Principal } from "../core/principal.js";
 import type { CanonicalUsage } from "../limits/pricing.js";
+import type { ContextPolicy } from "../routing/models.js";
 
 /** The operations of the gateway; each has its phase list in operations.ts. */
 export type Operation = "chat" | "embed" | "count_tokens" | "list_models";
@@ -37,8 +38,10 @@ export interface RequestContext {
   /** Fires when the caller goes away or the gateway gives up on the request. */
   readonly signal: AbortSignal;
   readonly stream: boolean;
-  /** The model name the caller asked for (alias or provider/model). */
-  readonly model: string;
+  /** The model name the caller asked for (alias or provider/model); the prompt phase fills in a template's default. */
+  model: string;
+  /** prompt: the stored prompt template that was rendered into `request`. */
+  prompt?: { id: string; version: number };
   /** chat, count_tokens: the canonical request; inspect replaces it with the rewritten one (placeholders, redactions). */
   request: ChatRequest;
   /** embed: the request, and the answer dispatch got. */
@@ -74,6 +77,10 @@ export interface RequestContext {
   strategy: "weighted" | "ordered";
   /** resolve: the model's context window in tokens (0: not checked). */
   contextWindow: number;
+  /** resolve: what admit does with a request that does not fit (absent: refuse it). */
+  contextPolicy?: ContextPolicy;
+  /** admit: what context-window management did (`dropped=12`, `fallback=long`), for the answer's headers and metadata. */
+  contextAction?: string;
   /**
    * route, when the router policy slot routes the alias: who decided ("module"; "fallback" when
    * the module failed and the built-in order was used; "refused" when it failed closed), the
@@ -147,9 +154,12 @@ export function newContext(init: {
     principal: init.principal,
     placeholders: undefined,
     guard: undefined,
+    prompt: undefined,
     targets: [],
     strategy: "ordered",
     contextWindow: 0,
+    contextPolicy: undefined,
+    contextAction: undefined,
     routing: undefined,
     answer: undefined,
     attempts: [],

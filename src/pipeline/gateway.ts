@@ -89,6 +89,10 @@ export class Gateway {
   get policy() {
     return this.services.policy;
   }
+  /** Stored prompt templates (the admin API pushes and labels them). */
+  get prompts() {
+    return this.services.prompts;
+  }
 
   /** The caller of a bearer token; throws `unauthenticated` (the same check every operation makes). */
   authenticate(credentials: string | undefined): Principal {

@@ -3,6 +3,7 @@ import type { Logger } from "../core/logger.js";
 import type { BudgetAlerts, LimitStore, PricingTable } from "../limits/index.js";
 import type { KeyRing } from "../limits/keys.js";
 import type { ChatTokenCounter, GuardSettings, GuardSlot, PiiSlot, RouterSlot } from "../policy/index.js";
+import type { PromptLibrary } from "../prompts/index.js";
 import type { ModelTable } from "../routing/models.js";
 import type { Router } from "../routing/router.js";
 import type { Ledger } from "../telemetry/ledger.js";
@@ -17,6 +18,7 @@ import { embedDispatchPhase } from "./phases/embed.js";
 import { guardPhases } from "./phases/guard.js";
 import { inspectEmbedPhase, inspectPhase, respondPhase } from "./phases/inspect.js";
 import { listModelsPhase } from "./phases/list-models.js";
+import { promptPhase } from "./phases/prompt.js";
 import { resolveEmbedPhase, resolvePhase } from "./phases/resolve.js";
 import { routePhase } from "./phases/route.js";
 import { settlePhase } from "./phases/settle.js";
@@ -44,6 +46,8 @@ export interface PipelineServices {
   routerSlot: { policy: RouterSlot; aliases: ReadonlySet<string> } | undefined;
   /** The response cache, when `cache` is configured: the cache phase. */
   cache: ResponseCache | undefined;
+  /** Stored prompt templates (README, "Prompt templates"): the prompt phase renders `ChatRequest.prompt`. */
+  prompts?: PromptLibrary;
 }
 
 /** Each operation's phases, in order. */
@@ -62,12 +66,13 @@ export interface OperationPhases {
  */
 export function operationPhases(s: PipelineServices): OperationPhases {
   const authenticate = authenticatePhase(s.keys);
-  const admitDeps = { store: s.limits, pricing: s.pricing, alerts: s.alerts, log: s.log };
+  const admitDeps = { store: s.limits, pricing: s.pricing, alerts: s.alerts, log: s.log, metrics: s.metrics };
   const settleBilled = settlePhase({ metrics: s.metrics, pricing: s.pricing, ledger: s.ledger });
   const settleFree = settlePhase({ metrics: s.metrics, pricing: s.pricing });
   const resolve = resolvePhase(s.models);
 
-  const chat: Phase[] = [authenticate, resolve];
+  const prompt = s.prompts ? [promptPhase(s.prompts)] : [];
+  const chat: Phase[] = [authenticate, ...prompt, resolve];
   if (s.pii) chat.push(inspectPhase(s.pii));
   const guard = s.guard && guardPhases({ ...s.guard, metrics: s.metrics });
   if (guard) chat.push(guard.guard);
@@ -91,7 +96,7 @@ export function operationPhases(s: PipelineServices): OperationPhases {
       embedDispatchPhase(s.metrics),
       settleBilled,
     ],
-    countTokens: [authenticate, resolve, countTokensPhase(s.tokenCounter), settleFree],
+    countTokens: [authenticate, ...prompt, resolve, countTokensPhase(s.tokenCounter), settleFree],
     listModels: [authenticate, listModelsPhase(s.models), settleFree],
   };
 }

@@ -98,6 +98,8 @@ function trailer(ctx: RequestContext, last: ChatChunk | undefined): ChatChunk {
       costUsd: ctx.costUsd,
       upstreamMs,
       gatewayMs: Math.max(0, now - ctx.startedAt - upstreamMs),
+      prompt: ctx.prompt ? `${ctx.prompt.id}@${ctx.prompt.version}` : "",
+      context: ctx.contextAction ?? "",
     }),
   });
 }

@@ -11,6 +11,16 @@ export interface ModelRoute {
   contextWindow: number;
   /** Named `<provider id>/<model>` by the caller: the provider model name is the caller's. */
   direct: boolean;
+  /** What to do with a request that does not fit `contextWindow` (absent: refuse it). */
+  context?: ContextPolicy;
+}
+
+/** `models[].context`: drop messages, or send to a bigger alias, when a request does not fit. */
+export interface ContextPolicy {
+  alias: string;
+  strategy: "refuse" | "drop_oldest" | "middle_out";
+  reserveOutput: number;
+  fallback?: { alias: string; route: ModelRoute };
 }
 
 /** A provider's own limits as a scope of its own partition (not a tenant's). */
@@ -57,6 +67,18 @@ export class ModelTable {
           ...(scopes.get(t.provider) ? { limitScope: scopes.get(t.provider)! } : {}),
         })),
       });
+    }
+    // Second pass: a fallback names another alias (check-config made sure it exists).
+    for (const alias of config.models) {
+      const c = alias.context;
+      if (!c) continue;
+      const fallback = c.fallback ? this.aliases.get(c.fallback) : undefined;
+      this.aliases.get(alias.alias)!.context = {
+        alias: alias.alias,
+        strategy: c.strategy === "drop_oldest" || c.strategy === "middle_out" ? c.strategy : "refuse",
+        reserveOutput: c.reserveOutput || 1024,
+        ...(fallback ? { fallback: { alias: c.fallback, route: fallback } } : {}),
+      };
     }
   }
 

@@ -7,7 +7,12 @@ import {
   GetUsageResponseSchema,
   ListKeysResponseSchema,
   ListPolicySlotsResponseSchema,
+  LabelPromptResponseSchema,
   ListPoliciesResponseSchema,
+  ListPromptsResponseSchema,
+  GetPromptResponseSchema,
+  PushPromptResponseSchema,
+  RollbackPromptResponseSchema,
   PushPolicyResponseSchema,
   RollbackPolicyResponseSchema,
   RevokeKeyResponseSchema,
@@ -22,6 +27,7 @@ import type { Gateway } from "../pipeline/gateway.js";
 import { PolicyValidationError, SLOT_DEFINITIONS, testPolicyModule, type PolicyHost, type SlotName } from "../policy/index.js";
 import type { UsageGroupBy } from "../telemetry/usage-query.js";
 import { watchProviderHealth } from "./admin-health.js";
+import { promptLabels, promptStore, promptVersionInfo } from "./admin-prompts.js";
 import { serverCallKey } from "./call.js";
 import { bearerToken } from "./http/body.js";
 
@@ -32,6 +38,7 @@ const groupNames: Record<string, UsageGroupBy> = {
   model_requested: "modelRequested",
   provider: "provider",
   tag: "tag",
+  prompt: "prompt",
 };
 
 /**
@@ -121,6 +128,42 @@ export function adminRoutes(gateway: Gateway) {
         requireAdmin(ctx);
         return watchProviderHealth(gateway, req.intervalMs, ctx.signal);
       },
+      pushPrompt: guarded(async (req) => {
+        const version = await promptStore(gateway).push(req.source);
+        gateway.log.info({ prompt: version.id, version: version.version, sha256: version.sha256 }, "prompt pushed");
+        return create(PushPromptResponseSchema, { version: promptVersionInfo(version) });
+      }),
+      listPrompts: guarded(async () => {
+        const store = promptStore(gateway);
+        const prompts = await Promise.all(
+          (await store.ids()).map(async (id) => ({ id, latestVersion: (await store.versions(id)).at(-1)?.version ?? 0, labels: promptLabels(await store.labels(id)) })),
+        );
+        return create(ListPromptsResponseSchema, { prompts });
+      }),
+      getPrompt: guarded(async (req) => {
+        const store = promptStore(gateway);
+        const versions = await store.versions(req.id);
+        const chosen = req.version ? versions.find((v) => v.version === req.version) : versions.at(-1);
+        if (!chosen) throw new SluiceError("invalid_request", versions.length ? `prompt ${req.id} has no version ${req.version}` : `no prompt \`${req.id}\``);
+        return create(GetPromptResponseSchema, {
+          version: promptVersionInfo(chosen),
+          source: chosen.source,
+          versions: versions.map(promptVersionInfo),
+          labels: promptLabels(await store.labels(req.id)),
+        });
+      }),
+      labelPrompt: guarded(async (req) => {
+        const store = promptStore(gateway);
+        await store.setLabel(req.id, req.label, req.targets.map((t) => ({ version: t.version, weight: t.weight || 1 })));
+        gateway.log.info({ prompt: req.id, label: req.label, targets: req.targets.map((t) => `${t.version}=${t.weight || 1}`).join(" ") }, "prompt label set");
+        return create(LabelPromptResponseSchema, { label: promptLabels(await store.labels(req.id)).find((l) => l.name === req.label) });
+      }),
+      rollbackPrompt: guarded(async (req) => {
+        const store = promptStore(gateway);
+        await store.rollback(req.id, req.label);
+        gateway.log.info({ prompt: req.id, label: req.label }, "prompt label rolled back");
+        return create(RollbackPromptResponseSchema, { label: promptLabels(await store.labels(req.id)).find((l) => l.name === req.label) });
+      }),
       getUsage: guarded(async (req) => {
         const to = req.to ? Date.parse(req.to) : Date.now();
         const from = req.from ? Date.parse(req.from) : to - 24 * 3600_000;

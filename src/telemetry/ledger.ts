@@ -46,6 +46,8 @@ export interface UsageRecord {
   /** The guard slot's decision when it found something (CallRecord.guard: "flagged:<label>",
    *  "logged:<label>", "blocked:<label>", "skipped"). Absent when nothing was found. */
   guard?: string;
+  /** The prompt template that served the request (README, "Prompt templates"); absent without one. */
+  prompt?: { id: string; version: number };
 }
 
 /** At most this many caller metadata entries are recorded, in the order sent; the rest are dropped. */

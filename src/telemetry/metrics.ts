@@ -102,6 +102,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly contextActions = new Counter({
+    name: "sluice_context_actions_total",
+    help: "Requests that did not fit their alias's context window, by alias and what was done: dropped (drop_oldest), middle_out, fallback or refused.",
+    labelNames: ["alias", "action"] as const,
+    registers: [this.registry],
+  });
+
   readonly routerDecisions = new Counter({
     name: "sluice_router_decisions_total",
     help: "Requests routed through the router policy slot, by alias and outcome: module (the module decided), fallback (it failed, the built-in order was used) or refused (it failed, the slot fails closed).",

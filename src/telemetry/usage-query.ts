@@ -11,7 +11,7 @@ import { listLedgerFiles } from "./ledger-file.js";
 import { DEFAULT_USAGE_STREAM } from "./ledger-redis.js";
 import type { UsageRecord } from "./ledger.js";
 
-export type UsageGroupBy = "tenant" | "key" | "model" | "modelRequested" | "provider" | "tag";
+export type UsageGroupBy = "tenant" | "key" | "model" | "modelRequested" | "provider" | "tag" | "prompt";
 
 export interface UsageQuery {
   /** Inclusive start, exclusive end (ms since epoch or Date). */
@@ -65,6 +65,7 @@ export async function aggregateUsage(records: AsyncIterable<UsageRecord> | Itera
       else if (g === "model") base.model = r.model ?? r.modelRequested;
       else if (g === "modelRequested") base.modelRequested = r.modelRequested;
       else if (g === "provider") base.provider = r.provider ?? "";
+      else if (g === "prompt") base.prompt = r.prompt ? `${r.prompt.id}@${r.prompt.version}` : "";
     }
     let groups = [base];
     if (q.groupBy.includes("tag")) {

@@ -5,12 +5,16 @@ import type { Logger } from "../../core/logger.js";
 import type { RequestContext } from "../context.js";
 import { estimateInputTokens, estimateOutputTokens } from "../estimate.js";
 import type { Phase } from "../phase.js";
+import { fitContextWindow } from "../context-window.js";
+import type { GatewayMetrics } from "../../telemetry/metrics.js";
 
 export interface AdmitDeps {
   store: LimitStore;
   pricing: PricingTable;
   alerts: BudgetAlerts;
   log: Logger;
+  /** Counts what context-window management did (sluice_context_actions_total). */
+  metrics?: GatewayMetrics;
 }
 
 /** What a request will take, as admit sizes its reservation: input tokens and the most output it may ask for. */
@@ -100,17 +104,9 @@ export function admitPhase(deps: AdmitDeps, measure: MeasureRequest): Phase {
       const scopes = ctx.principal!.scopes;
       const deploymentLimited = ctx.targets.some((t) => t.limitScope);
       if (scopes.length === 0 && ctx.contextWindow === 0 && !deploymentLimited) return;
-      const size = await measure(ctx);
+      // Fits the context window (dropping turns or falling back when the alias says so), or refuses.
+      const size = await fitContextWindow(ctx, measure, deps.metrics);
       ctx.inputTokenEstimate = size.inputTokens;
-      const askedOutput = ctx.request.params?.maxOutputTokens;
-      if (ctx.contextWindow && ctx.inputTokenEstimate + (askedOutput ?? 0) > ctx.contextWindow) {
-        throw new SluiceError(
-          "context_length_exceeded",
-          `this model's context window is ${ctx.contextWindow} tokens; the request has ${ctx.inputTokenEstimate} input tokens` +
-            (askedOutput ? ` and asks for ${askedOutput} output tokens` : ""),
-          { param: "messages" },
-        );
-      }
       if (scopes.length === 0) return;
       const maxOutput = size.maxOutputTokens;
       // Routing comes later: hold the cost of the dearest target the model can route to.

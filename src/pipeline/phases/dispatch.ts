@@ -103,7 +103,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
         ctx.answeredBy = { provider: target.provider.id, model: target.model };
         ctx.deploymentReservation = deployment;
         if (target !== ctx.targets[0]) metrics.fallbacks.inc({ model: metrics.labels.requested(ctx.model) });
-        ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1 });
+        ctx.onAnswerStart?.({ provider: target.provider.id, model: target.model, attempts: ctx.attempts.length + 1, ...(ctx.prompt ? { prompt: `${ctx.prompt.id}@${ctx.prompt.version}` } : {}), ...(ctx.contextAction ? { context: ctx.contextAction } : {}) });
         try {
           if (!first.done) yield first.value;
           for (;;) {

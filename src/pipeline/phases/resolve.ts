@@ -30,6 +30,7 @@ export function resolvePhase(models: ModelTable): Phase {
       ctx.targets = route.targets;
       ctx.strategy = route.strategy;
       ctx.contextWindow = route.contextWindow;
+      ctx.contextPolicy = route.context;
     },
   };
 }

@@ -134,5 +134,6 @@ function writeLedger(ledger: Ledger, ctx: RequestContext, modelLabel: string, er
     outcome,
     ...(error ? { errorCode: error.code } : {}),
     ...(ctx.record.guard ? { guard: ctx.record.guard } : {}),
+    ...(ctx.prompt ? { prompt: ctx.prompt } : {}),
   });
 }

@@ -30,6 +30,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       headers["x-sluice-attempts"] = String(md.attempts);
       headers["x-sluice-cost-usd"] = String(md.costUsd);
       headers["x-sluice-cache-status"] = cacheStatusName(md.cacheStatus);
+      if (md.prompt) headers["x-sluice-prompt"] = md.prompt;
+      if (md.context) headers["x-sluice-context"] = md.context;
     }
     if (rest.call.record.guard?.startsWith("flagged")) headers["x-sluice-guard"] = "flagged";
     sendJson(res, 200, encodeCompletion(response, fallbackId, decoded.request.model), headers);
@@ -44,6 +46,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       streamHeaders["x-sluice-provider"] = start.provider;
       streamHeaders["x-sluice-model"] = start.model;
       streamHeaders["x-sluice-attempts"] = String(start.attempts);
+      if (start.prompt) streamHeaders["x-sluice-prompt"] = start.prompt;
+      if (start.context) streamHeaders["x-sluice-context"] = start.context;
     },
   });
   // An error before the first chunk is thrown from here: it gets its HTTP status.

@@ -8,6 +8,7 @@ import {
   type ContentPart,
   type GenerationParams,
   type Message,
+  type PromptRef,
   type ResponseFormat,
   type Tool,
   type ToolCall,
@@ -41,9 +42,12 @@ export interface DecodedChatCompletion {
  */
 export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
   const b = asObject(body, "");
-  const model = b.model;
-  if (typeof model !== "string" || model === "") invalid("model is required and must be a string", "model");
-  if (!Array.isArray(b.messages)) invalid("messages must be an array", "messages");
+  // With a stored prompt (README, "Prompt templates") the template gives the model and the first messages.
+  const prompt = decodePromptRef(b.prompt);
+  const model = prompt && b.model === undefined ? "" : b.model;
+  if (typeof model !== "string" || (model === "" && !prompt)) invalid("model is required and must be a string", "model");
+  const rawMessages = prompt && b.messages === undefined ? [] : b.messages;
+  if (!Array.isArray(rawMessages)) invalid("messages must be an array", "messages");
   if (b.n !== undefined && b.n !== null && b.n !== 1) invalid("only n=1 is supported", "n");
 
   const params: GenerationParams = {
@@ -64,17 +68,36 @@ export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
   const request: ChatRequest = {
     $typeName: "sluice.v1.ChatRequest",
     model,
-    messages: b.messages.map((m: unknown, i: number) => decodeMessage(m, `messages[${i}]`)),
+    messages: rawMessages.map((m: unknown, i: number) => decodeMessage(m, `messages[${i}]`)),
     tools: decodeTools(b.tools),
     toolChoice: decodeToolChoice(b.tool_choice),
     params: hasParams ? params : undefined,
     tags: decodeTags(b.metadata),
     user: optString(b.user, "user") ?? "",
     cache: CacheMode.UNSPECIFIED,
+    prompt,
   };
   const stream = optBoolean(b.stream, "stream") ?? false;
   const streamOptions = b.stream_options === undefined || b.stream_options === null ? {} : asObject(b.stream_options, "stream_options");
   return { request, stream, includeUsage: stream && optBoolean(streamOptions.include_usage, "stream_options.include_usage") === true };
+}
+
+/** `"prompt": {"id", "label" | "version", "variables": {name: text}}` -> PromptRef (absent: undefined). */
+function decodePromptRef(value: unknown): PromptRef | undefined {
+  if (value === undefined || value === null) return undefined;
+  const p = asObject(value, "prompt");
+  if (typeof p.id !== "string" || p.id === "") invalid("prompt.id is required and must be a string", "prompt.id");
+  const version = optInteger(p.version, "prompt.version");
+  if (version !== undefined && (version < 1 || version > 0xffffffff)) invalid("prompt.version must be a positive integer", "prompt.version");
+  const variables: Record<string, string> = {};
+  if (p.variables !== undefined && p.variables !== null) {
+    for (const [name, v] of Object.entries(asObject(p.variables, "prompt.variables"))) {
+      // Text only: numbers and booleans are written as text; anything else is refused.
+      if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") invalid(`prompt.variables.${name} must be text`, `prompt.variables.${name}`);
+      variables[name] = String(v);
+    }
+  }
+  return { $typeName: "sluice.v1.PromptRef", id: p.id, label: optString(p.label, "prompt.label") ?? "", version: version ?? 0, variables };
 }
 
 const roles: Record<string, Role> = {

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/admin.proto.
  */
 export const file_sluice_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSIxChFUZXN0UG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg4KBm1vZHVsZRgCIAEoDCJDChJUZXN0UG9saWN5UmVzcG9uc2USCgoCb2sYASABKAgSEAoIcHJvYmxlbXMYAiADKAkSDwoHdmVjdG9ycxgDIAEoDSIYChZMaXN0UG9saWN5U2xvdHNSZXF1ZXN0IkMKF0xpc3RQb2xpY3lTbG90c1Jlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkuc2x1aWNlLnYxLlBvbGljeVNsb3RJbmZvIlQKDlBvbGljeVNsb3RJbmZvEgwKBG5hbWUYASABKAkSDgoGZXhwb3J0GAIgASgJEgwKBGZhaWwYAyABKAkSFgoOYWN0aXZlX3ZlcnNpb24YBCABKA0iMQoaV2F0Y2hQcm92aWRlckhlYWx0aFJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0iTgoWUHJvdmlkZXJIZWFsdGhTbmFwc2hvdBIKCgJhdBgBIAEoCRIoCgd0YXJnZXRzGAIgAygLMhcuc2x1aWNlLnYxLlRhcmdldEhlYWx0aCL1AQoMVGFyZ2V0SGVhbHRoEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg8KB2FsaWFzZXMYAyADKAkSDwoHYnJlYWtlchgEIAEoCRIXCg9sYXRlbmN5X2V3bWFfbXMYBSABKAESEgoKZXJyb3JfcmF0ZRgGIAEoARIQCghhdHRlbXB0cxgHIAEoBBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgIIAEoDRIQCghpbmZsaWdodBgJIAEoDRIYChByZW1haW5pbmdfdG9rZW5zGAogASgDEhkKEXVuYXZhaWxhYmxlX3VudGlsGAsgASgJImQKEVBvbGljeVZlcnNpb25JbmZvEg8KB3ZlcnNpb24YASABKA0SDgoGc2hhMjU2GAIgASgJEgwKBHNpemUYAyABKA0SEgoKY3JlYXRlZF9hdBgEIAEoCRIMCgRub3RlGAUgASgJIjkKEFBvbGljeUFjdGl2YXRpb24SDwoHdmVyc2lvbhgBIAEoDRIUCgxhY3RpdmF0ZWRfYXQYAiABKAkiPwoRUHVzaFBvbGljeVJlcXVlc3QSDAoEc2xvdBgBIAEoCRIOCgZtb2R1bGUYAiABKAwSDAoEbm90ZRgDIAEoCSJDChJQdXNoUG9saWN5UmVzcG9uc2USLQoHdmVyc2lvbhgBIAEoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbyIjChNMaXN0UG9saWNpZXNSZXF1ZXN0EgwKBHNsb3QYASABKAkikAEKFExpc3RQb2xpY2llc1Jlc3BvbnNlEhYKDmFjdGl2ZV92ZXJzaW9uGAEgASgNEi4KCHZlcnNpb25zGAIgAygLMhwuc2x1aWNlLnYxLlBvbGljeVZlcnNpb25JbmZvEjAKC2FjdGl2YXRpb25zGAMgAygLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24iNgoVUm9sbGJhY2tQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoDSJJChZSb2xsYmFja1BvbGljeVJlc3BvbnNlEi8KCmFjdGl2YXRpb24YASABKAsyGy5zbHVpY2UudjEuUG9saWN5QWN0aXZhdGlvbiLNAQoKQXBpS2V5SW5mbxIKCgJpZBgBIAEoCRIOCgZ0ZW5hbnQYAiABKAkSDgoGc291cmNlGAMgASgJEhIKCmNyZWF0ZWRfYXQYBCABKAkSEgoKZXhwaXJlc19hdBgFIAEoCRIPCgdyZXZva2VkGAYgASgIEi0KBHRhZ3MYByADKAsyHy5zbHVpY2UudjEuQXBpS2V5SW5mby5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipAEKEENyZWF0ZUtleVJlcXVlc3QSDgoGdGVuYW50GAEgASgJEgoKAmlkGAIgASgJEhIKCmV4cGlyZXNfYXQYAyABKAkSMwoEdGFncxgEIAMoCzIlLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJHChFDcmVhdGVLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbxIOCgZzZWNyZXQYAiABKAkiIQoPTGlzdEtleXNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCSI3ChBMaXN0S2V5c1Jlc3BvbnNlEiMKBGtleXMYASADKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyIeChBSZXZva2VLZXlSZXF1ZXN0EgoKAmlkGAEgASgJIjcKEVJldm9rZUtleVJlc3BvbnNlEiIKA2tleRgBIAEoCzIVLnNsdWljZS52MS5BcGlLZXlJbmZvIm4KD0dldFVzYWdlUmVxdWVzdBIMCgRmcm9tGAEgASgJEgoKAnRvGAIgASgJEhAKCGdyb3VwX2J5GAMgAygJEg4KBnRlbmFudBgEIAEoCRIOCgZrZXlfaWQYBSABKAkSDwoHdGFnX2tleRgGIAEoCSI1ChBHZXRVc2FnZVJlc3BvbnNlEiEKBHJvd3MYASADKAsyEy5zbHVpY2UudjEuVXNhZ2VSb3ci5QEKCFVzYWdlUm93Ei0KBWdyb3VwGAEgAygLMh4uc2x1aWNlLnYxLlVzYWdlUm93Lkdyb3VwRW50cnkSEAoIcmVxdWVzdHMYAiABKAQSDgoGZXJyb3JzGAMgASgEEhQKDGlucHV0X3Rva2VucxgEIAEoBBIVCg1vdXRwdXRfdG9rZW5zGAUgASgEEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYBiABKAQSEAoIY29zdF91c2QYByABKAEaLAoKR3JvdXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBMqMGCgxBZG1pblNlcnZpY2USRgoJQ3JlYXRlS2V5Ehsuc2x1aWNlLnYxLkNyZWF0ZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuQ3JlYXRlS2V5UmVzcG9uc2USQwoITGlzdEtleXMSGi5zbHVpY2UudjEuTGlzdEtleXNSZXF1ZXN0Ghsuc2x1aWNlLnYxLkxpc3RLZXlzUmVzcG9uc2USRgoJUmV2b2tlS2V5Ehsuc2x1aWNlLnYxLlJldm9rZUtleVJlcXVlc3QaHC5zbHVpY2UudjEuUmV2b2tlS2V5UmVzcG9uc2USQwoIR2V0VXNhZ2USGi5zbHVpY2UudjEuR2V0VXNhZ2VSZXF1ZXN0Ghsuc2x1aWNlLnYxLkdldFVzYWdlUmVzcG9uc2USSQoKUHVzaFBvbGljeRIcLnNsdWljZS52MS5QdXNoUG9saWN5UmVxdWVzdBodLnNsdWljZS52MS5QdXNoUG9saWN5UmVzcG9uc2USTwoMTGlzdFBvbGljaWVzEh4uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1JlcXVlc3QaHy5zbHVpY2UudjEuTGlzdFBvbGljaWVzUmVzcG9uc2USVQoOUm9sbGJhY2tQb2xpY3kSIC5zbHVpY2UudjEuUm9sbGJhY2tQb2xpY3lSZXF1ZXN0GiEuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVzcG9uc2USSQoKVGVzdFBvbGljeRIcLnNsdWljZS52MS5UZXN0UG9saWN5UmVxdWVzdBodLnNsdWljZS52MS5UZXN0UG9saWN5UmVzcG9uc2USWAoPTGlzdFBvbGljeVNsb3RzEiEuc2x1aWNlLnYxLkxpc3RQb2xpY3lTbG90c1JlcXVlc3QaIi5zbHVpY2UudjEuTGlzdFBvbGljeVNsb3RzUmVzcG9uc2USYQoTV2F0Y2hQcm92aWRlckhlYWx0aBIlLnNsdWljZS52MS5XYXRjaFByb3ZpZGVySGVhbHRoUmVxdWVzdBohLnNsdWljZS52MS5Qcm92aWRlckhlYWx0aFNuYXBzaG90MAFiBnByb3RvMw");
+  fileDesc("ChVzbHVpY2UvdjEvYWRtaW4ucHJvdG8SCXNsdWljZS52MSIxChFUZXN0UG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg4KBm1vZHVsZRgCIAEoDCJDChJUZXN0UG9saWN5UmVzcG9uc2USCgoCb2sYASABKAgSEAoIcHJvYmxlbXMYAiADKAkSDwoHdmVjdG9ycxgDIAEoDSIYChZMaXN0UG9saWN5U2xvdHNSZXF1ZXN0IkMKF0xpc3RQb2xpY3lTbG90c1Jlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkuc2x1aWNlLnYxLlBvbGljeVNsb3RJbmZvIlQKDlBvbGljeVNsb3RJbmZvEgwKBG5hbWUYASABKAkSDgoGZXhwb3J0GAIgASgJEgwKBGZhaWwYAyABKAkSFgoOYWN0aXZlX3ZlcnNpb24YBCABKA0iMQoaV2F0Y2hQcm92aWRlckhlYWx0aFJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0iTgoWUHJvdmlkZXJIZWFsdGhTbmFwc2hvdBIKCgJhdBgBIAEoCRIoCgd0YXJnZXRzGAIgAygLMhcuc2x1aWNlLnYxLlRhcmdldEhlYWx0aCL1AQoMVGFyZ2V0SGVhbHRoEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg8KB2FsaWFzZXMYAyADKAkSDwoHYnJlYWtlchgEIAEoCRIXCg9sYXRlbmN5X2V3bWFfbXMYBSABKAESEgoKZXJyb3JfcmF0ZRgGIAEoARIQCghhdHRlbXB0cxgHIAEoBBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgIIAEoDRIQCghpbmZsaWdodBgJIAEoDRIYChByZW1haW5pbmdfdG9rZW5zGAogASgDEhkKEXVuYXZhaWxhYmxlX3VudGlsGAsgASgJIlQKEVByb21wdFZlcnNpb25JbmZvEgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKA0SDgoGc2hhMjU2GAMgASgJEhIKCmNyZWF0ZWRfYXQYBCABKAkiNAoRUHJvbXB0TGFiZWxUYXJnZXQSDwoHdmVyc2lvbhgBIAEoDRIOCgZ3ZWlnaHQYAiABKA0iawoLUHJvbXB0TGFiZWwSDAoEbmFtZRgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLlByb21wdExhYmVsVGFyZ2V0Eg4KBnNldF9hdBgDIAEoCRIPCgdoaXN0b3J5GAQgASgNIiMKEVB1c2hQcm9tcHRSZXF1ZXN0Eg4KBnNvdXJjZRgBIAEoCSJDChJQdXNoUHJvbXB0UmVzcG9uc2USLQoHdmVyc2lvbhgBIAEoCzIcLnNsdWljZS52MS5Qcm9tcHRWZXJzaW9uSW5mbyIUChJMaXN0UHJvbXB0c1JlcXVlc3QiWwoNUHJvbXB0U3VtbWFyeRIKCgJpZBgBIAEoCRIWCg5sYXRlc3RfdmVyc2lvbhgCIAEoDRImCgZsYWJlbHMYAyADKAsyFi5zbHVpY2UudjEuUHJvbXB0TGFiZWwiQAoTTGlzdFByb21wdHNSZXNwb25zZRIpCgdwcm9tcHRzGAEgAygLMhguc2x1aWNlLnYxLlByb21wdFN1bW1hcnkiLwoQR2V0UHJvbXB0UmVxdWVzdBIKCgJpZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNIqoBChFHZXRQcm9tcHRSZXNwb25zZRItCgd2ZXJzaW9uGAEgASgLMhwuc2x1aWNlLnYxLlByb21wdFZlcnNpb25JbmZvEg4KBnNvdXJjZRgCIAEoCRIuCgh2ZXJzaW9ucxgDIAMoCzIcLnNsdWljZS52MS5Qcm9tcHRWZXJzaW9uSW5mbxImCgZsYWJlbHMYBCADKAsyFi5zbHVpY2UudjEuUHJvbXB0TGFiZWwiXgoSTGFiZWxQcm9tcHRSZXF1ZXN0EgoKAmlkGAEgASgJEg0KBWxhYmVsGAIgASgJEi0KB3RhcmdldHMYAyADKAsyHC5zbHVpY2UudjEuUHJvbXB0TGFiZWxUYXJnZXQiPAoTTGFiZWxQcm9tcHRSZXNwb25zZRIlCgVsYWJlbBgBIAEoCzIWLnNsdWljZS52MS5Qcm9tcHRMYWJlbCIyChVSb2xsYmFja1Byb21wdFJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGFiZWwYAiABKAkiPwoWUm9sbGJhY2tQcm9tcHRSZXNwb25zZRIlCgVsYWJlbBgBIAEoCzIWLnNsdWljZS52MS5Qcm9tcHRMYWJlbCJkChFQb2xpY3lWZXJzaW9uSW5mbxIPCgd2ZXJzaW9uGAEgASgNEg4KBnNoYTI1NhgCIAEoCRIMCgRzaXplGAMgASgNEhIKCmNyZWF0ZWRfYXQYBCABKAkSDAoEbm90ZRgFIAEoCSI5ChBQb2xpY3lBY3RpdmF0aW9uEg8KB3ZlcnNpb24YASABKA0SFAoMYWN0aXZhdGVkX2F0GAIgASgJIj8KEVB1c2hQb2xpY3lSZXF1ZXN0EgwKBHNsb3QYASABKAkSDgoGbW9kdWxlGAIgASgMEgwKBG5vdGUYAyABKAkiQwoSUHVzaFBvbGljeVJlc3BvbnNlEi0KB3ZlcnNpb24YASABKAsyHC5zbHVpY2UudjEuUG9saWN5VmVyc2lvbkluZm8iIwoTTGlzdFBvbGljaWVzUmVxdWVzdBIMCgRzbG90GAEgASgJIpABChRMaXN0UG9saWNpZXNSZXNwb25zZRIWCg5hY3RpdmVfdmVyc2lvbhgBIAEoDRIuCgh2ZXJzaW9ucxgCIAMoCzIcLnNsdWljZS52MS5Qb2xpY3lWZXJzaW9uSW5mbxIwCgthY3RpdmF0aW9ucxgDIAMoCzIbLnNsdWljZS52MS5Qb2xpY3lBY3RpdmF0aW9uIjYKFVJvbGxiYWNrUG9saWN5UmVxdWVzdBIMCgRzbG90GAEgASgJEg8KB3ZlcnNpb24YAiABKA0iSQoWUm9sbGJhY2tQb2xpY3lSZXNwb25zZRIvCgphY3RpdmF0aW9uGAEgASgLMhsuc2x1aWNlLnYxLlBvbGljeUFjdGl2YXRpb24izQEKCkFwaUtleUluZm8SCgoCaWQYASABKAkSDgoGdGVuYW50GAIgASgJEg4KBnNvdXJjZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBItCgR0YWdzGAcgAygLMh8uc2x1aWNlLnYxLkFwaUtleUluZm8uVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqQBChBDcmVhdGVLZXlSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIKCgJpZBgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgJEjMKBHRhZ3MYBCADKAsyJS5zbHVpY2UudjEuQ3JlYXRlS2V5UmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoRQ3JlYXRlS2V5UmVzcG9uc2USIgoDa2V5GAEgASgLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8SDgoGc2VjcmV0GAIgASgJIiEKD0xpc3RLZXlzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkiNwoQTGlzdEtleXNSZXNwb25zZRIjCgRrZXlzGAEgAygLMhUuc2x1aWNlLnYxLkFwaUtleUluZm8iHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSI3ChFSZXZva2VLZXlSZXNwb25zZRIiCgNrZXkYASABKAsyFS5zbHVpY2UudjEuQXBpS2V5SW5mbyJuCg9HZXRVc2FnZVJlcXVlc3QSDAoEZnJvbRgBIAEoCRIKCgJ0bxgCIAEoCRIQCghncm91cF9ieRgDIAMoCRIOCgZ0ZW5hbnQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg8KB3RhZ19rZXkYBiABKAkiNQoQR2V0VXNhZ2VSZXNwb25zZRIhCgRyb3dzGAEgAygLMhMuc2x1aWNlLnYxLlVzYWdlUm93IuUBCghVc2FnZVJvdxItCgVncm91cBgBIAMoCzIeLnNsdWljZS52MS5Vc2FnZVJvdy5Hcm91cEVudHJ5EhAKCHJlcXVlc3RzGAIgASgEEg4KBmVycm9ycxgDIAEoBBIUCgxpbnB1dF90b2tlbnMYBCABKAQSFQoNb3V0cHV0X3Rva2VucxgFIAEoBBIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAYgASgEEhAKCGNvc3RfdXNkGAcgASgBGiwKCkdyb3VwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATKpCQoMQWRtaW5TZXJ2aWNlEkYKCUNyZWF0ZUtleRIbLnNsdWljZS52MS5DcmVhdGVLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLkNyZWF0ZUtleVJlc3BvbnNlEkMKCExpc3RLZXlzEhouc2x1aWNlLnYxLkxpc3RLZXlzUmVxdWVzdBobLnNsdWljZS52MS5MaXN0S2V5c1Jlc3BvbnNlEkYKCVJldm9rZUtleRIbLnNsdWljZS52MS5SZXZva2VLZXlSZXF1ZXN0Ghwuc2x1aWNlLnYxLlJldm9rZUtleVJlc3BvbnNlEkMKCEdldFVzYWdlEhouc2x1aWNlLnYxLkdldFVzYWdlUmVxdWVzdBobLnNsdWljZS52MS5HZXRVc2FnZVJlc3BvbnNlEkkKClB1c2hQb2xpY3kSHC5zbHVpY2UudjEuUHVzaFBvbGljeVJlcXVlc3QaHS5zbHVpY2UudjEuUHVzaFBvbGljeVJlc3BvbnNlEk8KDExpc3RQb2xpY2llcxIeLnNsdWljZS52MS5MaXN0UG9saWNpZXNSZXF1ZXN0Gh8uc2x1aWNlLnYxLkxpc3RQb2xpY2llc1Jlc3BvbnNlElUKDlJvbGxiYWNrUG9saWN5EiAuc2x1aWNlLnYxLlJvbGxiYWNrUG9saWN5UmVxdWVzdBohLnNsdWljZS52MS5Sb2xsYmFja1BvbGljeVJlc3BvbnNlEkkKClRlc3RQb2xpY3kSHC5zbHVpY2UudjEuVGVzdFBvbGljeVJlcXVlc3QaHS5zbHVpY2UudjEuVGVzdFBvbGljeVJlc3BvbnNlElgKD0xpc3RQb2xpY3lTbG90cxIhLnNsdWljZS52MS5MaXN0UG9saWN5U2xvdHNSZXF1ZXN0GiIuc2x1aWNlLnYxLkxpc3RQb2xpY3lTbG90c1Jlc3BvbnNlEmEKE1dhdGNoUHJvdmlkZXJIZWFsdGgSJS5zbHVpY2UudjEuV2F0Y2hQcm92aWRlckhlYWx0aFJlcXVlc3QaIS5zbHVpY2UudjEuUHJvdmlkZXJIZWFsdGhTbmFwc2hvdDABEkkKClB1c2hQcm9tcHQSHC5zbHVpY2UudjEuUHVzaFByb21wdFJlcXVlc3QaHS5zbHVpY2UudjEuUHVzaFByb21wdFJlc3BvbnNlEkwKC0xpc3RQcm9tcHRzEh0uc2x1aWNlLnYxLkxpc3RQcm9tcHRzUmVxdWVzdBoeLnNsdWljZS52MS5MaXN0UHJvbXB0c1Jlc3BvbnNlEkYKCUdldFByb21wdBIbLnNsdWljZS52MS5HZXRQcm9tcHRSZXF1ZXN0Ghwuc2x1aWNlLnYxLkdldFByb21wdFJlc3BvbnNlEkwKC0xhYmVsUHJvbXB0Eh0uc2x1aWNlLnYxLkxhYmVsUHJvbXB0UmVxdWVzdBoeLnNsdWljZS52MS5MYWJlbFByb21wdFJlc3BvbnNlElUKDlJvbGxiYWNrUHJvbXB0EiAuc2x1aWNlLnYxLlJvbGxiYWNrUHJvbXB0UmVxdWVzdBohLnNsdWljZS52MS5Sb2xsYmFja1Byb21wdFJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.TestPolicyRequest
@@ -257,6 +257,328 @@ export const TargetHealthSchema: GenMessage<TargetHealth> = /*@__PURE__*/
   messageDesc(file_sluice_v1_admin, 7);
 
 /**
+ * @generated from message sluice.v1.PromptVersionInfo
+ */
+export type PromptVersionInfo = Message<"sluice.v1.PromptVersionInfo"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string sha256 = 3;
+   */
+  sha256: string;
+
+  /**
+   * @generated from field: string created_at = 4;
+   */
+  createdAt: string;
+};
+
+/**
+ * Describes the message sluice.v1.PromptVersionInfo.
+ * Use `create(PromptVersionInfoSchema)` to create a new message.
+ */
+export const PromptVersionInfoSchema: GenMessage<PromptVersionInfo> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 8);
+
+/**
+ * @generated from message sluice.v1.PromptLabelTarget
+ */
+export type PromptLabelTarget = Message<"sluice.v1.PromptLabelTarget"> & {
+  /**
+   * @generated from field: uint32 version = 1;
+   */
+  version: number;
+
+  /**
+   * Relative weight (90 and 10: 90 % of callers); 1 for a single version.
+   *
+   * @generated from field: uint32 weight = 2;
+   */
+  weight: number;
+};
+
+/**
+ * Describes the message sluice.v1.PromptLabelTarget.
+ * Use `create(PromptLabelTargetSchema)` to create a new message.
+ */
+export const PromptLabelTargetSchema: GenMessage<PromptLabelTarget> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 9);
+
+/**
+ * @generated from message sluice.v1.PromptLabel
+ */
+export type PromptLabel = Message<"sluice.v1.PromptLabel"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabelTarget targets = 2;
+   */
+  targets: PromptLabelTarget[];
+
+  /**
+   * @generated from field: string set_at = 3;
+   */
+  setAt: string;
+
+  /**
+   * Assignments kept for rollback, the current one included.
+   *
+   * @generated from field: uint32 history = 4;
+   */
+  history: number;
+};
+
+/**
+ * Describes the message sluice.v1.PromptLabel.
+ * Use `create(PromptLabelSchema)` to create a new message.
+ */
+export const PromptLabelSchema: GenMessage<PromptLabel> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 10);
+
+/**
+ * @generated from message sluice.v1.PushPromptRequest
+ */
+export type PushPromptRequest = Message<"sluice.v1.PushPromptRequest"> & {
+  /**
+   * The YAML prompt file.
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message sluice.v1.PushPromptRequest.
+ * Use `create(PushPromptRequestSchema)` to create a new message.
+ */
+export const PushPromptRequestSchema: GenMessage<PushPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 11);
+
+/**
+ * @generated from message sluice.v1.PushPromptResponse
+ */
+export type PushPromptResponse = Message<"sluice.v1.PushPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptVersionInfo version = 1;
+   */
+  version?: PromptVersionInfo | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.PushPromptResponse.
+ * Use `create(PushPromptResponseSchema)` to create a new message.
+ */
+export const PushPromptResponseSchema: GenMessage<PushPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 12);
+
+/**
+ * @generated from message sluice.v1.ListPromptsRequest
+ */
+export type ListPromptsRequest = Message<"sluice.v1.ListPromptsRequest"> & {
+};
+
+/**
+ * Describes the message sluice.v1.ListPromptsRequest.
+ * Use `create(ListPromptsRequestSchema)` to create a new message.
+ */
+export const ListPromptsRequestSchema: GenMessage<ListPromptsRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 13);
+
+/**
+ * @generated from message sluice.v1.PromptSummary
+ */
+export type PromptSummary = Message<"sluice.v1.PromptSummary"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint32 latest_version = 2;
+   */
+  latestVersion: number;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabel labels = 3;
+   */
+  labels: PromptLabel[];
+};
+
+/**
+ * Describes the message sluice.v1.PromptSummary.
+ * Use `create(PromptSummarySchema)` to create a new message.
+ */
+export const PromptSummarySchema: GenMessage<PromptSummary> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 14);
+
+/**
+ * @generated from message sluice.v1.ListPromptsResponse
+ */
+export type ListPromptsResponse = Message<"sluice.v1.ListPromptsResponse"> & {
+  /**
+   * @generated from field: repeated sluice.v1.PromptSummary prompts = 1;
+   */
+  prompts: PromptSummary[];
+};
+
+/**
+ * Describes the message sluice.v1.ListPromptsResponse.
+ * Use `create(ListPromptsResponseSchema)` to create a new message.
+ */
+export const ListPromptsResponseSchema: GenMessage<ListPromptsResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 15);
+
+/**
+ * @generated from message sluice.v1.GetPromptRequest
+ */
+export type GetPromptRequest = Message<"sluice.v1.GetPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * 0: the latest version.
+   *
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message sluice.v1.GetPromptRequest.
+ * Use `create(GetPromptRequestSchema)` to create a new message.
+ */
+export const GetPromptRequestSchema: GenMessage<GetPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 16);
+
+/**
+ * @generated from message sluice.v1.GetPromptResponse
+ */
+export type GetPromptResponse = Message<"sluice.v1.GetPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptVersionInfo version = 1;
+   */
+  version?: PromptVersionInfo | undefined;
+
+  /**
+   * @generated from field: string source = 2;
+   */
+  source: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptVersionInfo versions = 3;
+   */
+  versions: PromptVersionInfo[];
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabel labels = 4;
+   */
+  labels: PromptLabel[];
+};
+
+/**
+ * Describes the message sluice.v1.GetPromptResponse.
+ * Use `create(GetPromptResponseSchema)` to create a new message.
+ */
+export const GetPromptResponseSchema: GenMessage<GetPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 17);
+
+/**
+ * @generated from message sluice.v1.LabelPromptRequest
+ */
+export type LabelPromptRequest = Message<"sluice.v1.LabelPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * @generated from field: repeated sluice.v1.PromptLabelTarget targets = 3;
+   */
+  targets: PromptLabelTarget[];
+};
+
+/**
+ * Describes the message sluice.v1.LabelPromptRequest.
+ * Use `create(LabelPromptRequestSchema)` to create a new message.
+ */
+export const LabelPromptRequestSchema: GenMessage<LabelPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 18);
+
+/**
+ * @generated from message sluice.v1.LabelPromptResponse
+ */
+export type LabelPromptResponse = Message<"sluice.v1.LabelPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptLabel label = 1;
+   */
+  label?: PromptLabel | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.LabelPromptResponse.
+ * Use `create(LabelPromptResponseSchema)` to create a new message.
+ */
+export const LabelPromptResponseSchema: GenMessage<LabelPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 19);
+
+/**
+ * @generated from message sluice.v1.RollbackPromptRequest
+ */
+export type RollbackPromptRequest = Message<"sluice.v1.RollbackPromptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string label = 2;
+   */
+  label: string;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPromptRequest.
+ * Use `create(RollbackPromptRequestSchema)` to create a new message.
+ */
+export const RollbackPromptRequestSchema: GenMessage<RollbackPromptRequest> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 20);
+
+/**
+ * @generated from message sluice.v1.RollbackPromptResponse
+ */
+export type RollbackPromptResponse = Message<"sluice.v1.RollbackPromptResponse"> & {
+  /**
+   * @generated from field: sluice.v1.PromptLabel label = 1;
+   */
+  label?: PromptLabel | undefined;
+};
+
+/**
+ * Describes the message sluice.v1.RollbackPromptResponse.
+ * Use `create(RollbackPromptResponseSchema)` to create a new message.
+ */
+export const RollbackPromptResponseSchema: GenMessage<RollbackPromptResponse> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_admin, 21);
+
+/**
  * @generated from message sluice.v1.PolicyVersionInfo
  */
 export type PolicyVersionInfo = Message<"sluice.v1.PolicyVersionInfo"> & {
@@ -291,7 +613,7 @@ export type PolicyVersionInfo = Message<"sluice.v1.PolicyVersionInfo"> & {
  * Use `create(PolicyVersionInfoSchema)` to create a new message.
  */
 export const PolicyVersionInfoSchema: GenMessage<PolicyVersionInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 8);
+  messageDesc(file_sluice_v1_admin, 22);
 
 /**
  * @generated from message sluice.v1.PolicyActivation
@@ -313,7 +635,7 @@ export type PolicyActivation = Message<"sluice.v1.PolicyActivation"> & {
  * Use `create(PolicyActivationSchema)` to create a new message.
  */
 export const PolicyActivationSchema: GenMessage<PolicyActivation> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 9);
+  messageDesc(file_sluice_v1_admin, 23);
 
 /**
  * @generated from message sluice.v1.PushPolicyRequest
@@ -342,7 +664,7 @@ export type PushPolicyRequest = Message<"sluice.v1.PushPolicyRequest"> & {
  * Use `create(PushPolicyRequestSchema)` to create a new message.
  */
 export const PushPolicyRequestSchema: GenMessage<PushPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 10);
+  messageDesc(file_sluice_v1_admin, 24);
 
 /**
  * @generated from message sluice.v1.PushPolicyResponse
@@ -359,7 +681,7 @@ export type PushPolicyResponse = Message<"sluice.v1.PushPolicyResponse"> & {
  * Use `create(PushPolicyResponseSchema)` to create a new message.
  */
 export const PushPolicyResponseSchema: GenMessage<PushPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 11);
+  messageDesc(file_sluice_v1_admin, 25);
 
 /**
  * @generated from message sluice.v1.ListPoliciesRequest
@@ -376,7 +698,7 @@ export type ListPoliciesRequest = Message<"sluice.v1.ListPoliciesRequest"> & {
  * Use `create(ListPoliciesRequestSchema)` to create a new message.
  */
 export const ListPoliciesRequestSchema: GenMessage<ListPoliciesRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 12);
+  messageDesc(file_sluice_v1_admin, 26);
 
 /**
  * @generated from message sluice.v1.ListPoliciesResponse
@@ -405,7 +727,7 @@ export type ListPoliciesResponse = Message<"sluice.v1.ListPoliciesResponse"> & {
  * Use `create(ListPoliciesResponseSchema)` to create a new message.
  */
 export const ListPoliciesResponseSchema: GenMessage<ListPoliciesResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 13);
+  messageDesc(file_sluice_v1_admin, 27);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyRequest
@@ -429,7 +751,7 @@ export type RollbackPolicyRequest = Message<"sluice.v1.RollbackPolicyRequest"> &
  * Use `create(RollbackPolicyRequestSchema)` to create a new message.
  */
 export const RollbackPolicyRequestSchema: GenMessage<RollbackPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 14);
+  messageDesc(file_sluice_v1_admin, 28);
 
 /**
  * @generated from message sluice.v1.RollbackPolicyResponse
@@ -446,7 +768,7 @@ export type RollbackPolicyResponse = Message<"sluice.v1.RollbackPolicyResponse">
  * Use `create(RollbackPolicyResponseSchema)` to create a new message.
  */
 export const RollbackPolicyResponseSchema: GenMessage<RollbackPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 15);
+  messageDesc(file_sluice_v1_admin, 29);
 
 /**
  * @generated from message sluice.v1.ApiKeyInfo
@@ -497,7 +819,7 @@ export type ApiKeyInfo = Message<"sluice.v1.ApiKeyInfo"> & {
  * Use `create(ApiKeyInfoSchema)` to create a new message.
  */
 export const ApiKeyInfoSchema: GenMessage<ApiKeyInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 16);
+  messageDesc(file_sluice_v1_admin, 30);
 
 /**
  * @generated from message sluice.v1.CreateKeyRequest
@@ -535,7 +857,7 @@ export type CreateKeyRequest = Message<"sluice.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 17);
+  messageDesc(file_sluice_v1_admin, 31);
 
 /**
  * @generated from message sluice.v1.CreateKeyResponse
@@ -559,7 +881,7 @@ export type CreateKeyResponse = Message<"sluice.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 18);
+  messageDesc(file_sluice_v1_admin, 32);
 
 /**
  * @generated from message sluice.v1.ListKeysRequest
@@ -578,7 +900,7 @@ export type ListKeysRequest = Message<"sluice.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 19);
+  messageDesc(file_sluice_v1_admin, 33);
 
 /**
  * @generated from message sluice.v1.ListKeysResponse
@@ -595,7 +917,7 @@ export type ListKeysResponse = Message<"sluice.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 20);
+  messageDesc(file_sluice_v1_admin, 34);
 
 /**
  * @generated from message sluice.v1.RevokeKeyRequest
@@ -612,7 +934,7 @@ export type RevokeKeyRequest = Message<"sluice.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 21);
+  messageDesc(file_sluice_v1_admin, 35);
 
 /**
  * @generated from message sluice.v1.RevokeKeyResponse
@@ -629,7 +951,7 @@ export type RevokeKeyResponse = Message<"sluice.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 22);
+  messageDesc(file_sluice_v1_admin, 36);
 
 /**
  * @generated from message sluice.v1.GetUsageRequest
@@ -648,7 +970,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
   to: string;
 
   /**
-   * Any of "tenant", "key", "model", "model_requested", "provider", "tag"; default none (one row).
+   * Any of "tenant", "key", "model", "model_requested", "provider", "tag", "prompt" (`id@version`); default none (one row).
    *
    * @generated from field: repeated string group_by = 3;
    */
@@ -677,7 +999,7 @@ export type GetUsageRequest = Message<"sluice.v1.GetUsageRequest"> & {
  * Use `create(GetUsageRequestSchema)` to create a new message.
  */
 export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 23);
+  messageDesc(file_sluice_v1_admin, 37);
 
 /**
  * @generated from message sluice.v1.GetUsageResponse
@@ -694,7 +1016,7 @@ export type GetUsageResponse = Message<"sluice.v1.GetUsageResponse"> & {
  * Use `create(GetUsageResponseSchema)` to create a new message.
  */
 export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 24);
+  messageDesc(file_sluice_v1_admin, 38);
 
 /**
  * @generated from message sluice.v1.UsageRow
@@ -741,7 +1063,7 @@ export type UsageRow = Message<"sluice.v1.UsageRow"> & {
  * Use `create(UsageRowSchema)` to create a new message.
  */
 export const UsageRowSchema: GenMessage<UsageRow> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_admin, 25);
+  messageDesc(file_sluice_v1_admin, 39);
 
 /**
  * @generated from service sluice.v1.AdminService
@@ -849,6 +1171,57 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchProviderHealthRequestSchema;
     output: typeof ProviderHealthSnapshotSchema;
+  },
+  /**
+   * Prompt templates (README, "Prompt templates"). Checks a prompt file and stores it as the
+   * prompt's next version (labels are not moved).
+   *
+   * @generated from rpc sluice.v1.AdminService.PushPrompt
+   */
+  pushPrompt: {
+    methodKind: "unary";
+    input: typeof PushPromptRequestSchema;
+    output: typeof PushPromptResponseSchema;
+  },
+  /**
+   * Every prompt with its latest version and current labels.
+   *
+   * @generated from rpc sluice.v1.AdminService.ListPrompts
+   */
+  listPrompts: {
+    methodKind: "unary";
+    input: typeof ListPromptsRequestSchema;
+    output: typeof ListPromptsResponseSchema;
+  },
+  /**
+   * One version's file (default: the latest), the prompt's versions and labels.
+   *
+   * @generated from rpc sluice.v1.AdminService.GetPrompt
+   */
+  getPrompt: {
+    methodKind: "unary";
+    input: typeof GetPromptRequestSchema;
+    output: typeof GetPromptResponseSchema;
+  },
+  /**
+   * Points a label at one version or a weighted split of versions.
+   *
+   * @generated from rpc sluice.v1.AdminService.LabelPrompt
+   */
+  labelPrompt: {
+    methodKind: "unary";
+    input: typeof LabelPromptRequestSchema;
+    output: typeof LabelPromptResponseSchema;
+  },
+  /**
+   * Puts a label's previous assignment back.
+   *
+   * @generated from rpc sluice.v1.AdminService.RollbackPrompt
+   */
+  rollbackPrompt: {
+    methodKind: "unary";
+    input: typeof RollbackPromptRequestSchema;
+    output: typeof RollbackPromptResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sluice_v1_admin, 0);
