@@ -39,7 +39,7 @@ import { GatewayMetrics } from "../telemetry/metrics.js";
 import { modelLabelsOf } from "../telemetry/model-labels.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
 import { Gateway } from "../pipeline/gateway.js";
-import { McpGateway } from "../mcp/mcp-gateway.js";
+import type { McpGateway } from "../mcp/mcp-gateway.js";
 import { mcpSettings } from "../mcp/settings.js";
 
 /**
@@ -89,7 +89,8 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
   await principals.reload();
   const pii = policy && config.policies?.pii ? policy.pii(piiRules(config.policies.pii)) : undefined;
   const mcpConfig = mcpSettings(config);
-  const mcp = mcpConfig ? new McpGateway({ settings: mcpConfig, log, registry: metrics.registry, limits, ledger, pii }) : undefined;
+  // The MCP SDK is loaded only when MCP servers are configured (it costs RSS: bench:memory).
+  const mcp = mcpConfig ? new (await import("../mcp/mcp-gateway.js")).McpGateway({ settings: mcpConfig, log, registry: metrics.registry, limits, ledger, pii }) : undefined;
   mcp?.start();
   // Prompt versions: in Redis when configured (one push reaches every replica), else the data dir.
   const prompts = new PromptLibrary(redis ? await RedisPromptStore.connect(redis) : new LocalPromptStore(config.dataDir));
