@@ -1,12 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { cpus } from "node:os";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../../test/support/redis.js";
-import { rssMiB } from "../proxy/processes.js";
+import { freePort, rssMiB } from "../proxy/processes.js";
 
 /**
  * npm run bench:memory: what each part of the gateway costs in resident memory. Each case
@@ -23,14 +21,6 @@ import { rssMiB } from "../proxy/processes.js";
  */
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 1500);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 interface Case {
   name: string;

@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
+import { asSluiceError, toOpenAIErrorBody, type SluiceError } from "../../errors/sluice-error.js";
 import { noteError, type ServerCall } from "../call.js";
 import type { HttpRequest, HttpResponse } from "./types.js";
 
@@ -61,7 +61,7 @@ export function endResponse(req: HttpRequest, res: HttpResponse, body?: string |
  * the upstream before then: the backpressure reaches the provider's connection instead of
  * piling up here. Nothing to wait for (the usual case) returns undefined: no promise per chunk.
  */
-export function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined {
+function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined {
   if (event === "" || (res as NodeJS.WritableStream).write(event)) return undefined;
   if (res.destroyed) return undefined;
   return new Promise<void>((resolve) => {
@@ -73,4 +73,40 @@ export function writeEvent(res: HttpResponse, event: string): Promise<void> | un
     res.on("drain", done);
     res.on("close", done);
   });
+}
+
+/**
+ * Sends a chat answer as server-sent events, the same way on every REST surface. The headers
+ * wait for the first chunk, so a request that fails before any output (unknown model, provider
+ * down) is thrown from here and gets a proper HTTP status; `headers` may still be filled in until
+ * then (who answers, known at the answer's start). After that, a failure is noted on the call
+ * and sent as the surface's error event, and the stream ends without its end marker.
+ */
+export async function sendEventStream<T>(
+  res: HttpResponse,
+  call: ServerCall,
+  chunks: AsyncGenerator<T>,
+  headers: Record<string, string>,
+  events: { encode(chunk: T): string; end(): string; error(error: SluiceError): string },
+): Promise<void> {
+  const first = await chunks.next();
+  // The guard phase runs before any answer: a flagged request says so.
+  if (call.record.guard?.startsWith("flagged")) headers["x-sluice-guard"] = "flagged";
+  res.writeHead(200, headers);
+  try {
+    if (!first.done) await writeEvent(res, events.encode(first.value));
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const caughtUp = writeEvent(res, events.encode(next.value));
+      if (caughtUp) await caughtUp;
+    }
+    res.end(events.end());
+  } catch (err) {
+    const error = asSluiceError(err);
+    noteError(call, error);
+    if (!res.writableEnded && !res.destroyed) res.end(events.error(error));
+  } finally {
+    await chunks.return(undefined);
+  }
 }

@@ -1,9 +1,9 @@
 import { CacheStatus } from "../../gen/sluice/v1/gateway_pb.js";
-import { asSluiceError, toOpenAIErrorBody } from "../../errors/sluice-error.js";
+import { toOpenAIErrorBody } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
-import { gatewayCall, noteError, type RestCall } from "../call.js";
+import { gatewayCall, type RestCall } from "../call.js";
 import { readJsonBody } from "../http/body.js";
-import { sendJson, writeEvent } from "../http/respond.js";
+import { sendEventStream, sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
 import { decodeCacheHeader, decodeChatCompletion } from "./openai-request.js";
 import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
@@ -50,27 +50,11 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
       if (start.context) streamHeaders["x-sluice-context"] = start.context;
     },
   });
-  // An error before the first chunk is thrown from here: it gets its HTTP status.
-  const first = await chunks.next();
-  // the guard phase has run (it comes before any answer): a flagged request says so
-  if (rest.call.record.guard?.startsWith("flagged")) streamHeaders["x-sluice-guard"] = "flagged";
-  res.writeHead(200, streamHeaders);
-  try {
-    if (!first.done) await writeEvent(res, encoder.encode(first.value));
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) break;
-      const caughtUp = writeEvent(res, encoder.encode(next.value));
-      if (caughtUp) await caughtUp;
-    }
-    res.end(SSE_DONE);
-  } catch (err) {
-    const error = asSluiceError(err);
-    noteError(rest.call, error);
-    if (!res.writableEnded && !res.destroyed) res.end(`data: ${toOpenAIErrorBody(error)}\n\n`);
-  } finally {
-    await chunks.return(undefined);
-  }
+  await sendEventStream(res, rest.call, chunks, streamHeaders, {
+    encode: (chunk) => encoder.encode(chunk),
+    end: () => SSE_DONE,
+    error: (error) => `data: ${toOpenAIErrorBody(error)}\n\n`,
+  });
 }
 
 const cacheStatusNames: Record<number, string> = {

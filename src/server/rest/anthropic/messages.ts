@@ -1,9 +1,8 @@
 import type { GatewayMetadata } from "../../../gen/sluice/v1/gateway_pb.js";
-import { asSluiceError } from "../../../errors/sluice-error.js";
 import type { Gateway } from "../../../pipeline/gateway.js";
-import { gatewayCall, noteError, type RestCall } from "../../call.js";
+import { gatewayCall, type RestCall } from "../../call.js";
 import { readJsonBody } from "../../http/body.js";
-import { sendJson, writeEvent } from "../../http/respond.js";
+import { sendEventStream, sendJson } from "../../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../../http/types.js";
 import { cacheStatusName } from "../chat-completions.js";
 import { decodeCacheHeader } from "../openai-request.js";
@@ -41,25 +40,11 @@ export async function handleMessages(gateway: Gateway, req: HttpRequest, res: Ht
       streamHeaders["x-sluice-attempts"] = String(start.attempts);
     },
   });
-  // An error before the first chunk is thrown from here: it gets its HTTP status.
-  const first = await chunks.next();
-  res.writeHead(200, streamHeaders);
-  try {
-    if (!first.done) await writeEvent(res, encoder.encode(first.value));
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) break;
-      const caughtUp = writeEvent(res, encoder.encode(next.value));
-      if (caughtUp) await caughtUp;
-    }
-    res.end(encoder.finish());
-  } catch (err) {
-    const error = asSluiceError(err);
-    noteError(rest.call, error);
-    if (!res.writableEnded && !res.destroyed) res.end(errorEvent(error, requestId));
-  } finally {
-    await chunks.return(undefined);
-  }
+  await sendEventStream(res, rest.call, chunks, streamHeaders, {
+    encode: (chunk) => encoder.encode(chunk),
+    end: () => encoder.finish(),
+    error: (error) => errorEvent(error, requestId),
+  });
 }
 
 /**
