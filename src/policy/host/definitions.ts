@@ -20,7 +20,7 @@ export interface SlotDefinition {
   init?: SlotInit;
   /** Start the module's instance on the slot's first call instead of at activation (validation
    *  still runs then): for slots a config may never call, whose instance holds memory (tokens:
-   *  both rank tables, ~25 MB). */
+   *  both rank tables, ~15 MiB of RSS: bench:memory). */
   lazy?: boolean;
 }
 
