@@ -33,12 +33,13 @@ import {
   matchInVehicle, matchItFiscalCode, matchItIdentityCard, matchItPassport, matchItDriverLicense,
   matchKrPassport, matchMedicalLicense, matchNgVehicle, matchSgNric, matchSgUenLetters,
   matchUkDrivingLicence, matchUkNino, matchUkPassport, matchUkPostcode, matchUkVehicle,
-  matchUsPassportLetter, matchUsDriverLicense, matchUsMbi, matchMac, matchDateDigits, matchDateMonth,
+  matchUsPassportLetter, matchUsDriverLicense, matchUsMbi,
 } from "./alnum";
+import { matchDateDigits, matchDateMonth } from "./dates";
 import { resetGroups } from "./groups";
 import { matchCard, matchSsn, matchNhs, matchNif, matchNie } from "./numbers";
 import { matchInternational, matchNationalPhone, matchTrPhone, matchPhMobile } from "./phone";
-import { matchIpv4, matchIpv6, matchEmailAt, matchSchemeUrl, matchBareDomain, matchStart, urlHasCredentials } from "./network";
+import { matchIpv4, matchIpv6, matchEmailAt, matchSchemeUrl, matchBareDomain, matchMac, matchStart, urlHasCredentials } from "./network";
 import { matchBase58Address, matchBech32Address } from "./crypto";
 import { matchAwsKey, matchApiKey, matchGithubToken, matchJwt, matchPrivateKey } from "./secrets";
 import { matchIban } from "./iban";

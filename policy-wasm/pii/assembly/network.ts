@@ -1,5 +1,6 @@
 // Network identifiers: IPv4 / IPv6 (with CIDR, zone, embedded IPv4), email addresses, URLs
-// (Presidio-style: scheme URLs and bare domains with a known TLD) and URLs carrying credentials.
+// (Presidio-style: scheme URLs and bare domains with a known TLD), URLs carrying credentials,
+// and MAC addresses.
 import { ch, N, isDigit, isAlpha, isAlnum, isHex, isWord, lower, digitRun } from "./text";
 
 /** Start of the last match, for matchers whose match begins before the trigger position. */
@@ -230,4 +231,36 @@ export function matchBareDomain(i: i32): i32 {
   const c = ch(end);
   if (isWord(c) || c == 64 || c == 45) return 0;
   return urlTail(end);
+}
+
+/** MAC address: 6 hex pairs joined by `:` or `-` (one kind), or 3 groups of 4 joined by `.`;
+ *  all-zero and broadcast addresses are not a device. */
+export function matchMac(i: i32): i32 {
+  if (isWord(ch(i - 1))) return 0;
+  let end = 0;
+  const s = ch(i + 2);
+  if ((s == 58 || s == 45) && isHex(ch(i)) && isHex(ch(i + 1))) {
+    for (let g = 0; g < 6; g++) {
+      const p = i + g * 3;
+      if (!isHex(ch(p)) || !isHex(ch(p + 1))) return 0;
+      if (g < 5 && ch(p + 2) != s) return 0;
+    }
+    end = i + 17;
+  } else if (ch(i + 4) == 46) {
+    for (let g = 0; g < 3; g++) {
+      const p = i + g * 5;
+      for (let k = 0; k < 4; k++) if (!isHex(ch(p + k))) return 0;
+      if (g < 2 && ch(p + 4) != 46) return 0;
+    }
+    end = i + 14;
+  } else return 0;
+  if (isWord(ch(end)) || ((ch(end) == 58 || ch(end) == 45 || ch(end) == 46) && isHex(ch(end + 1)))) return 0;
+  let zero = true, ones = true;
+  for (let p = i; p < end; p++) {
+    const c = lower(ch(p));
+    if (!isHex(c)) continue;
+    if (c != 48) zero = false;
+    if (c != 102) ones = false;
+  }
+  return zero || ones ? 0 : end;
 }

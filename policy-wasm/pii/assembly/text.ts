@@ -15,6 +15,7 @@ export function setText(ptr: usize, len: i32): void { T = ptr; N = len; }
 @inline export function isHex(c: i32): bool { return isDigit(c) || <u32>((c | 32) - 97) < 6; }
 @inline export function isWord(c: i32): bool { return isAlnum(c) || c == 95 || c >= 128; }
 @inline export function lower(c: i32): i32 { return isUpper(c) ? c | 32 : c; }
+@inline export function upper(c: i32): i32 { return isAlpha(c) ? c & ~32 : c; }
 @inline export function digitAt(i: i32): i32 { return ch(i) - 48; }
 
 // Byte classes as one table load, for the detect loop (which looks at every byte). The

@@ -7,6 +7,7 @@ import { GuardMetrics } from "../../telemetry/guard-metrics.js";
 import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
+import { appendHeldBack } from "./held-back.js";
 
 export interface GuardDeps {
   slot: GuardSlot;
@@ -98,7 +99,7 @@ export function guardPhases(deps: GuardDeps): { guard: Phase; canary: Phase } {
         }
         ctx.record.guard = `${action === "flag" ? "flagged" : "logged"}:canary_leak`;
       }
-      if (chunk.finishReason) flush(fields, chunk);
+      if (chunk.finishReason) appendHeldBack(fields, chunk);
     },
   };
 
@@ -139,20 +140,4 @@ function withSystemCanary(request: ChatRequest, canary: string): ChatRequest {
   const messages = [...request.messages];
   messages[at] = { ...m, content };
   return { ...request, messages };
-}
-
-/** At the end of the answer, what was held back (an end that never became the canary). */
-function flush(fields: Map<string, CanaryScanner>, chunk: ChatChunk): void {
-  for (const [field, s] of fields) {
-    const rest = s.flush();
-    if (rest === "") continue;
-    if (field === "text") chunk.textDelta += rest;
-    else if (field === "refusal") chunk.refusalDelta += rest;
-    else {
-      const index = Number(field.slice("tool:".length));
-      const delta = chunk.toolCallDeltas.find((d) => d.index === index);
-      if (delta) delta.argumentsDelta += rest;
-      else chunk.toolCallDeltas.push({ $typeName: "sluice.v1.ToolCallDelta", index, id: "", name: "", argumentsDelta: rest });
-    }
-  }
 }

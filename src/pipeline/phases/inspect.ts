@@ -3,6 +3,7 @@ import { SluiceError } from "../../errors/sluice-error.js";
 import { piiScoring, PlaceholderStreamRestorer, PolicyRefusedError, withScoring, type PiiSlot } from "../../policy/index.js";
 import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
+import { appendHeldBack } from "./held-back.js";
 
 /**
  * The `pii` policy slot before dispatch: one module call over every free text of the request
@@ -83,25 +84,9 @@ export function respondPhase(): Phase {
       chunk.textDelta = restore("text", chunk.textDelta);
       chunk.refusalDelta = restore("refusal", chunk.refusalDelta);
       for (const d of chunk.toolCallDeltas) d.argumentsDelta = restore(`tool:${d.index}`, d.argumentsDelta);
-      if (chunk.finishReason) flush(perField, chunk);
+      if (chunk.finishReason) appendHeldBack(perField, chunk);
     },
   };
-}
-
-/** At the end of the answer, what was held back (a `<` that never became a placeholder). */
-function flush(perField: Map<string, PlaceholderStreamRestorer>, chunk: ChatChunk): void {
-  for (const [field, r] of perField) {
-    const rest = r.flush();
-    if (rest === "") continue;
-    if (field === "text") chunk.textDelta += rest;
-    else if (field === "refusal") chunk.refusalDelta += rest;
-    else {
-      const index = Number(field.slice("tool:".length));
-      const delta = chunk.toolCallDeltas.find((d) => d.index === index);
-      if (delta) delta.argumentsDelta += rest;
-      else chunk.toolCallDeltas.push({ $typeName: "sluice.v1.ToolCallDelta", index, id: "", name: "", argumentsDelta: rest });
-    }
-  }
 }
 
 /**

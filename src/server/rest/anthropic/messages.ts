@@ -1,10 +1,9 @@
-import type { GatewayMetadata } from "../../../gen/sluice/v1/gateway_pb.js";
 import type { Gateway } from "../../../pipeline/gateway.js";
 import { gatewayCall, type RestCall } from "../../call.js";
 import { readJsonBody } from "../../http/body.js";
 import { sendEventStream, sendJson } from "../../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../../http/types.js";
-import { cacheStatusName } from "../chat-completions.js";
+import { answerHeaders, streamAnswerHeaders } from "../answer-headers.js";
 import { decodeCacheHeader } from "../openai-request.js";
 import { errorEvent } from "./errors.js";
 import { decodeMessagesRequest } from "./messages-request.js";
@@ -26,21 +25,14 @@ export async function handleMessages(gateway: Gateway, req: HttpRequest, res: Ht
 
   if (!decoded.stream) {
     const response = await gateway.chat(call);
-    sendJson(res, 200, encodeMessage(response, fallbackId, decoded.request.model), metadataHeaders(response.metadata));
+    sendJson(res, 200, encodeMessage(response, fallbackId, decoded.request.model), answerHeaders(response.metadata, rest.call));
     return;
   }
 
   const encoder = new MessageEventEncoder(fallbackId, decoded.request.model);
-  const streamHeaders: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
-  const chunks = gateway.chatStream({
-    ...call,
-    onAnswerStart: (start) => {
-      streamHeaders["x-sluice-provider"] = start.provider;
-      streamHeaders["x-sluice-model"] = start.model;
-      streamHeaders["x-sluice-attempts"] = String(start.attempts);
-    },
-  });
-  await sendEventStream(res, rest.call, chunks, streamHeaders, {
+  const { headers, onAnswerStart } = streamAnswerHeaders();
+  const chunks = gateway.chatStream({ ...call, onAnswerStart });
+  await sendEventStream(res, rest.call, chunks, headers, {
     encode: (chunk) => encoder.encode(chunk),
     end: () => encoder.finish(),
     error: (error) => errorEvent(error, requestId),
@@ -60,16 +52,4 @@ export async function handleCountTokens(gateway: Gateway, req: HttpRequest, res:
     "x-sluice-model": count.model,
     "x-sluice-token-count-exact": String(count.exact),
   });
-}
-
-/** The same answer headers as the OpenAI surface: who answered, how many attempts, the cost, the cache. */
-function metadataHeaders(md: GatewayMetadata | undefined): Record<string, string> {
-  if (!md) return {};
-  return {
-    "x-sluice-provider": md.provider,
-    "x-sluice-model": md.model,
-    "x-sluice-attempts": String(md.attempts),
-    "x-sluice-cost-usd": String(md.costUsd),
-    "x-sluice-cache-status": cacheStatusName(md.cacheStatus),
-  };
 }
