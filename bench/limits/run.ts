@@ -18,6 +18,7 @@ import { MemoryLimitStore } from "../../src/limits/memory-store.js";
 import { RedisLimitStore } from "../../src/limits/redis-store.js";
 import { ResilientLimitStore } from "../../src/limits/resilient-store.js";
 import { createLimitsRedis } from "../../src/limits/redis-client.js";
+import { KeyRing, newApiKey } from "../../src/limits/keys.js";
 import type { AdmitRequest, LimitStore, Reservation } from "../../src/limits/types.js";
 import type { LimitScope } from "../../src/core/principal.js";
 import { startRedis } from "../../test/support/redis.js";
@@ -165,8 +166,18 @@ function reading(results: Result[]): string {
   ].join("\n");
 }
 
+/** 501 keys in a ring, one of them real, and two wrong guesses at it. */
+function keyGuesses(): { ring: KeyRing; nearMiss: string; farMiss: string } {
+  const ring = new KeyRing();
+  const real = newApiKey();
+  for (let i = 0; i <= 500; i++) ring.add(i === 0 ? real.hash : newApiKey().hash, { tenant: "t", keyId: `k${i}`, mayUse: () => true, scopes: [], tags: {} });
+  const nearMiss = real.key.slice(0, -1) + (real.key.endsWith("A") ? "B" : "A");
+  return { ring, nearMiss, farMiss: "sk-sluice-" + "z".repeat(real.key.length - 10) };
+}
+
 async function main(): Promise<void> {
   const reqs = requests(10_000);
+  const keys = keyGuesses();
   const server = await startRedis();
   const redis = await createLimitsRedis(server.url);
   const results: Result[] = [];
@@ -196,6 +207,10 @@ async function main(): Promise<void> {
           },
           { name: "redis: admit + settle", scripts: true, step: admitSettle(redisStore, reqs) },
           { name: "redis fail-open wrapper: admit + settle", step: admitSettle(resilient, reqs) },
+          // Key checks hash first, so a guess that shares all but one character of a real key
+          // must cost what an unrelated guess costs (compare these two rows' p50).
+          { name: "key verify: near miss (all but the last character right)", step: async () => void keys.ring.verify(keys.nearMiss) },
+          { name: "key verify: far miss", step: async () => void keys.ring.verify(keys.farMiss) },
         ],
         redis,
       )),

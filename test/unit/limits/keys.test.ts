@@ -32,32 +32,20 @@ describe("API keys", () => {
   });
 });
 
-describe("key comparison timing", () => {
-  it("does not depend on how much of a real key a guess shares", () => {
+describe("key comparison", () => {
+  // Timing is a benchmark's business (bench/limits: "key verify: near miss" against "far
+  // miss"); what a test can pin down is that the ring never compares the presented key itself:
+  // it holds digests only, so a guess sharing all but one character of a real key is as far
+  // from matching as any other string.
+  it("holds digests only and matches on the whole digest", () => {
     const ring = new KeyRing();
     const real = newApiKey();
     ring.add(real.hash, { tenant: "t", keyId: "k", mayUse: () => true, scopes: [], tags: {} });
-    for (let i = 0; i < 500; i++) ring.add(newApiKey().hash, { tenant: "t", keyId: `k${i}`, mayUse: () => true, scopes: [], tags: {} });
-    const nearMiss = real.key.slice(0, -1) + (real.key.endsWith("A") ? "B" : "A"); // all but the last char right
-    const farMiss = "sk-sluice-" + "z".repeat(real.key.length - 10);
-    const time = (key: string) => {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < 2000; i++) ring.verify(key);
-      return Number(process.hrtime.bigint() - start);
-    };
-    // Interleave the batches so load changes hit both alike; compare medians.
-    const near: number[] = [];
-    const far: number[] = [];
-    for (let round = 0; round < 15; round++) {
-      near.push(time(nearMiss));
-      far.push(time(farMiss));
-    }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const ratio = median(near) / median(far);
+    const held = JSON.stringify([...(ring as unknown as { byDigest: Map<string, unknown> }).byDigest]);
+    expect(held).not.toContain(real.key.slice(10)); // the secret part of the key is nowhere
+    const nearMiss = real.key.slice(0, -1) + (real.key.endsWith("A") ? "B" : "A");
     expect(ring.verify(nearMiss)).toBeUndefined();
-    // A byte-by-byte compare would make the near miss measurably slower; hashing first means
-    // both cost one SHA-256 and one map lookup. Bounds are loose for a shared CI machine.
-    expect(ratio).toBeGreaterThan(0.6);
-    expect(ratio).toBeLessThan(1.6);
+    expect(ring.verify(real.key.toUpperCase() === real.key ? real.key.toLowerCase() : real.key.toUpperCase())).toBeUndefined();
+    expect(ring.verify(real.key)?.keyId).toBe("k");
   });
 });
