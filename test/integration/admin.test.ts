@@ -5,7 +5,7 @@ import { AdminService } from "../../src/gen/sluice/v1/admin_pb.js";
 import { hashApiKey } from "../../src/limits/keys.js";
 import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
-import { runSluice } from "../support/process.js";
+import { CLI_TEST_TIMEOUT_MS, runSluice } from "../support/process.js";
 
 const ADMIN = "sk-sluice-admin-test-key";
 const TENANT_A = "sk-sluice-admin-tests-a";
@@ -111,7 +111,7 @@ describe("AdminService", () => {
     const denied = runSluice(["usage"], { SLUICE_URL: gateway.url, SLUICE_ADMIN_KEY: TENANT_A });
     expect(await denied.exited).toBe(1);
     expect(denied.err()).toContain("an admin key is required");
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });
 
 describe("admin API without admin keys", () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_TEST_TIMEOUT_MS } from "../support/process.js";
 import OpenAI from "openai";
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
@@ -235,5 +236,5 @@ policies: { guard: { action: flag } }
     } finally {
       await gw.close();
     }
-  }, 60_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });

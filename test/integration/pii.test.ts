@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_TEST_TIMEOUT_MS } from "../support/process.js";
 import OpenAI from "openai";
 import type { RunningGateway } from "../../src/app/start-gateway.js";
 import { startTestGateway } from "../support/gateway.js";
@@ -118,7 +119,7 @@ policies: { pii: { actions: { PHONE_NUMBER: redact, EMAIL_ADDRESS: redact } } }
       await gw.close();
       await up.close();
     }
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 });
 
 describe("policy hot swap across replicas", () => {

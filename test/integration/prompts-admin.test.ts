@@ -13,7 +13,7 @@ import { ChatRequestSchema, type ChatResponse } from "../../src/gen/sluice/v1/ga
 import { hashApiKey } from "../../src/limits/keys.js";
 import { startTestGateway } from "../support/gateway.js";
 import { grpcClient } from "../support/grpc-client.js";
-import { runSluice } from "../support/process.js";
+import { CLI_TEST_TIMEOUT_MS, runSluice } from "../support/process.js";
 
 const ADMIN = "sk-sluice-admin-prompts-key";
 const TENANT = "sk-sluice-tenant-prompts-key";
@@ -67,7 +67,7 @@ describe("sluice prompts (AdminService)", () => {
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/no earlier assignment/);
     expect((await sluice(["label", "support-answer", "canary", "7"])).err).toMatch(/has no version 7/);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it("refuses a tenant's API key", async () => {
     const admin = createClient(AdminService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));

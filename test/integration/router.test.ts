@@ -12,7 +12,7 @@ import { parseConfig } from "../../src/app/load-config.js";
 import { startGateway } from "../../src/app/start-gateway.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { listenLoopback } from "../support/fake-upstream.js";
-import { runSluice } from "../support/process.js";
+import { CLI_TEST_TIMEOUT_MS, runSluice } from "../support/process.js";
 
 /**
  * The router policy slot in the request path (needs `npm run build:wasm`): one alias with two
@@ -146,7 +146,7 @@ describe("router policy slot end to end", () => {
     expect(await back.exited, back.err()).toBe(0);
     expect(back.out()).toMatch(/router: version 1 active/);
     expect((await ask(CODE)).provider).toBe("cheap");
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it("a module of the wrong slot is refused and the active one keeps serving", async () => {
     const bad = runSluice(["policy", "push", "router", dist + "pii.wasm"], env);

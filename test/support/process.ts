@@ -6,6 +6,13 @@ import { join } from "node:path";
 
 const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 
+/**
+ * For a test that starts the CLI several times in a row: each start pays Node's start-up and
+ * the module imports, which take seconds on a loaded 2-core machine (and the default 30 s
+ * per test was seen running out there).
+ */
+export const CLI_TEST_TIMEOUT_MS = 120_000;
+
 export interface GatewayProcess {
   child: ChildProcess;
   url: string;
