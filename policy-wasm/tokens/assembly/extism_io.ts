@@ -1,11 +1,11 @@
-// Plain Extism I/O for the tokens module: the shared kernel-call paths (../../shared/io.ts),
+// Plain Extism I/O for the tokens module: the shared kernel-call paths (../../sdk/extism.ts),
 // into this module's own grow-only input buffer so nothing is allocated per call.
-import { input_length } from "@extism/as-pdk/lib/env";
-import { copyExtismInput, setExtismError } from "../../shared/io";
+import { input_length } from "../../sdk/extism_kernel";
+import { copyExtismInput, setExtismError } from "../../sdk/extism";
 import { reserveInput } from "./buffers";
 import { OK, errorMessage } from "./errors";
 
-export { writeExtismOutput } from "../../shared/io";
+export { writeExtismOutput } from "../../sdk/extism";
 
 let inputLen: usize = 0;
 export function extismInputLength(): usize { return inputLen; }

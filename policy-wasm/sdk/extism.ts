@@ -4,7 +4,7 @@
 // Each module turns its own error codes into messages and hands them to setExtismError.
 import {
   input_length, input_load_u64, input_load_u8, alloc, store_u64, store_u8, output_set, error_set,
-} from "@extism/as-pdk/lib/env";
+} from "./extism_kernel";
 import { ByteBuffer } from "./buffers";
 
 export const input = new ByteBuffer();
