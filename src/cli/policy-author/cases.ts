@@ -78,7 +78,7 @@ export function loadCases(slot: SlotName, path: string): CaseVector[] {
     }
     const expected = c.expect;
     return {
-      name: `your case "${name}"`,
+      name: `your case: ${name}`,
       input,
       check(output: Uint8Array | null, error: Error | null): string | null {
         if (error || !output) return `call failed: ${error?.message ?? "no output"}`;

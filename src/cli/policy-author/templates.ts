@@ -17,16 +17,17 @@ const ROUTER = `// A router module (slot "router", export \`route\`): decides wh
 // The SDK reads the request into tables (no allocation): \`count\` candidates, each with
 // healthy[c], latencyMs[c], errorRate[c], priceIn[c] / priceOut[c] (USD per 1M tokens),
 // capacity[c], weight[c], inflight[c]; the request's inputTokens, lengthChars, hasCode, turns;
-// and, compared in place, tenantIs("acme"), hasTag("premium"), aliasIs("chat"),
+// and, compared in place, tenantIs("acme"), hasTag("tier=premium"), aliasIs("chat"),
 // targetIs(c, "provider/model"), findTarget(...). Your rule sets the answer: \`order\` (start
 // from healthyFirst() or orderAsGiven(), then moveToFront(c) / dropCandidate(c)) and a reason
 // for the access log (reasonText("..."), reasonId(c)).
 import { runRouteWith, healthyFirst, hasTag, count, priceIn, priceOut, isUsable, moveToFront, reasonText, reasonId } from "@sluice/policy-sdk/router";
 export { abi_version } from "@sluice/policy-sdk";
 
-// The example rule: requests tagged "premium" go to the most expensive usable target first;
-// everything else keeps the healthy-first order. Change the tag or the choice to make it yours.
-const PREMIUM_TAG = "premium";
+// The example rule: requests tagged tier=premium (a key's tags, or the request's metadata, as
+// "key=value") go to the most expensive usable target first; everything else keeps the
+// healthy-first order. Change the tag or the choice to make it yours.
+const PREMIUM_TAG = "tier=premium";
 
 export function route(): i32 { return runRouteWith(rule); }
 
@@ -126,7 +127,7 @@ const ROUTER_CASES = [
     input: {
       alias: "chat",
       tenant: "acme",
-      tags: ["premium"],
+      tags: ["tier=premium"],
       candidates: [
         { target_id: "cheap/small", healthy: true, price_input_per_mtok: 0.15, price_output_per_mtok: 0.6 },
         { target_id: "strong/large", healthy: true, price_input_per_mtok: 2.5, price_output_per_mtok: 10 },
