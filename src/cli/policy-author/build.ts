@@ -11,7 +11,7 @@
 // module's sources (its detectors); anything else resolves as asc does (node_modules).
 import { mkdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import asc from "assemblyscript/asc";
 import { policyWasmDir } from "./sdk-location.js";
 import { readModuleSettings, type ModuleSettings } from "./settings.js";
@@ -84,11 +84,13 @@ export async function buildPolicyModule(dir: string, log: NodeJS.WritableStream)
     if (error) throw new Error(`${settings.entry} does not compile (${error.message}):\n${messages.trim()}`);
     if (messages.trim()) log.write(messages);
   }
+  // the paths as the author named the folder (relative stays relative)
+  const shown = (file: string) => join(dir, "build", basename(file));
   return {
     slot: settings.slot,
-    release: targets[0]!.file,
-    hostio: targets[1]!.file,
-    debug: targets[2]!.file,
+    release: shown(targets[0]!.file),
+    hostio: shown(targets[1]!.file),
+    debug: shown(targets[2]!.file),
     seconds: (performance.now() - started) / 1000,
   };
 }
