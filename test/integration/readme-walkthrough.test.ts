@@ -83,7 +83,8 @@ describe("README walkthrough: Write your first policy", () => {
       body: JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: "When does project nightingale launch?" }] }),
     });
     expect(res.status).toBe(200);
+    // a figure, not a check (timed assertions flake on a loaded machine): ~15 s of CPU, most of
+    // it the three asc builds
     console.log(`README walkthrough: ${seconds.toFixed(1)} s`);
-    expect(seconds).toBeLessThan(90);
   });
 });

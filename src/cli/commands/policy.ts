@@ -5,7 +5,6 @@ import { parseArgs } from "node:util";
 import type { Command, CommandIO } from "../command.js";
 import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS, testPolicyModule, type SlotName } from "../../policy/index.js";
 import { ADMIN_OPTIONS_HELP, adminClient, adminOptions } from "../admin-client.js";
-import { buildPolicyModule } from "../policy-author/build.js";
 import { loadCases, type CaseVector } from "../policy-author/cases.js";
 import { scaffoldModule } from "../policy-author/scaffold.js";
 import { readModuleSettings } from "../policy-author/settings.js";
@@ -55,6 +54,8 @@ ${ADMIN_OPTIONS_HELP}`,
     }
     if (sub === "build") {
       if (!slot) return usage(io);
+      // loaded here: the compiler (assemblyscript, binaryen) is large, and no other command needs it
+      const { buildPolicyModule } = await import("../policy-author/build.js");
       const built = await buildPolicyModule(slot, io.stderr);
       io.stderr.write(`built ${built.release}, ${built.hostio}, ${built.debug} in ${built.seconds.toFixed(1)} s\n`);
       io.stdout.write(`${built.release}\n`);
