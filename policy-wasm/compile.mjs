@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "policy-wasm");
 
 /** The abort handler of every module (Extism provides no `env.abort`), relative to a module's folder. */
-export const ABORT = ["--use", "abort=../shared/abort/policyAbort"];
+export const ABORT = ["--use", "abort=../sdk/abort/policyAbort"];
 export const RELEASE = ["-O3", "--noAssert"];
 const DEBUG = ["--debug"];
 

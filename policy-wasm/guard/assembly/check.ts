@@ -1,20 +1,20 @@
 // The `check` call: parse GuardCheckInput, score every text part (window by window, each window
 // in up to three views: as written, ROT13, and its decoded base64/hex runs; a part's score is
 // the highest), and write GuardCheckOutput (field numbers: fields.ts).
-import { IntList } from "../../shared/buffers";
+import { IntList } from "../../sdk/buffers";
 import {
   output, startReading, readVarint, readFloat, skip, pos, bad, varintSize, writeVarint, writeTag, writeAscii,
   WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
-} from "../../shared/wire";
+} from "../../sdk/wire";
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
-import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "./fields";
+import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
 import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
 import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13 } from "./rules";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting } from "./model";
 import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
 
-const ABI_VERSION: u32 = 1;
+import { ABI_VERSION } from "../../sdk/abi";
 const VERDICT_ALLOW: u32 = 1, VERDICT_BLOCK: u32 = 3;
 const DEFAULT_THRESHOLD: f32 = 0.5;
 const LABELS: StaticArray<string> = ["injection", "jailbreak", "prompt_leak"];

@@ -3,20 +3,19 @@
 // into module memory) and hands the output back the same way. Trusted slots only; guard.wasm
 // (`builtin:guard`) is the same module with plain Extism I/O.
 import { runCheck } from "./check";
-import { output } from "../../shared/wire";
-import { input } from "../../shared/io";
+import { output } from "../../sdk/wire";
+import { input } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
-import "../../shared/abort";
-import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../shared/sluice_host";
+import "../../sdk/abort";
+import { readHostInput, writeHostOutput } from "../../sdk/io";
 
 export function abi_version(): i32 { return 1; }
 
 export function check(): i32 {
-  const len = hostInputLength();
-  hostInputCopy(input.reserve(<usize>len));
-  const code = runCheck(input.ptr, <i32>len);
+  const len = readHostInput();
+  const code = runCheck(input.ptr, len);
   if (code != OK) return reportExtismError(code);
-  hostOutputCopy(output.ptr, <u32>output.len);
+  writeHostOutput(output.ptr, output.len);
   return OK;
 }
 

@@ -8,11 +8,11 @@
 //     written, 1 ROT13, 2 decoded runs), u32 view id, u32 rule bits, u32 n, n u32 bucket ids
 //     (policy-wasm/guard/train/ reads it: training sees exactly the features inference uses).
 import { runCheck, scoreText } from "./check";
-import { output } from "../../shared/wire";
-import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
+import { output } from "../../sdk/wire";
+import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
 import { collected, setCollecting } from "./model";
-import "../../shared/abort"; // compiled in for `--use abort=../shared/abort/policyAbort`
+import "../../sdk/abort"; // compiled in for `--use abort=../sdk/abort/policyAbort`
 
 export function abi_version(): i32 { return 1; }
 

@@ -14,7 +14,7 @@
 import { norm, normLen } from "./normalize";
 import { wordHash, wordCount } from "./rules";
 import { BIAS, SCALE, RULE_WEIGHTS, TABLE_BITS, WEIGHTS } from "./weights";
-import { ByteBuffer } from "../../shared/buffers";
+import { ByteBuffer } from "../../sdk/buffers";
 
 const SHIFT: u32 = 32 - <u32>TABLE_BITS;
 const SHIFT64: u64 = 64 - <u64>TABLE_BITS;

@@ -1,5 +1,5 @@
 // Matches found in the current text, then resolved into non-overlapping spans.
-import { IntList } from "../../shared/buffers";
+import { IntList } from "../../sdk/buffers";
 import { PRIORITY } from "./entities";
 
 const starts = new IntList();

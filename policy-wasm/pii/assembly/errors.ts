@@ -1,20 +1,12 @@
-// Compact error codes returned by the exports (0 = ok); the Extism entries also set the message.
-import { setExtismError } from "../../shared/io";
+// Error codes returned by the exports (0 = ok): the SDK's shared codes (../../sdk/errors.ts);
+// the Extism entries also set the message.
+import { OK, standardMessage, fail } from "../../sdk/errors";
 
-export const OK: i32 = 0;
-export const ERR_BAD_INPUT: i32 = 1;
-export const ERR_ABI_VERSION: i32 = 2;
+export { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "../../sdk/errors";
 
-export function errorMessage(code: i32): string {
-  switch (code) {
-    case ERR_BAD_INPUT: return "pii: malformed PiiScanInput (truncated field or unknown wire type)";
-    case ERR_ABI_VERSION: return "pii: unsupported abi_version (this module implements 1)";
-    default: return "pii: unknown error";
-  }
-}
+export function errorMessage(code: i32): string { return standardMessage("pii", "PiiScanInput", code); }
 
 /** Sets the Extism error for a non-zero code; returns the code. */
 export function reportExtismError(code: i32): i32 {
-  if (code != OK) setExtismError(errorMessage(code));
-  return code;
+  return code == OK ? OK : fail(code, errorMessage(code));
 }

@@ -3,20 +3,19 @@
 // way, instead of 8 bytes per Extism kernel call. A separate build (pii-hostio.wasm), because a
 // module importing `sluice:host` only loads in a host that provides it; pii.wasm stays plain.
 import { runScan } from "./scan";
-import { output } from "../../shared/wire";
-import { input } from "../../shared/io";
+import { output } from "../../sdk/wire";
+import { input } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
-import "../../shared/abort";
-import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../shared/sluice_host";
+import "../../sdk/abort";
+import { readHostInput, writeHostOutput } from "../../sdk/io";
 
 export function abi_version(): i32 { return 1; }
 
 export function scan(): i32 {
-  const len = hostInputLength();
-  hostInputCopy(input.reserve(<usize>len));
-  const code = runScan(input.ptr, <i32>len);
+  const len = readHostInput();
+  const code = runScan(input.ptr, len);
   if (code != OK) return reportExtismError(code);
-  hostOutputCopy(output.ptr, <u32>output.len);
+  writeHostOutput(output.ptr, output.len);
   return OK;
 }
 

@@ -3,10 +3,10 @@
 //   raw WebAssembly (benchmark baseline, no Extism kernel calls): raw_reserve(len) -> pointer to
 //   write the input at, raw_scan(len) -> 0 or an error code, raw_output_ptr(), raw_output_len().
 import { runScan } from "./scan";
-import { output } from "../../shared/wire";
-import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
+import { output } from "../../sdk/wire";
+import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
-import "../../shared/abort"; // compiled in for `--use abort=../shared/abort/policyAbort`
+import "../../sdk/abort"; // compiled in for `--use abort=../sdk/abort/policyAbort`
 
 export function abi_version(): i32 { return 1; }
 

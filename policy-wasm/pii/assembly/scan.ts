@@ -1,6 +1,6 @@
 // The `scan` call: parse PiiScanInput, detect and resolve spans per text, apply each type's
 // action, and write PiiScanOutput (field numbers: fields.ts).
-import { ByteBuffer, IntList } from "../../shared/buffers";
+import { ByteBuffer, IntList } from "../../sdk/buffers";
 import { setText, T, N, isAlnum } from "./text";
 import { clearCandidates, resolve, spanStart, spanEnd, spanType, spanScore } from "./candidates";
 import { setContextWindow } from "./contexts";
@@ -12,11 +12,12 @@ import {
 import {
   output, startReading, readVarint, readFloat, skip, pos, bad, varintSize, writeVarint, writeTag, writeBytes, writeAscii,
   WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
-} from "../../shared/wire";
-import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
-import { PiiPlaceholder, PiiRewrite, PiiRule, PiiScanInput, PiiScanOutput, PiiSpan } from "./fields";
+} from "../../sdk/wire";
+import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "../../sdk/errors";
+import { ABI_VERSION } from "../../sdk/abi";
+import { utf16Start, utf16At } from "../../sdk/text";
+import { PiiPlaceholder, PiiRewrite, PiiRule, PiiScanInput, PiiScanOutput, PiiSpan } from "../../sdk/pii_fields";
 
-const ABI_VERSION: u32 = 1;
 const textOffsets = new IntList(); // pairs: offset, length
 const rewrite = new ByteBuffer();
 const blocked = new StaticArray<bool>(MAX_ENTITIES);
@@ -125,37 +126,6 @@ function parseInput(base: usize, len: i32): i32 {
   return OK;
 }
 
-// UTF-16 position of a byte offset, walking forward from the previous span (spans are sorted).
-let cursorByte: i32 = 0;
-let cursorUnit: i32 = 0;
-function utf16At(byteOffset: i32): i32 {
-  assert(byteOffset >= cursorByte && byteOffset <= N); // debug builds: spans are sorted and inside the text
-  // Eight bytes at a time (SWAR): each byte is one UTF-16 unit unless it is a continuation
-  // byte (10xxxxxx, none) or the lead of a 4-byte sequence (11110xxx, two: a surrogate pair).
-  // Bit 7 of each byte of `w & ~(w << 1)` is set for continuation bytes, of
-  // `w & (w << 1) & (w << 2) & (w << 3)` for 4-byte leads (shifts by < 8 read the same byte).
-  while (cursorByte + 16 <= byteOffset) { // ASCII, the usual case: 16 bytes, 16 units
-    if (i8x16.bitmask(v128.load(T + <usize>cursorByte)) != 0) break;
-    cursorByte += 16; cursorUnit += 16;
-  }
-  while (cursorByte + 8 <= byteOffset) {
-    const w = load<u64>(T + <usize>cursorByte);
-    const high: u64 = 0x8080808080808080;
-    if ((w & high) != 0) {
-      const continuation = w & ~(w << 1) & high;
-      const lead4 = w & (w << 1) & (w << 2) & (w << 3) & high;
-      cursorUnit += 8 - <i32>popcnt(continuation) + <i32>popcnt(lead4);
-    } else cursorUnit += 8; // ASCII, the usual case
-    cursorByte += 8;
-  }
-  while (cursorByte < byteOffset) {
-    const c = <i32>load<u8>(T + <usize>cursorByte);
-    cursorByte++;
-    if ((c & 0xc0) != 0x80) cursorUnit += c >= 0xf0 ? 2 : 1;
-  }
-  return cursorUnit;
-}
-
 function writeSpan(textIndex: u32, start: u32, end: u32, type: i32, action: u32, score: i32): void {
   const name = unchecked(NAMES[type]);
   const nameLen = <u32>name.length;
@@ -229,7 +199,7 @@ function scanText(base: usize, textIndex: u32): void {
   detect();
   const count = resolve();
   if (count == 0) return;
-  cursorByte = 0; cursorUnit = 0;
+  utf16Start(T, N);
   let rewrites = false;
   for (let k = 0; k < count; k++) {
     const type = spanType(k), action = unchecked(ACTIONS[type]);

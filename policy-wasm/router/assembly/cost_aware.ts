@@ -16,7 +16,7 @@
 import {
   count, order, orderLen, healthy, latencyMs, errorRate, priceIn, priceOut, inputTokens, capacity,
   orderAsGiven, reasonText, reasonId,
-} from "./table";
+} from "../../sdk/router";
 
 export const MAX_ERROR_RATE: f32 = 0.25;
 export const SLOW_FACTOR: f32 = 3;

@@ -6,11 +6,11 @@
 //   raw WebAssembly (benchmark baseline, no Extism kernel calls on success): raw_reserve(len) ->
 //   pointer to write the input at, raw_route(len) -> 0 or an error code, raw_output_ptr(),
 //   raw_output_len(), as pii.wasm and tokens.wasm have.
-import { runRoute, routeInput } from "./table";
-import { input } from "../../shared/io";
-import { output } from "../../shared/wire";
+import { runRoute, routeInput } from "../../sdk/router";
+import { input } from "../../sdk/extism";
+import { output } from "../../sdk/wire";
 import { costAwareOrder } from "./cost_aware";
-import "../../shared/abort"; // compiled in for `--use abort=...`
+import "../../sdk/abort"; // compiled in for `--use abort=...`
 
 export function abi_version(): i32 { return 1; }
 

@@ -2,11 +2,11 @@
 // Long or code-heavy prompts go to the most capable target first -- taken here to be the most
 // expensive usable one (healthy, error rate <= 0.25); every other prompt gets the default
 // cost-aware order. Build: `node policy-wasm/router/build.mjs`; push: `sluice policy push router <file>`.
-// For the one-copy `sluice:host` I/O of a trusted slot, call runRouteHostIo (host_io.ts) instead of
+// For the one-copy `sluice:host` I/O of a trusted slot, call runRouteHostIo (the SDK, ../../sdk/router.ts) instead of
 // runRoute, as strong_for_code_hostio.ts does.
-import { runRoute, count, hasCode, lengthChars, priceIn, priceOut, moveToFront, reasonClear, reasonText, reasonId } from "./table";
+import { runRoute, count, hasCode, lengthChars, priceIn, priceOut, moveToFront, reasonClear, reasonText, reasonId } from "../../sdk/router";
 import { costAwareOrder, usable } from "./cost_aware";
-import "../../shared/abort";
+import "../../sdk/abort";
 
 const LONG_PROMPT_CHARS: u32 = 8000;
 

@@ -3,11 +3,11 @@
 // bytes that are not a GuardCheckOutput. It passes the guard conformance vectors (none carries a
 // marker), so it loads.
 import { inputHas, writeGarbage, spinForever } from "./misbehave";
-import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
-import { output } from "../../shared/wire";
+import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
+import { output } from "../../sdk/wire";
 import { runCheck } from "../../guard/assembly/check";
 import { reportExtismError } from "../../guard/assembly/errors";
-import "../../shared/abort";
+import "../../sdk/abort";
 
 export function abi_version(): i32 { return 1; }
 

@@ -1,6 +1,6 @@
 // Test module: the pii module, except that an input containing "__loop__" makes it loop.
 import { readInput, inputHas, scanNormally, writeGarbage, spinForever, allocateForever } from "./misbehave";
-import "../../shared/abort";
+import "../../sdk/abort";
 export function abi_version(): i32 { return 1; }
 export function scan(): i32 {
   const len = readInput();

@@ -1,10 +1,10 @@
 // Test modules that are the real pii module until the input carries a marker, then misbehave.
 // They pass the slot's conformance vectors (so they load), and show what the host does when a
 // module that looked fine traps, loops, runs out of memory or returns garbage in production.
-import { input, readExtismInput, writeExtismOutput } from "../../shared/io";
+import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
 import { reportExtismError } from "../../pii/assembly/errors";
 import { runScan } from "../../pii/assembly/scan";
-import { output } from "../../shared/wire";
+import { output } from "../../sdk/wire";
 import { alloc, store_u8, output_set } from "@extism/as-pdk/lib/env";
 
 /** Reads the call's input; returns its length. */

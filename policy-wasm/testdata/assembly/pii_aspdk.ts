@@ -3,9 +3,9 @@
 // what the shipped builds' grow-only kernel-call path and the `sluice:host` path save.
 import { Host } from "@extism/as-pdk";
 import { runScan } from "../../pii/assembly/scan";
-import { output } from "../../shared/wire";
+import { output } from "../../sdk/wire";
 import { reportExtismError } from "../../pii/assembly/errors";
-import "../../shared/abort";
+import "../../sdk/abort";
 
 export function abi_version(): i32 { return 1; }
 

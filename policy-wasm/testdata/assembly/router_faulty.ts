@@ -5,11 +5,11 @@
 //   well-formed RouterRouteOutput naming a target that is not a candidate.
 // It passes the router conformance vectors (none carries a marker), so it loads.
 import { inputHas, writeGarbage, spinForever, allocateForever } from "./misbehave";
-import { output, writeTag, writeVarint, writeAscii } from "../../shared/wire";
-import { runRoute } from "../../router/assembly/table";
+import { output, writeTag, writeVarint, writeAscii } from "../../sdk/wire";
+import { runRoute } from "../../sdk/router";
 import { costAwareOrder } from "../../router/assembly/cost_aware";
 import { input_length, alloc, store_u8, output_set } from "@extism/as-pdk/lib/env";
-import "../../shared/abort";
+import "../../sdk/abort";
 
 export function abi_version(): i32 { return 1; }
 

@@ -5,8 +5,8 @@
 // initialised again).
 import { runInit, runCount } from "../../tokens/assembly/request";
 import { readExtismInput, extismInputLength, writeExtismOutput, reportExtismError } from "../../tokens/assembly/extism_io";
-import { output } from "../../shared/wire";
-import "../../shared/abort";
+import { output } from "../../sdk/wire";
+import "../../sdk/abort";
 
 export function abi_version(): u32 { return 1; }
 

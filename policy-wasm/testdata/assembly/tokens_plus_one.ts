@@ -5,9 +5,9 @@
 // request, and a rollback restores them.
 import { runInit, runCount } from "../../tokens/assembly/request";
 import { readExtismInput, extismInputLength, writeExtismOutput, reportExtismError } from "../../tokens/assembly/extism_io";
-import { output, startReading, readVarint, skip, pos, writeVarint, writeTag, varintSize } from "../../shared/wire";
-import { IntList } from "../../shared/buffers";
-import "../../shared/abort";
+import { output, startReading, readVarint, skip, pos, writeVarint, writeTag, varintSize } from "../../sdk/wire";
+import { IntList } from "../../sdk/buffers";
+import "../../sdk/abort";
 
 const LONG: u32 = 100;
 const lengths = new IntList();

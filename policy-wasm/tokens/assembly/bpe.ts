@@ -7,7 +7,7 @@ import { reserveScratch } from "./buffers";
 import { hashBytes, hashShort, shortWord0, shortWord1, SHORT_PIECE } from "./hash";
 import { rankOf, rankOfHashed, rankOfByte, rankOfPair, NO_RANK } from "./ranks";
 import { cacheLookup, cacheLookupShort, cacheStore, cacheStoreToken, cachedCount, cachedId, CACHE_KEY_MAX } from "./piece_cache";
-import { writeVarint } from "../../shared/wire";
+import { writeVarint } from "../../sdk/wire";
 
 /** Pieces longer than this (bytes) go through the heap. */
 const HEAP_THRESHOLD: usize = 96;

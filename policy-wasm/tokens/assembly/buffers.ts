@@ -1,7 +1,7 @@
 // Grow-only scratch buffers. The module runs with the stub runtime (a bump allocator, no GC):
 // tables are allocated once at init and the buffers below only grow (doubling), so the hot loop
 // never allocates and the waste stays below twice the largest request seen. The output buffer is
-// the one every module shares (../../shared/wire.ts).
+// the one every module shares (../../sdk/wire.ts).
 
 /** Bytes kept readable past every buffer's end: the hash and the piece cache read whole 8-byte
  *  words, up to 15 bytes past a short piece (hash.ts shortWord1). */

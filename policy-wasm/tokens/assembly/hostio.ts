@@ -6,10 +6,10 @@
 // stays loadable by any plain Extism host.
 import { reserveInput } from "./buffers";
 import { runInit, runCount } from "./request";
-import { output } from "../../shared/wire";
+import { output } from "../../sdk/wire";
 import { reportExtismError } from "./extism_io";
 import { OK } from "./errors";
-import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../shared/sluice_host";
+import { hostInputLength, hostInputCopy, hostOutputCopy } from "../../sdk/sluice_host";
 
 export { abi_version, unicode_version, raw_reserve, raw_init, raw_count, raw_encode, raw_output_ptr, raw_output_len } from "./index";
 

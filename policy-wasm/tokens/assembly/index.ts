@@ -12,11 +12,11 @@
 // hostio.ts has the same Extism exports with input/output through `sluice:host`.
 import { reserveInput } from "./buffers";
 import { runInit, runCount } from "./request";
-import { output } from "../../shared/wire";
+import { output } from "../../sdk/wire";
 import { readExtismInput, extismInputLength, writeExtismOutput, reportExtismError } from "./extism_io";
 import { OK } from "./errors";
 import { UNICODE_VERSION_NUMBER } from "./generated/unicode_classes";
-import "../../shared/abort"; // compiled in for `--use abort=../shared/abort/policyAbort`; not exported
+import "../../sdk/abort"; // compiled in for `--use abort=../sdk/abort/policyAbort`; not exported
 
 /** ABI version of the slot messages (policy.proto). */
 export function abi_version(): u32 { return 1; }

@@ -6,10 +6,10 @@
 //   count:  TokensCountInput { abi_version, encoding, repeated texts }
 //           -> TokensCountOutput  { abi_version, packed counts }
 //   encode: the same input -> TokensEncodeOutput { abi_version, repeated TokenIds texts { packed ids } }
-// The output is built in the shared grow-only `output` buffer (../../shared/wire.ts).
+// The output is built in the shared grow-only `output` buffer (../../sdk/wire.ts).
 import {
   output, startReading, readVarint, skip, skipField, pos, bad, varintSize, writeVarint, writeTag, WIRE_VARINT, WIRE_LEN,
-} from "../../shared/wire";
+} from "../../sdk/wire";
 import {
   OK, ERR_NOT_INITIALISED, ERR_ALREADY_INITIALISED, ERR_BAD_RANKS, ERR_BAD_INPUT, ERR_ABI_VERSION,
   ERR_UNKNOWN_ENCODING, ERR_ENCODING_NOT_LOADED,
@@ -17,9 +17,9 @@ import {
 import { loadRanks, useTable, tableLoaded, anyTableLoaded, pattern, PATTERN_O200K, PATTERN_CL100K } from "./ranks";
 import { nextPieceCl100k, nextPieceO200k } from "./pretokenize";
 import { beginText, encodePiece, tokensSoFar } from "./bpe";
-import { TokenIds, TokensCountInput, TokensCountOutput, TokensEncodeOutput, TokensInitInput, TokensRankTable } from "./fields";
+import { TokenIds, TokensCountInput, TokensCountOutput, TokensEncodeOutput, TokensInitInput, TokensRankTable } from "../../sdk/tokens_fields";
 
-const ABI_VERSION: u32 = 1;
+import { ABI_VERSION } from "../../sdk/abi";
 /** Room left before a length-delimited field's payload: a tag and a 5-byte varint, twice. */
 const HEADER_GAP: usize = 12;
 

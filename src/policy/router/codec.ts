@@ -56,7 +56,7 @@ const C_ID = tag(CANDIDATE.target_id), C_HEALTHY = tag(CANDIDATE.healthy), C_LAT
 const C_ERRORS = tag(CANDIDATE.error_rate), C_PRICE_IN = tag(CANDIDATE.price_input_per_mtok), C_PRICE_OUT = tag(CANDIDATE.price_output_per_mtok);
 const C_CAPACITY = tag(CANDIDATE.remaining_capacity), C_WEIGHT = tag(CANDIDATE.weight), C_INFLIGHT = tag(CANDIDATE.inflight);
 const OUT_ABI = tag(OUT.abi_version), OUT_TARGET = tag(OUT.target_ids), OUT_REASON = tag(OUT.reason);
-/** The modules' fixed table size (policy-wasm/router/assembly/table.ts). */
+/** The modules' fixed table size (policy-wasm/sdk/router.ts). */
 export const ROUTER_MAX_CANDIDATES = 64;
 const MAX_REASON_CHARS = 300;
 

@@ -1,12 +1,12 @@
 // The hand-written codecs take their field numbers and types from one table each (TypeScript:
-// PII_FIELDS, ROUTER_FIELDS, TOKENS_FIELDS; AssemblyScript: each module's assembly/fields.ts).
+// PII_FIELDS, ROUTER_FIELDS, TOKENS_FIELDS; AssemblyScript: the SDK's policy-wasm/sdk/<slot>_fields.ts).
 // This checks those tables against the descriptors protobuf-es generates from
 // proto/sluice/policy/v1/policy.proto, so a number or a type cannot drift from the proto.
 //
-// The AssemblyScript side cannot be imported here: its fields.ts files are parsed as text
+// The AssemblyScript side cannot be imported here: its *_fields.ts files are parsed as text
 // (`export namespace <Message> { export const <field>: u32 = <number>; }`) and their numbers
 // checked. Their wire types are not constants there (the parsers compare against WIRE_* of
-// shared/wire.ts next to each use); the module tests check them end to end by decoding the
+// sdk/wire.ts next to each use); the module tests check them end to end by decoding the
 // modules' own output with protobuf-es (pii-module, router-codec, tokens-slot tests).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -142,14 +142,14 @@ describe("TypeScript codec tables against policy.proto", () => {
 });
 
 describe("AssemblyScript field numbers against policy.proto", () => {
-  it.each(["pii", "router", "tokens", "guard"])("%s/assembly/fields.ts", (module) => {
-    expect(assemblyProblems(join(WASM, module, "assembly", "fields.ts"))).toEqual([]);
+  it.each(["pii", "router", "tokens", "guard"])("sdk/%s_fields.ts", (slot) => {
+    expect(assemblyProblems(join(WASM, "sdk", `${slot}_fields.ts`))).toEqual([]);
   });
 
   it("every message a module's fields.ts names is one the TypeScript side handles too", () => {
     const typescript = new Set([...Object.keys(PII_FIELDS), ...Object.keys(ROUTER_FIELDS), ...Object.keys(TOKENS_FIELDS), ...Object.keys(GUARD_FIELDS), "PiiRule"]);
     for (const module of ["pii", "router", "tokens", "guard"]) {
-      for (const name of assemblyFields(join(WASM, module, "assembly", "fields.ts")).keys()) expect(typescript, `${module}: ${name}`).toContain(name);
+      for (const name of assemblyFields(join(WASM, "sdk", `${module}_fields.ts`)).keys()) expect(typescript, `${module}: ${name}`).toContain(name);
     }
   });
 
@@ -157,7 +157,7 @@ describe("AssemblyScript field numbers against policy.proto", () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-fields-"));
     try {
       const path = join(dir, "fields.ts");
-      const source = readFileSync(join(WASM, "router", "assembly", "fields.ts"), "utf8");
+      const source = readFileSync(join(WASM, "sdk", "router_fields.ts"), "utf8");
       writeFileSync(path, source.replace("export const weight: u32 = 8;", "export const weight: u32 = 9;"));
       expect(assemblyProblems(path)).toEqual(["RouterCandidate.weight: module says 9, policy.proto 8"]);
       writeFileSync(path, source.replace("export const weight: u32 = 8;", "export const weight: u32 = 8; // a comment is fine\n  export const wieght: u32 = 8;"));
@@ -171,8 +171,12 @@ describe("AssemblyScript field numbers against policy.proto", () => {
 describe("other numbers both sides share", () => {
   it("ABI version", () => {
     expect(ABI_VERSION).toBe(AbiVersion.V1);
-    for (const file of ["pii/assembly/scan.ts", "router/assembly/table.ts", "tokens/assembly/request.ts", "guard/assembly/check.ts"]) {
-      expect([...assemblyConstants(join(WASM, file), /^ABI_VERSION$/).values()], file).toEqual([AbiVersion.V1]);
+    // one constant in the SDK; every module's codec imports it from there
+    expect([...assemblyConstants(join(WASM, "sdk", "abi.ts"), /^ABI_VERSION$/).values()]).toEqual([AbiVersion.V1]);
+    for (const file of ["pii/assembly/scan.ts", "sdk/router.ts", "tokens/assembly/request.ts", "guard/assembly/check.ts"]) {
+      const source = readFileSync(join(WASM, file), "utf8");
+      expect(source, file).toMatch(/import \{ (?:ABI_VERSION|ABI_VERSION, abiAccepted) \} from "(?:\.\.\/\.\.\/sdk\/|\.\/)abi";/);
+      expect([...assemblyConstants(join(WASM, file), /^ABI_VERSION$/).keys()], file).toEqual([]);
     }
   });
 

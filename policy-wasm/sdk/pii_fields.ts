@@ -1,7 +1,7 @@
 // Field numbers of the policy.proto messages this module reads and writes (ABI v1), one
 // namespace per message. The one place they are written down on this side: the parsers and
 // writers use these names, and test/unit/policy/codec-fields.test.ts checks every number against
-// the descriptors generated from proto/sluice/policy/v1/policy.proto. Wire types: ../../shared/wire.ts.
+// the descriptors generated from proto/sluice/policy/v1/policy.proto. Wire types: wire.ts.
 export namespace PiiScanInput {
   export const abi_version: u32 = 1;
   export const texts: u32 = 2;

@@ -1,24 +1,32 @@
-// The router slot's plumbing, shared by every router module in this folder: read
-// RouterRouteInput (proto/sluice/policy/v1/policy.proto; field numbers in fields.ts) into fixed tables, let a rule fill
-// `order` and the reason, write RouterRouteOutput. Nothing here allocates per call (the stub
-// runtime never frees): target ids stay in the input buffer, tables are fixed-size, the reason
-// goes into a grow-only buffer. Input and output go through the Extism kernel (runRoute) or the
-// `sluice:host` functions (runRouteHostIo in host_io.ts, the *-hostio.wasm builds).
-import { ByteBuffer } from "../../shared/buffers";
-import { input, readExtismInput, writeExtismOutput, setExtismError } from "../../shared/io";
+// The router slot (export `route`): read RouterRouteInput (proto/sluice/policy/v1/policy.proto;
+// field numbers in router_fields.ts) into fixed tables, let a rule fill `order` and the reason,
+// write RouterRouteOutput. Used by the shipped router modules (policy-wasm/router) and by
+// authors' modules alike. Nothing here allocates per call (the stub runtime never frees): target
+// ids, the alias, the tenant and the tags stay in the input buffer, tables are fixed-size, the
+// reason goes into a grow-only buffer.
+//
+// A module:   export { abi_version } from "@sluice/policy-sdk";
+//             export function route(): i32 { return runRouteWith(myRule); }
+// where myRule() reads the request (tenant, tags, alias, features, candidate tables) and changes
+// `order` (moveToFront, orderAsGiven, dropCandidate) and the reason (reasonText, reasonId).
+// I/O: runRouteWith picks it at build (io.ts); runRoute is plain Extism I/O and runRouteHostIo
+// `sluice:host` I/O, for modules that ship both builds from two entry files.
+import { ByteBuffer } from "./buffers";
+import { input, readExtismInput, writeExtismOutput } from "./extism";
+import { readInput, readHostInput, writeHostOutput, writeOutput } from "./io";
+import { ABI_VERSION, abiAccepted } from "./abi";
+import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION, fail } from "./errors";
+import { bytesEqual, startsWithAt } from "./text";
 import {
   output, startReading, readVarint, readVarint64, readFloat, readDouble, skip, skipField, pos, bad,
   writeVarint, writeTag, writeBytes, WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_I32,
-} from "../../shared/wire";
-import { RouterCandidate, RouterPromptFeatures, RouterRouteInput, RouterRouteOutput } from "./fields";
+} from "./wire";
+import { RouterCandidate, RouterPromptFeatures, RouterRouteInput, RouterRouteOutput } from "./router_fields";
 
-export const ABI_VERSION: u32 = 1;
+export { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 export const MAX_CANDIDATES: i32 = 64;
-
-export const OK: i32 = 0;
-export const ERR_BAD_INPUT: i32 = 1;
-export const ERR_ABI_VERSION: i32 = 2;
 const ERR_TOO_MANY: i32 = 3;
+const MAX_TAGS: i32 = 64;
 
 // ---- the request
 export let alias: i32 = 0; // offset of the alias in the input
@@ -27,6 +35,11 @@ export let inputTokens: u32 = 0;
 export let lengthChars: u32 = 0;
 export let hasCode: bool = false;
 export let turns: u32 = 0;
+export let tenantAt: i32 = 0; // offset of the tenant id in the input
+export let tenantLen: i32 = 0;
+export let tagCount: i32 = 0;
+const tagAt = new StaticArray<i32>(MAX_TAGS);
+const tagLen = new StaticArray<i32>(MAX_TAGS);
 
 // ---- the candidate table, in the host's (configured) order
 export let count: i32 = 0;
@@ -52,6 +65,18 @@ export function orderAsGiven(): void {
   orderLen = count;
 }
 
+/** Healthy candidates (breaker closed, error rate at most 0.25) in input order, then the others:
+ *  a starting point for a rule that does not care about cost (the shipped rule is cost-aware). */
+export function healthyFirst(): void {
+  let k = 0;
+  for (let c = 0; c < count; c++) if (isUsable(c)) unchecked(order[k++] = c);
+  for (let c = 0; c < count; c++) if (!isUsable(c)) unchecked(order[k++] = c);
+  orderLen = count;
+}
+
+/** Whether candidate `c` is healthy (breaker closed) with an error rate of at most 0.25. */
+export function isUsable(c: i32): bool { return unchecked(healthy[c]) && unchecked(errorRate[c]) <= 0.25; }
+
 /** Moves candidate `c` to the front of `order` (adding it when it was left out). */
 export function moveToFront(c: i32): void {
   assert(c >= 0 && c < count); // debug builds: a rule naming a candidate that is not there traps
@@ -60,6 +85,40 @@ export function moveToFront(c: i32): void {
   if (at == orderLen) orderLen++;
   for (let k = at; k > 0; k--) unchecked(order[k] = order[k - 1]);
   unchecked(order[0] = c);
+}
+
+/** Leaves candidate `c` out of `order`: it is not tried. */
+export function dropCandidate(c: i32): void {
+  let k = 0;
+  while (k < orderLen && unchecked(order[k]) != c) k++;
+  if (k == orderLen) return;
+  for (; k + 1 < orderLen; k++) unchecked(order[k] = order[k + 1]);
+  orderLen--;
+}
+
+// ---- the request's strings, compared in place (no allocation)
+/** Whether the request's tenant id is `id`. */
+export function tenantIs(id: string): bool { return bytesEqual(input.ptr + <usize>tenantAt, tenantLen, id); }
+/** Whether the request's alias is `name`. */
+export function aliasIs(name: string): bool { return bytesEqual(input.ptr + <usize>alias, aliasLen, name); }
+/** Whether one of the request's tags is `tag` (tags: the key's and the request's, as the host sends them). */
+export function hasTag(tag: string): bool {
+  for (let k = 0; k < tagCount; k++) if (bytesEqual(input.ptr + <usize>unchecked(tagAt[k]), unchecked(tagLen[k]), tag)) return true;
+  return false;
+}
+/** Whether candidate `c`'s target id is `id` (e.g. "openai-main/gpt-4o"). */
+export function targetIs(c: i32, id: string): bool { return bytesEqual(input.ptr + <usize>unchecked(idAt[c]), unchecked(idLen[c]), id); }
+/** Whether candidate `c`'s target id starts with the ASCII `prefix` (e.g. a provider id and "/"). */
+export function targetStartsWith(c: i32, prefix: string): bool { return startsWithAt(input.ptr + <usize>unchecked(idAt[c]), unchecked(idLen[c]), 0, prefix); }
+/** Index of the candidate whose target id is `id`, or -1. */
+export function findTarget(id: string): i32 {
+  for (let c = 0; c < count; c++) if (targetIs(c, id)) return c;
+  return -1;
+}
+/** The first candidate whose target id starts with `prefix`, or -1. */
+export function findTargetStartingWith(prefix: string): i32 {
+  for (let c = 0; c < count; c++) if (targetStartsWith(c, prefix)) return c;
+  return -1;
 }
 
 // ---- the reason text (ASCII from the module, target ids copied from the input)
@@ -122,7 +181,7 @@ function parseCandidate(base: usize, end: i32, c: i32): bool {
 
 /** Parses RouterRouteInput at `base`; OK or an error code. */
 function parseRouteInput(base: usize, len: i32): i32 {
-  count = 0; orderLen = 0; alias = 0; aliasLen = 0; inputTokens = 0;
+  count = 0; orderLen = 0; alias = 0; aliasLen = 0; inputTokens = 0; tenantAt = 0; tenantLen = 0; tagCount = 0;
   lengthChars = 0; hasCode = false; turns = 0;
   let abi: u32 = 0;
   startReading(0);
@@ -135,6 +194,10 @@ function parseRouteInput(base: usize, len: i32): i32 {
       if (bad || n < 0 || pos + n > len) return ERR_BAD_INPUT;
       const at = pos;
       if (field == RouterRouteInput.alias) { alias = at; aliasLen = n; }
+      else if (field == RouterRouteInput.tenant) { tenantAt = at; tenantLen = n; }
+      else if (field == RouterRouteInput.tags) {
+        if (tagCount < MAX_TAGS) { unchecked(tagAt[tagCount] = at); unchecked(tagLen[tagCount] = n); tagCount++; }
+      }
       else if (field == RouterRouteInput.features) { startReading(at); if (!parseFeatures(base, at + n)) return ERR_BAD_INPUT; }
       else if (field == RouterRouteInput.candidates) {
         if (count == MAX_CANDIDATES) return ERR_TOO_MANY;
@@ -150,7 +213,7 @@ function parseRouteInput(base: usize, len: i32): i32 {
     } else if (!skipField(base, len, wt)) return ERR_BAD_INPUT;
     if (bad || pos > len) return ERR_BAD_INPUT;
   }
-  if (abi != 0 && abi != ABI_VERSION) return ERR_ABI_VERSION;
+  if (!abiAccepted(abi)) return ERR_ABI_VERSION;
   return OK;
 }
 
@@ -175,10 +238,7 @@ function errorMessage(code: i32): string {
   }
 }
 
-function reportError(code: i32): i32 {
-  setExtismError(errorMessage(code));
-  return code;
-}
+function reportError(code: i32): i32 { return fail(code, errorMessage(code)); }
 
 /** Routes the `len` input bytes in the input buffer: parse, rule(), write RouterRouteOutput
  *  into the output buffer. OK, or an error code with the Extism error set. */
@@ -192,10 +252,27 @@ export function routeInput(rule: () => void, len: i32): i32 {
 }
 
 /** The whole `route` export around a rule, plain Extism I/O: read, parse, rule(), write. The
- *  `sluice:host` variant is runRouteHostIo (host_io.ts). */
+ *  `sluice:host` variant is runRouteHostIo. */
 export function runRoute(rule: () => void): i32 {
   const code = routeInput(rule, readExtismInput());
   if (code != OK) return code;
   writeExtismOutput(output.ptr, output.len);
+  return OK;
+}
+
+/** The whole `route` export around a rule, `sluice:host` I/O: read, parse, rule(), write. */
+export function runRouteHostIo(rule: () => void): i32 {
+  const code = routeInput(rule, readHostInput());
+  if (code != OK) return code;
+  writeHostOutput(output.ptr, output.len);
+  return OK;
+}
+
+/** The whole `route` export around a rule, with the I/O chosen at build (io.ts): what an
+ *  author's module calls, `export function route(): i32 { return runRouteWith(myRule); }`. */
+export function runRouteWith(rule: () => void): i32 {
+  const code = routeInput(rule, readInput());
+  if (code != OK) return code;
+  writeOutput(output.ptr, output.len);
   return OK;
 }

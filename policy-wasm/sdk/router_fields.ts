@@ -1,11 +1,12 @@
-// Field numbers of the policy.proto messages the router modules read and write (ABI v1), one
-// namespace per message (fields a router does not read, such as tenant and tags, are skipped and
-// not listed). The one place they are written down on this side: table.ts uses these names, and
+// Field numbers of the policy.proto messages router modules read and write (ABI v1), one
+// namespace per message. The one place they are written down on this side: router.ts uses these names, and
 // test/unit/policy/codec-fields.test.ts checks every number against the descriptors generated
-// from proto/sluice/policy/v1/policy.proto. Wire types: ../../shared/wire.ts.
+// from proto/sluice/policy/v1/policy.proto. Wire types: wire.ts.
 export namespace RouterRouteInput {
   export const abi_version: u32 = 1;
   export const alias: u32 = 2;
+  export const tenant: u32 = 3;
+  export const tags: u32 = 4;
   export const input_token_estimate: u32 = 5;
   export const features: u32 = 6;
   export const candidates: u32 = 7;
