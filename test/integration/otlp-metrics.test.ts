@@ -77,6 +77,11 @@ describe("OTLP export of the GenAI client metrics (http/protobuf, a real receive
     expect(ok[0]!.count).toBe(2);
     expect(ok[0]!.unit).toBe("s");
     expect(ok[0]!.attributes["error.type"]).toBeUndefined();
+    // Cumulative, on the conventions' advised buckets, each value in its bucket.
+    expect(ok[0]!.temporality).toBe(2);
+    expect(ok[0]!.explicitBounds).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    expect(ok[0]!.bucketCounts.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(ok[0]!.min! <= ok[0]!.max! && ok[0]!.min! > 0 && ok[0]!.max! <= ok[0]!.sum).toBe(true);
     const failed = find(points, "gen_ai.client.operation.duration", { "error.type": "upstream_unavailable" });
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attributes).toEqual({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "dead", "error.type": "upstream_unavailable" });
@@ -87,6 +92,12 @@ describe("OTLP export of the GenAI client metrics (http/protobuf, a real receive
     expect(output).toHaveLength(1);
     expect(input[0]!.unit).toBe("{token}");
     expect(input[0]!.count).toBe(2);
+    // Token counts land in the bucket their value belongs to: (b[i-1], b[i]].
+    const bucketOf = (v: number, bounds: number[]) => bounds.findIndex((b) => v <= b) === -1 ? bounds.length : bounds.findIndex((b) => v <= b);
+    const expected = new Array(input[0]!.explicitBounds.length + 1).fill(0);
+    for (const v of [whole.usage!.prompt_tokens, streamUsage!.prompt_tokens]) expected[bucketOf(v, input[0]!.explicitBounds)]++;
+    expect(input[0]!.bucketCounts).toEqual(expected);
+    expect(input[0]!.min).toBe(Math.min(whole.usage!.prompt_tokens, streamUsage!.prompt_tokens));
 
     const ttft = find(points, "gen_ai.server.time_to_first_token", base);
     expect(ttft).toHaveLength(1);

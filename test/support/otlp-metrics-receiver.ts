@@ -14,6 +14,12 @@ export interface ReceivedPoint {
   attributes: Record<string, string | number | boolean>;
   count: number;
   sum: number;
+  min: number | undefined;
+  max: number | undefined;
+  explicitBounds: number[];
+  bucketCounts: number[];
+  /** 1 delta, 2 cumulative (OTLP's AggregationTemporality). */
+  temporality: number;
   /** The export request's resource attributes. */
   resource: Record<string, string | number | boolean>;
 }
@@ -40,7 +46,7 @@ interface ExportRequest {
   resourceMetrics?: Array<{
     resource?: { attributes?: KeyValue[] };
     scopeMetrics?: Array<{
-      metrics?: Array<{ name: string; unit?: string; histogram?: { dataPoints?: Array<{ attributes?: KeyValue[]; count: number | string; sum?: number }> } }>;
+      metrics?: Array<{ name: string; unit?: string; histogram?: { aggregationTemporality?: number | string; dataPoints?: Array<{ attributes?: KeyValue[]; count: number | string; sum?: number; min?: number; max?: number; explicitBounds?: number[]; bucketCounts?: Array<number | string> }> } }>;
     }>;
   }>;
 }
@@ -87,7 +93,19 @@ function flatten(request: ExportRequest): ReceivedPoint[] {
     for (const sm of rm.scopeMetrics ?? []) {
       for (const m of sm.metrics ?? []) {
         for (const dp of m.histogram?.dataPoints ?? []) {
-          points.push({ metric: m.name, unit: m.unit ?? "", attributes: attributesOf(dp.attributes), count: Number(dp.count), sum: dp.sum ?? 0, resource });
+          points.push({
+            metric: m.name,
+            unit: m.unit ?? "",
+            attributes: attributesOf(dp.attributes),
+            count: Number(dp.count),
+            sum: dp.sum ?? 0,
+            min: dp.min,
+            max: dp.max,
+            explicitBounds: dp.explicitBounds ?? [],
+            bucketCounts: (dp.bucketCounts ?? []).map(Number),
+            temporality: Number(m.histogram?.aggregationTemporality ?? 0),
+            resource,
+          });
         }
       }
     }
