@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Attributes, HrTime, ValueType } from "@opentelemetry/api";
 import type { AggregationTemporality, DataPointType, HistogramMetricData, MeterProvider, MetricData, MetricProducer } from "@opentelemetry/sdk-metrics";
 import type { OtelMetricsSettings } from "./otel-metrics-settings.js";
@@ -222,7 +223,9 @@ export async function startGenAiMetrics(settings: OtelMetricsSettings, providerK
     exportTimeoutMillis: settings.exportTimeoutMs,
     metricProducers: [producer],
   });
-  const resource = resources.resourceFromAttributes({ "service.name": settings.serviceName });
+  // One instance id per process: replicas and `--workers` processes each export their own
+  // cumulative series, which a receiver must not merge.
+  const resource = resources.resourceFromAttributes({ "service.name": settings.serviceName, "service.instance.id": randomUUID() });
   const provider = new sdk.MeterProvider({ resource, readers: [reader] });
   genAi = new GenAiMetrics(provider, providerKinds);
   return genAi;

@@ -70,6 +70,7 @@ describe("OTLP export of the GenAI client metrics (http/protobuf, a real receive
     expect(contentType).toBe("application/x-protobuf");
     expect(headers["x-api-key"]).toBe("otlp-secret");
     expect(points[0]!.resource["service.name"]).toBe("sluice-test");
+    expect(points[0]!.resource["service.instance.id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(points.map((p) => p.metric))).toEqual(new Set(GEN_AI));
 
     const ok = find(points, "gen_ai.client.operation.duration", base);
