@@ -16,6 +16,7 @@ providers:
 models:
   - { alias: echo, targets: [ { provider: fake, model: echo } ] }
   - { alias: dead, targets: [ { provider: dead, model: gone } ] }
+  - { alias: emb, targets: [ { provider: fake, model: text-embedding-3-small } ] }
 telemetry:
   otel_metrics: ${otel}
 `;
@@ -127,10 +128,16 @@ describe("OTLP metrics over http/json", () => {
     try {
       const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused-without-keys", maxRetries: 0 });
       await client.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "json please" }] });
-      const { points, contentType } = await exported(receiver, (p) => find(p, "gen_ai.client.operation.duration", {}).length > 0);
+      const embedded = await client.embeddings.create({ model: "emb", input: ["one", "two"] });
+      const { points, contentType } = await exported(receiver, (p) => find(p, "gen_ai.client.operation.duration", {}).length === 2);
       expect(contentType).toMatch(/^application\/json/);
       expect(points[0]!.resource["service.name"]).toBe("sluice");
       expect(find(points, "gen_ai.client.token.usage", { "gen_ai.token.type": "output", "gen_ai.request.model": "echo" })[0]!.sum).toBeGreaterThan(0);
+      // Embeddings: their own operation name, input tokens only.
+      const embeddings = { "gen_ai.operation.name": "embeddings", "gen_ai.request.model": "emb" };
+      expect(find(points, "gen_ai.client.operation.duration", embeddings)).toHaveLength(1);
+      expect(find(points, "gen_ai.client.token.usage", { ...embeddings, "gen_ai.token.type": "input" })[0]!.sum).toBe(embedded.usage.prompt_tokens);
+      expect(find(points, "gen_ai.client.token.usage", { ...embeddings, "gen_ai.token.type": "output" })).toEqual([]);
     } finally {
       await gateway.close();
       await upstream.close();

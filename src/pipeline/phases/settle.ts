@@ -71,7 +71,7 @@ export function settlePhase(deps: SettleDeps): Phase {
           durationS: totalS,
           timeToFirstTokenS: ttftS,
           inputTokens: usage?.inputTokens,
-          outputTokens: usage?.outputTokens,
+          outputTokens: ctx.operation === "chat" ? usage?.outputTokens : undefined, // embeddings have input tokens only
         });
       }
       if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, model, error, now - ctx.startedAt);
