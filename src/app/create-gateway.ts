@@ -39,7 +39,7 @@ import type { LedgerSink } from "../telemetry/ledger.js";
 import { GatewayMetrics } from "../telemetry/metrics.js";
 import { modelLabelsOf } from "../telemetry/model-labels.js";
 import { startGenAiMetrics, type GenAiMetrics } from "../telemetry/otel-metrics.js";
-import { otelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
+import { otelMetricsSettings, type OtelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
 import { Gateway } from "../pipeline/gateway.js";
 import type { McpGateway } from "../mcp/mcp-gateway.js";
@@ -59,6 +59,9 @@ import { mcpSettings } from "../mcp/settings.js";
  */
 export async function createGateway(config: Config, log: Logger, shared: SharedParts = {}): Promise<{ gateway: Gateway; mcp: McpGateway | undefined }> {
   const closers: Array<() => Promise<unknown>> = [];
+  // Checked before anything is opened: a bad OTEL_* variable fails the start cleanly.
+  const otel = otelMetricsSettings(config.telemetry?.otelMetrics, process.env);
+  if (otel.problems.length > 0) throw new ConfigError("telemetry.otel_metrics and the OTEL_* environment", otel.problems);
   const redis = config.redis?.url ? await connectRedis(config.redis.url, log) : undefined;
   const limits = shared.limits ?? limitStore(config, redis);
   const ledger = createLedger({
@@ -89,7 +92,7 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
   const router = new Router(routingSettings(config.routing));
   metrics.observeBreakers(() => router.health.snapshot());
   observeStores(metrics, config, limits, redis);
-  metrics.genAi = await startOtelMetrics(config, log);
+  if (otel.settings) metrics.genAi = await startOtelMetrics(otel.settings, config, log);
   if (cache) registerCacheMetrics(cache, metrics.registry);
   await principals.reload();
   const pii = policy && config.policies?.pii ? policy.pii(piiRules(config.policies.pii)) : undefined;
@@ -215,11 +218,8 @@ function observeStores(metrics: GatewayMetrics, config: Config, limits: LimitSto
   });
 }
 
-/** The OTLP GenAI metrics when an endpoint is configured (section or OTEL_* variables); null otherwise, and nothing of the SDK is loaded. */
-async function startOtelMetrics(config: Config, log: Logger): Promise<GenAiMetrics | null> {
-  const { settings, problems } = otelMetricsSettings(config.telemetry?.otelMetrics, process.env);
-  if (problems.length > 0) throw new ConfigError("telemetry.otel_metrics and the OTEL_* environment", problems);
-  if (!settings) return null;
+/** The OTLP GenAI metrics, when an endpoint is configured (section or OTEL_* variables); without one, nothing of the SDK is loaded. */
+async function startOtelMetrics(settings: OtelMetricsSettings, config: Config, log: Logger): Promise<GenAiMetrics> {
   const kinds = new Map(config.providers.map((p) => [p.id, p.kind]));
   const genAi = await startGenAiMetrics(settings, kinds);
   log.info({ url: settings.url, protocol: settings.protocol, interval_ms: settings.exportIntervalMs }, "exporting GenAI metrics over OTLP");

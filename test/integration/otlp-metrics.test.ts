@@ -145,6 +145,17 @@ describe("OTLP metrics over http/json", () => {
     }
   });
 
+  it("a bad OTEL_* variable stops the start with an error naming it", async () => {
+    const upstream = await startFakeOpenAI();
+    process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT = "collector:4318";
+    try {
+      await expect(startTestGateway(config(upstream, "{}"))).rejects.toThrow(/OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: expected an http\(s\) URL, got "collector:4318"/);
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT;
+      await upstream.close();
+    }
+  });
+
   it("is off without an endpoint: nothing records OTLP metrics", async () => {
     const upstream = await startFakeOpenAI();
     const gateway = await startTestGateway(config(upstream, "{ export_interval_ms: 200 }"));
