@@ -6,6 +6,7 @@ import { parseListen, isLoopbackHost } from "../config/listen-address.js";
 import { corsOriginProblem } from "../server/http/cors.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
 import { mcpConfigProblems } from "../mcp/settings.js";
+import { otelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -103,6 +104,8 @@ export function checkConfig(config: Config): string[] {
 
   problems.push(...policyConfigProblems(config.policies));
   problems.push(...mcpConfigProblems(config));
+  // With the OTEL_* variables it completes (read again when the gateway starts).
+  problems.push(...otelMetricsSettings(config.telemetry?.otelMetrics, process.env).problems);
   const routed = config.policies?.router;
   for (const alias of routed?.aliases ?? []) {
     if (!aliases.has(alias)) problems.push(`policies.router.aliases: ${JSON.stringify(alias)} is not a models[].alias`);

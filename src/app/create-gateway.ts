@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { Config } from "../gen/sluice/v1/config_pb.js";
 import type { Logger } from "../core/logger.js";
+import { ConfigError } from "../config/load.js";
 import { ResponseCache, registerCacheMetrics } from "../cache/index.js";
 import { cacheOptions } from "../cache/from-config.js";
 import {
@@ -12,7 +13,7 @@ import {
   createLimitsRedis,
   type LimitStore,
 } from "../limits/index.js";
-import { pricingTable } from "../limits/from-config.js";
+import { budgetScopes, pricingTable } from "../limits/from-config.js";
 import { FileKeyStore, RedisKeyStore, type KeyStore } from "../limits/key-store.js";
 import { KeyRing } from "../limits/keys.js";
 import { Principals } from "../limits/principals.js";
@@ -37,6 +38,8 @@ import { createLedger } from "../telemetry/ledger-setup.js";
 import type { LedgerSink } from "../telemetry/ledger.js";
 import { GatewayMetrics } from "../telemetry/metrics.js";
 import { modelLabelsOf } from "../telemetry/model-labels.js";
+import { startGenAiMetrics, type GenAiMetrics } from "../telemetry/otel-metrics.js";
+import { otelMetricsSettings, type OtelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
 import { aggregateUsage, readFileLedger, readRedisLedger } from "../telemetry/usage-query.js";
 import { Gateway } from "../pipeline/gateway.js";
 import type { McpGateway } from "../mcp/mcp-gateway.js";
@@ -56,6 +59,9 @@ import { mcpSettings } from "../mcp/settings.js";
  */
 export async function createGateway(config: Config, log: Logger, shared: SharedParts = {}): Promise<{ gateway: Gateway; mcp: McpGateway | undefined }> {
   const closers: Array<() => Promise<unknown>> = [];
+  // Checked before anything is opened: a bad OTEL_* variable fails the start cleanly.
+  const otel = otelMetricsSettings(config.telemetry?.otelMetrics, process.env);
+  if (otel.problems.length > 0) throw new ConfigError("telemetry.otel_metrics and the OTEL_* environment", otel.problems);
   const redis = config.redis?.url ? await connectRedis(config.redis.url, log) : undefined;
   const limits = shared.limits ?? limitStore(config, redis);
   const ledger = createLedger({
@@ -74,17 +80,19 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
   for (const key of config.admin?.keys ?? []) {
     adminKeys.add(key.hash, { tenant: "", keyId: key.id, mayUse: () => false, scopes: [], tags: {} });
   }
+  const providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
+  const metrics = new GatewayMetrics(modelLabelsOf(config, providers));
   const slots = configuredSlots(config.policies);
-  const policy = slots.length > 0 ? await startPolicyHost(config, slots, redis !== undefined, log, shared.versionStore) : undefined;
+  const policy = slots.length > 0 ? await startPolicyHost(config, slots, redis !== undefined, log, shared.versionStore, metrics) : undefined;
   const cache = config.cache ? await ResponseCache.open(shared.persistCache === false ? { ...cacheOptions(config), dataDir: undefined } : cacheOptions(config), { log }) : undefined;
   // The tokens slot starts on first use; a config that counts tokens on every request (keys with
   // limits or budgets, context windows, provider limits) starts it now instead.
   if (policy?.has("tokens") && countsTokensPerRequest(config)) await policy.slot("tokens").warm();
   const tokenCounter = new ChatTokenCounter(policy?.has("tokens") ? policy.tokens() : null);
-  const providers = new Map(config.providers.map((p) => [p.id, createAdapter(p)]));
-  const metrics = new GatewayMetrics(modelLabelsOf(config, providers));
   const router = new Router(routingSettings(config.routing));
   metrics.observeBreakers(() => router.health.snapshot());
+  observeStores(metrics, config, limits, redis);
+  if (otel.settings) metrics.genAi = await startOtelMetrics(otel.settings, config, log);
   if (cache) registerCacheMetrics(cache, metrics.registry);
   await principals.reload();
   const pii = policy && config.policies?.pii ? policy.pii(piiRules(config.policies.pii)) : undefined;
@@ -99,6 +107,7 @@ export async function createGateway(config: Config, log: Logger, shared: SharedP
   closers.push(
     async () => mcp?.close(),
     () => Promise.allSettled([...providers.values()].map((p) => p.close())),
+    async () => metrics.genAi?.shutdown().catch((err) => log.warn({ err: (err as Error).message }, "the last OTLP metrics export failed")),
     () => ledger.close(),
     () => keyStore.close(),
     async () => policy?.close(),
@@ -186,8 +195,39 @@ function limitStore(config: Config, redis: Redis | undefined): LimitStore {
   });
 }
 
+/** Redis up/down and budget use vs cap, read by `/metrics` at scrape time. */
+function observeStores(metrics: GatewayMetrics, config: Config, limits: LimitStore, redis: Redis | undefined): void {
+  if (redis) metrics.observeRedis(() => redis.status === "ready");
+  const budgeted = budgetScopes(config);
+  if (budgeted.length === 0) return;
+  const periods = [
+    ["daily", "dailyUsd"],
+    ["monthly", "monthlyUsd"],
+    ["lifetime", "lifetimeUsd"],
+  ] as const;
+  metrics.observeBudgets(async () => {
+    const states = await Promise.all(budgeted.map((b) => limits.budgetState(b.scope)));
+    return budgeted.flatMap((b, i) =>
+      periods.flatMap(([period, cap]) => {
+        const limitUsd = b.scope.budget[cap];
+        if (limitUsd === undefined) return [];
+        const state = states[i]![period];
+        return [{ tenant: b.tenant, scope: b.scope.id, period, usedUsd: state.spentUsd + state.heldUsd, limitUsd }];
+      }),
+    );
+  });
+}
+
+/** The OTLP GenAI metrics, when an endpoint is configured (section or OTEL_* variables); without one, nothing of the SDK is loaded. */
+async function startOtelMetrics(settings: OtelMetricsSettings, config: Config, log: Logger): Promise<GenAiMetrics> {
+  const kinds = new Map(config.providers.map((p) => [p.id, p.kind]));
+  const genAi = await startGenAiMetrics(settings, kinds);
+  log.info({ url: settings.url, protocol: settings.protocol, interval_ms: settings.exportIntervalMs }, "exporting GenAI metrics over OTLP");
+  return genAi;
+}
+
 /** The WASM policy host with the configured slots; module versions in Redis or the data dir. */
-async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis: boolean, log: Logger, shared: VersionStore | undefined): Promise<PolicyHost> {
+async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis: boolean, log: Logger, shared: VersionStore | undefined, metrics: GatewayMetrics): Promise<PolicyHost> {
   let store: VersionStore = shared ?? new LocalVersionStore(config.dataDir);
   if (useRedis && !shared) {
     try {
@@ -202,6 +242,7 @@ async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis
     slots: slots.map(slotConfig),
     store,
     onError: (slot, err) => log.error({ slot, err }, "a policy module activation could not be applied; the previous version keeps serving"),
+    observeCalls: (slot) => metrics.policyCallObserver(slot),
   });
   for (const { slot, settings } of slots) if (settings.watchDir) host.watchDirectory(slot, settings.watchDir, log);
   return host;

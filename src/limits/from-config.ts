@@ -49,3 +49,17 @@ function scope(id: string, label: string, partition: string, limits: RateLimitsC
     ...(hasBudget ? { budget: spec } : {}),
   };
 }
+
+/** Every configured limit scope with a budget (tenants', config keys'), with its tenant: what the budget gauges read. */
+export function budgetScopes(config: Config): Array<{ tenant: string; scope: LimitScope & { budget: BudgetSpec } }> {
+  const found: Array<{ tenant: string; scope: LimitScope & { budget: BudgetSpec } }> = [];
+  for (const tenant of config.tenants) {
+    const own = scope(`tenant:${tenant.id}`, `tenant ${tenant.id}`, tenant.id, undefined, tenant.budget);
+    if (own?.budget) found.push({ tenant: tenant.id, scope: own as LimitScope & { budget: BudgetSpec } });
+    for (const key of tenant.keys) {
+      const keyScope = scope(`key:${key.id}`, `key ${key.id}`, tenant.id, undefined, key.budget);
+      if (keyScope?.budget) found.push({ tenant: tenant.id, scope: keyScope as LimitScope & { budget: BudgetSpec } });
+    }
+  }
+  return found;
+}

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { ModelLabels } from "./model-labels.js";
+import type { GenAiMetrics } from "./otel-metrics.js";
 
 /** The bound series of one request outcome (GatewayMetrics.outcome). */
 export interface OutcomeSeries {
@@ -25,6 +26,25 @@ interface TargetSnapshot {
   remainingResetAt: number;
 }
 const breakerValues: Record<TargetSnapshot["breaker"], number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Tokens and cost of one tenant and model (GatewayMetrics.tenantUsage), bound once. */
+export interface TenantUsageSeries {
+  inputTokens: Counter.Internal;
+  outputTokens: Counter.Internal;
+  cachedInputTokens: Counter.Internal;
+  costUsd: Counter.Internal;
+}
+
+/** One budget of one limit scope as read at scrape time (GatewayMetrics.observeBudgets). */
+export interface BudgetReading {
+  tenant: string;
+  /** The scope's id: `tenant:acme`, `key:acme-ci`. */
+  scope: string;
+  period: "daily" | "monthly" | "lifetime";
+  /** Spent plus held by requests in flight: what admission compares with the cap. */
+  usedUsd: number;
+  limitUsd: number;
+}
 
 /**
  * The gateway's Prometheus metrics. Latency is split so operators can tell the gateway's own
@@ -116,6 +136,41 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly tenantTokens = new Counter({
+    name: "sluice_tenant_tokens_total",
+    help: "Tokens by tenant (\"\" without keys), model asked and direction (input, output, cached_input).",
+    labelNames: ["tenant", "model", "direction"] as const,
+    registers: [this.registry],
+  });
+
+  readonly tenantCost = new Counter({
+    name: "sluice_tenant_cost_usd_total",
+    help: "Cost in USD (the pricing table applied to the billed usage) by tenant and model asked.",
+    labelNames: ["tenant", "model"] as const,
+    registers: [this.registry],
+  });
+
+  readonly limitRefusals = new Counter({
+    name: "sluice_limit_refusals_total",
+    help: "Requests refused by a rate limit or budget, by tenant, scope (key or tenant) and limit (rpm, tpm, budget_daily, budget_monthly, budget_lifetime).",
+    labelNames: ["tenant", "scope", "limit"] as const,
+    registers: [this.registry],
+  });
+
+  readonly policyDuration = new Histogram({
+    name: "sluice_policy_call_duration_seconds",
+    help: "Time of one call into a WASM policy slot (pii, guard, tokens, router), queueing included, by slot and outcome (ok or failed).",
+    labelNames: ["slot", "outcome"] as const,
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+
+  /**
+   * The OTLP GenAI client metrics (otel-metrics.ts), recorded by settle beside the Prometheus
+   * series from the same figures; null (the default) unless an OTLP metrics endpoint is configured.
+   */
+  genAi: GenAiMetrics | null = null;
+
   private breakerSnapshot: () => TargetSnapshot[] = () => [];
 
   readonly breakerState: Gauge<"provider" | "model"> = new Gauge({
@@ -192,11 +247,99 @@ export class GatewayMetrics {
     return child;
   }
 
+  /**
+   * Tokens and cost of one tenant and model, bound once (see `outcome`). Tenants come from the
+   * config and models are ModelLabels, so the map is bounded.
+   */
+  tenantUsage(tenant: string, model: string): TenantUsageSeries {
+    let byModel = this.tenantSeries.get(tenant);
+    if (!byModel) this.tenantSeries.set(tenant, (byModel = new Map()));
+    let series = byModel.get(model);
+    if (!series) {
+      series = {
+        inputTokens: this.tenantTokens.labels(tenant, model, "input"),
+        outputTokens: this.tenantTokens.labels(tenant, model, "output"),
+        cachedInputTokens: this.tenantTokens.labels(tenant, model, "cached_input"),
+        costUsd: this.tenantCost.labels(tenant, model),
+      };
+      byModel.set(model, series);
+    }
+    return series;
+  }
+
+  /** Counts a refusal by a limit; `scopeId` is the refusing scope's (`key:a1`, `tenant:acme`). */
+  limitRefused(tenant: string, scopeId: string, limit: string): void {
+    const colon = scopeId.indexOf(":");
+    this.limitRefusals.inc({ tenant, scope: colon > 0 ? scopeId.slice(0, colon) : "other", limit });
+  }
+
+  /**
+   * A timer for one policy slot's calls, its children bound once per slot: the policy host
+   * calls the returned function after each call with its duration in seconds.
+   */
+  policyCallObserver(slot: string): (seconds: number, ok: boolean) => void {
+    const ok = this.policyDuration.labels(slot, "ok");
+    const failed = this.policyDuration.labels(slot, "failed");
+    return (seconds, succeeded) => (succeeded ? ok : failed).observe(seconds);
+  }
+
   private readonly outcomes = new Map<string, OutcomeSeries>();
   private readonly attemptSeries = new Map<string, Counter.Internal>();
+  private readonly tenantSeries = new Map<string, Map<string, TenantUsageSeries>>();
 
   /** Reads breaker states and remaining tokens from the routing health table at scrape time. */
   observeBreakers(snapshot: () => TargetSnapshot[]): void {
     this.breakerSnapshot = snapshot;
+  }
+
+  /**
+   * `sluice_redis_up`: 1 while the gateway's Redis connection is ready, read at scrape time.
+   * Registered only when Redis is configured (a gateway without Redis has no such series, rather
+   * than one that says it is down). Under `--workers N` the primary keeps the lowest worker's value.
+   */
+  observeRedis(isUp: () => boolean): void {
+    new Gauge({
+      name: "sluice_redis_up",
+      help: "1 while the connection to the configured Redis is ready, else 0.",
+      registers: [this.registry],
+      aggregator: "min",
+      collect() {
+        this.set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * `sluice_budget_used_usd` and `sluice_budget_limit_usd` for every configured budget, read
+   * from the limits store at scrape time (a failed read leaves the scrape without them rather
+   * than failing it). Scopes come from the config, so the series are bounded.
+   */
+  observeBudgets(read: () => Promise<BudgetReading[]>): void {
+    const labelNames = ["tenant", "scope", "period"] as const;
+    // One read serves both gauges of a scrape.
+    let pending: Promise<BudgetReading[]> | undefined;
+    const readings = () => (pending ??= read().catch(() => []).finally(() => setImmediate(() => (pending = undefined))));
+    new Gauge({
+      name: "sluice_budget_used_usd",
+      help: "USD spent plus held by requests in flight in the budget's current period (UTC day, month, or lifetime), by tenant, scope and period.",
+      labelNames,
+      registers: [this.registry],
+      aggregator: "max",
+      async collect() {
+        this.reset();
+        for (const r of await readings()) this.set({ tenant: r.tenant, scope: r.scope, period: r.period }, r.usedUsd);
+      },
+    });
+    new Gauge({
+      name: "sluice_budget_limit_usd",
+      help: "The configured budget cap in USD, by tenant, scope and period.",
+      labelNames,
+      registers: [this.registry],
+      aggregator: "max",
+      async collect() {
+        this.reset();
+        for (const r of await readings()) this.set({ tenant: r.tenant, scope: r.scope, period: r.period }, r.limitUsd);
+      },
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { SluiceError } from "../../errors/sluice-error.js";
-import { StoreUnavailableError, estimateCostUsd, usageTokens, type AdmitRequest, type BudgetAlerts, type LimitStore, type PricingTable, type Reservation } from "../../limits/index.js";
+import { StoreUnavailableError, estimateCostUsd, usageTokens, type AdmitRequest, type BudgetAlerts, type LimitStore, type PricingTable, type Refusal, type Reservation } from "../../limits/index.js";
 import type { ChatTokenCounter } from "../../policy/index.js";
 import type { Logger } from "../../core/logger.js";
 import type { RequestContext } from "../context.js";
@@ -13,7 +13,7 @@ export interface AdmitDeps {
   pricing: PricingTable;
   alerts: BudgetAlerts;
   log: Logger;
-  /** Counts what context-window management did (sluice_context_actions_total). */
+  /** Counts what context-window management did (sluice_context_actions_total) and limit refusals (sluice_limit_refusals_total). */
   metrics?: GatewayMetrics;
 }
 
@@ -45,7 +45,7 @@ export type MeasureRequest = (ctx: RequestContext) => Promise<RequestSize>;
  * (or an unreachable store in fail-closed mode) becomes. Shared by the request's limits here
  * and the provider deployments' limits in dispatch.
  */
-export async function admitOrRefuse(store: LimitStore, request: AdmitRequest): Promise<Reservation | SluiceError> {
+export async function admitOrRefuse(store: LimitStore, request: AdmitRequest, onRefusal?: (refusal: Refusal) => void): Promise<Reservation | SluiceError> {
   let result;
   try {
     result = await store.admit(request);
@@ -56,6 +56,7 @@ export async function admitOrRefuse(store: LimitStore, request: AdmitRequest): P
     throw err;
   }
   if (result.ok) return result.reservation;
+  onRefusal?.(result);
   if (!result.budget) return new SluiceError("rate_limited", `${result.limit} exceeded`, { retryAfterS: result.retryAfterS });
   return new SluiceError("budget_exhausted", budgetRefusal(result.limit, result.budget), { retryAfterS: result.retryAfterS });
 }
@@ -114,7 +115,7 @@ export function admitPhase(deps: AdmitDeps, measure: MeasureRequest): Phase {
       for (const t of ctx.targets) {
         estimatedCostUsd = Math.max(estimatedCostUsd, estimateCostUsd(deps.pricing, t.model, ctx.inputTokenEstimate, maxOutput));
       }
-      const result = await admitOrRefuse(deps.store, { scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd });
+      const result = await admitOrRefuse(deps.store, { scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd }, deps.metrics && ((r) => deps.metrics!.limitRefused(ctx.principal!.tenant, r.scopeId, r.kind)));
       if (result instanceof SluiceError) throw result;
       ctx.reservation = result;
     },

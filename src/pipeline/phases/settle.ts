@@ -42,8 +42,10 @@ export function settlePhase(deps: SettleDeps): Phase {
       series.duration.observe(totalS);
       series.upstreamDuration?.observe(upstreamS);
       series.overhead.observe(Math.max(0, totalS - upstreamS));
-      if (ctx.stream && ctx.firstChunkAt !== undefined) series.timeToFirstToken.observe((ctx.firstChunkAt - ctx.startedAt) / 1000);
+      const ttftS = ctx.stream && ctx.firstChunkAt !== undefined ? (ctx.firstChunkAt - ctx.startedAt) / 1000 : undefined;
+      if (ttftS !== undefined) series.timeToFirstToken.observe(ttftS);
       const usage = ctx.usage;
+      const tenant = ctx.principal?.tenant ?? "";
       if (usage) {
         series.inputTokens.inc(usage.inputTokens);
         series.outputTokens.inc(usage.outputTokens);
@@ -51,6 +53,26 @@ export function settlePhase(deps: SettleDeps): Phase {
         if (ctx.inputTokenEstimate && usage.inputTokens) {
           series.tokenEstimateError.observe((ctx.inputTokenEstimate - usage.inputTokens) / usage.inputTokens);
         }
+        const byTenant = metrics.tenantUsage(tenant, model);
+        byTenant.inputTokens.inc(usage.inputTokens);
+        byTenant.outputTokens.inc(usage.outputTokens);
+        if (usage.cachedInputTokens) byTenant.cachedInputTokens.inc(usage.cachedInputTokens);
+      }
+      if (ctx.costUsd) metrics.tenantUsage(tenant, model).costUsd.inc(ctx.costUsd);
+      // OTLP GenAI metrics: null unless configured.
+      const genAi = metrics.genAi;
+      if (genAi && (ctx.operation === "chat" || ctx.operation === "embed")) {
+        genAi.record({
+          operation: ctx.operation,
+          provider: provider || (ctx.targets[0]?.provider.id ?? ""),
+          requestModel: model,
+          responseModel: ctx.answeredBy ? metrics.labels.target(ctx.answeredBy.provider, ctx.answeredBy.model) : "",
+          errorType: error?.code,
+          durationS: totalS,
+          timeToFirstTokenS: ttftS,
+          inputTokens: usage?.inputTokens,
+          outputTokens: ctx.operation === "chat" ? usage?.outputTokens : undefined, // embeddings have input tokens only
+        });
       }
       if (deps.ledger && ctx.principal) writeLedger(deps.ledger, ctx, model, error, now - ctx.startedAt);
       fillRecord(ctx, error, upstreamS);

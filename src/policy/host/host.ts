@@ -31,6 +31,8 @@ export interface PolicyHostOptions {
   builtinDir?: string;
   /** Called when a broadcast activation could not be applied (the old version keeps serving). */
   onError?: (slot: string, err: unknown) => void;
+  /** Gives each slot a function told the duration (seconds) and success of every call into it (latency metrics). */
+  observeCalls?: (slot: string) => (seconds: number, ok: boolean) => void;
 }
 
 /** What the host knows of every slot: its definition and its default settings. */
@@ -66,7 +68,7 @@ export class PolicyHostBase {
     });
     for (const partial of this.options.slots) {
       const config: SlotConfig = { ...this.table.defaults[partial.slot], ...partial };
-      const slot = new PolicySlot(this.table.definitions[partial.slot], config);
+      const slot = new PolicySlot(this.table.definitions[partial.slot], config, this.options.observeCalls?.(partial.slot));
       this.slots.set(partial.slot, slot);
       const activations = await store.activations(partial.slot);
       const active = activations.at(-1);

@@ -29,7 +29,8 @@ export class PolicySlot {
   private active: ActiveModule | null = null;
   private activating: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly definition: SlotDefinition, readonly config: SlotConfig) {}
+  /** @param observe told each call's duration in seconds and whether it succeeded (the gateway's metrics). */
+  constructor(readonly definition: SlotDefinition, readonly config: SlotConfig, private readonly observe?: (seconds: number, ok: boolean) => void) {}
 
   get name(): string { return this.definition.name; }
   current(): ModuleVersionInfo | null {
@@ -97,10 +98,14 @@ export class PolicySlot {
   async call(input: Uint8Array, exportName = this.definition.exportName): Promise<SlotCallOutcome> {
     const active = this.active;
     if (!active) return { ok: false, version: null, failure: { kind: "unavailable", slot: this.name, message: "no module loaded" } };
+    const observe = this.observe;
+    const startedAt = observe ? performance.now() : 0;
     try {
       const output = await (await this.instanceOf(active)).call(exportName, input);
+      observe?.((performance.now() - startedAt) / 1000, true);
       return { ok: true, output, version: active.version };
     } catch (err) {
+      observe?.((performance.now() - startedAt) / 1000, false);
       const kind = err instanceof PolicyCallError ? err.kind : "trap";
       return { ok: false, version: active.version, failure: { kind, slot: this.name, message: errorMessage(err) } };
     }
