@@ -6,6 +6,7 @@ import { parseListen, isLoopbackHost } from "../config/listen-address.js";
 import { corsOriginProblem } from "../server/http/cors.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
 import { mcpConfigProblems } from "../mcp/settings.js";
+import { tracingConfigProblems } from "../telemetry/tracing/index.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -118,6 +119,7 @@ export function checkConfig(config: Config): string[] {
   }
 
   problems.push(...corsProblems(config, keyIds.size));
+  problems.push(...tracingConfigProblems(config.telemetry?.tracing));
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(

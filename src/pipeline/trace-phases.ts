@@ -1,0 +1,64 @@
+import { CacheStatus } from "../gen/sluice/v1/gateway_pb.js";
+import { asSluiceError } from "../errors/sluice-error.js";
+import type { RequestTrace, TraceAttributes } from "../core/trace.js";
+import type { RequestContext } from "./context.js";
+import type { Phase } from "./phase.js";
+
+/**
+ * A traced request's phase: run as usual, then recorded as an event on the request's span with
+ * its duration and what it decided (read from the context; the policy slots add their own
+ * `policy` events with slot and module version). Events, not child spans: a phase is cheap and
+ * an event costs a fraction of a span to record and export.
+ */
+export async function runTracedPhase(phase: Phase, ctx: RequestContext, trace: RequestTrace): Promise<void> {
+  const start = performance.now();
+  try {
+    await phase.onRequest!(ctx);
+  } catch (err) {
+    trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
+    throw err;
+  }
+  trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...decided(phase.name, ctx) });
+}
+
+/** The request's GenAI attributes once the phases are over (the model and request as they ended up). */
+export function traceRequest(ctx: RequestContext, trace: RequestTrace): void {
+  trace.request(ctx.operation, ctx.model, ctx.operation === "chat" ? ctx.request : undefined);
+}
+
+function since(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+const CACHE_STATUS: Record<CacheStatus, string> = {
+  [CacheStatus.UNSPECIFIED]: "none",
+  [CacheStatus.MISS]: "miss",
+  [CacheStatus.HIT_EXACT]: "hit_exact",
+  [CacheStatus.HIT_SEMANTIC]: "hit_semantic",
+  [CacheStatus.BYPASS]: "bypass",
+};
+
+/** What a phase decided, from the fields it writes on the context. */
+function decided(name: string, ctx: RequestContext): TraceAttributes | undefined {
+  switch (name) {
+    case "authenticate":
+      return { "sluice.tenant": ctx.principal?.tenant, "sluice.key_id": ctx.principal?.keyId };
+    case "prompt":
+      return ctx.prompt ? { "sluice.prompt": `${ctx.prompt.id}@${ctx.prompt.version}` } : undefined;
+    case "resolve":
+      return { "sluice.alias": ctx.model, "sluice.route.candidates": ctx.targets.length, "sluice.route.strategy": ctx.strategy };
+    case "admit":
+      return { "sluice.admit.input_tokens": ctx.inputTokenEstimate, "sluice.context_action": ctx.contextAction };
+    case "cache":
+      return { "sluice.cache.status": CACHE_STATUS[ctx.cacheStatus] };
+    case "route":
+      return {
+        "sluice.route.by": ctx.routing?.by ?? (ctx.strategy === "weighted" ? "weighted" : "ordered"),
+        "sluice.route.reason": ctx.routing?.reason,
+        "sluice.policy.module_version": ctx.routing?.moduleVersion ?? undefined,
+        "sluice.route.targets": ctx.answer === undefined ? ctx.targets.map((t) => `${t.provider.id}/${t.model}`) : undefined,
+      };
+    default:
+      return undefined;
+  }
+}
