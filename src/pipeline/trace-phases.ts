@@ -5,10 +5,12 @@ import type { RequestContext } from "./context.js";
 import type { Phase } from "./phase.js";
 
 /**
- * A traced request's phase: run as usual, then recorded as an event on the request's span with
- * its duration and what it decided (read from the context; the policy slots add their own
- * `policy` events with slot and module version). Events, not child spans: a phase is cheap and
- * an event costs a fraction of a span to record and export.
+ * A traced request's phase: run as usual; a phase that decides something (admission, cache,
+ * route) is recorded as an event on the request's span with its duration and what it decided
+ * (read from the context), and so is a phase that refused the request (with the error code). The
+ * policy slots add their own `policy` events (slot, module version, outcome). Events, not child
+ * spans, and only for decisions: every attribute is serialized and exported for every request
+ * at 100 % sampling (bench/RESULTS.md, "Tracing overhead").
  */
 export async function runTracedPhase(phase: Phase, ctx: RequestContext, trace: RequestTrace): Promise<void> {
   const start = performance.now();
@@ -18,7 +20,8 @@ export async function runTracedPhase(phase: Phase, ctx: RequestContext, trace: R
     trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
     throw err;
   }
-  trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...decided(phase.name, ctx) });
+  const attributes = decided(phase.name, ctx);
+  if (attributes) trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...attributes });
 }
 
 /** The request's GenAI attributes once the phases are over (the model and request as they ended up). */
@@ -33,22 +36,19 @@ function since(start: number): number {
 const CACHE_STATUS: Record<CacheStatus, string> = {
   [CacheStatus.UNSPECIFIED]: "none",
   [CacheStatus.MISS]: "miss",
-  [CacheStatus.HIT_EXACT]: "hit_exact",
-  [CacheStatus.HIT_SEMANTIC]: "hit_semantic",
+  [CacheStatus.HIT_EXACT]: "exact",
+  [CacheStatus.HIT_SEMANTIC]: "semantic",
   [CacheStatus.BYPASS]: "bypass",
 };
 
 /** What a phase decided, from the fields it writes on the context. */
 function decided(name: string, ctx: RequestContext): TraceAttributes | undefined {
   switch (name) {
-    case "authenticate":
-      return { "sluice.tenant": ctx.principal?.tenant, "sluice.key_id": ctx.principal?.keyId };
     case "prompt":
       return ctx.prompt ? { "sluice.prompt": `${ctx.prompt.id}@${ctx.prompt.version}` } : undefined;
-    case "resolve":
-      return { "sluice.alias": ctx.model, "sluice.route.candidates": ctx.targets.length, "sluice.route.strategy": ctx.strategy };
     case "admit":
-      return { "sluice.admit.input_tokens": ctx.inputTokenEstimate, "sluice.context_action": ctx.contextAction };
+      // Only when admission counted tokens (limits, budgets, context windows) or fitted the context.
+      return ctx.inputTokenEstimate > 0 || ctx.contextAction ? { "sluice.admit.input_tokens": ctx.inputTokenEstimate, "sluice.context_action": ctx.contextAction } : undefined;
     case "cache":
       return { "sluice.cache.status": CACHE_STATUS[ctx.cacheStatus] };
     case "route":

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
@@ -47,6 +50,7 @@ tenants:
 routing: { retries_per_target: 0 }
 policies:
   pii: { actions: { EMAIL_ADDRESS: redact } }
+cache: { exact: { enabled: true } }
 ${extra}`;
 }
 
@@ -58,7 +62,9 @@ async function logged(yaml: string): Promise<{ gateway: RunningGateway; lines: a
       done();
     },
   });
-  const gateway = await startGateway(parseConfig(yaml, "test config"), { port: 0, logger: pino({ level: "info" }, sink) });
+  const config = parseConfig(yaml, "test config");
+  config.dataDir = mkdtempSync(join(tmpdir(), "sluice-tracing-")); // the cache persists there: one per gateway and run
+  const gateway = await startGateway(config, { port: 0, logger: pino({ level: "info" }, sink) });
   return { gateway, lines };
 }
 
@@ -139,7 +145,8 @@ describe("REST (openai SDK)", () => {
       "sluice.request_id": response.headers.get("x-request-id"),
     });
     expect(typeof server.attributes["sluice.cost_usd"]).toBe("number");
-    expect(eventNames(server)).toEqual(["authenticate", "prompt", "resolve", "policy", "inspect", "admit", "route", "dispatch"]);
+    expect(eventNames(server)).toEqual(["policy", "cache", "route"]);
+    expect(server.events.find((e) => e.name === "cache")!.attributes).toMatchObject({ "sluice.cache.status": "miss" });
     const policy = server.events.find((e) => e.name === "policy")!;
     expect(policy.attributes).toMatchObject({ "sluice.policy.slot": "pii", "sluice.policy.outcome": "rewritten", "sluice.pii.findings": 1 });
     expect(policy.attributes["sluice.policy.module_version"]).toBeGreaterThanOrEqual(1);
@@ -189,6 +196,20 @@ describe("REST (openai SDK)", () => {
     const { attempts } = tree(await receiver.waitForTrace(server.traceId, 2));
     expect(attempts[0]!.attributes["sluice.time_to_first_token_ms"]).toBeGreaterThan(0);
     expect(attempts[0]!.attributes["gen_ai.usage.output_tokens"]).toBe(3);
+  });
+
+  it("a cache hit is an event and no attempt span", async () => {
+    const body = { model: "echo", messages: [{ role: "user" as const, content: `cache me ${randomBytes(4).toString("hex")}` }] };
+    await client.chat.completions.create(body);
+    const caller = callerContext();
+    const sentBefore = upstream.requests.length;
+    await client.chat.completions.create(body, { headers: { traceparent: caller.traceparent } });
+    expect(upstream.requests.length).toBe(sentBefore);
+    const [server] = await receiver.waitForTrace(caller.traceId, 1);
+    await new Promise((r) => setTimeout(r, 100)); // an attempt span, if one were made, would be in the same batch
+    expect(receiver.spans.filter((s) => s.traceId === caller.traceId)).toHaveLength(1);
+    expect(server!.events.find((e) => e.name === "cache")!.attributes).toMatchObject({ "sluice.cache.status": "exact" });
+    expect(server!.attributes["sluice.cache.status"]).toBe("exact");
   });
 
   it("a fallback shows two attempt spans: the failed one with its error, then the one that answered", async () => {
@@ -249,7 +270,7 @@ describe("gRPC (@grpc/grpc-js)", () => {
       "rpc.service": "sluice.v1.GatewayService",
       "rpc.method": "Chat",
       "sluice.rpc_code": "ok",
-      "sluice.surface": "grpc",
+      "sluice.protocol": "grpc",
       "gen_ai.operation.name": "chat",
       "gen_ai.request.model": "echo",
       "gen_ai.request.max_tokens": 20,

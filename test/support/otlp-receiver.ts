@@ -61,6 +61,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       receiver.headers.push(req.headers);
       receiver.spans.push(...spans);
     } catch (err) {
+      if (process.env.OTLP_RECEIVER_DEBUG) console.error("otlp receiver:", err);
       res.writeHead(400, { "content-type": "text/plain" }).end(String(err));
       return;
     }

@@ -122,9 +122,11 @@ export class RequestSpan implements RequestTrace {
 
   request(operation: string, model: string, request: ChatRequest | undefined): void {
     if (!this.recording) return;
-    this.span.setAttribute("sluice.operation", operation);
     const op = operationName(operation);
-    if (op === undefined) return;
+    if (op === undefined) {
+      this.span.setAttribute("sluice.operation", operation);
+      return;
+    }
     this.span.setAttribute("gen_ai.operation.name", op);
     setDefinedOn(this.span, requestAttributes(model, request));
   }
@@ -143,7 +145,6 @@ export class RequestSpan implements RequestTrace {
       if (res.rpcCode !== undefined) span.setAttribute("sluice.rpc_code", res.rpcCode);
       setDefinedOn(span, {
         "sluice.request_id": r.requestId,
-        "sluice.surface": r.surface,
         "sluice.tenant": r.tenant,
         "sluice.key_id": r.keyId,
         "sluice.alias": r.model,
@@ -152,7 +153,6 @@ export class RequestSpan implements RequestTrace {
         "sluice.cost_usd": r.costUsd,
         "sluice.attempts": r.attempts,
         "sluice.provider": r.provider,
-        "sluice.upstream_ms": r.upstreamMs,
         "sluice.guard": r.guard,
         "gen_ai.response.model": r.providerModel,
         "gen_ai.usage.input_tokens": r.inputTokens,
