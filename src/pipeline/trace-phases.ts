@@ -52,6 +52,8 @@ function decided(name: string, ctx: RequestContext): TraceAttributes | undefined
     case "cache":
       return { "sluice.cache.status": CACHE_STATUS[ctx.cacheStatus] };
     case "route":
+      // A one-target alias routed by the built-in order decided nothing worth an event.
+      if (ctx.routing === undefined && ctx.targets.length <= 1) return undefined;
       return {
         "sluice.route.by": ctx.routing?.by ?? (ctx.strategy === "weighted" ? "weighted" : "ordered"),
         "sluice.route.reason": ctx.routing?.reason,

@@ -44,7 +44,7 @@ export class Tracing {
   /** The request's span, or undefined for the operational endpoints. */
   startRequest(req: ArrivedRequest): RequestSpan | undefined {
     if (UNTRACED_PATHS.has(req.path)) return undefined;
-    const parent = this.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+    const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : this.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     let name: string;
     let attributes: Attributes;
     if (req.rpcProtocol) {
@@ -200,8 +200,8 @@ export class AttemptSpan implements AttemptTrace {
     if (this.first) {
       this.first = false;
       const ms = performance.now() - this.startedAt;
+      // An attribute rather than an event: an event per attempt costs more to record and export.
       this.span.setAttribute("sluice.time_to_first_token_ms", Math.round(ms * 100) / 100);
-      this.span.addEvent("gen_ai.first_token");
     }
     if (chunk.id && !this.responseId) this.responseId = chunk.id;
     if (chunk.model && !this.responseModel) this.responseModel = chunk.model;
