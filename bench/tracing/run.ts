@@ -8,18 +8,20 @@ import { fileURLToPath } from "node:url";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 import { chatBody, haveWrk, sequentialLatency, throughput } from "../proxy/measure.js";
 import { cpuMicros, freePort, startMockUpstream, type Child } from "../proxy/processes.js";
+import { spanCostTable } from "./spans.js";
 
 /**
- * npm run bench:tracing: the cost of tracing. Two `sluice serve` processes on the same config
- * in front of the same mock upstream (bench/proxy/mock-upstream.ts), one with tracing off
- * (nothing configured: the SDK is never loaded) and one with tracing on at 100 % sampling
- * (`sampler: always_on`, OTLP/HTTP protobuf to a sink in this process that reads and discards
- * each export, as a collector would answer it). Each round loads both, one after the other, at
- * c=16 for BENCH_SECONDS (default 8) with the same seeded bodies; the rounds (BENCH_ROUNDS,
- * default 2) alternate the order, so a machine whose load drifts hurts both alike.
- * Printed: requests/s and CPU time per request of each, and on/off ratios per round and overall.
+ * npm run bench:tracing: the cost of tracing. Three `sluice serve` processes on the same config
+ * in front of the same mock upstream (bench/proxy/mock-upstream.ts): tracing off (nothing
+ * configured: the SDK is never loaded), on at 100 % sampling (`sampler: always_on`) and on at
+ * 10 % (`traceidratio`, 0.1), exporting OTLP/HTTP protobuf to a sink in this process that reads
+ * and discards each export, as a collector would answer it. Each round loads each in turn at
+ * c=16 for BENCH_SECONDS (default 6) with the same seeded bodies; the rounds (BENCH_ROUNDS,
+ * default 2) alternate the order, so a machine whose load drifts hurts all alike.
+ * Printed: requests/s and CPU time per request of each, and on/off ratios per round and overall;
+ * and, measured first, the tracing layer's own CPU time per request in process (spans.ts).
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -76,25 +78,34 @@ async function startGateway(upstreamUrl: string, tracing: string): Promise<Child
   throw new Error("gateway did not start");
 }
 
+// First the tracing layer alone (spans.ts), then the two gateways.
+const spanTable = await spanCostTable();
 const sink = await startSink();
 const upstream = await startMockUpstream();
-const off = await startGateway(upstream.url, "");
-const on = await startGateway(upstream.url, `telemetry: { tracing: { endpoint: "${sink.url}", sampler: always_on } }\n`);
+const tracingAt = (sampler: string) => `telemetry: { tracing: { endpoint: "${sink.url}", sampler: ${sampler} } }\n`;
+const gateways = {
+  off: await startGateway(upstream.url, ""),
+  on: await startGateway(upstream.url, tracingAt("always_on")),
+  "on 10%": await startGateway(upstream.url, tracingAt("traceidratio, sampler_arg: 0.1")),
+};
+type Name = keyof typeof gateways;
+const names = Object.keys(gateways) as Name[];
 const random = seeded(20261206);
 const bodies: string[] = [];
 for (let i = 0; i < 64; i++) bodies.push(chatBody(seeded(random() * 2 ** 32), "bench", false));
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const rows: string[] = [];
-const totals = { off: { requests: 0, cpu: 0, seconds: 0 }, on: { requests: 0, cpu: 0, seconds: 0 } };
+const totals = Object.fromEntries(names.map((n) => [n, { requests: 0, cpu: 0, seconds: 0 }])) as Record<Name, { requests: number; cpu: number; seconds: number }>;
 const load = loadavg()[0]!;
 try {
-  // Warm both (JIT, pools; the traced one's exporter connection).
-  for (const g of [off, on]) await sequentialLatency(g.url, bodies, 1500, false);
+  // Warm every gateway (JIT, pools; the traced ones' exporter connection).
+  for (const n of names) await sequentialLatency(gateways[n].url, bodies, 1000, false);
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ([["off", off], ["on", on]] as const) : ([["on", on], ["off", off]] as const);
-    const result: Record<string, { rps: number; cpuUs: number }> = {};
-    for (const [name, g] of order) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    const result = {} as Record<Name, { rps: number; cpuUs: number }>;
+    for (const name of order) {
+      const g = gateways[name];
       const before = cpuMicros(g.process.pid!);
       const r = await throughput(g.url, bodies, connections, seconds);
       if (r.errors) throw new Error(`errors during ${name}: ${r.errors}`);
@@ -104,20 +115,17 @@ try {
       totals[name].cpu += cpu;
       totals[name].seconds += seconds;
     }
-    rows.push(
-      `| round ${round + 1} (${order.map(([n]) => n).join(" then ")}) | ${fmt(result.off!.rps, 0)} req/s, ${fmt(result.off!.cpuUs, 0)} µs CPU/req | ${fmt(result.on!.rps, 0)} req/s, ${fmt(result.on!.cpuUs, 0)} µs CPU/req | on/off throughput **${fmt((100 * result.on!.rps) / result.off!.rps)}%**, CPU/req ${fmt((100 * result.on!.cpuUs) / result.off!.cpuUs)}% |`,
-    );
+    rows.push(`| round ${round + 1} (${order.join(", ")}) | ${names.map((n) => `${fmt(result[n].rps, 0)} req/s, ${fmt(result[n].cpuUs, 0)} µs CPU/req`).join(" | ")} | ${fmt((100 * result.on.rps) / result.off.rps)}% / ${fmt((100 * result["on 10%"].rps) / result.off.rps)}% |`);
   }
-  const rps = (t: typeof totals.on) => t.requests / t.seconds;
-  const cpuPer = (t: typeof totals.on) => t.cpu / Math.max(1, t.requests);
+  const rps = (n: Name) => totals[n].requests / totals[n].seconds;
+  const cpuPer = (n: Name) => totals[n].cpu / Math.max(1, totals[n].requests);
   rows.push(
-    `| all rounds | ${fmt(rps(totals.off), 0)} req/s, ${fmt(cpuPer(totals.off), 0)} µs CPU/req | ${fmt(rps(totals.on), 0)} req/s, ${fmt(cpuPer(totals.on), 0)} µs CPU/req | on/off throughput **${fmt((100 * rps(totals.on)) / rps(totals.off))}%** (target >= 90%), CPU/req **+${fmt(cpuPer(totals.on) - cpuPer(totals.off), 0)} µs** |`,
+    `| all rounds | ${names.map((n) => `${fmt(rps(n), 0)} req/s, ${fmt(cpuPer(n), 0)} µs CPU/req`).join(" | ")} | **${fmt((100 * rps("on")) / rps("off"))}%** / **${fmt((100 * rps("on 10%")) / rps("off"))}%** (target >= 90% at 100 %); CPU/req +${fmt(cpuPer("on") - cpuPer("off"), 0)} / +${fmt(cpuPer("on 10%") - cpuPer("off"), 0)} µs |`,
   );
   // Let the last batch go out, so the sink's count covers every span.
-  await new Promise((r) => setTimeout(r, 6000));
+  await new Promise((r) => setTimeout(r, 5500));
 } finally {
-  await on.stop();
-  await off.stop();
+  for (const n of names) await gateways[n].stop();
   await upstream.stop();
   sink.close();
 }
@@ -126,6 +134,8 @@ console.log(
   `\nbench:tracing on ${cpus().length} cores (${cpus()[0]?.model}), node ${process.version}, load average ${fmt(load, 2)} at start; ` +
     `${haveWrk ? "wrk -t1" : "autocannon"} c=${connections}, ${seconds}s per case, ${rounds} rounds; sink got ${sink.exports} OTLP exports, ${fmt(sink.bytes / 1048576, 1)} MiB\n`,
 );
-console.log("| case | tracing off | tracing on (100 % sampled, OTLP http/protobuf) | ratio |");
-console.log("|---|---|---|---|");
+console.log("| case | tracing off | tracing on, 100 % sampled (always_on) | tracing on, 10 % sampled (traceidratio 0.1) | throughput on/off: 100 % / 10 % |");
+console.log("|---|---|---|---|---|");
 for (const row of rows) console.log(row);
+console.log("");
+for (const line of spanTable) console.log(line);

@@ -12,16 +12,30 @@ import type { Phase } from "./phase.js";
  * spans, and only for decisions: every attribute is serialized and exported for every request
  * at 100 % sampling (bench/RESULTS.md, "Tracing overhead").
  */
-export async function runTracedPhase(phase: Phase, ctx: RequestContext, trace: RequestTrace): Promise<void> {
+export function runTracedPhase(phase: Phase, ctx: RequestContext, trace: RequestTrace): void | Promise<void> {
   const start = performance.now();
+  let pending: void | Promise<void>;
   try {
-    await phase.onRequest!(ctx);
+    pending = phase.onRequest!(ctx);
   } catch (err) {
-    trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
-    throw err;
+    refused(phase, trace, start, err);
   }
+  // A synchronous phase stays synchronous (no promise of our own per phase).
+  if (pending === undefined) return decidedEvent(phase, ctx, trace, start);
+  return pending.then(
+    () => decidedEvent(phase, ctx, trace, start),
+    (err: unknown) => refused(phase, trace, start, err),
+  );
+}
+
+function decidedEvent(phase: Phase, ctx: RequestContext, trace: RequestTrace, start: number): void {
   const attributes = decided(phase.name, ctx);
   if (attributes) trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...attributes });
+}
+
+function refused(phase: Phase, trace: RequestTrace, start: number, err: unknown): never {
+  trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
+  throw err;
 }
 
 /** The request's GenAI attributes once the phases are over (the model and request as they ended up). */
