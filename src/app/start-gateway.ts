@@ -51,7 +51,8 @@ export async function startGateway(
     async close() {
       await running.close();
       await gateway.close();
-      await tracing?.shutdown().catch(() => undefined); // exports the last spans
+      // Exports the last spans; an unreachable collector does not hold the shutdown past 5 s.
+      if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
 }

@@ -307,6 +307,28 @@ describe("capture_content: true (OTLP/JSON)", () => {
   });
 });
 
+describe("tracing off (nothing configured)", () => {
+  it("sends no trace context upstream, exports nothing and logs no trace ids", async () => {
+    const off = await logged(config(""));
+    try {
+      const caller = callerContext();
+      const sentBefore = upstream.requests.length;
+      const offClient = new OpenAI({ baseURL: `${off.gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const { response } = await offClient.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "untraced" }] }, { headers: { traceparent: caller.traceparent } }).withResponse();
+      expect(upstream.requests.slice(sentBefore)[0]!.headers.traceparent).toBeUndefined();
+      await until(() => off.lines.some((l) => l.request_id === response.headers.get("x-request-id") && l.msg === "request"));
+      const line = off.lines.find((l) => l.request_id === response.headers.get("x-request-id") && l.msg === "request");
+      expect(line.trace_id).toBeUndefined();
+      expect(line.span_id).toBeUndefined();
+      expect(off.lines.some((l) => l.msg === "tracing on")).toBe(false);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.spans.some((s) => s.traceId === caller.traceId)).toBe(false);
+    } finally {
+      await off.gateway.close();
+    }
+  });
+});
+
 async function until(check: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
