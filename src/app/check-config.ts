@@ -7,6 +7,7 @@ import { corsOriginProblem } from "../server/http/cors.js";
 import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
 import { mcpConfigProblems } from "../mcp/settings.js";
 import { otelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
+import { tracingConfigProblems } from "../telemetry/tracing/index.js";
 
 /**
  * Rules that span fields (references, uniqueness, combinations). Field types and unknown
@@ -121,6 +122,7 @@ export function checkConfig(config: Config): string[] {
   }
 
   problems.push(...corsProblems(config, keyIds.size));
+  problems.push(...tracingConfigProblems(config.telemetry?.tracing));
 
   if (listen && !isLoopbackHost(listen.host) && keyIds.size === 0) {
     problems.push(

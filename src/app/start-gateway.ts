@@ -5,6 +5,7 @@ import { parseListen } from "../config/listen-address.js";
 import type { Gateway } from "../pipeline/gateway.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createLogger, pinoLines } from "../telemetry/logger.js";
+import { startTracing } from "../telemetry/tracing/index.js";
 import { createGateway, type SharedParts } from "./create-gateway.js";
 import { releaseStartupGarbage } from "./startup-gc.js";
 
@@ -23,6 +24,7 @@ export async function startGateway(
   if (overrides.port !== undefined) listen.port = overrides.port;
   const log = overrides.logger ?? createLogger(config.telemetry?.logLevel || "info");
   const { gateway, mcp } = await createGateway(config, log, overrides.worker?.shared);
+  const tracing = await startTracing(config, log);
   const running = await startServer(gateway, {
     mcp,
     listen,
@@ -35,6 +37,7 @@ export async function startGateway(
     accessLines: pinoLines(log),
     cors: server.cors ? { allowedOrigins: server.cors.allowedOrigins, allowCredentials: server.cors.allowCredentials, maxAgeS: server.cors.maxAgeS || DEFAULT_CORS_MAX_AGE_S } : undefined,
     workerId: overrides.worker?.id,
+    tracing,
   });
   // A cluster's primary says "sluice listening" once every worker is (cluster/primary.ts).
   const message = overrides.worker ? "worker listening" : "sluice listening";
@@ -48,6 +51,8 @@ export async function startGateway(
     async close() {
       await running.close();
       await gateway.close();
+      // Exports the last spans; an unreachable collector does not hold the shutdown past 5 s.
+      if (tracing) await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
 }

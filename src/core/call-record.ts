@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RequestTrace } from "./trace.js";
 
 /**
  * What one call did, for its access-log line: the surface makes it when the call arrives (with
@@ -32,6 +33,8 @@ export interface CallRecord {
   /** The catalog code the call failed with, and its message. */
   errorCode?: string;
   errorMessage?: string;
+  /** The request's trace when tracing is on (set by the server; the pipeline adds phases and attempts to it). */
+  trace?: RequestTrace;
 }
 
 /** Longest caller-chosen string a record keeps (model names); the rest is cut. */

@@ -38,6 +38,8 @@ export interface ProviderCall {
   signal: AbortSignal;
   /** Told what the provider's response headers say about its token rate limit, when they say it. */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /** W3C trace context of the attempt's span (`traceparent`, `tracestate`) to send upstream, when the provider propagates it. */
+  traceHeaders?: Record<string, string> | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { SluiceError, asSluiceError } from "../errors/sluice-error.js";
 import { hasContent, newChunk, newMetadata } from "../core/canonical.js";
 import type { RequestContext } from "./context.js";
 import type { Phase } from "./phase.js";
+import { runTracedPhase, traceRequest } from "./trace-phases.js";
 
 /**
  * Runs one request through the phases and yields the answer's chunks. Usage reported on any
@@ -18,9 +19,10 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
     return settlePhases(phases, ctx, error);
   };
 
+  const trace = ctx.record.trace;
   try {
     for (const phase of phases) {
-      if (phase.onRequest) await phase.onRequest(ctx);
+      if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
     }
     if (!ctx.answer) throw new SluiceError("internal", "no phase produced an answer");
     let last: ChatChunk | undefined;
@@ -56,9 +58,10 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
  */
 export async function runCall(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
   let error: SluiceError | undefined;
+  const trace = ctx.record.trace;
   try {
     for (const phase of phases) {
-      if (phase.onRequest) await phase.onRequest(ctx);
+      if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
     }
   } catch (err) {
     error = failure(ctx, err);
@@ -68,6 +71,7 @@ export async function runCall(phases: readonly Phase[], ctx: RequestContext): Pr
 }
 
 async function settlePhases(phases: readonly Phase[], ctx: RequestContext, error: SluiceError | undefined): Promise<void> {
+  if (ctx.record.trace) traceRequest(ctx, ctx.record.trace);
   for (let i = phases.length - 1; i >= 0; i--) {
     try {
       await phases[i]!.onSettle?.(ctx, error);

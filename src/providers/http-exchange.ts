@@ -32,7 +32,8 @@ export interface ChatExchange {
 export async function* exchangeChat(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange): AsyncGenerator<ChatChunk> {
   const deadline = pool.startDeadline(call.signal);
   try {
-    const res = await pool.request(ex.path, { method: "POST", headers: ex.headers, body: ex.body, deadline });
+    const headers = call.traceHeaders ? { ...ex.headers, ...call.traceHeaders } : ex.headers;
+    const res = await pool.request(ex.path, { method: "POST", headers, body: ex.body, deadline });
     if (call.onRateLimit) {
       const limit = readRateLimit(res.headers);
       if (limit) call.onRateLimit(limit);

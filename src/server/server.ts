@@ -23,6 +23,7 @@ import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
 import type { LineWriter } from "../core/logger.js";
 import type { McpGateway } from "../mcp/mcp-gateway.js";
+import type { Tracing } from "../telemetry/tracing/index.js";
 import { handleRest } from "./routes.js";
 
 export interface ServerOptions {
@@ -44,6 +45,8 @@ export interface ServerOptions {
   cors?: CorsSettings | undefined;
   /** With `--workers N` (N > 1): this worker's number, sent as `x-sluice-worker` on every response. */
   workerId?: string;
+  /** `telemetry.tracing`: a server span per request (absent: tracing is off and costs one check). */
+  tracing?: Tracing | undefined;
 }
 
 export interface RunningServer {
@@ -83,6 +86,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
   };
   const accessLog = options.accessLog ?? true;
   const workerId = options.workerId;
+  const tracing = options.tracing;
   const { requestMs, idleMs } = options.timeouts;
   const headersMs = Math.min(options.timeouts.headersMs, requestMs);
   let draining = false;
@@ -120,6 +124,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const protocol = path.startsWith("/sluice.") ? rpcProtocolOf(req) : undefined;
     const surface = protocol ? surfaceOf(protocol) : path.startsWith("/v1/messages") ? "anthropic" : "rest";
     const call: ServerCall = { record: newCallRecord(surface, callerRequestId(req.headers["x-request-id"])) };
+    const span = tracing?.startRequest({ method: req.method ?? "", path, headers: req.headers, ...(protocol ? { rpcProtocol: protocol } : {}) });
+    if (span) call.record.trace = span;
     res.setHeader("x-request-id", call.record.requestId);
     if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
     const controller = new AbortController();
@@ -127,7 +133,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     res.once("close", () => {
       if (protocol === "grpc") call.rpcCode = sentGrpcStatus(res) ?? call.rpcCode;
       const entry = { call, method: req.method ?? "", path, status: res.statusCode, startedAt, aborted: !res.writableFinished };
-      afterSettled(call, () => writeAccessLog(gateway.log, options.accessLines, accessLog, entry));
+      afterSettled(call, () => {
+        writeAccessLog(gateway.log, options.accessLines, accessLog, entry);
+        span?.end({ status: entry.status, rpcCode: call.rpcCode, aborted: entry.aborted, record: call.record });
+      });
       // "close" before the response finished means the client went away: stop the upstream work.
       if (!res.writableFinished) controller.abort();
       untrack(controller);

@@ -3,6 +3,7 @@ import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
 import type { ProviderCall } from "../../core/provider.js";
 import type { RequestContext } from "../context.js";
 import type { Target } from "../../core/target.js";
+import type { AttemptTrace } from "../../core/trace.js";
 
 type Expiry = "first token" | "idle" | "total";
 
@@ -15,6 +16,8 @@ export class Attempt {
   readonly startedAt = performance.now();
   firstChunkAt: number | undefined;
   readonly iterator: AsyncIterator<ChatChunk>;
+  /** The attempt's client span, when the request is traced; dispatch ends it with the outcome. */
+  readonly trace: AttemptTrace | undefined;
   /** Own controller only when this target has time limits; otherwise the caller's signal serves. */
   private readonly controller: AbortController | undefined;
   private expired: Expiry | undefined;
@@ -37,13 +40,15 @@ export class Attempt {
       if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
     }
     const signal = this.controller?.signal ?? ctx.signal;
-    this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal, onRateLimit })[Symbol.asyncIterator]();
+    this.trace = ctx.record.trace?.attempt(target.provider.id, target.provider.kind, target.model, ctx.request);
+    this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal, onRateLimit, traceHeaders: this.trace?.headers })[Symbol.asyncIterator]();
   }
 
   /** The next chunk; the first one stops the first-token clock, each one resets the idle clock. */
   async next(): Promise<IteratorResult<ChatChunk>> {
     const result = await this.iterator.next();
     if (!result.done) {
+      this.trace?.chunk(result.value);
       if (this.firstChunkAt === undefined) {
         this.firstChunkAt = performance.now();
         clearTimeout(this.firstTokenTimer);

@@ -121,6 +121,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
           stats.inflight--;
           ctx.upstreamEndAt = performance.now();
           await attempt.close();
+          attempt.trace?.end("cancelled"); // the caller stopped reading: no outcome was recorded
         }
         return;
       } finally {
@@ -137,6 +138,7 @@ function record(ctx: RequestContext, router: Router, metrics: GatewayMetrics, at
   const { provider, model } = attempt.target;
   const outcome = error ? error.code : "ok";
   ctx.attempts.push({ provider: provider.id, model, outcome, ms: performance.now() - attempt.startedAt });
+  attempt.trace?.end(outcome, error?.message);
   metrics.attempt(provider.id, outcome).inc();
   if (!error) router.health.recordSuccess(provider.id, model, (attempt.firstChunkAt ?? performance.now()) - attempt.startedAt);
   else if (countsAgainstHealth(error)) router.health.recordFailure(provider.id, model);

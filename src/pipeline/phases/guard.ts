@@ -56,6 +56,7 @@ export function guardPhases(deps: GuardDeps): { guard: Phase; canary: Phase } {
         throw err;
       }
       metrics.checks.inc({ outcome: result.outcome, action, label: GuardMetrics.label(result.label) });
+      ctx.record.trace?.event("policy", { "sluice.policy.slot": "guard", "sluice.policy.module_version": result.version ?? undefined, "sluice.policy.outcome": result.outcome, "sluice.guard.label": result.label, "sluice.guard.score": result.score });
       if (settings.canary && hasSystemPrompt(ctx.request)) ctx.guard = { ...ctx.guard, canary: newCanary() };
       if (result.outcome === "skipped") {
         ctx.guard = { ...ctx.guard, outcome: "skipped" };

@@ -15,7 +15,7 @@ export function inspectPhase(pii: PiiSlot): Phase {
   return {
     name: "inspect",
     async onRequest(ctx) {
-      const scan = await scanTexts(pii, requestTexts(ctx.request));
+      const scan = await scanTexts(pii, requestTexts(ctx.request), undefined, ctx);
       if (scan?.outcome !== "rewritten") return;
       ctx.request = withTexts(ctx.request, scan.texts);
       if (scan.placeholders.size > 0) ctx.placeholders = scan.placeholders;
@@ -35,7 +35,7 @@ export function inspectEmbedPhase(pii: PiiSlot): Phase {
     name: "inspect",
     async onRequest(ctx) {
       const request = ctx.embedRequest!;
-      const scan = await scanTexts(pii, request.inputs, rules);
+      const scan = await scanTexts(pii, request.inputs, rules, ctx);
       if (scan?.outcome === "rewritten") request.inputs = scan.texts;
     },
   };
@@ -44,7 +44,7 @@ export function inspectEmbedPhase(pii: PiiSlot): Phase {
 type PiiScanResult = Awaited<ReturnType<PiiSlot["scan"]>>;
 
 /** One scan; refuses the request when a blocked type is found or the slot fails closed. */
-async function scanTexts(pii: PiiSlot, texts: string[], rules?: PiiSlot["rules"]): Promise<PiiScanResult | undefined> {
+async function scanTexts(pii: PiiSlot, texts: string[], rules: PiiSlot["rules"] | undefined, ctx: RequestContext): Promise<PiiScanResult | undefined> {
   if (texts.length === 0) return undefined;
   let scan: PiiScanResult;
   try {
@@ -55,6 +55,7 @@ async function scanTexts(pii: PiiSlot, texts: string[], rules?: PiiSlot["rules"]
     }
     throw err;
   }
+  ctx.record.trace?.event("policy", { "sluice.policy.slot": "pii", "sluice.policy.module_version": scan.version ?? undefined, "sluice.policy.outcome": scan.outcome, "sluice.pii.findings": scan.findings.length, "sluice.pii.blocked_types": scan.blockedEntityTypes.length > 0 ? scan.blockedEntityTypes : undefined });
   if (scan.outcome === "blocked") {
     throw new SluiceError("policy_blocked", `the request contains data that may not be sent: ${scan.blockedEntityTypes.join(", ")}`);
   }

@@ -67,6 +67,7 @@ function accessFields(entry: AccessEntry): string {
   if (r.route) f += `,"route_by":${q(r.route.by)},"route_reason":${q(r.route.reason)},"route_module_version":${r.route.moduleVersion}`;
   f += text("guard", r.guard);
   if (r.errorCode !== undefined) f += `,"error_code":${q(r.errorCode)}` + text("error", r.errorMessage === undefined ? undefined : boundedText(r.errorMessage));
+  if (r.trace !== undefined) f += `,"trace_id":"${r.trace.traceId}","span_id":"${r.trace.spanId}"`;
   return f;
 }
 
