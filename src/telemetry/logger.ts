@@ -6,6 +6,7 @@ import type { LineWriter } from "../core/logger.js";
  * appear; prompt text is never logged at all (log lines carry sizes and ids, not content).
  */
 export function createLogger(level: string, options: { sharedOutput?: boolean } = {}): Logger {
+  hookExit();
   const logger = pino(
     {
       level,
@@ -64,6 +65,22 @@ const liveBatches = new Set<WeakRef<LineBatches>>();
 let exitHooked = false;
 
 /**
+ * Pending batches go to the stream when the process ends: on `beforeExit` (the stream then
+ * flushes and ends itself) and on `exit` (written synchronously). Installed before pino makes
+ * its stream, so these run before the stream's own exit handling.
+ */
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("beforeExit", () => {
+    for (const ref of liveBatches) ref.deref()?.passPending();
+  });
+  process.once("exit", () => {
+    for (const ref of liveBatches) ref.deref()?.flushSync();
+  });
+}
+
+/**
  * Log lines gathered into batches of up to `batchBytes` before they reach pino's stream
  * (sonic-boom), in order. Handed one line at a time, sonic-boom measures the UTF-8 length of
  * its whole pending chunk on every write (a copy of up to 16 KiB per line), and one write(2)
@@ -80,12 +97,7 @@ export class LineBatches implements DestinationStream {
     private readonly out: LineSink,
     private readonly batchBytes: number,
   ) {
-    if (!exitHooked) {
-      exitHooked = true;
-      process.once("exit", () => {
-        for (const ref of liveBatches) ref.deref()?.flushSync();
-      });
-    }
+    hookExit();
     liveBatches.add(new WeakRef(this));
   }
 
@@ -103,11 +115,20 @@ export class LineBatches implements DestinationStream {
   }
 
   flushSync(): void {
-    this.pass();
     try {
+      this.pass();
       this.out.flushSync();
     } catch {
-      // Not open yet, closed or busy: what is passed on is written by the stream's own exit handling.
+      // Not open yet, or already closed: nothing more can be written.
+    }
+  }
+
+  /** Hands what is pending to the stream (which writes it on its own schedule). */
+  passPending(): void {
+    try {
+      this.pass();
+    } catch {
+      // The stream is closed: nothing more can be written.
     }
   }
 

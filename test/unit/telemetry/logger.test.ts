@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,5 +94,30 @@ describe("log line batches", () => {
     const lines = readFileSync(file, "utf8").trim().split("\n");
     expect(lines).toHaveLength(2000);
     expect(lines.map((l) => JSON.parse(l).i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+});
+
+describe("the gateway's logger at process end (built dist/, as bin/sluice.js runs it)", () => {
+  const logger = new URL("../../../dist/src/telemetry/logger.js", import.meta.url).href;
+  const run = (ending: string) => {
+    const script = `const { createLogger } = await import(${JSON.stringify(logger)});
+      const log = createLogger("info");
+      for (let i = 0; i < 300; i++) log.info({ i }, "line");
+      ${ending}`;
+    return spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  };
+  const numbers = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l).i);
+  const all = Array.from({ length: 300 }, (_, i) => i);
+
+  it("writes every pending line when the process ends by itself", () => {
+    const r = run("");
+    expect(r.status).toBe(0);
+    expect(numbers(r.stdout)).toEqual(all);
+  });
+
+  it("writes every pending line on process.exit()", () => {
+    const r = run("process.exit(0);");
+    expect(r.status).toBe(0);
+    expect(numbers(r.stdout)).toEqual(all);
   });
 });
