@@ -11,7 +11,7 @@ import type { UsageQuery, UsageRow } from "../telemetry/usage-query.js";
 import { newContext, type Operation, type RequestContext, type TokenCount } from "./context.js";
 import { operationPhases, type OperationPhases, type PipelineServices } from "./operations.js";
 import { authenticate } from "./phases/authenticate.js";
-import { runCall, runPhases } from "./runner.js";
+import { runCall, runPhases, runWhole } from "./runner.js";
 
 /** What every call hands the gateway, whatever the operation. */
 export interface CallBase {
@@ -108,7 +108,7 @@ export class Gateway {
   async chat(call: ChatCall): Promise<ChatResponse> {
     const assembler = new ResponseAssembler();
     const ctx = this.chatContext(call, false);
-    for await (const chunk of runPhases(this.phases.chat, ctx)) assembler.add(chunk);
+    await runWhole(this.phases.chat, ctx, (chunk) => assembler.add(chunk));
     return assembler.response();
   }
 

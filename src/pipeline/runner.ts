@@ -11,7 +11,7 @@ import { runTracedPhase, traceRequest } from "./trace-phases.js";
  * gateway metadata; that chunk is the last thing yielded.
  */
 export async function* runPhases(phases: readonly Phase[], ctx: RequestContext): AsyncGenerator<ChatChunk> {
-  const chunkPhases = phases.filter((p) => p.onChunk);
+  const chunkPhases = chunkPhasesOf(phases);
   let settled = false;
   const settle = (error: SluiceError | undefined): Promise<void> => {
     if (settled) return Promise.resolve();
@@ -32,12 +32,7 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
         chunk.usage = undefined;
       }
       last = chunk;
-      if (!hasContent(chunk)) continue;
-      ctx.firstChunkAt ??= performance.now();
-      ctx.outputChars += chunk.textDelta.length + chunk.refusalDelta.length;
-      for (const d of chunk.toolCallDeltas) ctx.outputChars += d.name.length + d.argumentsDelta.length;
-      for (const phase of chunkPhases) phase.onChunk!(ctx, chunk);
-      yield chunk;
+      if (takeChunk(ctx, chunk, chunkPhases)) yield chunk;
     }
     await settle(undefined);
     yield trailer(ctx, last);
@@ -49,6 +44,60 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
     // Reached without settling only when the consumer stopped early (client went away).
     if (!settled) await settle(new SluiceError("cancelled", "request cancelled"));
   }
+}
+
+/**
+ * The same run as `runPhases` for a caller that wants the whole answer (non-streaming chat): the
+ * chunks go straight to `take` (the response assembler) instead of through one more async
+ * generator between the answer and the caller. Settles once, like `runPhases`; the trailer
+ * (usage and metadata) is the last chunk taken.
+ */
+export async function runWhole(phases: readonly Phase[], ctx: RequestContext, take: (chunk: ChatChunk) => void): Promise<void> {
+  const chunkPhases = chunkPhasesOf(phases);
+  let settled = false;
+  try {
+    for (const phase of phases) {
+      if (phase.onRequest) await phase.onRequest(ctx);
+    }
+    if (!ctx.answer) throw new SluiceError("internal", "no phase produced an answer");
+    let last: ChatChunk | undefined;
+    for await (const chunk of ctx.answer) {
+      if (chunk.usage) {
+        ctx.usage = chunk.usage;
+        chunk.usage = undefined;
+      }
+      last = chunk;
+      if (takeChunk(ctx, chunk, chunkPhases)) take(chunk);
+    }
+    settled = true;
+    await settlePhases(phases, ctx, undefined);
+    take(trailer(ctx, last));
+  } catch (err) {
+    const error = failure(ctx, err);
+    if (!settled) {
+      settled = true;
+      await settlePhases(phases, ctx, error);
+    }
+    throw error;
+  }
+}
+
+/** Books a chunk of the answer on the context and runs the onChunk phases; false: it carries no content, nothing to send. */
+function takeChunk(ctx: RequestContext, chunk: ChatChunk, chunkPhases: readonly Phase[]): boolean {
+  if (!hasContent(chunk)) return false;
+  ctx.firstChunkAt ??= performance.now();
+  ctx.outputChars += chunk.textDelta.length + chunk.refusalDelta.length;
+  for (const d of chunk.toolCallDeltas) ctx.outputChars += d.name.length + d.argumentsDelta.length;
+  for (const phase of chunkPhases) phase.onChunk!(ctx, chunk);
+  return true;
+}
+
+// The onChunk phases of each operation's list (the lists are built once, at start-up).
+const chunkPhaseLists = new WeakMap<readonly Phase[], readonly Phase[]>();
+function chunkPhasesOf(phases: readonly Phase[]): readonly Phase[] {
+  let list = chunkPhaseLists.get(phases);
+  if (!list) chunkPhaseLists.set(phases, (list = phases.filter((p) => p.onChunk)));
+  return list;
 }
 
 /**

@@ -22,16 +22,19 @@ export function readRateLimit(headers: IncomingHttpHeaders, now = Date.now()): R
     const reset = duration(headerValue(headers["x-ratelimit-reset-tokens"]));
     return { remainingTokens: remaining, resetAtMs: now + (reset ?? DEFAULT_WINDOW_MS) };
   }
-  for (const prefix of ["anthropic-ratelimit-input-tokens", "anthropic-ratelimit-tokens"]) {
-    const value = headerValue(headers[`${prefix}-remaining`]);
+  for (const [remainingHeader, resetHeader] of ANTHROPIC_HEADERS) {
+    const value = headerValue(headers[remainingHeader]);
     if (value === undefined) continue;
     const remaining = count(value);
     if (remaining === undefined) return undefined;
-    const resetAt = Date.parse(headerValue(headers[`${prefix}-reset`]) ?? "");
+    const resetAt = Date.parse(headerValue(headers[resetHeader]) ?? "");
     return { remainingTokens: remaining, resetAtMs: Number.isFinite(resetAt) && resetAt > now ? resetAt : now + DEFAULT_WINDOW_MS };
   }
   return undefined;
 }
+
+// Header names built once (this runs on every response).
+const ANTHROPIC_HEADERS = ["anthropic-ratelimit-input-tokens", "anthropic-ratelimit-tokens"].map((p) => [`${p}-remaining`, `${p}-reset`] as const);
 
 function count(value: string): number | undefined {
   return /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;

@@ -19,6 +19,7 @@ import { writeAccessLog } from "./http/access-log.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
 import { corsHandler, type CorsSettings } from "./http/cors.js";
 import { endResponse, sendError } from "./http/respond.js";
+import { SpareControllers } from "./http/spare-controllers.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
 import type { LineWriter } from "../core/logger.js";
@@ -105,6 +106,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // stops calls one by one (`ServerCall.stop`).
   });
   const rest = { gateway, mcp: options.mcp, maxBodyBytes: options.maxBodyBytes, isReady: () => !draining };
+  const spareControllers = new SpareControllers();
   const cors = corsHandler(options.cors);
 
   /**
@@ -128,7 +130,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     if (span) call.record.trace = span;
     res.setHeader("x-request-id", call.record.requestId);
     if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
-    const controller = new AbortController();
+    // REST: a spare controller when one is free (spare-controllers.ts); it goes back once both the
+    // response has closed and the gateway's work is over (`settled` counts those two).
+    const controller = protocol ? new AbortController() : spareControllers.take();
+    let settled = 0;
     inflight.add(controller);
     res.once("close", () => {
       if (protocol === "grpc") call.rpcCode = sentGrpcStatus(res) ?? call.rpcCode;
@@ -140,6 +145,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
       // "close" before the response finished means the client went away: stop the upstream work.
       if (!res.writableFinished) controller.abort();
       untrack(controller);
+      if (++settled === 2) spareControllers.give(controller);
     });
     if ("stream" in req) watchStream(req, res as http2.Http2ServerResponse, protocol === undefined, requestMs);
     else if (draining) res.setHeader("connection", "close");
@@ -160,7 +166,10 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
         noteError(call, asSluiceError(err));
         res.destroy();
       })
-      .then(done);
+      .then(() => {
+        done();
+        if (++settled === 2) spareControllers.give(controller);
+      });
   }
 
   /**
