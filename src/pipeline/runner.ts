@@ -19,11 +19,8 @@ export async function* runPhases(phases: readonly Phase[], ctx: RequestContext):
     return settlePhases(phases, ctx, error);
   };
 
-  const trace = ctx.record.trace;
   try {
-    for (const phase of phases) {
-      if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
-    }
+    await runRequestPhases(phases, ctx);
     if (!ctx.answer) throw new SluiceError("internal", "no phase produced an answer");
     let last: ChatChunk | undefined;
     for await (const chunk of ctx.answer) {
@@ -56,9 +53,7 @@ export async function runWhole(phases: readonly Phase[], ctx: RequestContext, ta
   const chunkPhases = chunkPhasesOf(phases);
   let settled = false;
   try {
-    for (const phase of phases) {
-      if (phase.onRequest) await phase.onRequest(ctx);
-    }
+    await runRequestPhases(phases, ctx);
     if (!ctx.answer) throw new SluiceError("internal", "no phase produced an answer");
     let last: ChatChunk | undefined;
     for await (const chunk of ctx.answer) {
@@ -79,6 +74,14 @@ export async function runWhole(phases: readonly Phase[], ctx: RequestContext, ta
       await settlePhases(phases, ctx, error);
     }
     throw error;
+  }
+}
+
+/** Every phase's `onRequest`, in order; as events of the request's span when it is traced. */
+async function runRequestPhases(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
+  const trace = ctx.record.trace;
+  for (const phase of phases) {
+    if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
   }
 }
 
@@ -107,11 +110,8 @@ function chunkPhasesOf(phases: readonly Phase[]): readonly Phase[] {
  */
 export async function runCall(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
   let error: SluiceError | undefined;
-  const trace = ctx.record.trace;
   try {
-    for (const phase of phases) {
-      if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
-    }
+    await runRequestPhases(phases, ctx);
   } catch (err) {
     error = failure(ctx, err);
   }
