@@ -145,6 +145,7 @@ export function findMatch(prog: RegexProgram, from: i32): bool {
         generation++; // marks of a list built at another position say nothing here
       }
       addThread(prog, false, 0, p, p);
+      if (ccount == 0) { p++; continue; } // an assertion failed here: try the next start
     }
     if (ccount == 0) break;
     const c = p < N ? <i32>load<u8>(T + <usize>p) : -1;

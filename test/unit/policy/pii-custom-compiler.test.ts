@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/app/load-config.js";
 import { ConfigError } from "../../../src/config/load.js";
 import { PiiInitInputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
-import { compileRegex, MAX_INSTRUCTIONS, nullable, OP } from "../../../src/policy/pii/custom/regex-program.js";
+import { compileRegex, MAX_INSTRUCTIONS, OP } from "../../../src/policy/pii/custom/regex-program.js";
 import { encodePiiInit } from "../../../src/policy/pii/custom/recognizers.js";
-import { hasByte, parseRegex, RegexSyntaxError } from "../../../src/policy/pii/custom/regex-syntax.js";
+import { hasByte, nullable, parseRegex, RegexSyntaxError } from "../../../src/policy/pii/custom/regex-syntax.js";
 import { PII_ENTITY_TYPES, piiRules, piiScoring } from "../../../src/policy/pii/rules.js";
 import { slotInitFromConfig } from "../../../src/policy/slots.js";
 
@@ -54,6 +54,8 @@ describe("regex subset: parser", () => {
     expect(syntaxError("[é]")).toMatch(/non-ASCII/);
     expect(syntaxError("[]")).toMatch(/empty class/);
     expect(syntaxError("a\\")).toMatch(/cannot end with/);
+    expect(syntaxError("x(a*)*")).toMatch(/repeated part that can match the empty string .* at offset 1/);
+    expect(syntaxError("(?:a?){2}")).toMatch(/repeated part that can match the empty string/);
   });
 
   it("classes: ranges, negation, escapes inside; (?i) folds ASCII letters", () => {

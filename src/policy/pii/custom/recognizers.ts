@@ -6,8 +6,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { PiiCustomRecognizerConfig } from "../../../gen/sluice/v1/config_pb.js";
 import { PiiCustomRecognizerSchema, PiiInitInputSchema } from "../../../gen/sluice/policy/v1/policy_pb.js";
 import { ABI_VERSION, type SlotInit } from "../../host/definitions.js";
-import { compileRegex, nullable, RegexTooLargeError } from "./regex-program.js";
-import { denyListNode, parseRegex, RegexSyntaxError } from "./regex-syntax.js";
+import { compileRegex, RegexTooLargeError } from "./regex-program.js";
+import { denyListNode, nullable, parseRegex, RegexSyntaxError } from "./regex-syntax.js";
 
 /** Custom types per config at most (the module's entity table has room for them). */
 const MAX_CUSTOM_RECOGNIZERS = 64;

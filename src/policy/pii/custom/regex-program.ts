@@ -4,7 +4,7 @@
 // pattern: no backtracking, no catastrophic cases. The format (little-endian i32 words):
 //   n (instructions), k (classes), first-byte set (8 words: bytes a match can start with),
 //   n instructions of 3 words (op, a, b), k classes of 8 words (256-bit byte sets).
-import { hasByte, newSet, type AssertKind, type ByteSet, type RegexNode } from "./regex-syntax.js";
+import { hasByte, newSet, nullable, type AssertKind, type ByteSet, type RegexNode } from "./regex-syntax.js";
 
 // Opcodes (the module's regex-vm.ts has the same numbers).
 export const OP = { match: 0, byte: 1, class: 2, split: 3, jump: 4, assert: 5 } as const;
@@ -26,17 +26,6 @@ export interface RegexProgram {
   first: ByteSet;
   /** The encoded program (the module's format above). */
   bytes: Uint8Array;
-}
-
-/** Whether the node can match the empty string (assertions are zero-width). */
-export function nullable(node: RegexNode): boolean {
-  switch (node.kind) {
-    case "set": return false;
-    case "assert": return true;
-    case "seq": return node.items.every(nullable);
-    case "alt": return node.options.some(nullable);
-    case "repeat": return node.min === 0 || nullable(node.item);
-  }
 }
 
 /** Bytes a match of `node` can start with (when the node is not nullable, a match starts with one). */

@@ -70,6 +70,17 @@ function classEscape(letter: string): ByteSet | null {
   return letter === letter.toUpperCase() ? invert(s) : s;
 }
 
+/** Whether the node can match the empty string (assertions are zero-width). */
+export function nullable(node: RegexNode): boolean {
+  switch (node.kind) {
+    case "set": return false;
+    case "assert": return true;
+    case "seq": return node.items.every(nullable);
+    case "alt": return node.options.some(nullable);
+    case "repeat": return node.min === 0 || nullable(node.item);
+  }
+}
+
 const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
 const SYNTAX_CHARS = "^$\\.*+?()[]{}|/-";
 
@@ -129,6 +140,9 @@ class Parser {
       this.i += m[0].length;
     } else return atom;
     if (atom.kind === "assert") this.fail("nothing to repeat (an assertion cannot be quantified)", atomAt);
+    // JavaScript rejects an iteration that matches nothing and backtracks into it; a Pike VM
+    // cannot, so the match chosen could differ: refused (write (a+)* rather than (a*)*)
+    if (max !== 1 && nullable(atom)) this.fail("a repeated part that can match the empty string (like (a*)* or (a?){2}) is not supported: make it match at least one character", atomAt);
     let lazy = false;
     if (this.peek() === "?") { lazy = true; this.i++; }
     const next = this.peek();
@@ -190,7 +204,8 @@ class Parser {
     const inner = this.alternation();
     if (this.peek() !== ")") this.fail("missing ) for the group opened", open);
     this.i++;
-    return inner;
+    // a group may be quantified even when it holds only an assertion (JavaScript allows it)
+    return inner.kind === "assert" ? { kind: "seq", items: [inner] } : inner;
   }
 
   private escape(): RegexNode {
