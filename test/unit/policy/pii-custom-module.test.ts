@@ -3,7 +3,13 @@
 // init. Both I/O builds (debug: assertions on). The conformance part compares the module's
 // matches with JavaScript's RegExp on seeded random patterns of the supported subset and seeded
 // inputs: the subset promises JavaScript's meaning for what it accepts.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PiiInitInputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
+import { PolicyInstance } from "../../../src/policy/host/instance.js";
+import { validateModule } from "../../../src/policy/host/validate.js";
+import { inspectWasm } from "../../../src/policy/host/wasm-inspect.js";
+import { DEFAULT_SLOT_CONFIG, SLOT_DEFINITIONS } from "../../../src/policy/slots.js";
 import type { PiiCustomRecognizerConfig } from "../../../src/gen/sluice/v1/config_pb.js";
 import type { PolicySlot } from "../../../src/policy/host/slot.js";
 import { PiiSlot } from "../../../src/policy/pii/api.js";
@@ -12,7 +18,7 @@ import { nullable, parseRegex, RegexSyntaxError } from "../../../src/policy/pii/
 import { restorePlaceholders } from "../../../src/policy/pii/restore.js";
 import { PII_ENTITY_TYPES, withScoring, type PiiRules } from "../../../src/policy/pii/rules.js";
 import { seededRandom } from "../../support/seeded-random.js";
-import { debugBuild, loadedSlot } from "./helpers.js";
+import { builtModule, debugBuild, loadedSlot } from "./helpers.js";
 
 type Entry = Pick<PiiCustomRecognizerConfig, "entity" | "pattern" | "context" | "denyList" | "score" | "minScore" | "ignoreCase">;
 const entry = (e: Partial<Entry> & { entity: string }): Entry =>
@@ -86,6 +92,29 @@ for (const moduleName of [debugBuild("pii"), debugBuild("pii-hostio")]) {
     });
   });
 }
+
+describe("a pii slot with custom recognizers needs a module with an init export", () => {
+  it("validation refuses one without it, saying why", async () => {
+    const init = customRecognizersInit(RECOGNIZERS, PII_ENTITY_TYPES);
+    await expect(validateModule(SLOT_DEFINITIONS.pii, { ...DEFAULT_SLOT_CONFIG.pii, init }, builtModule("router-hostio"))).rejects.toThrow(
+      /missing export "init" \(the slot's config needs it: pii custom recognizers\)/,
+    );
+  });
+
+  it("init is refused a second time on the same instance, and a malformed program is refused", async () => {
+    const bytes = builtModule("pii");
+    const good = await customRecognizersInit(RECOGNIZERS, PII_ENTITY_TYPES)!.input();
+    const instance = await PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 1000, init: { exportName: "init", input: () => Promise.resolve(good) } });
+    await expect(instance.call("init", good)).rejects.toThrow(/init was already called/);
+    await instance.drainAndClose();
+    // a program cut short: the module checks every program before it runs it
+    const msg = fromBinary(PiiInitInputSchema, good);
+    msg.recognizers[0]!.patternProgram = msg.recognizers[0]!.patternProgram.slice(0, 44);
+    const broken = toBinary(PiiInitInputSchema, msg);
+    await expect(PolicyInstance.create({ bytes, info: inspectWasm(bytes), untrusted: false, timeoutMs: 1000, init: { exportName: "init", input: () => Promise.resolve(broken) } }))
+      .rejects.toThrow(/malformed custom recognizer/);
+  });
+});
 
 describe("the regex VM runs in linear time", () => {
   let slot: PolicySlot;
