@@ -21,12 +21,19 @@ const REC_CONTEXT: u32 = 3;
 const REC_SCORE: u32 = 4;
 const REC_MIN_SCORE: u32 = 5;
 const REC_DENY_LIST_PROGRAM: u32 = 6;
+const REC_PATTERN_LITERAL: u32 = 7;
 /** Score of a deny-list match (Presidio's deny-list recognizer: 1.0). */
 const DENY_LIST_SCORE: i32 = 1000;
 
 /** One registered recognizer: its entity id and its programs (null: none). */
 class CustomRecognizer {
-  constructor(readonly type: i32, readonly pattern: RegexProgram | null, readonly denyList: RegexProgram | null) {}
+  constructor(
+    readonly type: i32,
+    readonly pattern: RegexProgram | null,
+    readonly denyList: RegexProgram | null,
+    /** Bytes every pattern match contains, 2 per position (either matches); empty: none. */
+    readonly literal: StaticArray<u8>,
+  ) {}
 }
 const recognizers = new Array<CustomRecognizer>();
 let initialised = false;
@@ -43,6 +50,7 @@ function parseRecognizer(base: usize, at: i32, end: i32): i32 {
   startReading(at);
   let name = "", context = "", score: i32 = 1000, minScore: i32 = 0;
   let pattern: RegexProgram | null = null, denyList: RegexProgram | null = null;
+  let literal = new StaticArray<u8>(0);
   while (pos < end) {
     const key = readVarint(base, end);
     if (bad) return ERR_BAD_INIT;
@@ -61,6 +69,11 @@ function parseRecognizer(base: usize, at: i32, end: i32): i32 {
       else if (field == REC_CONTEXT) context = byteString(p, len);
       else if (field == REC_PATTERN_PROGRAM && len > 0) { pattern = loadProgram(p, len); if (!pattern) return ERR_BAD_INIT; }
       else if (field == REC_DENY_LIST_PROGRAM && len > 0) { denyList = loadProgram(p, len); if (!denyList) return ERR_BAD_INIT; }
+      else if (field == REC_PATTERN_LITERAL) {
+        if ((len & 1) != 0) return ERR_BAD_INIT;
+        literal = new StaticArray<u8>(len);
+        memory.copy(changetype<usize>(literal), p, <usize>len);
+      }
       skip(len);
     } else if (wt == WIRE_VARINT) readVarint(base, end);
     else if (wt == WIRE_I64) skip(8);
@@ -72,7 +85,7 @@ function parseRecognizer(base: usize, at: i32, end: i32): i32 {
   if (type < 0) return ERR_BAD_INIT;
   if (pattern) ensureCapacity(pattern.length);
   if (denyList) ensureCapacity(denyList.length);
-  recognizers.push(new CustomRecognizer(type, pattern, denyList));
+  recognizers.push(new CustomRecognizer(type, pattern, denyList, literal));
   return OK;
 }
 
@@ -131,13 +144,46 @@ function scanProgram(prog: RegexProgram, type: i32, score: i32): void {
   }
 }
 
+/** Whether the text contains the literal (2 bytes per position: either one matches). The first
+ *  position is looked for 16 bytes at a time. A wrong literal from the host can only make a
+ *  pattern miss, never read outside the text. */
+function textContains(literal: StaticArray<u8>): bool {
+  const len = literal.length >> 1;
+  if (len == 0) return true;
+  const a = <i32>unchecked(literal[0]), b = <i32>unchecked(literal[1]);
+  const va = i8x16.splat(<i8>a), vb = i8x16.splat(<i8>b);
+  const last = N - len;
+  let p = 0;
+  while (p <= last) {
+    let bits: i32 = 0xffff;
+    if (p + 16 <= N) {
+      const x = v128.load(T + <usize>p);
+      bits = i8x16.bitmask(v128.or(i8x16.eq(x, va), i8x16.eq(x, vb)));
+      if (bits == 0) { p += 16; continue; }
+    }
+    while (bits != 0) {
+      const q = p + <i32>ctz(bits);
+      bits &= bits - 1;
+      if (q > last) return false;
+      let k = 0;
+      for (; k < len; k++) {
+        const c = <i32>load<u8>(T + <usize>(q + k));
+        if (c != <i32>unchecked(literal[k << 1]) && c != <i32>unchecked(literal[(k << 1) + 1])) break;
+      }
+      if (k == len) return true;
+    }
+    p += 16;
+  }
+  return false;
+}
+
 /** The detection hook (detect.ts): each enabled custom type's programs over the current text. */
 export function detectCustom(): void {
   for (let r = 0, n = recognizers.length; r < n; r++) {
     const rec = unchecked(recognizers[r]);
     if (!enabled(rec.type)) continue;
     const pattern = rec.pattern, denyList = rec.denyList;
-    if (pattern) scanProgram(pattern, rec.type, unchecked(BASE_SCORE[rec.type]));
+    if (pattern && textContains(rec.literal)) scanProgram(pattern, rec.type, unchecked(BASE_SCORE[rec.type]));
     if (denyList) scanProgram(denyList, rec.type, DENY_LIST_SCORE);
   }
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/app/load-config.js";
 import { ConfigError } from "../../../src/config/load.js";
 import { PiiInitInputSchema } from "../../../src/gen/sluice/policy/v1/policy_pb.js";
-import { compileRegex, MAX_INSTRUCTIONS, OP } from "../../../src/policy/pii/custom/regex-program.js";
+import { compileRegex, MAX_INSTRUCTIONS, OP, requiredLiteral } from "../../../src/policy/pii/custom/regex-program.js";
 import { encodePiiInit } from "../../../src/policy/pii/custom/recognizers.js";
 import { hasByte, nullable, parseRegex, RegexSyntaxError } from "../../../src/policy/pii/custom/regex-syntax.js";
 import { PII_ENTITY_TYPES, piiRules, piiScoring } from "../../../src/policy/pii/rules.js";
@@ -94,6 +94,22 @@ describe("regex subset: compiler", () => {
   it("knows patterns that match the empty string", () => {
     for (const p of ["a*", "(?:a|)", "\\b", "x{0}", "(?:a?b?)", "^$"]) expect(nullable(parseRegex(p)), p).toBe(true);
     for (const p of ["a+", "a*b", "\\bx\\b", "(?:a|b)"]) expect(nullable(parseRegex(p)), p).toBe(false);
+  });
+
+  it("finds the literal every match contains (the module skips texts without it)", () => {
+    const lit = (p: string): string => {
+      const b = requiredLiteral(parseRegex(p));
+      let s = "";
+      for (let k = 0; k < b.length; k += 2) s += b[k] === b[k + 1] ? String.fromCharCode(b[k]!) : `[${String.fromCharCode(b[k]!, b[k + 1]!)}]`;
+      return s;
+    };
+    expect(lit("\\bEMP-\\d{6}\\b")).toBe("EMP-");
+    expect(lit("\\b[a-z]+\\.corp\\.example\\.net\\b")).toBe(".corp.example.ne") // the first 16 bytes;
+    expect(lit("(?i)tck-[0-9]{4}")).toBe("[Tt][Cc][Kk]-");
+    expect(lit("x{3}y")).toBe("xxxy");
+    expect(lit("ab?cd")).toBe(""); // no run of 3 that every match has
+    expect(lit("(?:abc|abd)")).toBe(""); // alternatives: none claimed
+    expect(lit("(?:abcd)+")).toBe("abcd");
   });
 
   it("refuses programs over the size limit", () => {

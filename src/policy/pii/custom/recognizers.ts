@@ -6,7 +6,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { PiiCustomRecognizerConfig } from "../../../gen/sluice/v1/config_pb.js";
 import { PiiCustomRecognizerSchema, PiiInitInputSchema } from "../../../gen/sluice/policy/v1/policy_pb.js";
 import { ABI_VERSION, type SlotInit } from "../../host/definitions.js";
-import { compileRegex, RegexTooLargeError } from "./regex-program.js";
+import { compileRegex, RegexTooLargeError, requiredLiteral } from "./regex-program.js";
 import { denyListNode, nullable, parseRegex, RegexSyntaxError } from "./regex-syntax.js";
 
 /** Custom types per config at most (the module's entity table has room for them). */
@@ -22,6 +22,7 @@ interface CompiledRecognizer {
   entityType: string;
   patternProgram: Uint8Array;
   denyListProgram: Uint8Array;
+  patternLiteral: Uint8Array;
   context: string;
   score: number;
   minScore: number;
@@ -36,7 +37,7 @@ function where(index: number, entry: Entry): string {
 /** Compiles one entry; `problems` gets what is wrong with it (then the result is unusable). */
 function compileEntry(entry: Entry, index: number, builtins: ReadonlySet<string>, problems: string[]): CompiledRecognizer {
   const at = where(index, entry);
-  let patternProgram: Uint8Array = new Uint8Array(0), denyListProgram: Uint8Array = new Uint8Array(0);
+  let patternProgram: Uint8Array = new Uint8Array(0), denyListProgram: Uint8Array = new Uint8Array(0), patternLiteral: Uint8Array = new Uint8Array(0);
   if (!entry.entity) problems.push(`${at}.entity: required (an UPPER_SNAKE type name, e.g. EMPLOYEE_ID)`);
   else if (!ENTITY_NAME.test(entry.entity) || entry.entity.length > MAX_ENTITY_NAME) {
     problems.push(`${at}.entity: ${JSON.stringify(entry.entity)} is not an UPPER_SNAKE name (A-Z, 0-9 and single underscores, starting with a letter, at most ${MAX_ENTITY_NAME} characters)`);
@@ -50,7 +51,10 @@ function compileEntry(entry: Entry, index: number, builtins: ReadonlySet<string>
       if (entry.pattern.length > MAX_PATTERN_LENGTH) throw new RegexTooLargeError(`longer than ${MAX_PATTERN_LENGTH} characters`);
       const tree = parseRegex(entry.pattern, entry.ignoreCase);
       if (nullable(tree)) problems.push(`${at}.pattern ${shown}: matches the empty string (every match must consume text)`);
-      else patternProgram = compileRegex(tree).bytes;
+      else {
+        patternProgram = compileRegex(tree).bytes;
+        patternLiteral = requiredLiteral(tree);
+      }
     } catch (err) {
       if (!(err instanceof RegexSyntaxError || err instanceof RegexTooLargeError)) throw err;
       problems.push(`${at}.pattern ${shown}: ${err.message}`);
@@ -80,6 +84,7 @@ function compileEntry(entry: Entry, index: number, builtins: ReadonlySet<string>
     entityType: entry.entity,
     patternProgram,
     denyListProgram,
+    patternLiteral,
     context: entry.context.map((w) => w.replace(/[A-Z]/g, (c) => c.toLowerCase())).join(" "),
     score: entry.score ?? 1,
     minScore: entry.minScore ?? 0,

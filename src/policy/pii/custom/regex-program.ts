@@ -160,3 +160,54 @@ export function compileRegex(root: RegexNode): RegexProgram {
   for (let w = 0; w < words.length; w++) view.setInt32(w * 4, words[w]!, true);
   return { code: e.code, classes: e.classes, first, bytes };
 }
+
+/** At most this many bytes of a required literal are sent (enough to make a text search rare). */
+const MAX_LITERAL = 16;
+
+/** The set as 1 or 2 bytes when it is a byte or a letter in both cases, else null. */
+function literalByte(set: ByteSet): [number, number] | null {
+  const bytes: number[] = [];
+  for (let b = 0; b < 256 && bytes.length <= 2; b++) if (hasByte(set, b)) bytes.push(b);
+  if (bytes.length === 1) return [bytes[0]!, bytes[0]!];
+  if (bytes.length === 2 && bytes[1]! - bytes[0]! === 32 && bytes[0]! >= 65 && bytes[0]! <= 90) return [bytes[0]!, bytes[1]!];
+  return null;
+}
+
+/** Runs of literal bytes every match of `node` contains, each run contiguous in the match. */
+function literalRuns(node: RegexNode): Array<Array<[number, number]>> {
+  switch (node.kind) {
+    case "set": { const l = literalByte(node.set); return l ? [[l]] : []; }
+    case "assert": return [[]]; // zero-width: does not break a run
+    case "alt": return [];
+    case "repeat": {
+      if (node.min === 0) return [];
+      const inner = literalRuns(node.item);
+      // one copy's runs; a single literal repeated exactly is a run of its copies
+      if (node.item.kind === "set" && inner.length === 1 && node.min === node.max) return [Array<[number, number]>(node.min).fill(inner[0]![0]!)];
+      return inner;
+    }
+    case "seq": {
+      const runs: Array<Array<[number, number]>> = [];
+      let current: Array<[number, number]> = [];
+      for (const item of node.items) {
+        const inner = literalRuns(item);
+        const whole = item.kind === "assert" || (item.kind === "set" && inner.length === 1) ||
+          (item.kind === "repeat" && item.item.kind === "set" && item.min === item.max && inner.length === 1);
+        if (whole) { current.push(...inner[0]!); continue; }
+        // a part that is not one literal: its runs stand alone; the run before it ends, and
+        // its last run may continue into what follows only if it ends the part (not tracked)
+        runs.push(current, ...inner);
+        current = [];
+      }
+      runs.push(current);
+      return runs;
+    }
+  }
+}
+
+/** The longest literal every match contains (2 bytes per position), or empty when under 3. */
+export function requiredLiteral(root: RegexNode): Uint8Array {
+  const best = literalRuns(root).reduce<Array<[number, number]>>((a, b) => (b.length > a.length ? b : a), []);
+  if (best.length < 3) return new Uint8Array(0);
+  return Uint8Array.from(best.slice(0, MAX_LITERAL).flat());
+}
