@@ -255,6 +255,15 @@ export function ensureCapacity(n: i32): void {
  *  assertions; counters already on the list (marked with this generation) are not added again. */
 function addThread(prog: RegexProgram, toNext: bool, pc0: i32, start: i32, at: i32): void {
   const code = prog.code;
+  const op0 = unchecked(code[pc0 * 3]);
+  if (op0 == OP_BYTE || op0 == OP_CLASS || op0 == OP_MATCH) {
+    // the usual step, one consuming instruction to the next: no closure to follow
+    if (unchecked(marks[pc0]) == generation) return;
+    unchecked(marks[pc0] = generation);
+    if (toNext) { unchecked(nlistPc[ncount] = pc0); unchecked(nlistStart[ncount] = start); ncount++; }
+    else { unchecked(clistPc[ccount] = pc0); unchecked(clistStart[ccount] = start); ccount++; }
+    return;
+  }
   let sp = 0;
   unchecked(stack[sp++] = pc0);
   while (sp > 0) {
