@@ -26,6 +26,7 @@ import {
   guardSettings,
   piiRules,
   slotConfig,
+  slotInitFromConfig,
   type ConfiguredSlot,
   type VersionStore,
 } from "../policy/index.js";
@@ -239,7 +240,7 @@ async function startPolicyHost(config: Config, slots: ConfiguredSlot[], useRedis
     }
   }
   const host = await PolicyHost.start({
-    slots: slots.map(slotConfig),
+    slots: slots.map((s) => ({ ...slotConfig(s), ...slotInitFromConfig(s.slot, config.policies) })),
     store,
     onError: (slot, err) => log.error({ slot, err }, "a policy module activation could not be applied; the previous version keeps serving"),
     observeCalls: (slot) => metrics.policyCallObserver(slot),

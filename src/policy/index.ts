@@ -4,7 +4,7 @@
 
 // the host, its slots and their configuration
 export { PolicyHost } from "./policy-host.js";
-export { SLOT_DEFINITIONS, DEFAULT_SLOT_CONFIG, policyConfigProblems } from "./slots.js";
+export { SLOT_DEFINITIONS, DEFAULT_SLOT_CONFIG, policyConfigProblems, slotInitFromConfig } from "./slots.js";
 export type { SlotName } from "./host/definitions.js";
 export { configuredSlots, slotConfig, type ConfiguredSlot } from "./host/from-config.js";
 export { PolicyRefusedError, PolicyValidationError } from "./host/errors.js";

@@ -9,7 +9,7 @@ import type { SlotTable } from "./host/host.js";
 import { GUARD_SLOT, GUARD_SLOT_DEFAULTS } from "./guard/definition.js";
 import { guardConfigProblems } from "./guard/settings.js";
 import { PII_SLOT, PII_SLOT_DEFAULTS } from "./pii/definition.js";
-import { piiRulesProblems } from "./pii/rules.js";
+import { piiRulesProblems, piiSlotInit } from "./pii/rules.js";
 import { ROUTER_SLOT, ROUTER_SLOT_DEFAULTS } from "./router/definition.js";
 import { TOKENS_SLOT, TOKENS_SLOT_DEFAULTS } from "./tokens/definition.js";
 
@@ -32,4 +32,11 @@ export const SLOT_TABLE: SlotTable = { definitions: SLOT_DEFINITIONS, defaults: 
 /** Config problems of `policies`, for `config check`. */
 export function policyConfigProblems(policies: PoliciesConfig | undefined): string[] {
   return [...slotSettingsProblems(policies), ...piiRulesProblems(policies?.pii), ...guardConfigProblems(policies?.guard)];
+}
+
+/** Init data a configured slot gets from the config (the pii slot's custom recognizers), to
+ *  spread into its SlotConfig. */
+export function slotInitFromConfig(slot: SlotName, policies: PoliciesConfig | undefined): Pick<SlotConfig, "init"> {
+  const init = slot === "pii" ? piiSlotInit(policies?.pii) : undefined;
+  return init ? { init } : {};
 }

@@ -7,7 +7,7 @@ import { addCandidate, matchScore, resetMatchScore } from "./candidates";
 import { withContext } from "./contexts";
 import { hotMask, letterMask } from "./prose";
 import {
-  enabled, BASE_SCORE, MIN_SCORE, ENTITY_COUNT, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, IP_ADDRESS, US_SSN, ES_NIF, ES_NIE,
+  enabled, BASE_SCORE, MIN_SCORE, BUILTIN_ENTITY_COUNT, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, IP_ADDRESS, US_SSN, ES_NIF, ES_NIE,
   UK_NHS, CRYPTO, URL, URL_WITH_CREDENTIALS, AWS_ACCESS_KEY, API_KEY, GITHUB_TOKEN, JWT, PRIVATE_KEY,
   ABA_ROUTING_NUMBER, AU_ABN, AU_ACN, AU_TFN, AU_MEDICARE, CA_SIN, DATE_TIME, DE_BSNR, DE_FUEHRERSCHEIN,
   DE_HANDELSREGISTER, DE_HEALTH_INSURANCE, DE_ID_CARD, DE_KFZ, DE_LANR, DE_PASSPORT, DE_PLZ, DE_SOCIAL_SECURITY,
@@ -43,6 +43,7 @@ import { matchIpv4, matchIpv6, matchEmailAt, matchSchemeUrl, matchBareDomain, ma
 import { matchBase58Address, matchBech32Address } from "./crypto";
 import { matchAwsKey, matchApiKey, matchGithubToken, matchJwt, matchPrivateKey } from "./secrets";
 import { matchIban } from "./iban";
+import { detectCustom } from "./custom";
 
 /** A match [start, end) of `type`: scored (the matcher's score or the type's base), raised by a
  *  context word when that is what it takes to reach the type's minimum, kept when it does. */
@@ -264,7 +265,7 @@ let moreLetterTypes = false;
 let spaceDigitWords = false;
 function prepareTypes(): void {
   moreDigitTypes = false; moreLetterTypes = false;
-  for (let t = ABA_ROUTING_NUMBER; t < ENTITY_COUNT; t++) if (enabled(t)) { moreDigitTypes = true; moreLetterTypes = true; break; }
+  for (let t = ABA_ROUTING_NUMBER; t < BUILTIN_ENTITY_COUNT; t++) if (enabled(t)) { moreDigitTypes = true; moreLetterTypes = true; break; }
   spaceDigitWords = enabled(DE_HANDELSREGISTER) || enabled(UK_NINO) || enabled(UK_VEHICLE_REGISTRATION) ||
     enabled(IT_IDENTITY_CARD) || enabled(DE_KFZ) || enabled(DE_VAT_ID);
 }
@@ -387,4 +388,5 @@ export function detect(): void {
     }
     i++;
   }
+  detectCustom(); // policies.pii.custom: one pass per enabled custom type (custom.ts)
 }

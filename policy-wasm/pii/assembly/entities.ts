@@ -6,7 +6,7 @@
 // needs no context; a weak pattern (a bare 9-digit number, a postcode, a date) scores low and
 // reaches its type's minimum only with a context word of its type near it (+350, at least 400:
 // Presidio's context enhancer). A rule's min_score overrides the type's default.
-export const MAX_ENTITIES: i32 = 96;
+export const MAX_ENTITIES: i32 = 96 + 64; // the built-in types, then up to 64 custom ones (custom.ts)
 
 export const NAMES = new Array<string>();
 export const LABELS = new Array<string>();
@@ -122,6 +122,18 @@ export const US_MBI = def("US_MBI", "US_MBI", 5, 500, STRONG, "mbi medicare bene
 export const US_NPI = def("US_NPI", "US_NPI", 6, 1000, STRONG, "npi provider");
 export const US_PASSPORT = def("US_PASSPORT", "US_PASSPORT", 3, 50, NEEDS_CONTEXT, "passport travel document");
 export const ZA_ID_NUMBER = def("ZA_ID_NUMBER", "ZA_ID_NUMBER", 6, 1000, STRONG, "id identity resident");
+
+/** Types above are built in; custom types (policies.pii.custom, custom.ts) follow them. */
+export const BUILTIN_ENTITY_COUNT = countSoFar();
+function countSoFar(): i32 { return ENTITY_COUNT; }
+/** Overlap priority of custom types: above the loose built-in patterns (phone, url, dates),
+ *  below checksummed numbers (7) and secrets (8, 9). */
+const CUSTOM_PRIORITY: i32 = 6;
+/** Registers a custom type (placeholder label = its name); -1 when the table is full. */
+export function defineCustomType(name: string, base: i32, minScore: i32, context: string): i32 {
+  if (ENTITY_COUNT >= MAX_ENTITIES) return -1;
+  return def(name, name, CUSTOM_PRIORITY, base, minScore, context);
+}
 
 // PiiAction values (policy.proto).
 const ACTION_NONE: i32 = 0;

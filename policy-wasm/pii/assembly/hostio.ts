@@ -3,6 +3,7 @@
 // way, instead of 8 bytes per Extism kernel call. A separate build (pii-hostio.wasm), because a
 // module importing `sluice:host` only loads in a host that provides it; pii.wasm stays plain.
 import { runScan } from "./scan";
+import { runInit } from "./custom";
 import { output } from "../../sdk/wire";
 import { input } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
@@ -19,7 +20,14 @@ export function scan(): i32 {
   return OK;
 }
 
+/** Custom recognizers (PiiInitInput), once, before any scan: custom.ts. */
+export function init(): i32 {
+  const len = readHostInput();
+  return reportExtismError(runInit(input.ptr, <i32>len));
+}
+
 export function raw_reserve(len: u32): usize { return input.reserve(<usize>len); }
 export function raw_scan(len: u32): i32 { return runScan(input.ptr, <i32>len); }
+export function raw_init(len: u32): i32 { return runInit(input.ptr, <i32>len); }
 export function raw_output_ptr(): usize { return output.ptr; }
 export function raw_output_len(): u32 { return <u32>output.len; }

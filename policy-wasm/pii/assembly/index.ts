@@ -3,6 +3,7 @@
 //   raw WebAssembly (benchmark baseline, no Extism kernel calls): raw_reserve(len) -> pointer to
 //   write the input at, raw_scan(len) -> 0 or an error code, raw_output_ptr(), raw_output_len().
 import { runScan } from "./scan";
+import { runInit } from "./custom";
 import { output } from "../../sdk/wire";
 import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
@@ -18,7 +19,14 @@ export function scan(): i32 {
   return OK;
 }
 
+/** Custom recognizers (PiiInitInput), once, before any scan: custom.ts. */
+export function init(): i32 {
+  const len = readExtismInput(); // first: it may move the buffer
+  return reportExtismError(runInit(input.ptr, len));
+}
+
 export function raw_reserve(len: u32): usize { return input.reserve(<usize>len); }
 export function raw_scan(len: u32): i32 { return runScan(input.ptr, <i32>len); }
+export function raw_init(len: u32): i32 { return runInit(input.ptr, <i32>len); }
 export function raw_output_ptr(): usize { return output.ptr; }
 export function raw_output_len(): u32 { return <u32>output.len; }

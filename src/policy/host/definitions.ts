@@ -44,4 +44,7 @@ export interface SlotConfig {
   timeoutMs: number;
   /** Largest declared maximum memory a module may have, in 64 KiB pages. */
   memoryCapPages: number;
+  /** Init data from this gateway's config (the pii slot's custom recognizers): takes the place
+   *  of the definition's `init` (same contract: called on every new plugin and by validation). */
+  init?: SlotInit | undefined;
 }

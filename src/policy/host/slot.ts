@@ -60,7 +60,7 @@ export class PolicySlot {
 
   private async startInstance(bytes: Uint8Array, info: WasmModuleInfo): Promise<PolicyInstance> {
     const instance = await PolicyInstance.create({
-      bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs, init: this.definition.init,
+      bytes, info, untrusted: !this.config.trusted, timeoutMs: this.config.timeoutMs, init: this.config.init ?? this.definition.init,
     });
     // A worker plugin cannot be asked for abi_version directly; there, the vectors' outputs
     // (each carrying abi_version) are the handshake.

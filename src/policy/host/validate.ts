@@ -24,7 +24,8 @@ function checkStatic(def: SlotDefinition, config: SlotConfig, bytes: Uint8Array)
   const reasons: string[] = [];
   if (!info.exports.includes(def.exportName)) reasons.push(`missing export "${def.exportName}"`);
   if (!info.exports.includes("abi_version")) reasons.push('missing export "abi_version"');
-  if (def.init && !info.exports.includes(def.init.exportName)) reasons.push(`missing export "${def.init.exportName}"`);
+  const init = config.init ?? def.init;
+  if (init && !info.exports.includes(init.exportName)) reasons.push(`missing export "${init.exportName}"${config.init ? " (the slot's config needs it: pii custom recognizers)" : ""}`);
   // Other exports the slot's vectors call (tokens: `encode`): missing, they would only trap.
   for (const name of new Set(def.conformance.flatMap((v) => (v.exportName && v.exportName !== def.exportName ? [v.exportName] : [])))) {
     if (!info.exports.includes(name)) reasons.push(`missing export "${name}"`);
@@ -48,9 +49,9 @@ export async function validateModule(def: SlotDefinition, config: SlotConfig, by
   // The slot's init (static data) runs when the instance is created, before the vectors.
   let instance: PolicyInstance;
   try {
-    instance = await PolicyInstance.create({ bytes, info, untrusted: !hostIo, timeoutMs: config.timeoutMs, init: def.init });
+    instance = await PolicyInstance.create({ bytes, info, untrusted: !hostIo, timeoutMs: config.timeoutMs, init: config.init ?? def.init });
   } catch (err) {
-    if (!def.init) throw err;
+    if (!(config.init ?? def.init)) throw err;
     throw new PolicyValidationError(def.name, [`init: ${errorMessage(err)}`]);
   }
   try {

@@ -1,6 +1,8 @@
 // The pii slot's rules: which entity types are scanned for and what happens to each, from the
 // config's `policies.pii.actions` / `entities` / `min_score` / `context_window`, or the defaults.
 import type { PiiPolicyConfig } from "../../gen/sluice/v1/config_pb.js";
+import type { SlotInit } from "../host/definitions.js";
+import { customEntityTypes, customRecognizerProblems, customRecognizersInit } from "./custom/recognizers.js";
 
 const PII_ACTION_NAMES = ["report", "redact", "mask", "placeholder", "block"] as const;
 export type PiiActionName = (typeof PII_ACTION_NAMES)[number];
@@ -73,16 +75,19 @@ export function piiRules(config: PiiPolicyConfig): PiiRules {
     for (const [type, action] of actions) merged[type] = action;
     rules = merged;
   }
+  // custom types (policies.pii.custom) are on, with "redact" unless `actions` says otherwise
+  const custom = customEntityTypes(config.custom).filter((type) => !(type in rules));
+  if (custom.length > 0) rules = { ...rules, ...Object.fromEntries(custom.map((type) => [type, "redact" as const])) };
   if (Object.keys(config.minScore).length === 0 && config.contextWindow === 0) return rules;
   return withScoring(rules, { minScores: { ...config.minScore }, contextWindow: config.contextWindow });
 }
 
-const known = (type: string): boolean => (PII_ENTITY_TYPES as readonly string[]).includes(type);
-const knownList = (): string => PII_ENTITY_TYPES.join(", ");
-
-/** Problems of `policies.pii.actions`, `entities` and `min_score`, for `config check`. */
-export function piiRulesProblems(pii: Partial<Pick<PiiPolicyConfig, "actions" | "entities" | "minScore">> | undefined): string[] {
-  const problems: string[] = [];
+/** Problems of `policies.pii.actions`, `entities`, `min_score` and `custom`, for `config check`. */
+export function piiRulesProblems(pii: Partial<Pick<PiiPolicyConfig, "actions" | "entities" | "minScore" | "custom">> | undefined): string[] {
+  const custom = customEntityTypes(pii?.custom);
+  const known = (type: string): boolean => (PII_ENTITY_TYPES as readonly string[]).includes(type) || custom.includes(type);
+  const knownList = (): string => [...PII_ENTITY_TYPES, ...custom].join(", ");
+  const problems: string[] = customRecognizerProblems(pii?.custom, PII_ENTITY_TYPES);
   for (const [type, action] of Object.entries(pii?.actions ?? {})) {
     if (!known(type)) problems.push(`policies.pii.actions.${type}: unknown entity type (known: ${knownList()})`);
     if (!(PII_ACTION_NAMES as readonly string[]).includes(action)) problems.push(`policies.pii.actions.${type}: expected one of ${PII_ACTION_NAMES.join(", ")}, got ${JSON.stringify(action)}`);
@@ -95,4 +100,10 @@ export function piiRulesProblems(pii: Partial<Pick<PiiPolicyConfig, "actions" | 
     if (!(score >= 0 && score <= 1)) problems.push(`policies.pii.min_score.${type}: expected a score from 0 to 1, got ${score}`);
   }
   return problems;
+}
+
+/** The pii slot's init data for `policies.pii.custom` (undefined without custom recognizers);
+ *  throws on entries the config check refuses. */
+export function piiSlotInit(pii: Pick<PiiPolicyConfig, "custom"> | undefined): SlotInit | undefined {
+  return customRecognizersInit(pii?.custom, PII_ENTITY_TYPES);
 }

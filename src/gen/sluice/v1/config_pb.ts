@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/config.proto.
  */
 export const file_sluice_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSLEAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWcSKwoFZ3VhcmQYBCABKAsyHC5zbHVpY2UudjEuR3VhcmRQb2xpY3lDb25maWci6wIKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJEhAKCGVudGl0aWVzGAcgAygJEjsKCW1pbl9zY29yZRgIIAMoCzIoLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWcuTWluU2NvcmVFbnRyeRIWCg5jb250ZXh0X3dpbmRvdxgJIAEoDRouCgxBY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1NaW5TY29yZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAjoCOAEifQoSUm91dGVyUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIPCgdhbGlhc2VzGAYgAygJImwKElRva2Vuc1BvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRIRCgl3YXRjaF9kaXIYBSABKAki0AEKEUd1YXJkUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCRIOCgZhY3Rpb24YBiABKAkSFgoJdGhyZXNob2xkGAcgASgBSACIAQESDQoFcm9sZXMYCCADKAkSEwoGY2FuYXJ5GAkgASgISAGIAQFCDAoKX3RocmVzaG9sZEIJCgdfY2FuYXJ5IjQKC0FkbWluQ29uZmlnEiUKBGtleXMYASADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnIhoKC1JlZGlzQ29uZmlnEgsKA3VybBgBIAEoCSK9AQoQTW9kZWxQcmljZUNvbmZpZxIWCg5pbnB1dF9wZXJfbXRvaxgBIAEoARIXCg9vdXRwdXRfcGVyX210b2sYAiABKAESIgoVY2FjaGVkX2lucHV0X3Blcl9tdG9rGAMgASgBSACIAQESIQoUY2FjaGVfd3JpdGVfcGVyX210b2sYBCABKAFIAYgBAUIYChZfY2FjaGVkX2lucHV0X3Blcl9tdG9rQhcKFV9jYWNoZV93cml0ZV9wZXJfbXRvayJjCgxMaW1pdHNDb25maWcSGAoQcmVkaXNfZmF1bHRfbW9kZRgBIAEoCRIeChZkZWZhdWx0X291dHB1dF9yZXNlcnZlGAIgASgNEhkKEWFsZXJ0X3dlYmhvb2tfdXJsGAMgASgJIiwKEFJhdGVMaW1pdHNDb25maWcSCwoDcnBtGAEgASgNEgsKA3RwbRgCIAEoDSJlCgxCdWRnZXRDb25maWcSEQoJZGFpbHlfdXNkGAEgASgBEhMKC21vbnRobHlfdXNkGAIgASgBEhQKDGxpZmV0aW1lX3VzZBgDIAEoARIXCg9zb2Z0X3RocmVzaG9sZHMYBCADKAEi6QEKDFNlcnZlckNvbmZpZxIOCgZsaXN0ZW4YASABKAkSFgoObWF4X2JvZHlfYnl0ZXMYAiABKA0SIQoDdGxzGAMgASgLMhQuc2x1aWNlLnYxLlRsc0NvbmZpZxIYChBkcmFpbl90aW1lb3V0X21zGAQgASgNEisKCHRpbWVvdXRzGAUgASgLMhkuc2x1aWNlLnYxLlNlcnZlclRpbWVvdXRzEiIKGm1heF9jb25uZWN0aW9uc19wZXJfY2xpZW50GAYgASgNEiMKBGNvcnMYByABKAsyFS5zbHVpY2UudjEuQ29yc0NvbmZpZyJTCgpDb3JzQ29uZmlnEhcKD2FsbG93ZWRfb3JpZ2lucxgBIAMoCRIZChFhbGxvd19jcmVkZW50aWFscxgCIAEoCBIRCgltYXhfYWdlX3MYAyABKA0iSQoOU2VydmVyVGltZW91dHMSEgoKaGVhZGVyc19tcxgBIAEoDRISCgpyZXF1ZXN0X21zGAIgASgNEg8KB2lkbGVfbXMYAyABKA0iJgoJVGxzQ29uZmlnEgwKBGNlcnQYASABKAkSCwoDa2V5GAIgASgJIvADCg5Qcm92aWRlckNvbmZpZxIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEhAKCGJhc2VfdXJsGAMgASgJEg8KB2FwaV9rZXkYBCABKAkSNwoHaGVhZGVycxgFIAMoCzImLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZy5IZWFkZXJzRW50cnkSLQoIdGltZW91dHMYBiABKAsyGy5zbHVpY2UudjEuUHJvdmlkZXJUaW1lb3V0cxIXCg9tYXhfY29ubmVjdGlvbnMYByABKA0SKwoEbW9jaxgIIAEoCzIdLnNsdWljZS52MS5Nb2NrUHJvdmlkZXJDb25maWcSEwoLYXBpX3ZlcnNpb24YCSABKAkSDgoGcmVnaW9uGAogASgJEiwKA2F3cxgLIAEoCzIfLnNsdWljZS52MS5Bd3NDcmVkZW50aWFsc0NvbmZpZxIRCglyZWFzb25pbmcYDCABKAkSKwoGbGltaXRzGA0gASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSHAoPcHJvcGFnYXRlX3RyYWNlGBggASgISACIAQEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCEgoQX3Byb3BhZ2F0ZV90cmFjZSJfChRBd3NDcmVkZW50aWFsc0NvbmZpZxIVCg1hY2Nlc3Nfa2V5X2lkGAEgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAIgASgJEhUKDXNlc3Npb25fdG9rZW4YAyABKAkiYAoQUHJvdmlkZXJUaW1lb3V0cxISCgpjb25uZWN0X21zGAEgASgNEhUKDWZpcnN0X2J5dGVfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDRIQCgh0b3RhbF9tcxgEIAEoDSJnChJNb2NrUHJvdmlkZXJDb25maWcSFgoOY2h1bmtfZGVsYXlfbXMYASABKA0SFAoMbG9yZW1fdG9rZW5zGAIgASgNEiMKBWZhdWx0GAMgASgLMhQuc2x1aWNlLnYxLk1vY2tGYXVsdCJECglNb2NrRmF1bHQSDgoGc3RhdHVzGAEgASgNEgwKBGhhbmcYAiABKAgSGQoRZmFpbF9hZnRlcl9jaHVua3MYAyABKA0ipQEKEE1vZGVsQWxpYXNDb25maWcSDQoFYWxpYXMYASABKAkSLQoHdGFyZ2V0cxgCIAMoCzIcLnNsdWljZS52MS5Nb2RlbFRhcmdldENvbmZpZxIQCghzdHJhdGVneRgDIAEoCRIWCg5jb250ZXh0X3dpbmRvdxgEIAEoDRIpCgdjb250ZXh0GBMgASgLMhguc2x1aWNlLnYxLkNvbnRleHRDb25maWciSwoNQ29udGV4dENvbmZpZxIQCghzdHJhdGVneRgBIAEoCRIWCg5yZXNlcnZlX291dHB1dBgCIAEoDRIQCghmYWxsYmFjaxgDIAEoCSJxChFNb2RlbFRhcmdldENvbmZpZxIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZ3ZWlnaHQYAyABKA0SKwoIdGltZW91dHMYBCABKAsyGS5zbHVpY2UudjEuVGFyZ2V0VGltZW91dHMiSwoOVGFyZ2V0VGltZW91dHMSFgoOZmlyc3RfdG9rZW5fbXMYASABKA0SDwoHaWRsZV9tcxgCIAEoDRIQCgh0b3RhbF9tcxgDIAEoDSL1AQoNUm91dGluZ0NvbmZpZxIUCgxtYXhfYXR0ZW1wdHMYASABKA0SHwoScmV0cmllc19wZXJfdGFyZ2V0GAIgASgNSACIAQESEgoKYmFja29mZl9tcxgDIAEoDRIaChJtYXhfcmV0cnlfYWZ0ZXJfbXMYBCABKA0SGgoScmV0cnlfYnVkZ2V0X3JhdGlvGAUgASgBEhgKEHJldHJ5X2J1ZGdldF9taW4YBiABKA0SMAoHYnJlYWtlchgHIAEoCzIfLnNsdWljZS52MS5DaXJjdWl0QnJlYWtlckNvbmZpZ0IVChNfcmV0cmllc19wZXJfdGFyZ2V0Im8KFENpcmN1aXRCcmVha2VyQ29uZmlnEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEhIKCmVycm9yX3JhdGUYAiABKAESFAoMbWluX2F0dGVtcHRzGAMgASgNEg8KB29wZW5fbXMYBCABKA0i0AEKDFRlbmFudENvbmZpZxIKCgJpZBgBIAEoCRIlCgRrZXlzGAIgAygLMhcuc2x1aWNlLnYxLkFwaUtleUNvbmZpZxIOCgZtb2RlbHMYAyADKAkSKwoGbGltaXRzGAQgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAUgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxInCgNtY3AYFCABKAsyGi5zbHVpY2UudjEuVGVuYW50TWNwQ29uZmlnIj4KD1RlbmFudE1jcENvbmZpZxINCgV0b29scxgBIAMoCRILCgNycG0YAiABKA0SDwoHcHJvbXB0cxgDIAMoCSLwAQoMQXBpS2V5Q29uZmlnEgoKAmlkGAEgASgJEgwKBGhhc2gYAiABKAkSKwoGbGltaXRzGAMgASgLMhsuc2x1aWNlLnYxLlJhdGVMaW1pdHNDb25maWcSJwoGYnVkZ2V0GAQgASgLMhcuc2x1aWNlLnYxLkJ1ZGdldENvbmZpZxISCgpleHBpcmVzX2F0GAUgASgJEi8KBHRhZ3MYBiADKAsyIS5zbHVpY2UudjEuQXBpS2V5Q29uZmlnLlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKrAQoPVGVsZW1ldHJ5Q29uZmlnEhEKCWxvZ19sZXZlbBgBIAEoCRIXCgphY2Nlc3NfbG9nGAIgASgISACIAQESKQoHdHJhY2luZxgKIAEoCzIYLnNsdWljZS52MS5UcmFjaW5nQ29uZmlnEjIKDG90ZWxfbWV0cmljcxgLIAEoCzIcLnNsdWljZS52MS5PdGVsTWV0cmljc0NvbmZpZ0INCgtfYWNjZXNzX2xvZyLuAgoNVHJhY2luZ0NvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESEAoIZW5kcG9pbnQYAiABKAkSFwoPdHJhY2VzX2VuZHBvaW50GAMgASgJEhAKCHByb3RvY29sGAQgASgJEjYKB2hlYWRlcnMYBSADKAsyJS5zbHVpY2UudjEuVHJhY2luZ0NvbmZpZy5IZWFkZXJzRW50cnkSFAoMc2VydmljZV9uYW1lGAYgASgJEg8KB3NhbXBsZXIYByABKAkSGAoLc2FtcGxlcl9hcmcYCCABKAFIAYgBARIsCgViYXRjaBgJIAEoCzIdLnNsdWljZS52MS5UcmFjaW5nQmF0Y2hDb25maWcSFwoPY2FwdHVyZV9jb250ZW50GAogASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgoKCF9lbmFibGVkQg4KDF9zYW1wbGVyX2FyZyKBAQoSVHJhY2luZ0JhdGNoQ29uZmlnEhkKEXNjaGVkdWxlX2RlbGF5X21zGAEgASgNEhYKDm1heF9xdWV1ZV9zaXplGAIgASgNEh0KFW1heF9leHBvcnRfYmF0Y2hfc2l6ZRgDIAEoDRIZChFleHBvcnRfdGltZW91dF9tcxgEIAEoDSKsAgoRT3RlbE1ldHJpY3NDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEhAKCGVuZHBvaW50GAIgASgJEhgKEG1ldHJpY3NfZW5kcG9pbnQYAyABKAkSEAoIcHJvdG9jb2wYBCABKAkSOgoHaGVhZGVycxgFIAMoCzIpLnNsdWljZS52MS5PdGVsTWV0cmljc0NvbmZpZy5IZWFkZXJzRW50cnkSGgoSZXhwb3J0X2ludGVydmFsX21zGAYgASgNEhkKEWV4cG9ydF90aW1lb3V0X21zGAcgASgNEhQKDHNlcnZpY2VfbmFtZRgIIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIKCghfZW5hYmxlZGIGcHJvdG8z");
+  fileDesc("ChZzbHVpY2UvdjEvY29uZmlnLnByb3RvEglzbHVpY2UudjEijgUKBkNvbmZpZxInCgZzZXJ2ZXIYASABKAsyFy5zbHVpY2UudjEuU2VydmVyQ29uZmlnEhAKCGRhdGFfZGlyGAIgASgJEiwKCXByb3ZpZGVycxgDIAMoCzIZLnNsdWljZS52MS5Qcm92aWRlckNvbmZpZxIrCgZtb2RlbHMYBCADKAsyGy5zbHVpY2UudjEuTW9kZWxBbGlhc0NvbmZpZxIoCgd0ZW5hbnRzGAUgAygLMhcuc2x1aWNlLnYxLlRlbmFudENvbmZpZxItCgl0ZWxlbWV0cnkYBiABKAsyGi5zbHVpY2UudjEuVGVsZW1ldHJ5Q29uZmlnEikKB3JvdXRpbmcYByABKAsyGC5zbHVpY2UudjEuUm91dGluZ0NvbmZpZxIlCgVyZWRpcxgIIAEoCzIWLnNsdWljZS52MS5SZWRpc0NvbmZpZxIvCgdwcmljaW5nGAkgAygLMh4uc2x1aWNlLnYxLkNvbmZpZy5QcmljaW5nRW50cnkSJwoGbGltaXRzGAogASgLMhcuc2x1aWNlLnYxLkxpbWl0c0NvbmZpZxIlCgVhZG1pbhgLIAEoCzIWLnNsdWljZS52MS5BZG1pbkNvbmZpZxIrCghwb2xpY2llcxgMIAEoCzIZLnNsdWljZS52MS5Qb2xpY2llc0NvbmZpZxIlCgVjYWNoZRgNIAEoCzIWLnNsdWljZS52MS5DYWNoZUNvbmZpZxIhCgNtY3AYFCABKAsyFC5zbHVpY2UudjEuTWNwQ29uZmlnGksKDFByaWNpbmdFbnRyeRILCgNrZXkYASABKAkSKgoFdmFsdWUYAiABKAsyGy5zbHVpY2UudjEuTW9kZWxQcmljZUNvbmZpZzoCOAEikQEKCU1jcENvbmZpZxIrCgdzZXJ2ZXJzGAEgAygLMhouc2x1aWNlLnYxLk1jcFNlcnZlckNvbmZpZxIUCgxzY2FuX3Jlc3VsdHMYAiABKAgSEgoKdGltZW91dF9tcxgDIAEoDRIXCg9zZXNzaW9uX2lkbGVfbXMYBCABKA0SFAoMbWF4X3Nlc3Npb25zGAUgASgNIqQCCg9NY3BTZXJ2ZXJDb25maWcSCgoCaWQYASABKAkSDwoHY29tbWFuZBgCIAMoCRIwCgNlbnYYAyADKAsyIy5zbHVpY2UudjEuTWNwU2VydmVyQ29uZmlnLkVudkVudHJ5EgsKA2N3ZBgEIAEoCRILCgN1cmwYBSABKAkSOAoHaGVhZGVycxgGIAMoCzInLnNsdWljZS52MS5NY3BTZXJ2ZXJDb25maWcuSGVhZGVyc0VudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLaAQoLQ2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEioKBWV4YWN0GAIgASgLMhsuc2x1aWNlLnYxLkV4YWN0Q2FjaGVDb25maWcSMAoIc2VtYW50aWMYAyABKAsyHi5zbHVpY2UudjEuU2VtYW50aWNDYWNoZUNvbmZpZxIcCg9tYXhfdGVtcGVyYXR1cmUYBCABKAFIAYgBARIZChFsb29rdXBfdGltZW91dF9tcxgFIAEoDUIKCghfZW5hYmxlZEISChBfbWF4X3RlbXBlcmF0dXJlIlYKEEV4YWN0Q2FjaGVDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEg0KBXR0bF9zGAIgASgNEhEKCW1heF9ieXRlcxgDIAEoBEIKCghfZW5hYmxlZCLqAgoTU2VtYW50aWNDYWNoZUNvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESFgoJdGhyZXNob2xkGAIgASgBSAGIAQESEQoJbWF4X2NoYXJzGAMgASgNEhQKDG1heF9tZXNzYWdlcxgEIAEoDRIQCghlbWJlZGRlchgFIAEoCRI1Cghwcm92aWRlchgGIAEoCzIjLnNsdWljZS52MS5FbWJlZGRpbmdzUHJvdmlkZXJDb25maWcSDQoFaW5kZXgYByABKAkSDgoGaG5zd19tGAggASgNEhwKFGhuc3dfZWZfY29uc3RydWN0aW9uGAkgASgNEhYKDmhuc3dfZWZfc2VhcmNoGAogASgNEhMKC3RocmVhZF9tb2RlGAsgASgJEhgKEHdvcmtlcl90aHJlc2hvbGQYDCABKA0SFQoNd29ya2VyX3NoYXJkcxgNIAEoDUIKCghfZW5hYmxlZEIMCgpfdGhyZXNob2xkIm4KGEVtYmVkZGluZ3NQcm92aWRlckNvbmZpZxIQCghiYXNlX3VybBgBIAEoCRIPCgdhcGlfa2V5GAIgASgJEg0KBW1vZGVsGAMgASgJEgwKBGRpbXMYBCABKA0SEgoKdGltZW91dF9tcxgFIAEoDSLEAQoOUG9saWNpZXNDb25maWcSJwoDcGlpGAEgASgLMhouc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZxItCgZyb3V0ZXIYAiABKAsyHS5zbHVpY2UudjEuUm91dGVyUG9saWN5Q29uZmlnEi0KBnRva2VucxgDIAEoCzIdLnNsdWljZS52MS5Ub2tlbnNQb2xpY3lDb25maWcSKwoFZ3VhcmQYBCABKAsyHC5zbHVpY2UudjEuR3VhcmRQb2xpY3lDb25maWcioQMKD1BpaVBvbGljeUNvbmZpZxIOCgZtb2R1bGUYASABKAkSDAoEZmFpbBgCIAEoCRIRCgl1bnRydXN0ZWQYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDRI4CgdhY3Rpb25zGAUgAygLMicuc2x1aWNlLnYxLlBpaVBvbGljeUNvbmZpZy5BY3Rpb25zRW50cnkSEQoJd2F0Y2hfZGlyGAYgASgJEhAKCGVudGl0aWVzGAcgAygJEjsKCW1pbl9zY29yZRgIIAMoCzIoLnNsdWljZS52MS5QaWlQb2xpY3lDb25maWcuTWluU2NvcmVFbnRyeRIWCg5jb250ZXh0X3dpbmRvdxgJIAEoDRI0CgZjdXN0b20YCiADKAsyJC5zbHVpY2UudjEuUGlpQ3VzdG9tUmVjb2duaXplckNvbmZpZxouCgxBY3Rpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1NaW5TY29yZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAjoCOAEiuQEKGVBpaUN1c3RvbVJlY29nbml6ZXJDb25maWcSDgoGZW50aXR5GAEgASgJEg8KB3BhdHRlcm4YAiABKAkSDwoHY29udGV4dBgDIAMoCRIRCglkZW55X2xpc3QYBCADKAkSEgoFc2NvcmUYBSABKAJIAIgBARIWCgltaW5fc2NvcmUYBiABKAJIAYgBARITCgtpZ25vcmVfY2FzZRgHIAEoCEIICgZfc2NvcmVCDAoKX21pbl9zY29yZSJ9ChJSb3V0ZXJQb2xpY3lDb25maWcSDgoGbW9kdWxlGAEgASgJEgwKBGZhaWwYAiABKAkSEQoJdW50cnVzdGVkGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0SEQoJd2F0Y2hfZGlyGAUgASgJEg8KB2FsaWFzZXMYBiADKAkibAoSVG9rZW5zUG9saWN5Q29uZmlnEg4KBm1vZHVsZRgBIAEoCRIMCgRmYWlsGAIgASgJEhEKCXVudHJ1c3RlZBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNEhEKCXdhdGNoX2RpchgFIAEoCSLQAQoRR3VhcmRQb2xpY3lDb25maWcSDgoGbW9kdWxlGAEgASgJEgwKBGZhaWwYAiABKAkSEQoJdW50cnVzdGVkGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0SEQoJd2F0Y2hfZGlyGAUgASgJEg4KBmFjdGlvbhgGIAEoCRIWCgl0aHJlc2hvbGQYByABKAFIAIgBARINCgVyb2xlcxgIIAMoCRITCgZjYW5hcnkYCSABKAhIAYgBAUIMCgpfdGhyZXNob2xkQgkKB19jYW5hcnkiNAoLQWRtaW5Db25maWcSJQoEa2V5cxgBIAMoCzIXLnNsdWljZS52MS5BcGlLZXlDb25maWciGgoLUmVkaXNDb25maWcSCwoDdXJsGAEgASgJIr0BChBNb2RlbFByaWNlQ29uZmlnEhYKDmlucHV0X3Blcl9tdG9rGAEgASgBEhcKD291dHB1dF9wZXJfbXRvaxgCIAEoARIiChVjYWNoZWRfaW5wdXRfcGVyX210b2sYAyABKAFIAIgBARIhChRjYWNoZV93cml0ZV9wZXJfbXRvaxgEIAEoAUgBiAEBQhgKFl9jYWNoZWRfaW5wdXRfcGVyX210b2tCFwoVX2NhY2hlX3dyaXRlX3Blcl9tdG9rImMKDExpbWl0c0NvbmZpZxIYChByZWRpc19mYXVsdF9tb2RlGAEgASgJEh4KFmRlZmF1bHRfb3V0cHV0X3Jlc2VydmUYAiABKA0SGQoRYWxlcnRfd2ViaG9va191cmwYAyABKAkiLAoQUmF0ZUxpbWl0c0NvbmZpZxILCgNycG0YASABKA0SCwoDdHBtGAIgASgNImUKDEJ1ZGdldENvbmZpZxIRCglkYWlseV91c2QYASABKAESEwoLbW9udGhseV91c2QYAiABKAESFAoMbGlmZXRpbWVfdXNkGAMgASgBEhcKD3NvZnRfdGhyZXNob2xkcxgEIAMoASLpAQoMU2VydmVyQ29uZmlnEg4KBmxpc3RlbhgBIAEoCRIWCg5tYXhfYm9keV9ieXRlcxgCIAEoDRIhCgN0bHMYAyABKAsyFC5zbHVpY2UudjEuVGxzQ29uZmlnEhgKEGRyYWluX3RpbWVvdXRfbXMYBCABKA0SKwoIdGltZW91dHMYBSABKAsyGS5zbHVpY2UudjEuU2VydmVyVGltZW91dHMSIgoabWF4X2Nvbm5lY3Rpb25zX3Blcl9jbGllbnQYBiABKA0SIwoEY29ycxgHIAEoCzIVLnNsdWljZS52MS5Db3JzQ29uZmlnIlMKCkNvcnNDb25maWcSFwoPYWxsb3dlZF9vcmlnaW5zGAEgAygJEhkKEWFsbG93X2NyZWRlbnRpYWxzGAIgASgIEhEKCW1heF9hZ2VfcxgDIAEoDSJJCg5TZXJ2ZXJUaW1lb3V0cxISCgpoZWFkZXJzX21zGAEgASgNEhIKCnJlcXVlc3RfbXMYAiABKA0SDwoHaWRsZV9tcxgDIAEoDSImCglUbHNDb25maWcSDAoEY2VydBgBIAEoCRILCgNrZXkYAiABKAki8AMKDlByb3ZpZGVyQ29uZmlnEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHYXBpX2tleRgEIAEoCRI3CgdoZWFkZXJzGAUgAygLMiYuc2x1aWNlLnYxLlByb3ZpZGVyQ29uZmlnLkhlYWRlcnNFbnRyeRItCgh0aW1lb3V0cxgGIAEoCzIbLnNsdWljZS52MS5Qcm92aWRlclRpbWVvdXRzEhcKD21heF9jb25uZWN0aW9ucxgHIAEoDRIrCgRtb2NrGAggASgLMh0uc2x1aWNlLnYxLk1vY2tQcm92aWRlckNvbmZpZxITCgthcGlfdmVyc2lvbhgJIAEoCRIOCgZyZWdpb24YCiABKAkSLAoDYXdzGAsgASgLMh8uc2x1aWNlLnYxLkF3c0NyZWRlbnRpYWxzQ29uZmlnEhEKCXJlYXNvbmluZxgMIAEoCRIrCgZsaW1pdHMYDSABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxIcCg9wcm9wYWdhdGVfdHJhY2UYGCABKAhIAIgBARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUISChBfcHJvcGFnYXRlX3RyYWNlIl8KFEF3c0NyZWRlbnRpYWxzQ29uZmlnEhUKDWFjY2Vzc19rZXlfaWQYASABKAkSGQoRc2VjcmV0X2FjY2Vzc19rZXkYAiABKAkSFQoNc2Vzc2lvbl90b2tlbhgDIAEoCSJgChBQcm92aWRlclRpbWVvdXRzEhIKCmNvbm5lY3RfbXMYASABKA0SFQoNZmlyc3RfYnl0ZV9tcxgCIAEoDRIPCgdpZGxlX21zGAMgASgNEhAKCHRvdGFsX21zGAQgASgNImcKEk1vY2tQcm92aWRlckNvbmZpZxIWCg5jaHVua19kZWxheV9tcxgBIAEoDRIUCgxsb3JlbV90b2tlbnMYAiABKA0SIwoFZmF1bHQYAyABKAsyFC5zbHVpY2UudjEuTW9ja0ZhdWx0IkQKCU1vY2tGYXVsdBIOCgZzdGF0dXMYASABKA0SDAoEaGFuZxgCIAEoCBIZChFmYWlsX2FmdGVyX2NodW5rcxgDIAEoDSKlAQoQTW9kZWxBbGlhc0NvbmZpZxINCgVhbGlhcxgBIAEoCRItCgd0YXJnZXRzGAIgAygLMhwuc2x1aWNlLnYxLk1vZGVsVGFyZ2V0Q29uZmlnEhAKCHN0cmF0ZWd5GAMgASgJEhYKDmNvbnRleHRfd2luZG93GAQgASgNEikKB2NvbnRleHQYEyABKAsyGC5zbHVpY2UudjEuQ29udGV4dENvbmZpZyJLCg1Db250ZXh0Q29uZmlnEhAKCHN0cmF0ZWd5GAEgASgJEhYKDnJlc2VydmVfb3V0cHV0GAIgASgNEhAKCGZhbGxiYWNrGAMgASgJInEKEU1vZGVsVGFyZ2V0Q29uZmlnEhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEg4KBndlaWdodBgDIAEoDRIrCgh0aW1lb3V0cxgEIAEoCzIZLnNsdWljZS52MS5UYXJnZXRUaW1lb3V0cyJLCg5UYXJnZXRUaW1lb3V0cxIWCg5maXJzdF90b2tlbl9tcxgBIAEoDRIPCgdpZGxlX21zGAIgASgNEhAKCHRvdGFsX21zGAMgASgNIvUBCg1Sb3V0aW5nQ29uZmlnEhQKDG1heF9hdHRlbXB0cxgBIAEoDRIfChJyZXRyaWVzX3Blcl90YXJnZXQYAiABKA1IAIgBARISCgpiYWNrb2ZmX21zGAMgASgNEhoKEm1heF9yZXRyeV9hZnRlcl9tcxgEIAEoDRIaChJyZXRyeV9idWRnZXRfcmF0aW8YBSABKAESGAoQcmV0cnlfYnVkZ2V0X21pbhgGIAEoDRIwCgdicmVha2VyGAcgASgLMh8uc2x1aWNlLnYxLkNpcmN1aXRCcmVha2VyQ29uZmlnQhUKE19yZXRyaWVzX3Blcl90YXJnZXQibwoUQ2lyY3VpdEJyZWFrZXJDb25maWcSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKA0SEgoKZXJyb3JfcmF0ZRgCIAEoARIUCgxtaW5fYXR0ZW1wdHMYAyABKA0SDwoHb3Blbl9tcxgEIAEoDSLQAQoMVGVuYW50Q29uZmlnEgoKAmlkGAEgASgJEiUKBGtleXMYAiADKAsyFy5zbHVpY2UudjEuQXBpS2V5Q29uZmlnEg4KBm1vZGVscxgDIAMoCRIrCgZsaW1pdHMYBCABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBSABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEicKA21jcBgUIAEoCzIaLnNsdWljZS52MS5UZW5hbnRNY3BDb25maWciPgoPVGVuYW50TWNwQ29uZmlnEg0KBXRvb2xzGAEgAygJEgsKA3JwbRgCIAEoDRIPCgdwcm9tcHRzGAMgAygJIvABCgxBcGlLZXlDb25maWcSCgoCaWQYASABKAkSDAoEaGFzaBgCIAEoCRIrCgZsaW1pdHMYAyABKAsyGy5zbHVpY2UudjEuUmF0ZUxpbWl0c0NvbmZpZxInCgZidWRnZXQYBCABKAsyFy5zbHVpY2UudjEuQnVkZ2V0Q29uZmlnEhIKCmV4cGlyZXNfYXQYBSABKAkSLwoEdGFncxgGIAMoCzIhLnNsdWljZS52MS5BcGlLZXlDb25maWcuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqsBCg9UZWxlbWV0cnlDb25maWcSEQoJbG9nX2xldmVsGAEgASgJEhcKCmFjY2Vzc19sb2cYAiABKAhIAIgBARIpCgd0cmFjaW5nGAogASgLMhguc2x1aWNlLnYxLlRyYWNpbmdDb25maWcSMgoMb3RlbF9tZXRyaWNzGAsgASgLMhwuc2x1aWNlLnYxLk90ZWxNZXRyaWNzQ29uZmlnQg0KC19hY2Nlc3NfbG9nIu4CCg1UcmFjaW5nQ29uZmlnEhQKB2VuYWJsZWQYASABKAhIAIgBARIQCghlbmRwb2ludBgCIAEoCRIXCg90cmFjZXNfZW5kcG9pbnQYAyABKAkSEAoIcHJvdG9jb2wYBCABKAkSNgoHaGVhZGVycxgFIAMoCzIlLnNsdWljZS52MS5UcmFjaW5nQ29uZmlnLkhlYWRlcnNFbnRyeRIUCgxzZXJ2aWNlX25hbWUYBiABKAkSDwoHc2FtcGxlchgHIAEoCRIYCgtzYW1wbGVyX2FyZxgIIAEoAUgBiAEBEiwKBWJhdGNoGAkgASgLMh0uc2x1aWNlLnYxLlRyYWNpbmdCYXRjaENvbmZpZxIXCg9jYXB0dXJlX2NvbnRlbnQYCiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCgoIX2VuYWJsZWRCDgoMX3NhbXBsZXJfYXJnIoEBChJUcmFjaW5nQmF0Y2hDb25maWcSGQoRc2NoZWR1bGVfZGVsYXlfbXMYASABKA0SFgoObWF4X3F1ZXVlX3NpemUYAiABKA0SHQoVbWF4X2V4cG9ydF9iYXRjaF9zaXplGAMgASgNEhkKEWV4cG9ydF90aW1lb3V0X21zGAQgASgNIqwCChFPdGVsTWV0cmljc0NvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESEAoIZW5kcG9pbnQYAiABKAkSGAoQbWV0cmljc19lbmRwb2ludBgDIAEoCRIQCghwcm90b2NvbBgEIAEoCRI6CgdoZWFkZXJzGAUgAygLMikuc2x1aWNlLnYxLk90ZWxNZXRyaWNzQ29uZmlnLkhlYWRlcnNFbnRyeRIaChJleHBvcnRfaW50ZXJ2YWxfbXMYBiABKA0SGQoRZXhwb3J0X3RpbWVvdXRfbXMYByABKA0SFAoMc2VydmljZV9uYW1lGAggASgJGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgoKCF9lbmFibGVkYgZwcm90bzM");
 
 /**
  * @generated from message sluice.v1.Config
@@ -572,6 +572,16 @@ export type PiiPolicyConfig = Message<"sluice.v1.PiiPolicyConfig"> & {
    * @generated from field: uint32 context_window = 9;
    */
   contextWindow: number;
+
+  /**
+   * Recognizers of your own entity types, without code (Presidio's ad-hoc recognizers): a
+   * pattern in a safe regex subset and/or a deny list of words, matched inside the module. Each
+   * type is on with "redact" unless `actions` gives it another action. See README, "Custom PII
+   * recognizers".
+   *
+   * @generated from field: repeated sluice.v1.PiiCustomRecognizerConfig custom = 10;
+   */
+  custom: PiiCustomRecognizerConfig[];
 };
 
 /**
@@ -580,6 +590,71 @@ export type PiiPolicyConfig = Message<"sluice.v1.PiiPolicyConfig"> & {
  */
 export const PiiPolicyConfigSchema: GenMessage<PiiPolicyConfig> = /*@__PURE__*/
   messageDesc(file_sluice_v1_config, 8);
+
+/**
+ * @generated from message sluice.v1.PiiCustomRecognizerConfig
+ */
+export type PiiCustomRecognizerConfig = Message<"sluice.v1.PiiCustomRecognizerConfig"> & {
+  /**
+   * The entity type: UPPER_SNAKE (EMPLOYEE_ID), not a built-in type's name.
+   *
+   * @generated from field: string entity = 1;
+   */
+  entity: string;
+
+  /**
+   * A regular expression in the supported subset (README): literals, \d \w \s \b, classes,
+   * `.`, groups, alternation, ? * + {n} {n,m}; a leading (?i) or `ignore_case` for ASCII
+   * case-insensitivity. Refused at config check: syntax errors, backreferences, lookaround,
+   * patterns that match the empty string, programs over the size limit.
+   *
+   * @generated from field: string pattern = 2;
+   */
+  pattern: string;
+
+  /**
+   * Context words: a match scoring under `min_score` is raised by 0.35 (to at least 0.4) when
+   * one of them is among the words around it (`policies.pii.context_window`).
+   *
+   * @generated from field: repeated string context = 3;
+   */
+  context: string[];
+
+  /**
+   * Words (or phrases) that are this type wherever they stand as whole words, case-insensitive.
+   *
+   * @generated from field: repeated string deny_list = 4;
+   */
+  denyList: string[];
+
+  /**
+   * Score of a pattern match (0..1). Default 1.0 (deny-list matches always score 1.0).
+   *
+   * @generated from field: optional float score = 5;
+   */
+  score?: number | undefined;
+
+  /**
+   * Minimum score to report a match (0..1). Default 0.
+   *
+   * @generated from field: optional float min_score = 6;
+   */
+  minScore?: number | undefined;
+
+  /**
+   * Match the pattern's ASCII letters in either case. Default false.
+   *
+   * @generated from field: bool ignore_case = 7;
+   */
+  ignoreCase: boolean;
+};
+
+/**
+ * Describes the message sluice.v1.PiiCustomRecognizerConfig.
+ * Use `create(PiiCustomRecognizerConfigSchema)` to create a new message.
+ */
+export const PiiCustomRecognizerConfigSchema: GenMessage<PiiCustomRecognizerConfig> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_config, 9);
 
 /**
  * @generated from message sluice.v1.RouterPolicyConfig
@@ -636,7 +711,7 @@ export type RouterPolicyConfig = Message<"sluice.v1.RouterPolicyConfig"> & {
  * Use `create(RouterPolicyConfigSchema)` to create a new message.
  */
 export const RouterPolicyConfigSchema: GenMessage<RouterPolicyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 9);
+  messageDesc(file_sluice_v1_config, 10);
 
 /**
  * @generated from message sluice.v1.TokensPolicyConfig
@@ -684,7 +759,7 @@ export type TokensPolicyConfig = Message<"sluice.v1.TokensPolicyConfig"> & {
  * Use `create(TokensPolicyConfigSchema)` to create a new message.
  */
 export const TokensPolicyConfigSchema: GenMessage<TokensPolicyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 10);
+  messageDesc(file_sluice_v1_config, 11);
 
 /**
  * @generated from message sluice.v1.GuardPolicyConfig
@@ -765,7 +840,7 @@ export type GuardPolicyConfig = Message<"sluice.v1.GuardPolicyConfig"> & {
  * Use `create(GuardPolicyConfigSchema)` to create a new message.
  */
 export const GuardPolicyConfigSchema: GenMessage<GuardPolicyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 11);
+  messageDesc(file_sluice_v1_config, 12);
 
 /**
  * @generated from message sluice.v1.AdminConfig
@@ -784,7 +859,7 @@ export type AdminConfig = Message<"sluice.v1.AdminConfig"> & {
  * Use `create(AdminConfigSchema)` to create a new message.
  */
 export const AdminConfigSchema: GenMessage<AdminConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 12);
+  messageDesc(file_sluice_v1_config, 13);
 
 /**
  * @generated from message sluice.v1.RedisConfig
@@ -803,7 +878,7 @@ export type RedisConfig = Message<"sluice.v1.RedisConfig"> & {
  * Use `create(RedisConfigSchema)` to create a new message.
  */
 export const RedisConfigSchema: GenMessage<RedisConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 13);
+  messageDesc(file_sluice_v1_config, 14);
 
 /**
  * @generated from message sluice.v1.ModelPriceConfig
@@ -839,7 +914,7 @@ export type ModelPriceConfig = Message<"sluice.v1.ModelPriceConfig"> & {
  * Use `create(ModelPriceConfigSchema)` to create a new message.
  */
 export const ModelPriceConfigSchema: GenMessage<ModelPriceConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 14);
+  messageDesc(file_sluice_v1_config, 15);
 
 /**
  * @generated from message sluice.v1.LimitsConfig
@@ -873,7 +948,7 @@ export type LimitsConfig = Message<"sluice.v1.LimitsConfig"> & {
  * Use `create(LimitsConfigSchema)` to create a new message.
  */
 export const LimitsConfigSchema: GenMessage<LimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 15);
+  messageDesc(file_sluice_v1_config, 16);
 
 /**
  * @generated from message sluice.v1.RateLimitsConfig
@@ -900,7 +975,7 @@ export type RateLimitsConfig = Message<"sluice.v1.RateLimitsConfig"> & {
  * Use `create(RateLimitsConfigSchema)` to create a new message.
  */
 export const RateLimitsConfigSchema: GenMessage<RateLimitsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 16);
+  messageDesc(file_sluice_v1_config, 17);
 
 /**
  * @generated from message sluice.v1.BudgetConfig
@@ -937,7 +1012,7 @@ export type BudgetConfig = Message<"sluice.v1.BudgetConfig"> & {
  * Use `create(BudgetConfigSchema)` to create a new message.
  */
 export const BudgetConfigSchema: GenMessage<BudgetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 17);
+  messageDesc(file_sluice_v1_config, 18);
 
 /**
  * @generated from message sluice.v1.ServerConfig
@@ -1003,7 +1078,7 @@ export type ServerConfig = Message<"sluice.v1.ServerConfig"> & {
  * Use `create(ServerConfigSchema)` to create a new message.
  */
 export const ServerConfigSchema: GenMessage<ServerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 18);
+  messageDesc(file_sluice_v1_config, 19);
 
 /**
  * Cross-origin access from browsers. Preflights (OPTIONS) from an allowed origin are answered
@@ -1043,7 +1118,7 @@ export type CorsConfig = Message<"sluice.v1.CorsConfig"> & {
  * Use `create(CorsConfigSchema)` to create a new message.
  */
 export const CorsConfigSchema: GenMessage<CorsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 19);
+  messageDesc(file_sluice_v1_config, 20);
 
 /**
  * Time limits on what clients send; none of them cuts a response being streamed.
@@ -1083,7 +1158,7 @@ export type ServerTimeouts = Message<"sluice.v1.ServerTimeouts"> & {
  * Use `create(ServerTimeoutsSchema)` to create a new message.
  */
 export const ServerTimeoutsSchema: GenMessage<ServerTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 20);
+  messageDesc(file_sluice_v1_config, 21);
 
 /**
  * @generated from message sluice.v1.TlsConfig
@@ -1107,7 +1182,7 @@ export type TlsConfig = Message<"sluice.v1.TlsConfig"> & {
  * Use `create(TlsConfigSchema)` to create a new message.
  */
 export const TlsConfigSchema: GenMessage<TlsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 21);
+  messageDesc(file_sluice_v1_config, 22);
 
 /**
  * @generated from message sluice.v1.ProviderConfig
@@ -1223,7 +1298,7 @@ export type ProviderConfig = Message<"sluice.v1.ProviderConfig"> & {
  * Use `create(ProviderConfigSchema)` to create a new message.
  */
 export const ProviderConfigSchema: GenMessage<ProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 22);
+  messageDesc(file_sluice_v1_config, 23);
 
 /**
  * @generated from message sluice.v1.AwsCredentialsConfig
@@ -1250,7 +1325,7 @@ export type AwsCredentialsConfig = Message<"sluice.v1.AwsCredentialsConfig"> & {
  * Use `create(AwsCredentialsConfigSchema)` to create a new message.
  */
 export const AwsCredentialsConfigSchema: GenMessage<AwsCredentialsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 23);
+  messageDesc(file_sluice_v1_config, 24);
 
 /**
  * Upstream time limits in milliseconds; 0 takes the default.
@@ -1292,7 +1367,7 @@ export type ProviderTimeouts = Message<"sluice.v1.ProviderTimeouts"> & {
  * Use `create(ProviderTimeoutsSchema)` to create a new message.
  */
 export const ProviderTimeoutsSchema: GenMessage<ProviderTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 24);
+  messageDesc(file_sluice_v1_config, 25);
 
 /**
  * @generated from message sluice.v1.MockProviderConfig
@@ -1323,7 +1398,7 @@ export type MockProviderConfig = Message<"sluice.v1.MockProviderConfig"> & {
  * Use `create(MockProviderConfigSchema)` to create a new message.
  */
 export const MockProviderConfigSchema: GenMessage<MockProviderConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 25);
+  messageDesc(file_sluice_v1_config, 26);
 
 /**
  * A fault the mock provider injects into every request, for tests and demos.
@@ -1358,7 +1433,7 @@ export type MockFault = Message<"sluice.v1.MockFault"> & {
  * Use `create(MockFaultSchema)` to create a new message.
  */
 export const MockFaultSchema: GenMessage<MockFault> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 26);
+  messageDesc(file_sluice_v1_config, 27);
 
 /**
  * @generated from message sluice.v1.ModelAliasConfig
@@ -1409,7 +1484,7 @@ export type ModelAliasConfig = Message<"sluice.v1.ModelAliasConfig"> & {
  * Use `create(ModelAliasConfigSchema)` to create a new message.
  */
 export const ModelAliasConfigSchema: GenMessage<ModelAliasConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 27);
+  messageDesc(file_sluice_v1_config, 28);
 
 /**
  * @generated from message sluice.v1.ContextConfig
@@ -1444,7 +1519,7 @@ export type ContextConfig = Message<"sluice.v1.ContextConfig"> & {
  * Use `create(ContextConfigSchema)` to create a new message.
  */
 export const ContextConfigSchema: GenMessage<ContextConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 28);
+  messageDesc(file_sluice_v1_config, 29);
 
 /**
  * @generated from message sluice.v1.ModelTargetConfig
@@ -1485,7 +1560,7 @@ export type ModelTargetConfig = Message<"sluice.v1.ModelTargetConfig"> & {
  * Use `create(ModelTargetConfigSchema)` to create a new message.
  */
 export const ModelTargetConfigSchema: GenMessage<ModelTargetConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 29);
+  messageDesc(file_sluice_v1_config, 30);
 
 /**
  * @generated from message sluice.v1.TargetTimeouts
@@ -1518,7 +1593,7 @@ export type TargetTimeouts = Message<"sluice.v1.TargetTimeouts"> & {
  * Use `create(TargetTimeoutsSchema)` to create a new message.
  */
 export const TargetTimeoutsSchema: GenMessage<TargetTimeouts> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 30);
+  messageDesc(file_sluice_v1_config, 31);
 
 /**
  * Retries, fallback and circuit breakers (applies to every model).
@@ -1581,7 +1656,7 @@ export type RoutingConfig = Message<"sluice.v1.RoutingConfig"> & {
  * Use `create(RoutingConfigSchema)` to create a new message.
  */
 export const RoutingConfigSchema: GenMessage<RoutingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 31);
+  messageDesc(file_sluice_v1_config, 32);
 
 /**
  * @generated from message sluice.v1.CircuitBreakerConfig
@@ -1621,7 +1696,7 @@ export type CircuitBreakerConfig = Message<"sluice.v1.CircuitBreakerConfig"> & {
  * Use `create(CircuitBreakerConfigSchema)` to create a new message.
  */
 export const CircuitBreakerConfigSchema: GenMessage<CircuitBreakerConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 32);
+  messageDesc(file_sluice_v1_config, 33);
 
 /**
  * @generated from message sluice.v1.TenantConfig
@@ -1672,7 +1747,7 @@ export type TenantConfig = Message<"sluice.v1.TenantConfig"> & {
  * Use `create(TenantConfigSchema)` to create a new message.
  */
 export const TenantConfigSchema: GenMessage<TenantConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 33);
+  messageDesc(file_sluice_v1_config, 34);
 
 /**
  * @generated from message sluice.v1.TenantMcpConfig
@@ -1708,7 +1783,7 @@ export type TenantMcpConfig = Message<"sluice.v1.TenantMcpConfig"> & {
  * Use `create(TenantMcpConfigSchema)` to create a new message.
  */
 export const TenantMcpConfigSchema: GenMessage<TenantMcpConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 34);
+  messageDesc(file_sluice_v1_config, 35);
 
 /**
  * @generated from message sluice.v1.ApiKeyConfig
@@ -1760,7 +1835,7 @@ export type ApiKeyConfig = Message<"sluice.v1.ApiKeyConfig"> & {
  * Use `create(ApiKeyConfigSchema)` to create a new message.
  */
 export const ApiKeyConfigSchema: GenMessage<ApiKeyConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 35);
+  messageDesc(file_sluice_v1_config, 36);
 
 /**
  * @generated from message sluice.v1.TelemetryConfig
@@ -1804,7 +1879,7 @@ export type TelemetryConfig = Message<"sluice.v1.TelemetryConfig"> & {
  * Use `create(TelemetryConfigSchema)` to create a new message.
  */
 export const TelemetryConfigSchema: GenMessage<TelemetryConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 36);
+  messageDesc(file_sluice_v1_config, 37);
 
 /**
  * OpenTelemetry tracing. A field set here wins over its environment variable.
@@ -1893,7 +1968,7 @@ export type TracingConfig = Message<"sluice.v1.TracingConfig"> & {
  * Use `create(TracingConfigSchema)` to create a new message.
  */
 export const TracingConfigSchema: GenMessage<TracingConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 37);
+  messageDesc(file_sluice_v1_config, 38);
 
 /**
  * @generated from message sluice.v1.TracingBatchConfig
@@ -1933,7 +2008,7 @@ export type TracingBatchConfig = Message<"sluice.v1.TracingBatchConfig"> & {
  * Use `create(TracingBatchConfigSchema)` to create a new message.
  */
 export const TracingBatchConfigSchema: GenMessage<TracingBatchConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 38);
+  messageDesc(file_sluice_v1_config, 39);
 
 /**
  * @generated from message sluice.v1.OtelMetricsConfig
@@ -2005,5 +2080,5 @@ export type OtelMetricsConfig = Message<"sluice.v1.OtelMetricsConfig"> & {
  * Use `create(OtelMetricsConfigSchema)` to create a new message.
  */
 export const OtelMetricsConfigSchema: GenMessage<OtelMetricsConfig> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_config, 39);
+  messageDesc(file_sluice_v1_config, 40);
 

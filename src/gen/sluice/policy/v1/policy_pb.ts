@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sluice/policy/v1/policy.proto.
  */
 export const file_sluice_policy_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJxCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEhYKCW1pbl9zY29yZRgDIAEoAkgAiAEBQgwKCl9taW5fc2NvcmUidAoMUGlpU2NhbklucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEigKBXJ1bGVzGAMgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlSdWxlEhYKDmNvbnRleHRfd2luZG93GAQgASgNIooBCgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEg0KBXNjb3JlGAYgASgCIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiVwoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJEhEKCXRocmVzaG9sZBgEIAEoAiKqAQoQR3VhcmRDaGVja091dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIvCgd2ZXJkaWN0GAIgASgOMh4uc2x1aWNlLnBvbGljeS52MS5HdWFyZFZlcmRpY3QSDQoFc2NvcmUYAyABKAISDwoHcmVhc29ucxgEIAMoCRIwCgVwYXJ0cxgFIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuR3VhcmRQYXJ0UmVzdWx0IlQKD0d1YXJkUGFydFJlc3VsdBISCgp0ZXh0X2luZGV4GAEgASgNEg0KBXNjb3JlGAIgASgCEg0KBWxhYmVsGAMgASgJEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iVAoSVG9rZW5zRW5jb2RlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEikKBXRleHRzGAIgAygLMhouc2x1aWNlLnBvbGljeS52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iWQoPVG9rZW5zSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjEKBnRhYmxlcxgCIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuVG9rZW5zUmFua1RhYmxlIjIKD1Rva2Vuc1JhbmtUYWJsZRIQCghlbmNvZGluZxgBIAEoCRINCgVyYW5rcxgCIAEoDCJNChRSb3V0ZXJQcm9tcHRGZWF0dXJlcxIUCgxsZW5ndGhfY2hhcnMYASABKA0SEAoIaGFzX2NvZGUYAiABKAgSDQoFdHVybnMYAyABKA0i3QEKD1JvdXRlckNhbmRpZGF0ZRIRCgl0YXJnZXRfaWQYASABKAkSDwoHaGVhbHRoeRgCIAEoCBIXCg9sYXRlbmN5X2V3bWFfbXMYAyABKAISEgoKZXJyb3JfcmF0ZRgEIAEoAhIcChRwcmljZV9pbnB1dF9wZXJfbXRvaxgFIAEoARIdChVwcmljZV9vdXRwdXRfcGVyX210b2sYBiABKAESGgoScmVtYWluaW5nX2NhcGFjaXR5GAcgASgEEg4KBndlaWdodBgIIAEoDRIQCghpbmZsaWdodBgJIAEoDSLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
+  fileDesc("Ch1zbHVpY2UvcG9saWN5L3YxL3BvbGljeS5wcm90bxIQc2x1aWNlLnBvbGljeS52MSJxCgdQaWlSdWxlEhMKC2VudGl0eV90eXBlGAEgASgJEisKBmFjdGlvbhgCIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEhYKCW1pbl9zY29yZRgDIAEoAkgAiAEBQgwKCl9taW5fc2NvcmUidAoMUGlpU2NhbklucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEigKBXJ1bGVzGAMgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlSdWxlEhYKDmNvbnRleHRfd2luZG93GAQgASgNIooBCgdQaWlTcGFuEhIKCnRleHRfaW5kZXgYASABKA0SDQoFc3RhcnQYAiABKA0SCwoDZW5kGAMgASgNEhMKC2VudGl0eV90eXBlGAQgASgJEisKBmFjdGlvbhgFIAEoDjIbLnNsdWljZS5wb2xpY3kudjEuUGlpQWN0aW9uEg0KBXNjb3JlGAYgASgCIi4KClBpaVJld3JpdGUSEgoKdGV4dF9pbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJIjcKDlBpaVBsYWNlaG9sZGVyEhMKC3BsYWNlaG9sZGVyGAEgASgJEhAKCG9yaWdpbmFsGAIgASgJItQBCg1QaWlTY2FuT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEigKBXNwYW5zGAIgAygLMhkuc2x1aWNlLnBvbGljeS52MS5QaWlTcGFuEi4KCHJld3JpdGVzGAMgAygLMhwuc2x1aWNlLnBvbGljeS52MS5QaWlSZXdyaXRlEjYKDHBsYWNlaG9sZGVycxgEIAMoCzIgLnNsdWljZS5wb2xpY3kudjEuUGlpUGxhY2Vob2xkZXISHAoUYmxvY2tlZF9lbnRpdHlfdHlwZXMYBSADKAkiXwoMUGlpSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjoKC3JlY29nbml6ZXJzGAIgAygLMiUuc2x1aWNlLnBvbGljeS52MS5QaWlDdXN0b21SZWNvZ25pemVyIqoBChNQaWlDdXN0b21SZWNvZ25pemVyEhMKC2VudGl0eV90eXBlGAEgASgJEhcKD3BhdHRlcm5fcHJvZ3JhbRgCIAEoDBIPCgdjb250ZXh0GAMgASgJEg0KBXNjb3JlGAQgASgCEhEKCW1pbl9zY29yZRgFIAEoAhIZChFkZW55X2xpc3RfcHJvZ3JhbRgGIAEoDBIXCg9wYXR0ZXJuX2xpdGVyYWwYByABKAwiVwoPR3VhcmRDaGVja0lucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEg0KBXRleHRzGAIgAygJEg0KBXJvbGVzGAMgAygJEhEKCXRocmVzaG9sZBgEIAEoAiKqAQoQR3VhcmRDaGVja091dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIvCgd2ZXJkaWN0GAIgASgOMh4uc2x1aWNlLnBvbGljeS52MS5HdWFyZFZlcmRpY3QSDQoFc2NvcmUYAyABKAISDwoHcmVhc29ucxgEIAMoCRIwCgVwYXJ0cxgFIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuR3VhcmRQYXJ0UmVzdWx0IlQKD0d1YXJkUGFydFJlc3VsdBISCgp0ZXh0X2luZGV4GAEgASgNEg0KBXNjb3JlGAIgASgCEg0KBWxhYmVsGAMgASgJEg8KB3JlYXNvbnMYBCADKAkiSAoQVG9rZW5zQ291bnRJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIQCghlbmNvZGluZxgCIAEoCRINCgV0ZXh0cxgDIAMoCSI4ChFUb2tlbnNDb3VudE91dHB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRIOCgZjb3VudHMYAiADKA0iVAoSVG9rZW5zRW5jb2RlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEikKBXRleHRzGAIgAygLMhouc2x1aWNlLnBvbGljeS52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iWQoPVG9rZW5zSW5pdElucHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEjEKBnRhYmxlcxgCIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuVG9rZW5zUmFua1RhYmxlIjIKD1Rva2Vuc1JhbmtUYWJsZRIQCghlbmNvZGluZxgBIAEoCRINCgVyYW5rcxgCIAEoDCJNChRSb3V0ZXJQcm9tcHRGZWF0dXJlcxIUCgxsZW5ndGhfY2hhcnMYASABKA0SEAoIaGFzX2NvZGUYAiABKAgSDQoFdHVybnMYAyABKA0i3QEKD1JvdXRlckNhbmRpZGF0ZRIRCgl0YXJnZXRfaWQYASABKAkSDwoHaGVhbHRoeRgCIAEoCBIXCg9sYXRlbmN5X2V3bWFfbXMYAyABKAISEgoKZXJyb3JfcmF0ZRgEIAEoAhIcChRwcmljZV9pbnB1dF9wZXJfbXRvaxgFIAEoARIdChVwcmljZV9vdXRwdXRfcGVyX210b2sYBiABKAESGgoScmVtYWluaW5nX2NhcGFjaXR5GAcgASgEEg4KBndlaWdodBgIIAEoDRIQCghpbmZsaWdodBgJIAEoDSLjAQoQUm91dGVyUm91dGVJbnB1dBITCgthYmlfdmVyc2lvbhgBIAEoDRINCgVhbGlhcxgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSDAoEdGFncxgEIAMoCRIcChRpbnB1dF90b2tlbl9lc3RpbWF0ZRgFIAEoDRI4CghmZWF0dXJlcxgGIAEoCzImLnNsdWljZS5wb2xpY3kudjEuUm91dGVyUHJvbXB0RmVhdHVyZXMSNQoKY2FuZGlkYXRlcxgHIAMoCzIhLnNsdWljZS5wb2xpY3kudjEuUm91dGVyQ2FuZGlkYXRlIkwKEVJvdXRlclJvdXRlT3V0cHV0EhMKC2FiaV92ZXJzaW9uGAEgASgNEhIKCnRhcmdldF9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJKj0KCkFiaVZlcnNpb24SGwoXQUJJX1ZFUlNJT05fVU5TUEVDSUZJRUQQABISCg5BQklfVkVSU0lPTl9WMRABKpwBCglQaWlBY3Rpb24SGgoWUElJX0FDVElPTl9VTlNQRUNJRklFRBAAEhUKEVBJSV9BQ1RJT05fUkVQT1JUEAESFQoRUElJX0FDVElPTl9SRURBQ1QQAhITCg9QSUlfQUNUSU9OX01BU0sQAxIaChZQSUlfQUNUSU9OX1BMQUNFSE9MREVSEAQSFAoQUElJX0FDVElPTl9CTE9DSxAFKncKDEd1YXJkVmVyZGljdBIdChlHVUFSRF9WRVJESUNUX1VOU1BFQ0lGSUVEEAASFwoTR1VBUkRfVkVSRElDVF9BTExPVxABEhYKEkdVQVJEX1ZFUkRJQ1RfRkxBRxACEhcKE0dVQVJEX1ZFUkRJQ1RfQkxPQ0sQA2IGcHJvdG8z");
 
 /**
  * @generated from message sluice.policy.v1.PiiRule
@@ -230,6 +230,94 @@ export const PiiScanOutputSchema: GenMessage<PiiScanOutput> = /*@__PURE__*/
   messageDesc(file_sluice_policy_v1_policy, 5);
 
 /**
+ * The pii slot's init data when the config has `policies.pii.custom`: recognizers compiled by
+ * the host (src/policy/pii/custom/) and matched inside the module. Sent to the `init` export
+ * once per plugin, before any scan; a module without `init` cannot fill a slot that has them.
+ *
+ * @generated from message sluice.policy.v1.PiiInitInput
+ */
+export type PiiInitInput = Message<"sluice.policy.v1.PiiInitInput"> & {
+  /**
+   * @generated from field: uint32 abi_version = 1;
+   */
+  abiVersion: number;
+
+  /**
+   * @generated from field: repeated sluice.policy.v1.PiiCustomRecognizer recognizers = 2;
+   */
+  recognizers: PiiCustomRecognizer[];
+};
+
+/**
+ * Describes the message sluice.policy.v1.PiiInitInput.
+ * Use `create(PiiInitInputSchema)` to create a new message.
+ */
+export const PiiInitInputSchema: GenMessage<PiiInitInput> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 6);
+
+/**
+ * @generated from message sluice.policy.v1.PiiCustomRecognizer
+ */
+export type PiiCustomRecognizer = Message<"sluice.policy.v1.PiiCustomRecognizer"> & {
+  /**
+   * An UPPER_SNAKE name no built-in type has; rules name it like any type.
+   *
+   * @generated from field: string entity_type = 1;
+   */
+  entityType: string;
+
+  /**
+   * The pattern compiled for the module's regex VM (empty: none). A program is little-endian
+   * i32 words: instruction count n, class count k, the 256-bit first-byte set (8 words), n
+   * instructions of 3 words (op, a, b), k byte classes of 8 words (256 bits each).
+   *
+   * @generated from field: bytes pattern_program = 2;
+   */
+  patternProgram: Uint8Array;
+
+  /**
+   * Context words, lower-case, space-separated (a context word matches a text word it starts).
+   *
+   * @generated from field: string context = 3;
+   */
+  context: string;
+
+  /**
+   * Score of a match (0..1) before context; and the minimum to report one.
+   *
+   * @generated from field: float score = 4;
+   */
+  score: number;
+
+  /**
+   * @generated from field: float min_score = 5;
+   */
+  minScore: number;
+
+  /**
+   * The deny list compiled the same way (empty: none); its matches score 1.0.
+   *
+   * @generated from field: bytes deny_list_program = 6;
+   */
+  denyListProgram: Uint8Array;
+
+  /**
+   * Bytes every match of the pattern contains in a row, 2 per position (a byte and its other
+   * ASCII case, or the byte twice); empty: none known. A text without them is not run.
+   *
+   * @generated from field: bytes pattern_literal = 7;
+   */
+  patternLiteral: Uint8Array;
+};
+
+/**
+ * Describes the message sluice.policy.v1.PiiCustomRecognizer.
+ * Use `create(PiiCustomRecognizerSchema)` to create a new message.
+ */
+export const PiiCustomRecognizerSchema: GenMessage<PiiCustomRecognizer> = /*@__PURE__*/
+  messageDesc(file_sluice_policy_v1_policy, 7);
+
+/**
  * @generated from message sluice.policy.v1.GuardCheckInput
  */
 export type GuardCheckInput = Message<"sluice.policy.v1.GuardCheckInput"> & {
@@ -263,7 +351,7 @@ export type GuardCheckInput = Message<"sluice.policy.v1.GuardCheckInput"> & {
  * Use `create(GuardCheckInputSchema)` to create a new message.
  */
 export const GuardCheckInputSchema: GenMessage<GuardCheckInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 6);
+  messageDesc(file_sluice_policy_v1_policy, 8);
 
 /**
  * @generated from message sluice.policy.v1.GuardCheckOutput
@@ -309,7 +397,7 @@ export type GuardCheckOutput = Message<"sluice.policy.v1.GuardCheckOutput"> & {
  * Use `create(GuardCheckOutputSchema)` to create a new message.
  */
 export const GuardCheckOutputSchema: GenMessage<GuardCheckOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 7);
+  messageDesc(file_sluice_policy_v1_policy, 9);
 
 /**
  * @generated from message sluice.policy.v1.GuardPartResult
@@ -347,7 +435,7 @@ export type GuardPartResult = Message<"sluice.policy.v1.GuardPartResult"> & {
  * Use `create(GuardPartResultSchema)` to create a new message.
  */
 export const GuardPartResultSchema: GenMessage<GuardPartResult> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 8);
+  messageDesc(file_sluice_policy_v1_policy, 10);
 
 /**
  * @generated from message sluice.policy.v1.TokensCountInput
@@ -376,7 +464,7 @@ export type TokensCountInput = Message<"sluice.policy.v1.TokensCountInput"> & {
  * Use `create(TokensCountInputSchema)` to create a new message.
  */
 export const TokensCountInputSchema: GenMessage<TokensCountInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 9);
+  messageDesc(file_sluice_policy_v1_policy, 11);
 
 /**
  * @generated from message sluice.policy.v1.TokensCountOutput
@@ -400,7 +488,7 @@ export type TokensCountOutput = Message<"sluice.policy.v1.TokensCountOutput"> & 
  * Use `create(TokensCountOutputSchema)` to create a new message.
  */
 export const TokensCountOutputSchema: GenMessage<TokensCountOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 10);
+  messageDesc(file_sluice_policy_v1_policy, 12);
 
 /**
  * Output of the optional `encode` export (same input as `count`): the token ids, for tests
@@ -427,7 +515,7 @@ export type TokensEncodeOutput = Message<"sluice.policy.v1.TokensEncodeOutput"> 
  * Use `create(TokensEncodeOutputSchema)` to create a new message.
  */
 export const TokensEncodeOutputSchema: GenMessage<TokensEncodeOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 11);
+  messageDesc(file_sluice_policy_v1_policy, 13);
 
 /**
  * @generated from message sluice.policy.v1.TokenIds
@@ -444,7 +532,7 @@ export type TokenIds = Message<"sluice.policy.v1.TokenIds"> & {
  * Use `create(TokenIdsSchema)` to create a new message.
  */
 export const TokenIdsSchema: GenMessage<TokenIds> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 12);
+  messageDesc(file_sluice_policy_v1_policy, 14);
 
 /**
  * Input of the tokens module's `init` export: its static data, handed over once per plugin
@@ -469,7 +557,7 @@ export type TokensInitInput = Message<"sluice.policy.v1.TokensInitInput"> & {
  * Use `create(TokensInitInputSchema)` to create a new message.
  */
 export const TokensInitInputSchema: GenMessage<TokensInitInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 13);
+  messageDesc(file_sluice_policy_v1_policy, 15);
 
 /**
  * @generated from message sluice.policy.v1.TokensRankTable
@@ -495,7 +583,7 @@ export type TokensRankTable = Message<"sluice.policy.v1.TokensRankTable"> & {
  * Use `create(TokensRankTableSchema)` to create a new message.
  */
 export const TokensRankTableSchema: GenMessage<TokensRankTable> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 14);
+  messageDesc(file_sluice_policy_v1_policy, 16);
 
 /**
  * @generated from message sluice.policy.v1.RouterPromptFeatures
@@ -522,7 +610,7 @@ export type RouterPromptFeatures = Message<"sluice.policy.v1.RouterPromptFeature
  * Use `create(RouterPromptFeaturesSchema)` to create a new message.
  */
 export const RouterPromptFeaturesSchema: GenMessage<RouterPromptFeatures> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 15);
+  messageDesc(file_sluice_policy_v1_policy, 17);
 
 /**
  * @generated from message sluice.policy.v1.RouterCandidate
@@ -589,7 +677,7 @@ export type RouterCandidate = Message<"sluice.policy.v1.RouterCandidate"> & {
  * Use `create(RouterCandidateSchema)` to create a new message.
  */
 export const RouterCandidateSchema: GenMessage<RouterCandidate> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 16);
+  messageDesc(file_sluice_policy_v1_policy, 18);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteInput
@@ -636,7 +724,7 @@ export type RouterRouteInput = Message<"sluice.policy.v1.RouterRouteInput"> & {
  * Use `create(RouterRouteInputSchema)` to create a new message.
  */
 export const RouterRouteInputSchema: GenMessage<RouterRouteInput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 17);
+  messageDesc(file_sluice_policy_v1_policy, 19);
 
 /**
  * @generated from message sluice.policy.v1.RouterRouteOutput
@@ -665,7 +753,7 @@ export type RouterRouteOutput = Message<"sluice.policy.v1.RouterRouteOutput"> & 
  * Use `create(RouterRouteOutputSchema)` to create a new message.
  */
 export const RouterRouteOutputSchema: GenMessage<RouterRouteOutput> = /*@__PURE__*/
-  messageDesc(file_sluice_policy_v1_policy, 18);
+  messageDesc(file_sluice_policy_v1_policy, 20);
 
 /**
  * Version of this ABI. Bumped only for incompatible changes to the calling convention or to the
