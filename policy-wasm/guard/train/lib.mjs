@@ -15,14 +15,16 @@ export const RULE_COUNT = 30;
  *  decoded_rot13: never seen in training, their weight stays 0). */
 const OTHER_VIEW_RULES = [17, 18, 19];
 /** Benign rows count this much more than attacks in the loss: a false positive costs more. */
-const BENIGN_WEIGHT = Number(process.env.GX_BW ?? 2);
-const L2 = Number(process.env.GX_L2 ?? 1e-5);
+const BENIGN_WEIGHT = 2;
+/** Chosen by dev cross-validation (evaluate.mjs --dev): 1e-4 underfit the short attacks (dev TPR @ 2 %
+ *  FPR 0.80 -> 0.81 at 1e-5 before the data and rules grew); 400 steps where 120 had not converged. */
+const L2 = 1e-5;
 /** Rules are few and hand-written: their weights are pulled towards RULE_PRIOR (the belief that a
  *  rule firing is evidence of an attack), not towards 0, and less strongly than the buckets. */
-const RULE_L2 = Number(process.env.GX_RL2 ?? 1e-3);
+const RULE_L2 = 1e-2; // dev CV: freer rule weights (1e-4, 1e-5) overfit (TPR @ 2 % FPR 0.79 -> 0.76 / 0.74)
 const RULE_PRIOR = 2;
-const ITERATIONS = Number(process.env.GX_IT ?? 400);
-const LEARNING_RATE = Number(process.env.GX_LR ?? 4);
+const ITERATIONS = 400;
+const LEARNING_RATE = 4;
 const MOMENTUM = 0.9;
 
 /** Every labelled row of test/fixtures/guard/ (injection.jsonl, benign.jsonl, then written.jsonl). */
