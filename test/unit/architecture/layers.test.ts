@@ -21,6 +21,10 @@ function lintLayers(cwd: string, paths: string[]): Promise<Array<{ rule: string;
   });
 }
 
+// Each case starts dependency-cruiser over the tree: seconds on a quiet machine, and past the
+// default 30 s on a loaded one.
+const DEPCRUISE_TIMEOUT_MS = 120_000;
+
 describe("layer rules (.dependency-cruiser.cjs, run by npm run lint)", () => {
   it("catch a planted upward import, a sibling import and a circle", async () => {
     const found = await lintLayers(planted, ["src"]);
@@ -31,9 +35,9 @@ describe("layer rules (.dependency-cruiser.cjs, run by npm run lint)", () => {
     expect(found.some((v) => v.rule === "no-circular")).toBe(true);
     // The pipeline importing a library below it is allowed.
     expect(rules.filter((r) => r.startsWith("layer-pipeline"))).toEqual([]);
-  });
+  }, DEPCRUISE_TIMEOUT_MS);
 
   it("hold for the project's own tree", async () => {
     expect(await lintLayers(root, ["src", "policy-wasm"])).toEqual([]);
-  });
+  }, DEPCRUISE_TIMEOUT_MS);
 });
