@@ -1,8 +1,9 @@
 import http from "node:http";
-// The official OTLP packages' own protobuf reader (otlp-transformer 0.223 ships serializers and
+// The official OTLP package's own protobuf reader (otlp-transformer ships serializers and
 // this reader, no request decoder): the message layout below follows the OTLP protos
 // (opentelemetry/proto/collector/trace/v1, trace/v1, common/v1), field numbers as the same
-// package's ProtobufTraceSerializer writes them.
+// package's ProtobufTraceSerializer writes them. (The generated protobufjs types that
+// otlp-metrics-receiver.ts decodes with cover metrics only in the pinned 0.217.)
 import { ProtobufReader } from "@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-reader.js";
 import { listenLoopback } from "./fake-upstream.js";
 

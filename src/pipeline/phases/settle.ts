@@ -58,6 +58,7 @@ export function settlePhase(deps: SettleDeps): Phase {
         byTenant.outputTokens.inc(usage.outputTokens);
         if (usage.cachedInputTokens) byTenant.cachedInputTokens.inc(usage.cachedInputTokens);
       }
+      // Cost may come from estimated usage (no usage reported, e.g. a stream cut short).
       if (ctx.costUsd) metrics.tenantUsage(tenant, model).costUsd.inc(ctx.costUsd);
       // OTLP GenAI metrics: null unless configured.
       const genAi = metrics.genAi;
