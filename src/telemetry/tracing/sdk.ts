@@ -1,74 +1,118 @@
-// The OpenTelemetry SDK, set up from TracingSettings. Loaded only by a dynamic import from
+// The OpenTelemetry SDK's parts, set up from TracingSettings. Loaded only by a dynamic import from
 // tracing/index.ts when tracing is on: with tracing off none of these packages is loaded.
-import { diag, DiagLogLevel, type Sampler as ApiSampler } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { diag, DiagLogLevel } from "@opentelemetry/api";
+import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPExporterBase, type IOtlpExportDelegate } from "@opentelemetry/otlp-exporter-base";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, RandomIdGenerator, TraceIdRatioBasedSampler, type Sampler } from "@opentelemetry/sdk-trace-base";
 import type { Logger } from "../../core/logger.js";
+import type { AttributeValue } from "./recorded-span.js";
+import { SpanBatches, type BatchSender, type SpanBatch } from "./span-batches.js";
+import { JsonSpanEncoder, ProtobufSpanEncoder, type SpanOrigin } from "./span-encoding.js";
 import type { TracingSettings } from "./settings.js";
 import { Tracing } from "./tracing.js";
 
-/** A provider, a batch processor and the OTLP exporter of the configured protocol. */
+/**
+ * Tracing from the SDK's samplers, id generator, W3C propagator, resource detection and OTLP
+ * exporter transports (http and grpc: their endpoint, header, timeout, compression and retry
+ * handling, OTEL_EXPORTER_OTLP_* included). Spans are recorded and encoded by Sluice's own
+ * recorder (recorded-span.ts, span-encoding.ts) instead of the SDK's Span and serializer: at
+ * 100 % sampling those cost ~50 µs per request in process and about four times that in the
+ * gateway (bench/RESULTS.md, "Tracing overhead").
+ */
 export async function startSdk(settings: TracingSettings, log: Logger): Promise<Tracing> {
   // The SDK's own complaints (an unreachable collector, a dropped batch) go to our log, once each.
   const seen = new Set<string>();
-  diag.setLogger(
-    {
-      error: (msg) => once(msg, () => log.warn({ component: "otel" }, `tracing: ${msg}`)),
-      warn: (msg) => once(msg, () => log.warn({ component: "otel" }, `tracing: ${msg}`)),
-      info: () => {},
-      debug: () => {},
-      verbose: () => {},
-    },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  function once(msg: string, write: () => void): void {
+  const warnOnce = (msg: string) => {
     if (seen.has(msg) || seen.size > 100) return;
     seen.add(msg);
-    write();
-  }
+    log.warn({ component: "otel" }, `tracing: ${msg}`);
+  };
+  diag.setLogger(
+    { error: warnOnce, warn: warnOnce, info: () => {}, debug: () => {}, verbose: () => {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 
-  const exporter = await createExporter(settings);
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ "service.name": settings.serviceName }));
-  const sampler = buildSampler(settings);
-  const provider = new BasicTracerProvider({
-    resource,
-    ...(sampler ? { sampler } : {}),
-    spanProcessors: [new BatchSpanProcessor(exporter, { ...settings.batch })],
-  });
-  const tracer = provider.getTracer("sluice");
-  return new Tracing(tracer, new W3CTraceContextPropagator(), settings, () => provider.shutdown());
+  const origin: SpanOrigin = { resource: resource.attributes as Record<string, AttributeValue | undefined>, resourceSchemaUrl: resource.schemaUrl, scopeName: "sluice" };
+  const encoder = settings.protocol === "http/json" ? new JsonSpanEncoder(origin) : new ProtobufSpanEncoder(origin);
+  const batches = new SpanBatches(encoder, await createSender(settings), settings.batch, warnOnce);
+  return new Tracing(buildSampler(settings), new RandomIdGenerator(), new W3CTraceContextPropagator(), batches, settings);
 }
 
-async function createExporter(settings: TracingSettings): Promise<SpanExporter> {
-  const http = { ...(settings.url ? { url: settings.url } : {}), ...(settings.headers ? { headers: settings.headers } : {}) };
-  switch (settings.protocol) {
-    case "http/json":
-      return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter(http);
-    case "grpc":
-      // Headers for gRPC come from OTEL_EXPORTER_OTLP_HEADERS (the exporter reads it).
-      return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter(settings.url ? { url: settings.url } : {});
-    default:
-      return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter(http);
+/** The SDK's OTLP transport for the configured protocol, sending bodies already encoded. */
+async function createSender(settings: TracingSettings): Promise<BatchSender> {
+  const json = settings.protocol === "http/json";
+  const serializer = { serializeRequest: (batch: SpanBatch) => batch.body, deserializeResponse: json ? parseJsonResponse : parseProtobufResponse };
+  const counted = { name: "span" as const, countItems: (batch: SpanBatch) => batch.count };
+  let delegate: IOtlpExportDelegate<SpanBatch>;
+  if (settings.protocol === "grpc") {
+    const grpc = await import("@opentelemetry/otlp-grpc-exporter-base");
+    // Headers for gRPC come from OTEL_EXPORTER_OTLP_HEADERS (the transport reads it).
+    const options = grpc.convertLegacyOtlpGrpcOptions(settings.url ? { url: settings.url } : {}, "TRACES");
+    delegate = grpc.createOtlpGrpcExportDelegate(options, serializer, "otlp_grpc_span_exporter", counted, undefined, "TraceExportService", "/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+  } else {
+    const http = await import("@opentelemetry/otlp-exporter-base/node-http");
+    const config = { ...(settings.url ? { url: settings.url } : {}), ...(settings.headers ? { headers: settings.headers } : {}) };
+    const options = http.convertLegacyHttpOptions(config, "TRACES", "v1/traces", { "Content-Type": json ? "application/json" : "application/x-protobuf" });
+    delegate = http.createOtlpHttpExportDelegate(options, serializer, "otlp_http_span_exporter", counted, undefined);
   }
+  const exporter = new OTLPExporterBase(delegate);
+  return {
+    send: (batch, done) => exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed")))),
+    shutdown: () => exporter.shutdown(),
+  };
 }
 
-/** The configured sampler; undefined leaves it to OTEL_TRACES_SAMPLER(_ARG), which the SDK reads. */
-function buildSampler(settings: TracingSettings): Sampler | undefined {
-  if (!settings.sampler) return undefined;
-  const ratio = settings.samplerArg ?? numberFromEnv("OTEL_TRACES_SAMPLER_ARG") ?? 1;
-  const root: Record<string, () => ApiSampler> = {
+/** ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1 { int64 rejected_spans = 1; string error_message = 2 } }. */
+interface ExportResponse {
+  partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+}
+
+function parseJsonResponse(data: Uint8Array): ExportResponse {
+  return JSON.parse(Buffer.from(data).toString("utf8")) as ExportResponse;
+}
+
+/** Just enough protobuf for the partial-success report the exporter logs. */
+function parseProtobufResponse(data: Uint8Array): ExportResponse {
+  const out: ExportResponse = {};
+  let pos = 0;
+  const varint = (): number => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= data.length) throw new Error("truncated varint");
+      const b = data[pos++]!;
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 128;
+    }
+  };
+  while (pos < data.length) {
+    const tag = varint();
+    if (tag !== 0x0a) throw new Error(`unexpected field ${tag >> 3}`);
+    const end = pos + varint();
+    const partial: { rejectedSpans?: number; errorMessage?: string } = {};
+    while (pos < end) {
+      const t = varint();
+      if (t === 0x08) partial.rejectedSpans = varint();
+      else if (t === 0x12) {
+        const len = varint();
+        partial.errorMessage = Buffer.from(data.subarray(pos, pos + len)).toString("utf8");
+        pos += len;
+      } else throw new Error(`unexpected field ${t >> 3}`);
+    }
+    out.partialSuccess = partial;
+  }
+  return out;
+}
+
+/** The configured sampler (`telemetry.tracing.sampler`, else OTEL_TRACES_SAMPLER; default parentbased_always_on). */
+function buildSampler(settings: TracingSettings): Sampler {
+  const ratio = settings.samplerArg ?? 1;
+  const root: Record<string, () => Sampler> = {
     always_on: () => new AlwaysOnSampler(),
     always_off: () => new AlwaysOffSampler(),
     traceidratio: () => new TraceIdRatioBasedSampler(ratio),
@@ -76,12 +120,5 @@ function buildSampler(settings: TracingSettings): Sampler | undefined {
     parentbased_always_off: () => new ParentBasedSampler({ root: new AlwaysOffSampler() }),
     parentbased_traceidratio: () => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
   };
-  return (root[settings.sampler] ?? root.parentbased_always_on!)() as Sampler;
-}
-
-function numberFromEnv(name: string): number | undefined {
-  const text = process.env[name]?.trim();
-  if (!text) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
+  return (root[settings.sampler ?? "parentbased_always_on"] ?? root.parentbased_always_on!)();
 }

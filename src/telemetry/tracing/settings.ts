@@ -23,7 +23,7 @@ export interface TracingSettings {
   url: string | undefined;
   headers: Record<string, string> | undefined;
   serviceName: string;
-  /** OTEL_TRACES_SAMPLER's values; absent: the SDK reads the variable (default parentbased_always_on). */
+  /** OTEL_TRACES_SAMPLER's values (`telemetry.tracing.sampler`, else the variable); absent: parentbased_always_on. */
   sampler: string | undefined;
   samplerArg: number | undefined;
   batch: { scheduledDelayMillis?: number; maxQueueSize?: number; maxExportBatchSize?: number; exportTimeoutMillis?: number };
@@ -44,23 +44,33 @@ export function tracingSettings(config: TracingConfig | undefined, providers: re
 
   const protocol = (config?.protocol || env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || "http/protobuf").trim() as OtlpProtocol;
   const batch = config?.batch;
+  const envNumber = (name: string): number | undefined => {
+    const text = env[name]?.trim();
+    const n = text ? Number(text) : NaN;
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  const envSampler = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
   const headers = config && Object.keys(config.headers).length > 0 ? config.headers : undefined;
   return {
     protocol,
     url: config?.tracesEndpoint || (config?.endpoint ? withSignalPath(config.endpoint, protocol) : undefined),
     headers,
     serviceName: config?.serviceName || env.OTEL_SERVICE_NAME || "sluice",
-    sampler: config?.sampler || undefined,
-    samplerArg: config?.samplerArg,
-    batch: {
-      ...(batch?.scheduleDelayMs ? { scheduledDelayMillis: batch.scheduleDelayMs } : {}),
-      ...(batch?.maxQueueSize ? { maxQueueSize: batch.maxQueueSize } : {}),
-      ...(batch?.maxExportBatchSize ? { maxExportBatchSize: batch.maxExportBatchSize } : {}),
-      ...(batch?.exportTimeoutMs ? { exportTimeoutMillis: batch.exportTimeoutMs } : {}),
-    },
+    sampler: config?.sampler || (envSampler && SAMPLERS.includes(envSampler) ? envSampler : undefined),
+    samplerArg: config?.samplerArg ?? envNumber("OTEL_TRACES_SAMPLER_ARG"),
+    batch: definedOnly({
+      scheduledDelayMillis: batch?.scheduleDelayMs || envNumber("OTEL_BSP_SCHEDULE_DELAY"),
+      maxQueueSize: batch?.maxQueueSize || envNumber("OTEL_BSP_MAX_QUEUE_SIZE"),
+      maxExportBatchSize: batch?.maxExportBatchSize || envNumber("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+      exportTimeoutMillis: batch?.exportTimeoutMs || envNumber("OTEL_BSP_EXPORT_TIMEOUT"),
+    }),
     captureContent: config?.captureContent ?? false,
     providers: new Map(providers.map((p) => [p.id, tracedProvider(p)])),
   };
+}
+
+function definedOnly<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as never;
 }
 
 /** Problems with `telemetry.tracing` (for the config check), each naming its field. */

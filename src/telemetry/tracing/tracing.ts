@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Attributes, type Context, type Span, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, defaultTextMapGetter, defaultTextMapSetter, trace, type Context, type Sampler, type SpanContext, type TextMapPropagator, type TraceState } from "@opentelemetry/api";
 import type { ChatChunk, ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import type { CallRecord } from "../../core/call-record.js";
 import type { AttemptTrace, RequestTrace, TraceAttributes } from "../../core/trace.js";
 import { finishReason, inputMessages, operationName, outputMessages, providerName, requestAttributes } from "./genai.js";
+import { RecordedSpan, SpanKindCode, nowMs } from "./recorded-span.js";
+import type { SpanBatches } from "./span-batches.js";
 import type { TracedProvider, TracingSettings } from "./settings.js";
 
 /** How a request arrived, for its server span. */
@@ -24,149 +26,190 @@ export interface EndedResponse {
   record: CallRecord;
 }
 
+/** Makes trace and span ids (the SDK's RandomIdGenerator). */
+export interface IdGenerator {
+  generateTraceId(): string;
+  generateSpanId(): string;
+}
+
 /** Polled all the time: no spans. */
 const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /**
  * The gateway's tracer: a server span per request (continuing the caller's W3C trace context),
- * made by the server, handed down on the call record as a core `RequestTrace`. No global
- * context manager: parents are passed explicitly, so tracing adds no async-context cost.
+ * made by the server, handed down on the call record as a core `RequestTrace`. The SDK decides
+ * (its samplers), names (its id generator), reads and writes the W3C headers (its propagator) and
+ * sends (its OTLP exporters); a sampled span records into a plain `RecordedSpan` that is encoded
+ * the moment it ends (span-batches.ts). No global context manager: parents are passed
+ * explicitly, so tracing adds no async-context cost.
  */
 export class Tracing {
   constructor(
-    private readonly tracer: Tracer,
+    private readonly sampler: Sampler,
+    private readonly ids: IdGenerator,
     private readonly propagator: TextMapPropagator,
+    private readonly batches: SpanBatches,
     private readonly settings: TracingSettings,
-    /** Flushes what is queued and stops the exporter. */
-    readonly shutdown: () => Promise<void>,
   ) {}
 
   /** The request's span, or undefined for the operational endpoints. */
   startRequest(req: ArrivedRequest): RequestSpan | undefined {
     if (UNTRACED_PATHS.has(req.path)) return undefined;
-    const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : this.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+    let parentContext = ROOT_CONTEXT;
+    let parent: SpanContext | undefined;
+    if (req.headers.traceparent !== undefined) {
+      parentContext = this.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+      parent = trace.getSpanContext(parentContext);
+    }
     let name: string;
-    let attributes: Attributes;
+    let attributes: TraceAttributes;
     if (req.rpcProtocol) {
       // "/sluice.v1.GatewayService/Chat"
       const slash = req.path.lastIndexOf("/");
-      const service = req.path.slice(1, slash);
-      const method = req.path.slice(slash + 1);
       name = req.path.slice(1);
-      attributes = { "rpc.system": req.rpcProtocol === "grpc" ? "grpc" : "connect_rpc", "rpc.service": service, "rpc.method": method, "sluice.protocol": req.rpcProtocol };
+      attributes = { "rpc.system": req.rpcProtocol === "grpc" ? "grpc" : "connect_rpc", "rpc.service": req.path.slice(1, slash), "rpc.method": req.path.slice(slash + 1), "sluice.protocol": req.rpcProtocol };
     } else {
       name = `${req.method} ${req.path}`;
       attributes = { "http.request.method": req.method, "url.path": req.path };
     }
-    const span = this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-    return new RequestSpan(span, this, req.rpcProtocol === undefined);
+    const traceId = parent?.traceId ?? this.ids.generateTraceId();
+    const span = this.start(parentContext, traceId, parent?.spanId ?? "", parent !== undefined, parent?.traceState, name, SpanKindCode.SERVER, attributes);
+    return new RequestSpan(this, span, req.rpcProtocol === undefined);
   }
 
   /** A client span for one upstream attempt, child of `parent`. */
-  startAttempt(parent: Context, providerId: string, providerKind: string, model: string, request: ChatRequest, captureContent: boolean): AttemptSpan {
+  startAttempt(parent: RequestSpan, providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptSpan {
     const provider = this.settings.providers.get(providerId);
-    const attributes: Attributes = {
+    const attributes: TraceAttributes = {
       "gen_ai.operation.name": "chat",
       "gen_ai.provider.name": providerName(providerKind),
       "sluice.provider": providerId,
+      "server.address": provider?.address,
+      "server.port": provider?.port,
+      ...requestAttributes(model, request),
     };
-    if (provider?.address !== undefined) attributes["server.address"] = provider.address;
-    if (provider?.port !== undefined) attributes["server.port"] = provider.port;
-    setDefined(attributes, requestAttributes(model, request));
-    const span = this.tracer.startSpan(`chat ${model}`, { kind: SpanKind.CLIENT, attributes }, parent);
-    return new AttemptSpan(span, this.headersFor(span, provider), captureContent ? inputMessages(request) : undefined);
+    const parentContext = trace.setSpanContext(ROOT_CONTEXT, parent.spanContext);
+    const span = this.start(parentContext, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT, attributes);
+    const headers = provider?.propagate ? this.headersFor(span.context) : undefined;
+    return new AttemptSpan(span.recorded, this, headers, parent.captureContent ? inputMessages(request) : undefined);
   }
 
   get captureContent(): boolean {
     return this.settings.captureContent;
   }
 
-  private headersFor(span: Span, provider: TracedProvider | undefined): Record<string, string> | undefined {
-    if (!provider?.propagate) return undefined;
+  /** A sampled span's end: into the next export. */
+  ended(span: RecordedSpan): void {
+    this.batches.add(span);
+  }
+
+  /** Flushes what is queued and stops the exporter. */
+  shutdown(): Promise<void> {
+    return this.batches.shutdown();
+  }
+
+  /** Asks the sampler; records only a sampled span (nothing would export the others). */
+  private start(parentContext: Context, traceId: string, parentSpanId: string, parentIsRemote: boolean, parentState: TraceState | undefined, name: string, kind: number, attributes: TraceAttributes): StartedSpan {
+    const spanId = this.ids.generateSpanId();
+    const result = this.sampler.shouldSample(parentContext, traceId, name, kind === SpanKindCode.SERVER ? SpanKind.SERVER : SpanKind.CLIENT, attributes as never, []);
+    const traceState = result.traceState ?? parentState;
+    const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const context: SpanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, ...(traceState ? { traceState } : {}) };
+    if (!sampled) return { context, recorded: undefined };
+    const recorded = new RecordedSpan(traceId, spanId, parentSpanId, traceState?.serialize() ?? "", name, kind, parentIsRemote);
+    recorded.setAll(attributes);
+    if (result.attributes) recorded.setAll(result.attributes as TraceAttributes);
+    return { context, recorded };
+  }
+
+  private headersFor(context: SpanContext): Record<string, string> {
     const carrier: Record<string, string> = {};
-    this.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+    this.propagator.inject(trace.setSpanContext(ROOT_CONTEXT, context), carrier, defaultTextMapSetter);
     return carrier;
   }
+}
+
+interface StartedSpan {
+  context: SpanContext;
+  /** Absent when the sampler said no: the ids still go to the logs and the upstream. */
+  recorded: RecordedSpan | undefined;
 }
 
 /** One request's server span (core `RequestTrace`); the server ends it when the response has ended. */
 export class RequestSpan implements RequestTrace {
   readonly traceId: string;
   readonly spanId: string;
+  readonly spanContext: SpanContext;
   readonly captureContent: boolean;
-  private readonly recording: boolean;
-  private context: Context | undefined;
+  private readonly span: RecordedSpan | undefined;
 
   constructor(
-    private readonly span: Span,
     private readonly tracing: Tracing,
+    started: StartedSpan,
     private readonly http: boolean,
   ) {
-    const sc = span.spanContext();
-    this.traceId = sc.traceId;
-    this.spanId = sc.spanId;
-    this.recording = span.isRecording();
-    this.captureContent = this.recording && tracing.captureContent;
+    this.spanContext = started.context;
+    this.traceId = started.context.traceId;
+    this.spanId = started.context.spanId;
+    this.span = started.recorded;
+    this.captureContent = this.span !== undefined && tracing.captureContent;
   }
 
   set(attributes: TraceAttributes): void {
-    if (this.recording) setDefinedOn(this.span, attributes);
+    this.span?.setAll(attributes);
   }
 
   event(name: string, attributes: TraceAttributes): void {
-    if (!this.recording) return;
-    const defined: Attributes = {};
-    setDefined(defined, attributes);
-    this.span.addEvent(name, defined);
+    this.span?.event(name, attributes);
   }
 
   request(operation: string, model: string, request: ChatRequest | undefined): void {
-    if (!this.recording) return;
+    const span = this.span;
+    if (span === undefined) return;
     const op = operationName(operation);
     if (op === undefined) {
-      this.span.setAttribute("sluice.operation", operation);
+      span.set("sluice.operation", operation);
       return;
     }
-    this.span.setAttribute("gen_ai.operation.name", op);
-    setDefinedOn(this.span, requestAttributes(model, request));
+    span.set("gen_ai.operation.name", op);
+    span.setAll(requestAttributes(model, request));
   }
 
   attempt(providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptTrace {
-    this.context ??= trace.setSpan(ROOT_CONTEXT, this.span);
-    return this.tracing.startAttempt(this.context, providerId, providerKind, model, request, this.captureContent);
+    return this.tracing.startAttempt(this, providerId, providerKind, model, request);
   }
 
   /** Ends the span with what the call record says the request did (ids, counts, cost: never text). */
   end(res: EndedResponse): void {
     const span = this.span;
-    if (this.recording) {
-      const r = res.record;
-      if (this.http) span.setAttribute("http.response.status_code", res.status);
-      if (res.rpcCode !== undefined) span.setAttribute("sluice.rpc_code", res.rpcCode);
-      setDefinedOn(span, {
-        "sluice.request_id": r.requestId,
-        "sluice.tenant": r.tenant,
-        "sluice.key_id": r.keyId,
-        "sluice.alias": r.model,
-        "sluice.stream": r.stream,
-        "sluice.cache.status": r.cache,
-        "sluice.cost_usd": r.costUsd,
-        "sluice.attempts": r.attempts,
-        "sluice.provider": r.provider,
-        "sluice.guard": r.guard,
-        "gen_ai.response.model": r.providerModel,
-        "gen_ai.usage.input_tokens": r.inputTokens,
-        "gen_ai.usage.output_tokens": r.outputTokens,
-      });
-      if (res.aborted) span.setAttribute("sluice.aborted", true);
-      const failed = r.errorCode !== undefined || res.status >= 500 || (res.rpcCode !== undefined && res.rpcCode !== "ok");
-      if (failed) {
-        span.setAttribute("error.type", r.errorCode ?? res.rpcCode ?? String(res.status));
-        // A caller's own mistake (4xx) is not the server span's error (HTTP semantic conventions).
-        if (res.status >= 500 || r.errorCode === undefined || serverSide(r.errorCode)) span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorMessage ?? r.errorCode ?? "" });
-      }
+    if (span === undefined) return;
+    const r = res.record;
+    if (this.http) span.set("http.response.status_code", res.status);
+    if (res.rpcCode !== undefined) span.set("sluice.rpc_code", res.rpcCode);
+    span.setAll({
+      "sluice.request_id": r.requestId,
+      "sluice.tenant": r.tenant,
+      "sluice.key_id": r.keyId,
+      "sluice.alias": r.model,
+      "sluice.stream": r.stream,
+      "sluice.cache.status": r.cache,
+      "sluice.cost_usd": r.costUsd,
+      "sluice.attempts": r.attempts,
+      "sluice.provider": r.provider,
+      "sluice.guard": r.guard,
+      "gen_ai.response.model": r.providerModel,
+      "gen_ai.usage.input_tokens": r.inputTokens,
+      "gen_ai.usage.output_tokens": r.outputTokens,
+    });
+    if (res.aborted) span.set("sluice.aborted", true);
+    const failed = r.errorCode !== undefined || res.status >= 500 || (res.rpcCode !== undefined && res.rpcCode !== "ok");
+    if (failed) {
+      span.set("error.type", r.errorCode ?? res.rpcCode ?? String(res.status));
+      // A caller's own mistake (4xx) is not the server span's error (HTTP semantic conventions).
+      if (res.status >= 500 || r.errorCode === undefined || serverSide(r.errorCode)) span.error(r.errorMessage ?? r.errorCode ?? "");
     }
-    span.end();
+    span.endMs = nowMs();
+    this.tracing.ended(span);
   }
 }
 
@@ -189,7 +232,8 @@ export class AttemptSpan implements AttemptTrace {
   private output: string | undefined;
 
   constructor(
-    private readonly span: Span,
+    private readonly span: RecordedSpan | undefined,
+    private readonly tracing: Tracing,
     readonly headers: Record<string, string> | undefined,
     private readonly input: string | undefined,
   ) {
@@ -197,11 +241,12 @@ export class AttemptSpan implements AttemptTrace {
   }
 
   chunk(chunk: ChatChunk): void {
+    if (this.span === undefined) return;
     if (this.first) {
       this.first = false;
       const ms = performance.now() - this.startedAt;
       // An attribute rather than an event: an event per attempt costs more to record and export.
-      this.span.setAttribute("sluice.time_to_first_token_ms", Math.round(ms * 100) / 100);
+      this.span.set("sluice.time_to_first_token_ms", Math.round(ms * 100) / 100);
     }
     if (chunk.id && !this.responseId) this.responseId = chunk.id;
     if (chunk.model && !this.responseModel) this.responseModel = chunk.model;
@@ -214,41 +259,26 @@ export class AttemptSpan implements AttemptTrace {
   }
 
   end(outcome: string, message?: string): void {
-    if (this.ended) return;
-    this.ended = true;
     const span = this.span;
-    if (span.isRecording()) {
-      span.setAttribute("sluice.attempt.outcome", outcome);
-      if (this.responseId) span.setAttribute("gen_ai.response.id", this.responseId);
-      if (this.responseModel) span.setAttribute("gen_ai.response.model", this.responseModel);
-      if (this.finish) span.setAttribute("gen_ai.response.finish_reasons", [this.finish]);
-      if (this.inputTokens !== undefined) span.setAttribute("gen_ai.usage.input_tokens", this.inputTokens);
-      if (this.outputTokens !== undefined) span.setAttribute("gen_ai.usage.output_tokens", this.outputTokens);
-      if (this.input !== undefined) {
-        span.addEvent("gen_ai.client.inference.operation.details", {
-          "gen_ai.input.messages": this.input,
-          ...(this.output ? { "gen_ai.output.messages": outputMessages(this.output, this.finish) } : {}),
-        });
-      }
-      if (outcome !== "ok") {
-        span.setAttribute("error.type", outcome);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: message ?? outcome });
-      }
+    if (this.ended || span === undefined) return;
+    this.ended = true;
+    span.set("sluice.attempt.outcome", outcome);
+    if (this.responseId) span.set("gen_ai.response.id", this.responseId);
+    if (this.responseModel) span.set("gen_ai.response.model", this.responseModel);
+    if (this.finish) span.set("gen_ai.response.finish_reasons", [this.finish]);
+    if (this.inputTokens !== undefined) span.set("gen_ai.usage.input_tokens", this.inputTokens);
+    if (this.outputTokens !== undefined) span.set("gen_ai.usage.output_tokens", this.outputTokens);
+    if (this.input !== undefined) {
+      span.event("gen_ai.client.inference.operation.details", {
+        "gen_ai.input.messages": this.input,
+        "gen_ai.output.messages": this.output ? outputMessages(this.output, this.finish) : undefined,
+      });
     }
-    span.end();
-  }
-}
-
-function setDefined(target: Attributes, attributes: TraceAttributes): void {
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value !== undefined) target[key] = value;
-  }
-}
-
-function setDefinedOn(span: Span, attributes: TraceAttributes): void {
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value !== undefined) span.setAttribute(key, value);
+    if (outcome !== "ok") {
+      span.set("error.type", outcome);
+      span.error(message ?? outcome);
+    }
+    span.endMs = nowMs();
+    this.tracing.ended(span);
   }
 }
