@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 import { chatBody, haveWrk, sequentialLatency, throughput } from "../proxy/measure.js";
 import { cpuMicros, freePort, startMockUpstream, type Child } from "../proxy/processes.js";
+import { inProcessTable } from "./in-process.js";
 import { spanCostTable } from "./spans.js";
 
 /**
@@ -16,13 +17,16 @@ import { spanCostTable } from "./spans.js";
  * configured: the SDK is never loaded), on at 100 % sampling (`sampler: always_on`) and on at
  * 10 % (`traceidratio`, 0.1), exporting OTLP/HTTP protobuf to a sink in this process that reads
  * and discards each export, as a collector would answer it. Each round loads each in turn at
- * c=16 for BENCH_SECONDS (default 6) with the same seeded bodies; the rounds (BENCH_ROUNDS,
- * default 2) alternate the order, so a machine whose load drifts hurts all alike.
- * Printed: requests/s and CPU time per request of each, and on/off ratios per round and overall;
- * and, measured first, the tracing layer's own CPU time per request in process (spans.ts).
+ * c=16 for BENCH_SECONDS (default 3) with the same seeded bodies; the rounds (BENCH_ROUNDS,
+ * default 8) alternate the order. Short rounds, many of them, and the median of the per-round
+ * ratios: on a shared 2-core machine the load drifts between rounds by more than tracing costs,
+ * and a paired ratio taken seconds apart cancels most of it.
+ * Printed: requests/s and CPU time per request of each round, the per-round on/off ratios and
+ * their medians, the totals; and, measured first, the tracing layer's own CPU time per request
+ * in process (spans.ts).
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -82,6 +86,7 @@ async function startGateway(upstreamUrl: string, tracing: string): Promise<Child
 const spanTable = await spanCostTable();
 const sink = await startSink();
 const upstream = await startMockUpstream();
+const pairedTable = process.env.BENCH_SKIP_PAIRED ? [] : await inProcessTable(upstream.url);
 const tracingAt = (sampler: string) => `telemetry: { tracing: { endpoint: "${sink.url}", sampler: ${sampler} } }\n`;
 const gateways = {
   off: await startGateway(upstream.url, ""),
@@ -95,7 +100,13 @@ const bodies: string[] = [];
 for (let i = 0; i < 64; i++) bodies.push(chatBody(seeded(random() * 2 ** 32), "bench", false));
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 const rows: string[] = [];
+const ratios = { on: [] as number[], "on 10%": [] as number[], cpuOn: [] as number[], cpu10: [] as number[] };
 const totals = Object.fromEntries(names.map((n) => [n, { requests: 0, cpu: 0, seconds: 0 }])) as Record<Name, { requests: number; cpu: number; seconds: number }>;
 const load = loadavg()[0]!;
 try {
@@ -115,12 +126,17 @@ try {
       totals[name].cpu += cpu;
       totals[name].seconds += seconds;
     }
+    ratios.on.push(result.on.rps / result.off.rps);
+    ratios["on 10%"].push(result["on 10%"].rps / result.off.rps);
+    ratios.cpuOn.push(result.on.cpuUs - result.off.cpuUs);
+    ratios.cpu10.push(result["on 10%"].cpuUs - result.off.cpuUs);
     rows.push(`| round ${round + 1} (${order.join(", ")}) | ${names.map((n) => `${fmt(result[n].rps, 0)} req/s, ${fmt(result[n].cpuUs, 0)} µs CPU/req`).join(" | ")} | ${fmt((100 * result.on.rps) / result.off.rps)}% / ${fmt((100 * result["on 10%"].rps) / result.off.rps)}% |`);
   }
   const rps = (n: Name) => totals[n].requests / totals[n].seconds;
   const cpuPer = (n: Name) => totals[n].cpu / Math.max(1, totals[n].requests);
   rows.push(
-    `| all rounds | ${names.map((n) => `${fmt(rps(n), 0)} req/s, ${fmt(cpuPer(n), 0)} µs CPU/req`).join(" | ")} | **${fmt((100 * rps("on")) / rps("off"))}%** / **${fmt((100 * rps("on 10%")) / rps("off"))}%** (target >= 90% at 100 %); CPU/req +${fmt(cpuPer("on") - cpuPer("off"), 0)} / +${fmt(cpuPer("on 10%") - cpuPer("off"), 0)} µs |`,
+    `| all rounds (totals) | ${names.map((n) => `${fmt(rps(n), 0)} req/s, ${fmt(cpuPer(n), 0)} µs CPU/req`).join(" | ")} | ${fmt((100 * rps("on")) / rps("off"))}% / ${fmt((100 * rps("on 10%")) / rps("off"))}%; CPU/req +${fmt(cpuPer("on") - cpuPer("off"), 0)} / +${fmt(cpuPer("on 10%") - cpuPer("off"), 0)} µs |`,
+    `| **median of the ${rounds} per-round ratios** | | | | **${fmt(100 * median(ratios.on))}%** / **${fmt(100 * median(ratios["on 10%"]))}%** (target >= 90% at 100 %); CPU/req +${fmt(median(ratios.cpuOn), 0)} / +${fmt(median(ratios.cpu10), 0)} µs |`,
   );
   // Let the last batch go out, so the sink's count covers every span.
   await new Promise((r) => setTimeout(r, 5500));
@@ -132,10 +148,12 @@ try {
 
 console.log(
   `\nbench:tracing on ${cpus().length} cores (${cpus()[0]?.model}), node ${process.version}, load average ${fmt(load, 2)} at start; ` +
-    `${haveWrk ? "wrk -t1" : "autocannon"} c=${connections}, ${seconds}s per case, ${rounds} rounds; sink got ${sink.exports} OTLP exports, ${fmt(sink.bytes / 1048576, 1)} MiB\n`,
+    `${haveWrk ? "wrk -t1" : "autocannon"} c=${connections}, ${seconds}s per case, ${rounds} rounds; load average ${fmt(loadavg()[0]!, 2)} at the end; sink got ${sink.exports} OTLP exports, ${fmt(sink.bytes / 1048576, 1)} MiB\n`,
 );
 console.log("| case | tracing off | tracing on, 100 % sampled (always_on) | tracing on, 10 % sampled (traceidratio 0.1) | throughput on/off: 100 % / 10 % |");
 console.log("|---|---|---|---|---|");
 for (const row of rows) console.log(row);
+console.log("");
+for (const line of pairedTable) console.log(line);
 console.log("");
 for (const line of spanTable) console.log(line);

@@ -307,6 +307,55 @@ describe("capture_content: true (OTLP/JSON)", () => {
   });
 });
 
+describe("protocol: grpc, and the sampler", () => {
+  it("exports over OTLP/gRPC with the same span tree and attributes", async () => {
+    const viaGrpc = await logged(config(`
+telemetry:
+  tracing:
+    endpoint: "${receiver.grpcUrl}"
+    protocol: grpc
+    batch: { schedule_delay_ms: 20 }
+`));
+    try {
+      const caller = callerContext();
+      const viaGrpcClient = new OpenAI({ baseURL: `${viaGrpc.gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      await viaGrpcClient.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "over grpc" }], max_tokens: 12 }, { headers: { traceparent: caller.traceparent } });
+      const { server, attempts } = tree(await receiver.waitForTrace(caller.traceId, 2));
+      expect(receiver.contentTypes).toContain("application/grpc");
+      expect(server.parentSpanId).toBe(caller.parentId);
+      expect(server.attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.request.model": "echo", "gen_ai.request.max_tokens": 12, "sluice.tenant": "acme", "http.response.status_code": 200 });
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]!.attributes).toMatchObject({ "gen_ai.provider.name": "openai", "sluice.attempt.outcome": "ok" });
+    } finally {
+      await viaGrpc.gateway.close();
+    }
+  });
+
+  it("parentbased_always_off records nothing but still propagates the ids (unsampled) and logs them", async () => {
+    const sampledOut = await logged(config(`
+telemetry:
+  tracing:
+    endpoint: "${receiver.url}"
+    sampler: parentbased_always_off
+    batch: { schedule_delay_ms: 20 }
+`));
+    try {
+      const sentBefore = upstream.requests.length;
+      const offClient = new OpenAI({ baseURL: `${sampledOut.gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const { response } = await offClient.chat.completions.create({ model: "echo", messages: [{ role: "user", content: "not sampled" }] }).withResponse();
+      const traceparent = upstream.requests.slice(sentBefore)[0]!.headers.traceparent as string;
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const traceId = traceparent.split("-")[1]!;
+      await until(() => sampledOut.lines.some((l) => l.request_id === response.headers.get("x-request-id") && l.msg === "request"));
+      expect(sampledOut.lines.find((l) => l.request_id === response.headers.get("x-request-id") && l.msg === "request").trace_id).toBe(traceId);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.spans.some((s) => s.traceId === traceId)).toBe(false);
+    } finally {
+      await sampledOut.gateway.close();
+    }
+  });
+});
+
 describe("tracing off (nothing configured)", () => {
   it("sends no trace context upstream, exports nothing and logs no trace ids", async () => {
     const off = await logged(config(""));

@@ -1,4 +1,5 @@
 import http from "node:http";
+import * as grpc from "@grpc/grpc-js";
 // The official OTLP package's own protobuf reader (otlp-transformer ships serializers and
 // this reader, no request decoder): the message layout below follows the OTLP protos
 // (opentelemetry/proto/collector/trace/v1, trace/v1, common/v1), field numbers as the same
@@ -30,6 +31,8 @@ export interface ReceivedSpan {
 export interface OtlpReceiver {
   /** Base URL (OTEL_EXPORTER_OTLP_ENDPOINT): exporters append /v1/traces. */
   url: string;
+  /** The same receiver over OTLP/gRPC (`TraceService/Export`), for `protocol: grpc`. */
+  grpcUrl: string;
   spans: ReceivedSpan[];
   /** Content types of the export requests received, in order. */
   contentTypes: string[];
@@ -72,6 +75,30 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   const { origin, close } = await listenLoopback(server);
 
+  // OTLP/gRPC: the request message is the same ExportTraceServiceRequest protobuf.
+  const grpcServer = new grpc.Server();
+  const raw = (b: Buffer) => b;
+  grpcServer.addService(
+    { Export: { path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } },
+    {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
+        try {
+          const spans = fromProtobuf(new Uint8Array(call.request));
+          receiver.contentTypes.push("application/grpc");
+          receiver.rawBodies.push(call.request);
+          receiver.headers.push(call.metadata.getMap() as http.IncomingHttpHeaders);
+          receiver.spans.push(...spans);
+        } catch (err) {
+          done({ code: grpc.status.INVALID_ARGUMENT, details: String(err) });
+          return;
+        }
+        done(null, Buffer.alloc(0));
+        for (const wake of [...waiters]) wake();
+      },
+    },
+  );
+  const grpcPort = await new Promise<number>((resolve, reject) => grpcServer.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+
   function waitFor<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const attempt = () => {
@@ -93,6 +120,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 
   const receiver: OtlpReceiver = {
     url: origin,
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
     spans: [],
     contentTypes: [],
     rawBodies: [],
@@ -103,7 +131,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return spans.length >= count ? spans : undefined;
       }, ms, `${count} spans of trace ${traceId}`),
     waitForSpan: (match, ms = 5000) => waitFor(() => receiver.spans.find(match), ms, "a matching span"),
-    close,
+    close: async () => {
+      grpcServer.forceShutdown();
+      await close();
+    },
   };
   return receiver;
 }

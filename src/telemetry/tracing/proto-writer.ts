@@ -197,7 +197,8 @@ const HEX = new Uint8Array(128);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
 
-function varintSize(n: number): number {
+/** Bytes of `n` as a varint. */
+export function varintSize(n: number): number {
   let size = 1;
   while (n > 0x7f) {
     n = Math.floor(n / 128);

@@ -6,7 +6,7 @@ export type AttributeValue = string | number | boolean | string[];
 /** OTLP `Span.SpanKind`. */
 export const SpanKindCode = { SERVER: 2, CLIENT: 3 } as const;
 /** OTLP `Status.StatusCode`. */
-export const StatusCode = { UNSET: 0, ERROR: 2 } as const;
+const StatusCode = { UNSET: 0, ERROR: 2 } as const;
 
 /** Milliseconds since the epoch with sub-millisecond precision (the SDK's clock: time origin + monotonic offset). */
 export function nowMs(): number {
@@ -75,6 +75,10 @@ export class RecordedSpan {
       }
     }
     a.push(key, value);
+  }
+
+  setDefined(key: string, value: AttributeValue | undefined): void {
+    if (value !== undefined) this.set(key, value);
   }
 
   /** Every defined attribute of `attributes`. */

@@ -4,16 +4,17 @@ import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPExporterBase, type IOtlpExportDelegate } from "@opentelemetry/otlp-exporter-base";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, RandomIdGenerator, TraceIdRatioBasedSampler, type Sampler } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from "@opentelemetry/sdk-trace-base";
 import type { Logger } from "../../core/logger.js";
 import type { AttributeValue } from "./recorded-span.js";
 import { SpanBatches, type BatchSender, type SpanBatch } from "./span-batches.js";
+import { PooledIdGenerator } from "./span-ids.js";
 import { JsonSpanEncoder, ProtobufSpanEncoder, type SpanOrigin } from "./span-encoding.js";
 import type { TracingSettings } from "./settings.js";
 import { Tracing } from "./tracing.js";
 
 /**
- * Tracing from the SDK's samplers, id generator, W3C propagator, resource detection and OTLP
+ * Tracing from the SDK's samplers, W3C propagator (reading callers' headers), resource detection and OTLP
  * exporter transports (http and grpc: their endpoint, header, timeout, compression and retry
  * handling, OTEL_EXPORTER_OTLP_* included). Spans are recorded and encoded by Sluice's own
  * recorder (recorded-span.ts, span-encoding.ts) instead of the SDK's Span and serializer: at
@@ -39,7 +40,7 @@ export async function startSdk(settings: TracingSettings, log: Logger): Promise<
   const origin: SpanOrigin = { resource: resource.attributes as Record<string, AttributeValue | undefined>, resourceSchemaUrl: resource.schemaUrl, scopeName: "sluice" };
   const encoder = settings.protocol === "http/json" ? new JsonSpanEncoder(origin) : new ProtobufSpanEncoder(origin);
   const batches = new SpanBatches(encoder, await createSender(settings), settings.batch, warnOnce);
-  return new Tracing(buildSampler(settings), new RandomIdGenerator(), new W3CTraceContextPropagator(), batches, settings);
+  return new Tracing(buildSampler(settings), new PooledIdGenerator(), new W3CTraceContextPropagator(), batches, settings);
 }
 
 /** The SDK's OTLP transport for the configured protocol, sending bodies already encoded. */

@@ -104,6 +104,7 @@ export class SpanBatches {
     }
     this.sending = true;
     let finished = false;
+    let timedOut = false;
     const finish = (error?: Error) => {
       if (finished) return;
       finished = true;
@@ -111,9 +112,14 @@ export class SpanBatches {
       this.waiting -= batch.count;
       this.sending = false;
       if (error) this.onFailure(`export of ${batch.count} spans failed: ${error.message}`);
+      // After a timeout the transport may still hold the body (a retry): its memory is not reused.
+      else if (!timedOut) this.encoder.recycle(batch.body);
       this.pump();
     };
-    const timeout = setTimeout(() => finish(new Error(`timed out after ${this.exportTimeout} ms`)), this.exportTimeout).unref();
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      finish(new Error(`timed out after ${this.exportTimeout} ms`));
+    }, this.exportTimeout).unref();
     try {
       this.sender.send(batch, finish);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, defaultTextMapGetter, defaultTextMapSetter, trace, type Context, type Sampler, type SpanContext, type TextMapPropagator, type TraceState } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, defaultTextMapGetter, trace, type Context, type Sampler, type SpanContext, type TextMapPropagator, type TraceState } from "@opentelemetry/api";
 import type { ChatChunk, ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import type { CallRecord } from "../../core/call-record.js";
 import type { AttemptTrace, RequestTrace, TraceAttributes } from "../../core/trace.js";
@@ -26,7 +26,7 @@ export interface EndedResponse {
   record: CallRecord;
 }
 
-/** Makes trace and span ids (the SDK's RandomIdGenerator). */
+/** Makes trace and span ids (the SDK's IdGenerator interface; span-ids.ts). */
 export interface IdGenerator {
   generateTraceId(): string;
   generateSpanId(): string;
@@ -38,7 +38,7 @@ const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /**
  * The gateway's tracer: a server span per request (continuing the caller's W3C trace context),
  * made by the server, handed down on the call record as a core `RequestTrace`. The SDK decides
- * (its samplers), names (its id generator), reads and writes the W3C headers (its propagator) and
+ * (its samplers), reads the callers' W3C headers (its propagator) and
  * sends (its OTLP exporters); a sampled span records into a plain `RecordedSpan` that is encoded
  * the moment it ends (span-batches.ts). No global context manager: parents are passed
  * explicitly, so tracing adds no async-context cost.
@@ -88,9 +88,8 @@ export class Tracing {
       "server.port": provider?.port,
       ...requestAttributes(model, request),
     };
-    const parentContext = trace.setSpanContext(ROOT_CONTEXT, parent.spanContext);
-    const span = this.start(parentContext, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT, attributes);
-    const headers = provider?.propagate ? this.headersFor(span.context) : undefined;
+    const span = this.start(parent.context, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT, attributes);
+    const headers = provider?.propagate ? traceHeaders(span.context) : undefined;
     return new AttemptSpan(span.recorded, this, headers, parent.captureContent ? inputMessages(request) : undefined);
   }
 
@@ -122,11 +121,18 @@ export class Tracing {
     return { context, recorded };
   }
 
-  private headersFor(context: SpanContext): Record<string, string> {
-    const carrier: Record<string, string> = {};
-    this.propagator.inject(trace.setSpanContext(ROOT_CONTEXT, context), carrier, defaultTextMapSetter);
-    return carrier;
-  }
+}
+
+/**
+ * `traceparent` and `tracestate` of a span for the upstream request: the W3C format the SDK's
+ * propagator writes (version 00), formatted directly; the propagator's `inject` needs a context
+ * made for the purpose (a Map copied per request). Its `extract` still reads what callers send.
+ */
+function traceHeaders(context: SpanContext): Record<string, string> {
+  const headers: Record<string, string> = { traceparent: `00-${context.traceId}-${context.spanId}-0${context.traceFlags & TraceFlags.SAMPLED}` };
+  const state = context.traceState?.serialize();
+  if (state) headers.tracestate = state;
+  return headers;
 }
 
 interface StartedSpan {
@@ -142,6 +148,7 @@ export class RequestSpan implements RequestTrace {
   readonly spanContext: SpanContext;
   readonly captureContent: boolean;
   private readonly span: RecordedSpan | undefined;
+  private parentOfChildren: Context | undefined;
 
   constructor(
     private readonly tracing: Tracing,
@@ -179,6 +186,11 @@ export class RequestSpan implements RequestTrace {
     return this.tracing.startAttempt(this, providerId, providerKind, model, request);
   }
 
+  /** This span as the parent its attempts are sampled under (made once, on the first attempt). */
+  get context(): Context {
+    return (this.parentOfChildren ??= trace.setSpanContext(ROOT_CONTEXT, this.spanContext));
+  }
+
   /** Ends the span with what the call record says the request did (ids, counts, cost: never text). */
   end(res: EndedResponse): void {
     const span = this.span;
@@ -186,21 +198,20 @@ export class RequestSpan implements RequestTrace {
     const r = res.record;
     if (this.http) span.set("http.response.status_code", res.status);
     if (res.rpcCode !== undefined) span.set("sluice.rpc_code", res.rpcCode);
-    span.setAll({
-      "sluice.request_id": r.requestId,
-      "sluice.tenant": r.tenant,
-      "sluice.key_id": r.keyId,
-      "sluice.alias": r.model,
-      "sluice.stream": r.stream,
-      "sluice.cache.status": r.cache,
-      "sluice.cost_usd": r.costUsd,
-      "sluice.attempts": r.attempts,
-      "sluice.provider": r.provider,
-      "sluice.guard": r.guard,
-      "gen_ai.response.model": r.providerModel,
-      "gen_ai.usage.input_tokens": r.inputTokens,
-      "gen_ai.usage.output_tokens": r.outputTokens,
-    });
+    // One call per attribute rather than an object literal walked by `setAll`: this runs for every request.
+    span.set("sluice.request_id", r.requestId);
+    span.setDefined("sluice.tenant", r.tenant);
+    span.setDefined("sluice.key_id", r.keyId);
+    span.setDefined("sluice.alias", r.model);
+    span.setDefined("sluice.stream", r.stream);
+    span.setDefined("sluice.cache.status", r.cache);
+    span.setDefined("sluice.cost_usd", r.costUsd);
+    span.setDefined("sluice.attempts", r.attempts);
+    span.setDefined("sluice.provider", r.provider);
+    span.setDefined("sluice.guard", r.guard);
+    span.setDefined("gen_ai.response.model", r.providerModel);
+    span.setDefined("gen_ai.usage.input_tokens", r.inputTokens);
+    span.setDefined("gen_ai.usage.output_tokens", r.outputTokens);
     if (res.aborted) span.set("sluice.aborted", true);
     const failed = r.errorCode !== undefined || res.status >= 500 || (res.rpcCode !== undefined && res.rpcCode !== "ok");
     if (failed) {
