@@ -3,7 +3,7 @@ import { SluiceError, asSluiceError } from "../errors/sluice-error.js";
 import { hasContent, newChunk, newMetadata } from "../core/canonical.js";
 import type { RequestContext } from "./context.js";
 import type { Phase } from "./phase.js";
-import { runTracedPhase, traceRequest } from "./trace-phases.js";
+import { runTracedPhases, traceRequest } from "./trace-phases.js";
 
 /**
  * Runs one request through the phases and yields the answer's chunks. Usage reported on any
@@ -80,8 +80,9 @@ export async function runWhole(phases: readonly Phase[], ctx: RequestContext, ta
 /** Every phase's `onRequest`, in order; as events of the request's span when it is traced. */
 async function runRequestPhases(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
   const trace = ctx.record.trace;
+  if (trace !== undefined) return runTracedPhases(phases, ctx, trace);
   for (const phase of phases) {
-    if (phase.onRequest) await (trace === undefined ? phase.onRequest(ctx) : runTracedPhase(phase, ctx, trace));
+    if (phase.onRequest) await phase.onRequest(ctx);
   }
 }
 

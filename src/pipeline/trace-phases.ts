@@ -5,37 +5,27 @@ import type { RequestContext } from "./context.js";
 import type { Phase } from "./phase.js";
 
 /**
- * A traced request's phase: run as usual; a phase that decides something (admission, cache,
- * route) is recorded as an event on the request's span with its duration and what it decided
- * (read from the context), and so is a phase that refused the request (with the error code). The
- * policy slots add their own `policy` events (slot, module version, outcome). Events, not child
- * spans, and only for decisions: every attribute is serialized and exported for every request
- * at 100 % sampling (bench/RESULTS.md, "Tracing overhead").
+ * A traced request's phases: each runs as usual; a phase that decides something (admission,
+ * cache, route) is recorded as an event on the request's span with its duration and what it
+ * decided (read from the context), and so is a phase that refused the request (with the error
+ * code). The policy slots add their own `policy` events (slot, module version, outcome). Events,
+ * not child spans, and only for decisions: every attribute is serialized and exported for every
+ * request at 100 % sampling (bench/RESULTS.md, "Tracing overhead"). The same loop as untraced
+ * requests, with no promise of its own per phase.
  */
-export function runTracedPhase(phase: Phase, ctx: RequestContext, trace: RequestTrace): void | Promise<void> {
-  const start = performance.now();
-  let pending: void | Promise<void>;
-  try {
-    pending = phase.onRequest!(ctx);
-  } catch (err) {
-    refused(phase, trace, start, err);
+export async function runTracedPhases(phases: readonly Phase[], ctx: RequestContext, trace: RequestTrace): Promise<void> {
+  for (const phase of phases) {
+    if (!phase.onRequest) continue;
+    const start = performance.now();
+    try {
+      await phase.onRequest(ctx);
+    } catch (err) {
+      trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
+      throw err;
+    }
+    const attributes = decided(phase.name, ctx);
+    if (attributes) trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...attributes });
   }
-  // A synchronous phase stays synchronous (no promise of our own per phase).
-  if (pending === undefined) return decidedEvent(phase, ctx, trace, start);
-  return pending.then(
-    () => decidedEvent(phase, ctx, trace, start),
-    (err: unknown) => refused(phase, trace, start, err),
-  );
-}
-
-function decidedEvent(phase: Phase, ctx: RequestContext, trace: RequestTrace, start: number): void {
-  const attributes = decided(phase.name, ctx);
-  if (attributes) trace.event(phase.name, { "sluice.phase.duration_ms": since(start), ...attributes });
-}
-
-function refused(phase: Phase, trace: RequestTrace, start: number, err: unknown): never {
-  trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
-  throw err;
 }
 
 /** The request's GenAI attributes once the phases are over (the model and request as they ended up). */

@@ -1,6 +1,6 @@
 // The OpenTelemetry GenAI semantic conventions (gen_ai.*) as Sluice fills them in.
 import { FinishReason, Role, type ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
-import type { TraceAttributes } from "../../core/trace.js";
+import type { RecordedSpan } from "./recorded-span.js";
 
 /** `gen_ai.provider.name` by provider kind (the conventions' well-known values; a kind they do not name is used as is). */
 const PROVIDER_NAMES: Record<string, string> = {
@@ -20,16 +20,15 @@ export function operationName(operation: string): string | undefined {
   return operation === "chat" ? "chat" : operation === "embed" ? "embeddings" : undefined;
 }
 
-/** The request's model and generation parameters. */
-export function requestAttributes(model: string, request: ChatRequest | undefined): TraceAttributes {
+/** The request's model and generation parameters, on `span`. */
+export function setRequestAttributes(span: RecordedSpan, model: string, request: ChatRequest | undefined): void {
+  if (model) span.set("gen_ai.request.model", model);
   const p = request?.params;
-  return {
-    "gen_ai.request.model": model || undefined,
-    "gen_ai.request.max_tokens": p?.maxOutputTokens,
-    "gen_ai.request.temperature": p?.temperature,
-    "gen_ai.request.top_p": p?.topP,
-    "gen_ai.request.stop_sequences": p && p.stop.length > 0 ? p.stop : undefined,
-  };
+  if (p === undefined) return;
+  span.setDefined("gen_ai.request.max_tokens", p.maxOutputTokens);
+  span.setDefined("gen_ai.request.temperature", p.temperature);
+  span.setDefined("gen_ai.request.top_p", p.topP);
+  if (p.stop.length > 0) span.set("gen_ai.request.stop_sequences", p.stop);
 }
 
 const FINISH: Record<FinishReason, string | undefined> = {

@@ -3,7 +3,7 @@ import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, defaultTextMapGet
 import type { ChatChunk, ChatRequest } from "../../gen/sluice/v1/gateway_pb.js";
 import type { CallRecord } from "../../core/call-record.js";
 import type { AttemptTrace, RequestTrace, TraceAttributes } from "../../core/trace.js";
-import { finishReason, inputMessages, operationName, outputMessages, providerName, requestAttributes } from "./genai.js";
+import { finishReason, inputMessages, operationName, outputMessages, providerName, setRequestAttributes } from "./genai.js";
 import { RecordedSpan, SpanKindCode, nowMs } from "./recorded-span.js";
 import type { SpanBatches } from "./span-batches.js";
 import type { TracedProvider, TracingSettings } from "./settings.js";
@@ -61,34 +61,40 @@ export class Tracing {
       parentContext = this.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
       parent = trace.getSpanContext(parentContext);
     }
-    let name: string;
-    let attributes: TraceAttributes;
-    if (req.rpcProtocol) {
-      // "/sluice.v1.GatewayService/Chat"
-      const slash = req.path.lastIndexOf("/");
-      name = req.path.slice(1);
-      attributes = { "rpc.system": req.rpcProtocol === "grpc" ? "grpc" : "connect_rpc", "rpc.service": req.path.slice(1, slash), "rpc.method": req.path.slice(slash + 1), "sluice.protocol": req.rpcProtocol };
-    } else {
-      name = `${req.method} ${req.path}`;
-      attributes = { "http.request.method": req.method, "url.path": req.path };
-    }
+    const rpc = req.rpcProtocol;
+    // "/sluice.v1.GatewayService/Chat" for RPCs
+    const name = rpc ? req.path.slice(1) : `${req.method} ${req.path}`;
     const traceId = parent?.traceId ?? this.ids.generateTraceId();
-    const span = this.start(parentContext, traceId, parent?.spanId ?? "", parent !== undefined, parent?.traceState, name, SpanKindCode.SERVER, attributes);
-    return new RequestSpan(this, span, req.rpcProtocol === undefined);
+    const span = this.start(parentContext, traceId, parent?.spanId ?? "", parent !== undefined, parent?.traceState, name, SpanKindCode.SERVER);
+    const recorded = span.recorded;
+    if (recorded) {
+      if (rpc) {
+        const slash = req.path.lastIndexOf("/");
+        recorded.set("rpc.system", rpc === "grpc" ? "grpc" : "connect_rpc");
+        recorded.set("rpc.service", req.path.slice(1, slash));
+        recorded.set("rpc.method", req.path.slice(slash + 1));
+        recorded.set("sluice.protocol", rpc);
+      } else {
+        recorded.set("http.request.method", req.method);
+        recorded.set("url.path", req.path);
+      }
+    }
+    return new RequestSpan(this, span, rpc === undefined);
   }
 
   /** A client span for one upstream attempt, child of `parent`. */
   startAttempt(parent: RequestSpan, providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptSpan {
     const provider = this.settings.providers.get(providerId);
-    const attributes: TraceAttributes = {
-      "gen_ai.operation.name": "chat",
-      "gen_ai.provider.name": providerName(providerKind),
-      "sluice.provider": providerId,
-      "server.address": provider?.address,
-      "server.port": provider?.port,
-      ...requestAttributes(model, request),
-    };
-    const span = this.start(parent.context, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT, attributes);
+    const span = this.start(parent.context, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT);
+    const recorded = span.recorded;
+    if (recorded) {
+      recorded.set("gen_ai.operation.name", "chat");
+      recorded.set("gen_ai.provider.name", providerName(providerKind));
+      recorded.set("sluice.provider", providerId);
+      recorded.setDefined("server.address", provider?.address);
+      recorded.setDefined("server.port", provider?.port);
+      setRequestAttributes(recorded, model, request);
+    }
     const headers = provider?.propagate ? traceHeaders(span.context) : undefined;
     return new AttemptSpan(span.recorded, this, headers, parent.captureContent ? inputMessages(request) : undefined);
   }
@@ -107,16 +113,18 @@ export class Tracing {
     return this.batches.shutdown();
   }
 
-  /** Asks the sampler; records only a sampled span (nothing would export the others). */
-  private start(parentContext: Context, traceId: string, parentSpanId: string, parentIsRemote: boolean, parentState: TraceState | undefined, name: string, kind: number, attributes: TraceAttributes): StartedSpan {
+  /**
+   * Asks the sampler; records only a sampled span (nothing would export the others). The SDK's
+   * samplers decide on the trace id and the parent, never on attributes: the span's are set after.
+   */
+  private start(parentContext: Context, traceId: string, parentSpanId: string, parentIsRemote: boolean, parentState: TraceState | undefined, name: string, kind: number): StartedSpan {
     const spanId = this.ids.generateSpanId();
-    const result = this.sampler.shouldSample(parentContext, traceId, name, kind === SpanKindCode.SERVER ? SpanKind.SERVER : SpanKind.CLIENT, attributes as never, []);
+    const result = this.sampler.shouldSample(parentContext, traceId, name, kind === SpanKindCode.SERVER ? SpanKind.SERVER : SpanKind.CLIENT, NO_ATTRIBUTES, []);
     const traceState = result.traceState ?? parentState;
     const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
     const context: SpanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, ...(traceState ? { traceState } : {}) };
     if (!sampled) return { context, recorded: undefined };
     const recorded = new RecordedSpan(traceId, spanId, parentSpanId, traceState?.serialize() ?? "", name, kind, parentIsRemote);
-    recorded.setAll(attributes);
     if (result.attributes) recorded.setAll(result.attributes as TraceAttributes);
     return { context, recorded };
   }
@@ -134,6 +142,8 @@ function traceHeaders(context: SpanContext): Record<string, string> {
   if (state) headers.tracestate = state;
   return headers;
 }
+
+const NO_ATTRIBUTES = Object.freeze({});
 
 interface StartedSpan {
   context: SpanContext;
@@ -179,7 +189,7 @@ export class RequestSpan implements RequestTrace {
       return;
     }
     span.set("gen_ai.operation.name", op);
-    span.setAll(requestAttributes(model, request));
+    setRequestAttributes(span, model, request);
   }
 
   attempt(providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptTrace {
