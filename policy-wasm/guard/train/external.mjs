@@ -3,7 +3,7 @@
 // constant was chosen against. Scored once, at the end of a round of work, by the shipped
 // procedure (train.mjs on every training row: the model weights.ts holds); prints figures by
 // slice, never rows.
-//   npm run build:wasm && node policy-wasm/guard/train/external.mjs
+//   npm run build:wasm && npm run eval:guard:external
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { extractFeatures, logitOf, ROOT, rocAuc, tprAtFpr } from "./lib.mjs";
