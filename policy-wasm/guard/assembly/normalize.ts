@@ -162,7 +162,14 @@ function pass1(src: usize, len: i32): i32 {
           if (!lastSpace) { store<u8>(out + <usize>(n++), 32); lastSpace = true; }
           continue;
         }
-      } else c = 0x80 | (cp & 0x7f); // a letter (or symbol) of another script: one class byte
+      } else {
+        // a letter (or symbol) of another script: one class byte, Cyrillic and Greek capitals
+        // folded first (the look-alikes were mapped above) so "Игнорировать" reads as "игнорировать"
+        if (cp >= 0x0410 && cp <= 0x042f) cp += 0x20;
+        else if (cp >= 0x0400 && cp <= 0x040f) cp += 0x50;
+        else if (cp >= 0x0391 && cp <= 0x03a9 && cp != 0x03a2) cp += 0x20;
+        c = 0x80 | (cp & 0x7f);
+      }
     }
     store<u8>(out + <usize>(n++), <u8>c);
     lastSpace = false;

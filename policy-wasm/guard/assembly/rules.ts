@@ -5,7 +5,7 @@
 // A rule that fires is not a verdict: it is a feature of the linear model (model.ts), whose
 // trained weight says how much it counts, so "ignore the typos in my last message" and prompts
 // that discuss "ignore previous instructions" are weighed by the model, not refused by a regex.
-import { norm, normLen, isWordByte } from "./normalize";
+import { norm, normLen, isWordByte, normalize } from "./normalize";
 
 /** Most words a window can have (WINDOW bytes, every other one a word byte). */
 const MAX_WORDS = 8200;
@@ -78,6 +78,14 @@ function groupWords(): void {
   add(YOUR, "your");
   add(AUTHORITY, "developer developers creator creators owner admin administrator boss supervisor maker programmer operator");
   add(RESTRAIN, "restrained restricted censored filtered constrained filter censor"); // not "limited": "not limited to"
+  // the override and secret words in scripts the normaliser keeps as class bytes (Russian, Greek,
+  // Hindi, Korean; Japanese katakana "password" is five letters, so its prefix works unspaced)
+  addNative(IGNORE, "игнорируй игнорируйте игнорировать проигнорируй забудь забудьте αγνόησε αγνοήστε αγνοήσετε ξέχνα ξεχάστε अनदेखा अनदेखी नज़रअंदाज़ 무시하십시오 무시하고 무시해 무시하세요");
+  addNative(PRIOR, "предыдущие предыдущих прежние все προηγούμενες προηγούμενη όλες पिछले पूर्व सभी 이전 모든");
+  addNative(INSTR, "инструкции инструкций указания правила οδηγίες εντολές निर्देशों निर्देश 지시사항을 지시를 지침을 명령을");
+  addNative(SECRET, "пароль пароля κωδικός κωδικό पासवर्ड 비밀번호 암호 パスワード");
+  addNative(WHAT, "какой каков что ποιος ποιο τι क्या 무엇");
+  addNative(REVEAL, "покажи скажи раскрой выведи δείξε πες αποκάλυψε बताओ बताइए दिखाओ 알려주세요 보여주세요");
 }
 
 // ------------------------------------------------------------------------------------ rules
@@ -103,8 +111,9 @@ export const RULE_REPEATED_TOKEN: i32 = 29;
 /** A word repeated this many times back to back sets repeated_token (repeated-token attacks;
  *  prose never does it, a table of zeros can: the model weighs it). */
 export const REPEATED_RUN: i32 = 10;
-/** Rule id of each entry of ruleGroups (the first 15 are ids 0..14; then ids 20..28). */
-const ruleIds: StaticArray<i32> = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25, 26, 27, 28];
+/** Rule id of each entry of ruleGroups (the first 15 are ids 0..14; then ids 20..28; then entries
+ *  that fire an existing rule in another word order). */
+const ruleIds: StaticArray<i32> = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0];
 
 // each rule: groups in order and the most words allowed between consecutive groups
 const ruleGroups: StaticArray<StaticArray<u64>> = [
@@ -132,6 +141,7 @@ const ruleGroups: StaticArray<StaticArray<u64>> = [
   [IGNORE, AND, SAY],          // ignore_and_say: "ignore the resume and state ...", "disregard this and print ..."
   [I, AM, YOUR, AUTHORITY],    // authority_claim: "I am your developer", "I'm your creator"
   [NEVER, RESTRAIN],           // unrestrained: "not restrained by any morals", "do not filter your language"
+  [PRIOR, INSTR, IGNORE],      // override_previous again, verb last (Korean, Hindi: "이전 지시사항을 무시하십시오")
 ];
 const ruleGaps: StaticArray<StaticArray<i32>> = [
   [0, 4, 3],
@@ -158,6 +168,7 @@ const ruleGaps: StaticArray<StaticArray<i32>> = [
   [0, 5, 1],
   [0, 0, 1, 1],
   [0, 3],
+  [0, 2, 3],
 ];
 
 // ------------------------------------------------------------- prefix -> groups hash table
@@ -205,6 +216,24 @@ function add(group: u64, words: string): void {
       continue;
     }
     if (c == 39) continue; // can't -> cant
+    if (n < 5) h = (h ^ <u32>c) * FNV_PRIME;
+    n++;
+  }
+}
+/** add() for words outside ASCII: hashed as the normaliser writes them (class bytes, confusables
+ *  mapped), the form readWords sees. Runs once at start-up (it uses the window buffer). */
+function addNative(group: u64, words: string): void {
+  const bytes = String.UTF8.encode(words);
+  normalize(changetype<usize>(bytes), bytes.byteLength);
+  const p = changetype<usize>(norm);
+  let h = FNV_OFFSET, n = 0;
+  for (let i = 0; i <= normLen; i++) {
+    const c = i < normLen ? <i32>load<u8>(p + <usize>i) : 32;
+    if (!isWordByte(c)) {
+      if (n > 0) tablePut(finishPrefix(h), group);
+      h = FNV_OFFSET; n = 0;
+      continue;
+    }
     if (n < 5) h = (h ^ <u32>c) * FNV_PRIME;
     n++;
   }
