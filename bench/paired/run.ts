@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
 import { seededRandom } from "../../test/support/seeded-random.js";
 import { chatBody, sequentialLatency } from "../proxy/measure.js";
-import { startMockUpstream } from "../proxy/processes.js";
+import { startGatewayProcess, startMockUpstream } from "../proxy/processes.js";
 
 /**
  * npm run bench:paired -- <other checkout>: two builds of the gateway (this one and another
@@ -17,8 +17,10 @@ import { startMockUpstream } from "../proxy/processes.js";
  * Env: PAIRED_CALLS (requests per round, default 3000), PAIRED_ROUNDS (default 10),
  * PAIRED_STREAM=1 (streamed answers), PAIRED_TTFB=1 (instead of CPU: sequential streamed
  * requests on one keep-alive connection, PAIRED_CALLS per round, the p50 time to the first body
- * byte of each round). Start with stdout to /dev/null (the gateways' access logs); the result
- * goes to stderr.
+ * byte of each round; here each build runs as its own `sluice serve` process, since a client in
+ * the gateway's process cannot read a byte before the gateway's turn of the event loop ends, which
+ * hides when the gateway sent it). Start with stdout to /dev/null (the gateways' access logs); the
+ * result goes to stderr.
  */
 const other = process.argv[2];
 if (!other) throw new Error("usage: node dist/bench/paired/run.js <other checkout with a built dist/>");
@@ -39,6 +41,12 @@ const upstream = await startMockUpstream();
 const contenders: Contender[] = [];
 try {
   for (const root of [here, other]) {
+    if (ttfb) {
+      process.env.BENCH_SLUICE = join(root, "bin/sluice.js"); // read by startGatewayProcess
+      const child = await startGatewayProcess(upstream.url);
+      contenders.push({ root, url: child.url, close: () => child.stop(), pool: new Pool(child.url, { connections: 1 }) });
+      continue;
+    }
     const { parseConfig } = await import(pathToFileURL(join(root, "dist/src/app/load-config.js")).href);
     const { startGateway } = await import(pathToFileURL(join(root, "dist/src/app/start-gateway.js")).href);
     const dir = mkdtempSync(join(tmpdir(), "sluice-paired-"));
