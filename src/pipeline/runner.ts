@@ -77,12 +77,18 @@ export async function runWhole(phases: readonly Phase[], ctx: RequestContext, ta
   }
 }
 
-/** Every phase's `onRequest`, in order; as events of the request's span when it is traced. */
+/**
+ * Every phase's `onRequest`, in order; as events of the request's span when it is traced. A
+ * phase that returns no promise (most do: authenticate, resolve, route, dispatch) is not awaited:
+ * `await undefined` still costs a promise and a turn of the microtask queue per phase.
+ */
 async function runRequestPhases(phases: readonly Phase[], ctx: RequestContext): Promise<void> {
   const trace = ctx.record.trace;
   if (trace !== undefined) return runTracedPhases(phases, ctx, trace);
   for (const phase of phases) {
-    if (phase.onRequest) await phase.onRequest(ctx);
+    if (!phase.onRequest) continue;
+    const pending = phase.onRequest(ctx);
+    if (pending) await pending;
   }
 }
 
@@ -123,8 +129,11 @@ export async function runCall(phases: readonly Phase[], ctx: RequestContext): Pr
 async function settlePhases(phases: readonly Phase[], ctx: RequestContext, error: SluiceError | undefined): Promise<void> {
   if (ctx.record.trace) traceRequest(ctx, ctx.record.trace);
   for (let i = phases.length - 1; i >= 0; i--) {
+    const phase = phases[i]!;
+    if (!phase.onSettle) continue;
     try {
-      await phases[i]!.onSettle?.(ctx, error);
+      const pending = phase.onSettle(ctx, error); // awaited only when it is a promise (see runRequestPhases)
+      if (pending) await pending;
     } catch {
       // onSettle must not throw; if one does, the others still run.
     }

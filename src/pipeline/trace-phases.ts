@@ -18,7 +18,8 @@ export async function runTracedPhases(phases: readonly Phase[], ctx: RequestCont
     if (!phase.onRequest) continue;
     const start = performance.now();
     try {
-      await phase.onRequest(ctx);
+      const pending = phase.onRequest(ctx);
+      if (pending) await pending; // a phase that returns nothing costs no await (as untraced)
     } catch (err) {
       trace.event(phase.name, { "sluice.phase.duration_ms": since(start), "error.type": asSluiceError(err).code });
       throw err;

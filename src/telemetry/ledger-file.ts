@@ -98,6 +98,18 @@ export class FileLedgerSink implements LedgerSink {
     this.buffer = [];
     try {
       await mkdir(this.options.dir, { recursive: true });
+      // The usual flush: every line fits in the current file. One join and one length for the
+      // batch instead of a length and a concatenation per line (a flush holds ~1,000 lines at
+      // a few thousand requests a second).
+      const first = await this.target();
+      const all = lines.join("");
+      const size = Buffer.byteLength(all);
+      if (first.size + size <= this.options.maxBytes) {
+        await appendFile(this.pathOf(first.day, first.seq), all);
+        first.size += size;
+        return;
+      }
+      // Past the file's size: line by line, into as many files as it takes.
       let i = 0;
       while (i < lines.length) {
         const target = await this.target();

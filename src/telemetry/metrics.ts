@@ -1,19 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { FastCounter, FastHistogram, type BoundCounter, type BoundHistogram } from "./bound-series.js";
 import { ModelLabels } from "./model-labels.js";
 import type { GenAiMetrics } from "./otel-metrics.js";
 
 /** The bound series of one request outcome (GatewayMetrics.outcome). */
 export interface OutcomeSeries {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
+  requests: BoundCounter;
+  duration: BoundHistogram;
   /** Undefined when no provider answered. */
-  upstreamDuration: Histogram.Internal<string> | undefined;
-  overhead: Histogram.Internal<string>;
-  timeToFirstToken: Histogram.Internal<string>;
-  inputTokens: Counter.Internal;
-  outputTokens: Counter.Internal;
-  cachedInputTokens: Counter.Internal;
-  tokenEstimateError: Histogram.Internal<string>;
+  upstreamDuration: BoundHistogram | undefined;
+  overhead: BoundHistogram;
+  timeToFirstToken: BoundHistogram;
+  inputTokens: BoundCounter;
+  outputTokens: BoundCounter;
+  cachedInputTokens: BoundCounter;
+  tokenEstimateError: BoundHistogram;
 }
 
 /** What the metrics read of one target's health (the routing health table's snapshot has this shape). */
@@ -29,10 +30,10 @@ const breakerValues: Record<TargetSnapshot["breaker"], number> = { closed: 0, ha
 
 /** Tokens and cost of one tenant and model (GatewayMetrics.tenantUsage), bound once. */
 export interface TenantUsageSeries {
-  inputTokens: Counter.Internal;
-  outputTokens: Counter.Internal;
-  cachedInputTokens: Counter.Internal;
-  costUsd: Counter.Internal;
+  inputTokens: BoundCounter;
+  outputTokens: BoundCounter;
+  cachedInputTokens: BoundCounter;
+  costUsd: BoundCounter;
 }
 
 /** One budget of one limit scope as read at scrape time (GatewayMetrics.observeBudgets). */
@@ -54,14 +55,14 @@ export interface BudgetReading {
 export class GatewayMetrics {
   readonly registry = new Registry();
 
-  readonly requests = new Counter({
+  readonly requests = new FastCounter({
     name: "sluice_requests_total",
     help: "Chat requests by surface, model asked, provider that answered and outcome (ok or error code).",
     labelNames: ["surface", "model", "provider", "status"] as const,
     registers: [this.registry],
   });
 
-  readonly duration = new Histogram({
+  readonly duration = new FastHistogram({
     name: "sluice_request_duration_seconds",
     help: "Whole request time, by surface and model.",
     labelNames: ["surface", "model"] as const,
@@ -69,7 +70,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly upstreamDuration = new Histogram({
+  readonly upstreamDuration = new FastHistogram({
     name: "sluice_upstream_duration_seconds",
     help: "Time spent waiting on the provider (request sent to last byte), by provider.",
     labelNames: ["provider"] as const,
@@ -77,7 +78,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly overhead = new Histogram({
+  readonly overhead = new FastHistogram({
     name: "sluice_gateway_overhead_seconds",
     help: "Time the gateway itself added to a request (whole time minus upstream time), by surface.",
     labelNames: ["surface"] as const,
@@ -85,7 +86,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly timeToFirstToken = new Histogram({
+  readonly timeToFirstToken = new FastHistogram({
     name: "sluice_time_to_first_token_seconds",
     help: "Time from receiving a streamed request to sending its first content chunk, by model.",
     labelNames: ["model"] as const,
@@ -93,14 +94,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly tokens = new Counter({
+  readonly tokens = new FastCounter({
     name: "sluice_tokens_total",
     help: "Tokens by direction (input, output, cached_input) and model.",
     labelNames: ["direction", "model"] as const,
     registers: [this.registry],
   });
 
-  readonly tokenEstimateError = new Histogram({
+  readonly tokenEstimateError = new FastHistogram({
     name: "sluice_token_estimate_error_ratio",
     help: "(counted input tokens - provider-reported input tokens) / reported, by model: how well the pre-dispatch count predicts the bill.",
     labelNames: ["model"] as const,
@@ -108,7 +109,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly attempts = new Counter({
+  readonly attempts = new FastCounter({
     name: "sluice_upstream_attempts_total",
     help: "Upstream attempts by provider and outcome (ok or error code); retries and fallbacks included.",
     labelNames: ["provider", "outcome"] as const,
@@ -136,14 +137,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly tenantTokens = new Counter({
+  readonly tenantTokens = new FastCounter({
     name: "sluice_tenant_tokens_total",
     help: "Tokens by tenant (\"\" without keys), model asked and direction (input, output, cached_input).",
     labelNames: ["tenant", "model", "direction"] as const,
     registers: [this.registry],
   });
 
-  readonly tenantCost = new Counter({
+  readonly tenantCost = new FastCounter({
     name: "sluice_tenant_cost_usd_total",
     help: "Cost in USD (the pricing table applied to the billed usage) by tenant and model asked.",
     labelNames: ["tenant", "model"] as const,
@@ -224,15 +225,15 @@ export class GatewayMetrics {
     let series = this.outcomes.get(key);
     if (!series) {
       series = {
-        requests: this.requests.labels(surface, model, provider, status),
-        duration: this.duration.labels(surface, model),
-        upstreamDuration: provider ? this.upstreamDuration.labels(provider) : undefined,
-        overhead: this.overhead.labels(surface),
-        timeToFirstToken: this.timeToFirstToken.labels(model),
-        inputTokens: this.tokens.labels("input", model),
-        outputTokens: this.tokens.labels("output", model),
-        cachedInputTokens: this.tokens.labels("cached_input", model),
-        tokenEstimateError: this.tokenEstimateError.labels(model),
+        requests: this.requests.bind(surface, model, provider, status),
+        duration: this.duration.bind(surface, model),
+        upstreamDuration: provider ? this.upstreamDuration.bind(provider) : undefined,
+        overhead: this.overhead.bind(surface),
+        timeToFirstToken: this.timeToFirstToken.bind(model),
+        inputTokens: this.tokens.bind("input", model),
+        outputTokens: this.tokens.bind("output", model),
+        cachedInputTokens: this.tokens.bind("cached_input", model),
+        tokenEstimateError: this.tokenEstimateError.bind(model),
       };
       this.outcomes.set(key, series);
     }
@@ -240,10 +241,10 @@ export class GatewayMetrics {
   }
 
   /** `sluice_upstream_attempts_total` for one provider and outcome, bound once (see `outcome`). */
-  attempt(provider: string, outcome: string): Counter.Internal {
+  attempt(provider: string, outcome: string): BoundCounter {
     const key = `${provider}\u0000${outcome}`;
     let child = this.attemptSeries.get(key);
-    if (!child) this.attemptSeries.set(key, (child = this.attempts.labels(provider, outcome)));
+    if (!child) this.attemptSeries.set(key, (child = this.attempts.bind(provider, outcome)));
     return child;
   }
 
@@ -257,10 +258,10 @@ export class GatewayMetrics {
     let series = byModel.get(model);
     if (!series) {
       series = {
-        inputTokens: this.tenantTokens.labels(tenant, model, "input"),
-        outputTokens: this.tenantTokens.labels(tenant, model, "output"),
-        cachedInputTokens: this.tenantTokens.labels(tenant, model, "cached_input"),
-        costUsd: this.tenantCost.labels(tenant, model),
+        inputTokens: this.tenantTokens.bind(tenant, model, "input"),
+        outputTokens: this.tenantTokens.bind(tenant, model, "output"),
+        cachedInputTokens: this.tenantTokens.bind(tenant, model, "cached_input"),
+        costUsd: this.tenantCost.bind(tenant, model),
       };
       byModel.set(model, series);
     }
@@ -284,7 +285,7 @@ export class GatewayMetrics {
   }
 
   private readonly outcomes = new Map<string, OutcomeSeries>();
-  private readonly attemptSeries = new Map<string, Counter.Internal>();
+  private readonly attemptSeries = new Map<string, BoundCounter>();
   private readonly tenantSeries = new Map<string, Map<string, TenantUsageSeries>>();
 
   /** Reads breaker states and remaining tokens from the routing health table at scrape time. */

@@ -21,6 +21,8 @@ export class Attempt {
   /** Own controller only when this target has time limits; otherwise the caller's signal serves. */
   private readonly controller: AbortController | undefined;
   private expired: Expiry | undefined;
+  /** The iterator said it is done: closing it has nothing left to stop. */
+  private finished = false;
   private firstTokenTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
@@ -58,7 +60,7 @@ export class Attempt {
         clearTimeout(this.idleTimer);
         this.idleTimer = setTimeout(() => this.expire("idle"), idleMs);
       }
-    }
+    } else this.finished = true;
     return result;
   }
 
@@ -80,7 +82,8 @@ export class Attempt {
     clearTimeout(this.idleTimer);
     clearTimeout(this.totalTimer);
     if (this.controller) this.ctx.signal.removeEventListener("abort", this.onCallerAbort);
-    await this.iterator.return?.().catch(() => undefined);
+    // A finished generator has nothing to stop: its return() would only cost a promise and a tick.
+    if (!this.finished) await this.iterator.return?.().catch(() => undefined);
   }
 
   private expire(which: Expiry): void {

@@ -8,6 +8,7 @@ import type { GatewayMetrics } from "../../telemetry/metrics.js";
 import type { RequestContext } from "../context.js";
 import type { Target } from "../../core/target.js";
 import type { LimitStore, Reservation } from "../../limits/index.js";
+import type { LimitScope } from "../../core/principal.js";
 import { admitOrRefuse } from "./admit.js";
 import type { Phase } from "../phase.js";
 import { Attempt } from "./attempt.js";
@@ -40,12 +41,12 @@ export function dispatchPhase(router: Router, metrics: GatewayMetrics, limits: D
 
 /**
  * A target whose provider deployment has its own limits (`providers[].limits`) is admitted
- * against them first; over them, it is skipped like a 429 would skip it.
+ * against them first; over them, it is skipped like a 429 would skip it. (Called only for such a
+ * target: the others skip the await.)
  */
-async function admitDeployment(ctx: RequestContext, target: Target, limits: DeploymentLimits): Promise<Reservation | SluiceError | undefined> {
-  if (!target.limitScope) return undefined;
+async function admitDeployment(ctx: RequestContext, scope: LimitScope, limits: DeploymentLimits): Promise<Reservation | SluiceError> {
   const tokens = ctx.inputTokenEstimate + (ctx.request.params?.maxOutputTokens ?? limits.defaultOutputReserve);
-  return admitOrRefuse(limits.store, { scopes: [target.limitScope], tokens });
+  return admitOrRefuse(limits.store, { scopes: [scope], tokens });
 }
 
 async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMetrics, limits: DeploymentLimits): AsyncGenerator<ChatChunk> {
@@ -64,7 +65,7 @@ async function* dispatch(ctx: RequestContext, router: Router, metrics: GatewayMe
       // dropping the stream) must hand the probe back, or the target stays half-open for good.
       const probe = router.health.stats(target.provider.id, target.model).breaker === "half_open";
       try {
-        const deployment = await admitDeployment(ctx, target, limits);
+        const deployment = target.limitScope ? await admitDeployment(ctx, target.limitScope, limits) : undefined;
         if (deployment instanceof SluiceError) {
           lastError = deployment;
           ctx.attempts.push({ provider: target.provider.id, model: target.model, outcome: deployment.code, ms: 0 });

@@ -133,32 +133,40 @@ export function rankBlobFromFile(encoding: EncodingName, file: RankFile): Uint8A
   return new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
 }
 
-const cache = new Map<EncodingName, Promise<Uint8Array>>();
-
-/** The blob for `encoding`, built once per process. */
-export function rankBlob(encoding: EncodingName): Promise<Uint8Array> {
-  let blob = cache.get(encoding);
-  if (!blob) {
-    blob = loadRankFile(encoding).then((file) => rankBlobFromFile(encoding, file));
-    cache.set(encoding, blob);
-    blob.catch(() => cache.delete(encoding));
-  }
-  return blob;
+/** The blob for `encoding`, built from js-tiktoken's rank file (each call builds it anew: the
+ *  init message below is what is kept, and only while something uses it). */
+export async function rankBlob(encoding: EncodingName): Promise<Uint8Array> {
+  return rankBlobFromFile(encoding, await loadRankFile(encoding));
 }
 
-let initInput: Promise<Uint8Array> | null = null;
+// The init message (~2.3 MiB) and the two blobs it is built from (~2.2 MiB) were held for the life
+// of the process: resident in every gateway whose config validates the tokens module at start-up
+// (the default config) but never starts its lazy instance (bench/RESULTS.md, "Performance (issue
+// 15)"). The blobs are no longer kept at all (only the message is used), and the message only
+// through a weak reference: kept while a caller holds it, collectable after. A later start (the
+// lazy instance's first call, a plugin recreated after a trap) builds it again if it was
+// collected (~80 ms on a quiet machine).
+let initInput: WeakRef<Uint8Array> | null = null;
+let building: Promise<Uint8Array> | null = null;
 
-/** The tokens slot's init message (TokensInitInput with both encodings' blobs), built once per
- *  process: every plugin the slot creates (and validation) is handed these same bytes. */
+/** The tokens slot's init message (TokensInitInput with both encodings' blobs): concurrent
+ *  callers (every plugin the slot creates, and validation) share one build, and the same bytes
+ *  while any of them still holds them. */
 export function tokensInitInput(): Promise<Uint8Array> {
-  if (!initInput) {
-    const building = Promise.all(ENCODINGS.map(async (encoding) => ({ encoding, ranks: await rankBlob(encoding) }))).then((tables) =>
-      encodeTokensInit(tables),
+  const held = initInput?.deref();
+  if (held) return Promise.resolve(held);
+  if (!building) {
+    const build = Promise.all(ENCODINGS.map(async (encoding) => ({ encoding, ranks: await rankBlob(encoding) }))).then((tables) => encodeTokensInit(tables));
+    building = build;
+    build.then(
+      (bytes) => {
+        initInput = new WeakRef(bytes);
+        if (building === build) building = null;
+      },
+      () => {
+        if (building === build) building = null;
+      },
     );
-    initInput = building;
-    building.catch(() => {
-      if (initInput === building) initInput = null;
-    });
   }
-  return initInput;
+  return building;
 }

@@ -1,3 +1,4 @@
+import http from "node:http";
 import http2 from "node:http2";
 import { asSluiceError, toOpenAIErrorBody, type SluiceError } from "../../errors/sluice-error.js";
 import { noteError, type ServerCall } from "../call.js";
@@ -76,6 +77,19 @@ function writeEvent(res: HttpResponse, event: string): Promise<void> | undefined
 }
 
 /**
+ * Sends what was written so far now. Node's HTTP/1.1 response corks its socket on a write and
+ * uncorks it on the next tick, and the chunks of one read of the provider's connection are all
+ * encoded within the same tick (promises, no tick in between): without this, the first event
+ * would leave only with the last of them, after the whole burst was translated (time to first
+ * byte, bench/RESULTS.md "Performance (issue 15)"). Later events keep Node's batching.
+ */
+function sendNow(res: HttpResponse): void {
+  if (!(res instanceof http.ServerResponse)) return; // HTTP/2: no socket of its own to uncork
+  const socket = res.socket;
+  if (socket && socket.writableCorked > 0) socket.uncork();
+}
+
+/**
  * Sends a chat answer as server-sent events, the same way on every REST surface. The headers
  * wait for the first chunk, so a request that fails before any output (unknown model, provider
  * down) is thrown from here and gets a proper HTTP status; `headers` may still be filled in until
@@ -95,6 +109,7 @@ export async function sendEventStream<T>(
   res.writeHead(200, headers);
   try {
     if (!first.done) await writeEvent(res, events.encode(first.value));
+    sendNow(res);
     for (;;) {
       const next = await chunks.next();
       if (next.done) break;
