@@ -17,16 +17,16 @@ import { spanCostTable } from "./spans.js";
  * configured: the SDK is never loaded), on at 100 % sampling (`sampler: always_on`) and on at
  * 10 % (`traceidratio`, 0.1), exporting OTLP/HTTP protobuf to a sink in this process that reads
  * and discards each export, as a collector would answer it. Each round loads each in turn at
- * c=16 for BENCH_SECONDS (default 3) with the same seeded bodies; the rounds (BENCH_ROUNDS,
- * default 8) alternate the order. Short rounds, many of them, and the median of the per-round
+ * c=16 for BENCH_SECONDS (default 2) with the same seeded bodies; the rounds (BENCH_ROUNDS,
+ * default 12) alternate the order. Short rounds, many of them, and the median of the per-round
  * ratios: on a shared 2-core machine the load drifts between rounds by more than tracing costs,
  * and a paired ratio taken seconds apart cancels most of it.
  * Printed: requests/s and CPU time per request of each round, the per-round on/off ratios and
  * their medians, the totals; and, measured first, the tracing layer's own CPU time per request
  * in process (spans.ts).
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 12);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 

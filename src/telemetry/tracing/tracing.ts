@@ -65,7 +65,7 @@ export class Tracing {
     // "/sluice.v1.GatewayService/Chat" for RPCs
     const name = rpc ? req.path.slice(1) : `${req.method} ${req.path}`;
     const traceId = parent?.traceId ?? this.ids.generateTraceId();
-    const span = this.start(parentContext, traceId, parent?.spanId ?? "", parent !== undefined, parent?.traceState, name, SpanKindCode.SERVER);
+    const span = this.start(parentContext, traceId, parent?.spanId ?? "", parent !== undefined, parent?.traceState, name);
     const recorded = span.recorded;
     if (recorded) {
       if (rpc) {
@@ -85,7 +85,7 @@ export class Tracing {
   /** A client span for one upstream attempt, child of `parent`. */
   startAttempt(parent: RequestSpan, providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptSpan {
     const provider = this.settings.providers.get(providerId);
-    const span = this.start(parent.context, parent.traceId, parent.spanId, false, parent.spanContext.traceState, `chat ${model}`, SpanKindCode.CLIENT);
+    const span = this.child(parent, `chat ${model}`);
     const recorded = span.recorded;
     if (recorded) {
       recorded.set("gen_ai.operation.name", "chat");
@@ -114,19 +114,36 @@ export class Tracing {
   }
 
   /**
-   * Asks the sampler; records only a sampled span (nothing would export the others). The SDK's
-   * samplers decide on the trace id and the parent, never on attributes: the span's are set after.
+   * The request's (server) span: asks the sampler; records only a sampled span (nothing would
+   * export the others). The SDK's samplers decide on the trace id and the parent, never on
+   * attributes: the span's are set after.
    */
-  private start(parentContext: Context, traceId: string, parentSpanId: string, parentIsRemote: boolean, parentState: TraceState | undefined, name: string, kind: number): StartedSpan {
+  private start(parentContext: Context, traceId: string, parentSpanId: string, parentIsRemote: boolean, parentState: TraceState | undefined, name: string): StartedSpan {
     const spanId = this.ids.generateSpanId();
-    const result = this.sampler.shouldSample(parentContext, traceId, name, kind === SpanKindCode.SERVER ? SpanKind.SERVER : SpanKind.CLIENT, NO_ATTRIBUTES, []);
+    const result = this.sampler.shouldSample(parentContext, traceId, name, SpanKind.SERVER, NO_ATTRIBUTES, []);
     const traceState = result.traceState ?? parentState;
     const sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
-    const context: SpanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, ...(traceState ? { traceState } : {}) };
+    const context: SpanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE };
+    if (traceState) context.traceState = traceState;
     if (!sampled) return { context, recorded: undefined };
-    const recorded = new RecordedSpan(traceId, spanId, parentSpanId, traceState?.serialize() ?? "", name, kind, parentIsRemote);
+    const recorded = new RecordedSpan(traceId, spanId, parentSpanId, traceState?.serialize() ?? "", name, SpanKindCode.SERVER, parentIsRemote);
     if (result.attributes) recorded.setAll(result.attributes as TraceAttributes);
     return { context, recorded };
+  }
+
+  /**
+   * A child of the request's span (an attempt), sampled as its parent was. Every sampler this
+   * configuration offers decides a local child exactly so: the parent-based ones follow a local
+   * parent's decision, and always_on, always_off and traceidratio decide on the trace id, which
+   * the child shares. So the sampler is not asked again (nor a context built for it).
+   */
+  private child(parent: RequestSpan, name: string): StartedSpan {
+    const spanId = this.ids.generateSpanId();
+    const { traceId, traceFlags, traceState } = parent.spanContext;
+    const context: SpanContext = { traceId, spanId, traceFlags };
+    if (traceState) context.traceState = traceState;
+    if (!(traceFlags & TraceFlags.SAMPLED)) return { context, recorded: undefined };
+    return { context, recorded: new RecordedSpan(traceId, spanId, parent.spanId, traceState?.serialize() ?? "", name, SpanKindCode.CLIENT, false) };
   }
 
 }
@@ -158,7 +175,6 @@ export class RequestSpan implements RequestTrace {
   readonly spanContext: SpanContext;
   readonly captureContent: boolean;
   private readonly span: RecordedSpan | undefined;
-  private parentOfChildren: Context | undefined;
 
   constructor(
     private readonly tracing: Tracing,
@@ -194,11 +210,6 @@ export class RequestSpan implements RequestTrace {
 
   attempt(providerId: string, providerKind: string, model: string, request: ChatRequest): AttemptTrace {
     return this.tracing.startAttempt(this, providerId, providerKind, model, request);
-  }
-
-  /** This span as the parent its attempts are sampled under (made once, on the first attempt). */
-  get context(): Context {
-    return (this.parentOfChildren ??= trace.setSpanContext(ROOT_CONTEXT, this.spanContext));
   }
 
   /** Ends the span with what the call record says the request did (ids, counts, cost: never text). */
