@@ -76,7 +76,7 @@ function parseJsonResponse(data: Uint8Array): ExportResponse {
   return JSON.parse(Buffer.from(data).toString("utf8")) as ExportResponse;
 }
 
-/** Just enough protobuf for the partial-success report the exporter logs. */
+/** Just enough protobuf for the partial-success report the exporter logs; other fields are skipped. */
 function parseProtobufResponse(data: Uint8Array): ExportResponse {
   const out: ExportResponse = {};
   let pos = 0;
@@ -91,22 +91,34 @@ function parseProtobufResponse(data: Uint8Array): ExportResponse {
       scale *= 128;
     }
   };
-  while (pos < data.length) {
-    const tag = varint();
-    if (tag !== 0x0a) throw new Error(`unexpected field ${tag >> 3}`);
-    const end = pos + varint();
-    const partial: { rejectedSpans?: number; errorMessage?: string } = {};
+  /** Reads the fields up to `end`, handing each to `field`, which returns false to skip it. */
+  const fields = (end: number, field: (number: number, wire: number) => boolean): void => {
     while (pos < end) {
-      const t = varint();
-      if (t === 0x08) partial.rejectedSpans = varint();
-      else if (t === 0x12) {
-        const len = varint();
-        partial.errorMessage = Buffer.from(data.subarray(pos, pos + len)).toString("utf8");
-        pos += len;
-      } else throw new Error(`unexpected field ${t >> 3}`);
+      const tag = varint();
+      const wire = tag & 7;
+      if (field(tag >>> 3, wire)) continue;
+      if (wire === 0) varint();
+      else if (wire === 1) pos += 8;
+      else if (wire === 2) pos += varint();
+      else if (wire === 5) pos += 4;
+      else throw new Error(`unsupported wire type ${wire}`);
     }
+  };
+  fields(data.length, (number, wire) => {
+    if (number !== 1 || wire !== 2) return false;
+    const partial: { rejectedSpans?: number; errorMessage?: string } = {};
+    fields(pos + varint(), (inner, innerWire) => {
+      if (inner === 1 && innerWire === 0) partial.rejectedSpans = varint();
+      else if (inner === 2 && innerWire === 2) {
+        const length = varint();
+        partial.errorMessage = Buffer.from(data.subarray(pos, pos + length)).toString("utf8");
+        pos += length;
+      } else return false;
+      return true;
+    });
     out.partialSuccess = partial;
-  }
+    return true;
+  });
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { AttemptTrace, RequestTrace, TraceAttributes } from "../../core/tra
 import { finishReason, inputMessages, operationName, outputMessages, providerName, setRequestAttributes } from "./genai.js";
 import { RecordedSpan, SpanKindCode, nowMs } from "./recorded-span.js";
 import type { SpanBatches } from "./span-batches.js";
-import type { TracedProvider, TracingSettings } from "./settings.js";
+import type { TracingSettings } from "./settings.js";
 
 /** How a request arrived, for its server span. */
 export interface ArrivedRequest {
@@ -38,10 +38,10 @@ const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /**
  * The gateway's tracer: a server span per request (continuing the caller's W3C trace context),
  * made by the server, handed down on the call record as a core `RequestTrace`. The SDK decides
- * (its samplers), reads the callers' W3C headers (its propagator) and
- * sends (its OTLP exporters); a sampled span records into a plain `RecordedSpan` that is encoded
- * the moment it ends (span-batches.ts). No global context manager: parents are passed
- * explicitly, so tracing adds no async-context cost.
+ * (its samplers), reads the callers' W3C headers (its propagator) and sends (its OTLP
+ * transports); a sampled span records into a plain `RecordedSpan` that is encoded the moment it
+ * ends (span-batches.ts). No global context manager: parents are passed explicitly, so tracing
+ * adds no async-context cost.
  */
 export class Tracing {
   constructor(
