@@ -3,7 +3,7 @@ import type { ProviderConfig, TracingConfig } from "../../gen/sluice/v1/config_p
 type OtlpProtocol = "http/protobuf" | "http/json" | "grpc";
 
 /** A provider as its attempt spans describe it. */
-export interface TracedProvider {
+interface TracedProvider {
   kind: string;
   /** `server.address` / `server.port` of its base URL (absent: no URL, e.g. the mock). */
   address?: string;
