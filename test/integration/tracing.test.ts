@@ -12,6 +12,8 @@ import { ChatRequestSchema, Role, type ChatResponse } from "../../src/gen/sluice
 import { parseConfig } from "../../src/app/load-config.js";
 import { startGateway, type RunningGateway } from "../../src/app/start-gateway.js";
 import { hashApiKey } from "../../src/limits/keys.js";
+import http from "node:http";
+import { listenLoopback } from "../support/fake-upstream.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { grpcClient } from "../support/grpc-client.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
@@ -352,6 +354,44 @@ telemetry:
       expect(receiver.spans.some((s) => s.traceId === traceId)).toBe(false);
     } finally {
       await sampledOut.gateway.close();
+    }
+  });
+});
+
+describe("a collector that rejects part of an export", () => {
+  it("logs its partial-success report once, at warn, and keeps serving", async () => {
+    // ExportTraceServiceResponse { partial_success { rejected_spans: 3, error_message: "span too big" }, field 9: unknown }
+    const message = Buffer.from("span too big");
+    const partial = Buffer.concat([Buffer.from([0x08, 0x03, 0x12, message.length]), message]);
+    const answer = Buffer.concat([Buffer.from([0x0a, partial.length]), partial, Buffer.from([0x48, 0x01])]);
+    let exports = 0;
+    const collector = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        exports++;
+        res.writeHead(200, { "content-type": "application/x-protobuf" }).end(answer);
+      });
+    });
+    const { origin, close } = await listenLoopback(collector);
+    const rejecting = await logged(config(`
+telemetry:
+  tracing:
+    endpoint: "${origin}"
+    batch: { schedule_delay_ms: 20 }
+`));
+    try {
+      const rejectingClient = new OpenAI({ baseURL: `${rejecting.gateway.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      for (let i = 0; i < 3; i++) await rejectingClient.chat.completions.create({ model: "echo", messages: [{ role: "user", content: `rejected ${i}` }] });
+      await until(() => exports >= 1 && rejecting.lines.some((l) => l.component === "otel"));
+      const warnings = rejecting.lines.filter((l) => l.component === "otel");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].level).toBe(40);
+      expect(warnings[0].msg).toMatch(/Partial Success/i);
+      expect(warnings[0].msg).toContain("span too big"); // the collector's own words, not just the SDK's preamble
+      expect(rejecting.lines.some((l) => /could not deserialize/i.test(String(l.msg)))).toBe(false);
+    } finally {
+      await rejecting.gateway.close();
+      await close();
     }
   });
 });

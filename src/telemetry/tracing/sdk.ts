@@ -29,8 +29,10 @@ export async function startSdk(settings: TracingSettings, log: Logger): Promise<
     seen.add(msg);
     log.warn({ component: "otel" }, `tracing: ${msg}`);
   };
+  // The SDK passes details as further arguments (a component logger puts its name first).
+  const diagWarn = (...args: unknown[]) => warnOnce(args.map(describe).join(" "));
   diag.setLogger(
-    { error: warnOnce, warn: warnOnce, info: () => {}, debug: () => {}, verbose: () => {} },
+    { error: diagWarn, warn: diagWarn, info: () => {}, debug: () => {}, verbose: () => {} },
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 
@@ -41,6 +43,16 @@ export async function startSdk(settings: TracingSettings, log: Logger): Promise<
   const encoder = settings.protocol === "http/json" ? new JsonSpanEncoder(origin) : new ProtobufSpanEncoder(origin);
   const batches = new SpanBatches(encoder, await createSender(settings), settings.batch, warnOnce);
   return new Tracing(buildSampler(settings), new PooledIdGenerator(), new W3CTraceContextPropagator(), batches, settings);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return value.message;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** The SDK's OTLP transport for the configured protocol, sending bodies already encoded. */
