@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
 import { seededRandom } from "../../test/support/seeded-random.js";
+import { cpuPerRequest } from "./cpu-round.js";
 import { chatBody, sequentialLatency } from "../proxy/measure.js";
 import { startGatewayProcess, startMockUpstream } from "../proxy/processes.js";
 
@@ -60,20 +61,7 @@ try {
     contenders.push({ root, url: running.url, close: () => running.close(), pool: new Pool(running.url, { connections: 16, pipelining: 1 }) });
   }
   const bodies = Array.from({ length: 64 }, (_, i) => chatBody(seededRandom(1000 + i), "bench", stream));
-  const round = async (pool: Pool, n: number): Promise<number> => {
-    let i = 0;
-    const worker = async () => {
-      while (i < n) {
-        const res = await pool.request({ path: "/v1/chat/completions", method: "POST", headers: { "content-type": "application/json" }, body: bodies[i++ % 64]! });
-        await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-      }
-    };
-    const before = process.cpuUsage();
-    await Promise.all(Array.from({ length: 16 }, worker));
-    const used = process.cpuUsage(before);
-    return (used.user + used.system) / n;
-  };
+  const round = (pool: Pool, n: number): Promise<number> => cpuPerRequest(pool, bodies, n);
   // A TTFB round: the p50 of sequential first-byte times, in µs.
   const ttfbRound = async (c: Contender, n: number): Promise<number> => (await sequentialLatency(c.url, bodies, n, true)).p50;
   for (const c of contenders) await (ttfb ? ttfbRound(c, 500) : round(c.pool, 3000)); // warm-up: JIT, connection pools

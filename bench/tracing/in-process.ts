@@ -9,6 +9,7 @@ import { Pool } from "undici";
 import { parseConfig } from "../../src/app/load-config.js";
 import { startGateway, type RunningGateway } from "../../src/app/start-gateway.js";
 import { seededRandom } from "../../test/support/seeded-random.js";
+import { cpuPerRequest } from "../paired/cpu-round.js";
 import { chatBody } from "../proxy/measure.js";
 
 /**
@@ -46,20 +47,7 @@ export async function inProcessTable(upstreamUrl: string): Promise<string[]> {
   const contenders = [await start(""), await start(`telemetry: { tracing: { endpoint: "${sinkUrl}", sampler: always_on } }\n`)];
   const bodies = Array.from({ length: 64 }, (_, i) => chatBody(seededRandom(2000 + i), "bench", false));
   const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-  const round = async (pool: Pool, n: number): Promise<number> => {
-    let i = 0;
-    const worker = async () => {
-      while (i < n) {
-        const res = await pool.request({ path: "/v1/chat/completions", method: "POST", headers: { "content-type": "application/json", traceparent }, body: bodies[i++ % 64]! });
-        await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-      }
-    };
-    const before = process.cpuUsage();
-    await Promise.all(Array.from({ length: 16 }, worker));
-    const used = process.cpuUsage(before);
-    return (used.user + used.system) / n;
-  };
+  const round = (pool: Pool, n: number): Promise<number> => cpuPerRequest(pool, bodies, n, { traceparent });
   try {
     for (const c of contenders) await round(c.pool, 3000); // warm-up: JIT, connection pools, the exporter's connection
     const perRequest: number[][] = [[], []];
