@@ -14,8 +14,6 @@ export interface RequestTrace {
   readonly spanId: string;
   /** `telemetry.tracing.capture_content`: prompt and completion text may be recorded (after the pii slot). */
   readonly captureContent: boolean;
-  /** Attributes on the request's span. */
-  set(attributes: TraceAttributes): void;
   /** An event on the request's span (a phase's outcome, a policy decision). */
   event(name: string, attributes: TraceAttributes): void;
   /** The GenAI request attributes (operation, model, parameters) from the canonical request. */

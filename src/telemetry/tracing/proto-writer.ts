@@ -32,14 +32,7 @@ export class ProtoWriter {
   /** An unsigned varint below 2^53. */
   varint(n: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0x7f) {
-      buf[pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    buf[pos++] = n;
-    this.pos = pos;
+    this.pos = putVarint(this.buf, this.pos, n);
   }
 
   /** An int64 varint field (negative numbers take ten bytes, two's complement). */
@@ -175,13 +168,7 @@ export class ProtoWriter {
     this.ensure(width - 1);
     this.buf.copyWithin(start + width, start + 1, this.pos);
     this.pos += width - 1;
-    let n = length;
-    let p = start;
-    while (n > 0x7f) {
-      this.buf[p++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[p] = n;
+    putVarint(this.buf, start, length);
   }
 
   /** What was written, as a copy the writer no longer touches; the writer starts over. */
@@ -196,6 +183,16 @@ export class ProtoWriter {
 const HEX = new Uint8Array(128);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
+
+/** Writes `n` (unsigned, below 2^53) as a varint at `pos`; returns the position after it. */
+export function putVarint(buf: Buffer, pos: number, n: number): number {
+  while (n > 0x7f) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
 
 /** Bytes of `n` as a varint. */
 export function varintSize(n: number): number {

@@ -1,6 +1,6 @@
 // OTLP trace export bodies (opentelemetry/proto/collector/trace/v1 ExportTraceServiceRequest),
 // built span by span as spans end: protobuf for http/protobuf and grpc, JSON for http/json.
-import { ProtoWriter, varintSize } from "./proto-writer.js";
+import { ProtoWriter, putVarint, varintSize } from "./proto-writer.js";
 import { epochParts, type AttributeValue, type RecordedSpan } from "./recorded-span.js";
 
 /** Who exports: the resource's attributes and the instrumentation scope, written once into every body. */
@@ -111,8 +111,9 @@ export class ProtobufSpanEncoder implements SpanEncoder {
     const w = this.spans;
     const spansLength = w.pos - this.headerRoom;
     if (this.schemaUrl) w.string(F.resourceSpans.schemaUrl, this.schemaUrl); // after scope_spans, as the SDK writes it
+    const schemaLength = w.pos - this.headerRoom - spansLength;
     const scopeSpansLength = this.scope.length + spansLength;
-    const resourceSpansLength = this.resource.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength + (w.pos - this.headerRoom - spansLength);
+    const resourceSpansLength = this.resource.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength + schemaLength;
     // Headers, written backwards so that they end where the spans begin.
     const buf = w.buf;
     let at = this.headerRoom;
@@ -139,14 +140,8 @@ export class ProtobufSpanEncoder implements SpanEncoder {
 
 /** Writes `n` as a varint ending just before `end`; returns where it starts. */
 function varintBefore(buf: Buffer, end: number, n: number): number {
-  const size = varintSize(n);
-  let pos = end - size;
-  const start = pos;
-  while (n > 0x7f) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos] = n;
+  const start = end - varintSize(n);
+  putVarint(buf, start, n);
   return start;
 }
 
@@ -221,12 +216,7 @@ function shortKeyValue(w: ProtoWriter, field: number, key: Buffer, value: Attrib
       pos = buf.writeDoubleLE(value, pos);
     } else {
       buf[pos++] = F.anyValue.int << 3;
-      let n = value;
-      while (n > 0x7f) {
-        buf[pos++] = (n & 0x7f) | 0x80;
-        n >>>= 7;
-      }
-      buf[pos++] = n;
+      pos = putVarint(buf, pos, value);
     }
   } else {
     buf[pos++] = F.anyValue.bool << 3;

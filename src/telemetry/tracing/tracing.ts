@@ -145,7 +145,6 @@ export class Tracing {
     if (!(traceFlags & TraceFlags.SAMPLED)) return { context, recorded: undefined };
     return { context, recorded: new RecordedSpan(traceId, spanId, parent.spanId, traceState?.serialize() ?? "", name, SpanKindCode.CLIENT, false) };
   }
-
 }
 
 /**
@@ -186,10 +185,6 @@ export class RequestSpan implements RequestTrace {
     this.spanId = started.context.spanId;
     this.span = started.recorded;
     this.captureContent = this.span !== undefined && tracing.captureContent;
-  }
-
-  set(attributes: TraceAttributes): void {
-    this.span?.setAll(attributes);
   }
 
   event(name: string, attributes: TraceAttributes): void {
