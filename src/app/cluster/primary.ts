@@ -9,6 +9,7 @@ import { MemoryLimitStore } from "../../limits/memory-store.js";
 import { LocalVersionStore } from "../../policy/index.js";
 import { FileLedgerSink } from "../../telemetry/ledger-file.js";
 import type { UsageRecord } from "../../telemetry/ledger.js";
+import { releaseStartupGarbage } from "../startup-gc.js";
 import { Channel } from "./channel.js";
 import { WORKER_ENV } from "./worker.js";
 
@@ -106,6 +107,7 @@ export async function runPrimary(config: Config, options: { workers: number; log
   }
   log.info({ url, workers: options.workers, pids: [...running.values()].map((r) => r.worker.process.pid) }, "sluice listening");
   log.flush();
+  releaseStartupGarbage();
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

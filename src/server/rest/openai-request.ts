@@ -64,7 +64,7 @@ export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
     reasoningEffort: optString(b.reasoning_effort, "reasoning_effort") ?? "",
   };
   // No generation field set: no params message, the same canonical request a gRPC client sends.
-  const hasParams = Object.entries(params).some(([k, v]) => k !== "$typeName" && v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0));
+  const hasParams = anyParamSet(params);
   const request: ChatRequest = {
     $typeName: "sluice.v1.ChatRequest",
     model,
@@ -80,6 +80,16 @@ export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
   const stream = optBoolean(b.stream, "stream") ?? false;
   const streamOptions = b.stream_options === undefined || b.stream_options === null ? {} : asObject(b.stream_options, "stream_options");
   return { request, stream, includeUsage: stream && optBoolean(streamOptions.include_usage, "stream_options.include_usage") === true };
+}
+
+/** Whether any generation field is set (a loop: `Object.entries` cost ~0.9 KB of arrays per request). */
+function anyParamSet(params: GenerationParams): boolean {
+  for (const k in params) {
+    if (k === "$typeName") continue;
+    const v = params[k as keyof GenerationParams];
+    if (v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)) return true;
+  }
+  return false;
 }
 
 /** `"prompt": {"id", "label" | "version", "variables": {name: text}}` -> PromptRef (absent: undefined). */
