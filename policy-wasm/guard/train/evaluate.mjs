@@ -41,14 +41,19 @@ function summary(name, scored) {
   const f1 = (2 * precision * recall) / Math.max(1e-9, precision + recall);
   return `| ${name} | ${pos.length} | ${neg.length} | ${fmt(rocAuc(pos, neg))} | ${fmt(tprAtFpr(pos, neg, 0.01))} | ${fmt(tprAtFpr(pos, neg, 0.02))} | ${fmt(recall)} | ${fmt(fp / neg.length)} | ${fmt(f1)} |`;
 }
-const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc");
+// rows added in session 5 (public.jsonl) come from third-party repositories, named in `source`
+const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
+const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r);
+const BEFORE_SESSION_5 = (r) => !PUBLIC(r);
 const lines = [];
 lines.push("| data | attacks | benign | ROC AUC | TPR @ 1 % FPR | TPR @ 2 % FPR | TPR @ 0.5 | FPR @ 0.5 | F1 @ 0.5 |", "|---|---|---|---|---|---|---|---|---|");
 lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
 lines.push(summary("dev, rows of the first release only", devScored.filter((s) => ORIGINAL(rows[s.i]))));
+lines.push(summary("dev, rows of sessions 1-4 only (no public.jsonl)", devScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
 if (!devOnly) {
   lines.push(summary("held out", heldScored));
   lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
+  lines.push(summary("held out, rows of sessions 1-4 only (no public.jsonl)", heldScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
 }
 
 const slices = [
@@ -63,6 +68,10 @@ const slices = [
   ["benign: FastChat questions", (r) => r.source.includes("FastChat")],
   ["written for Sluice (first release)", (r) => r.source === "sluice:written-for-guard"],
   ["written for Sluice (issue 17 accuracy work)", (r) => r.source.startsWith("sluice:written-for-guard-acc")],
+  ["public: garak latent injection (documents)", (r) => r.source.includes("garak/probes/latentinjection")],
+  ["public: other garak probes (grandma, smuggling, doctor, web injection; goodside questions)", (r) => r.source.includes(":garak/probes/") && !r.source.includes("latentinjection")],
+  ["public: BIPIA requests (standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
+  ["public: GSM8K questions", (r) => r.source.startsWith("openai/grade-school-math")],
 ];
 function slice(scored, name, pred) {
   const s = scored.filter((x) => pred(rows[x.i]));
