@@ -1,5 +1,5 @@
 import { cpus } from "node:os";
-import { chatBody, haveWrk, sequentialLatency, throughput, type Percentiles, type Throughput } from "./measure.js";
+import { chatBody, haveWrk, sequentialLatency, throughput } from "./measure.js";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 import { cpuMicros, rssMiB, startFloorProxy, startGatewayProcess, startMockUpstream, type Child } from "./processes.js";
 
@@ -15,12 +15,19 @@ import { cpuMicros, rssMiB, startFloorProxy, startGatewayProcess, startMockUpstr
  *  - rest-unary-cN-throughput: c=1, 16, 64 (wrk when installed, else autocannon) -> rate as a
  *    share of direct and of the floor, CPU time per request of each proxy
  *  - rss: the gateway's resident memory idle (after start-up) and after the load.
- * Env: BENCH_SECONDS (per throughput case, default 8), BENCH_SAMPLES (latency, default 3000),
- * BENCH_WORKERS (the gateway's --workers, default 1), BENCH_SLUICE (another checkout's
- * bin/sluice.js: measure an earlier commit's gateway with this bench).
+ * Every case runs in rounds; each round measures the three contenders one after the other, in
+ * an order that rotates from round to round. A figure is the median over the rounds, and a
+ * ratio (an added latency, a share) is the median of the per-round ratios: on a small shared
+ * machine one contender's minute can be twice as slow as the next one's, and only contenders
+ * measured side by side, many times, give ratios that repeat.
+ * Env: BENCH_ROUNDS (default 5), BENCH_SECONDS (per throughput round, default 3), BENCH_SAMPLES
+ * (latency samples per round, default 1000), BENCH_WORKERS (the gateway's --workers, default 1),
+ * BENCH_SLUICE (another checkout's bin/sluice.js: measure an earlier commit's gateway with this
+ * bench).
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
-const samples = Number(process.env.BENCH_SAMPLES ?? 3000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const samples = Number(process.env.BENCH_SAMPLES ?? 1000);
 const workers = Number(process.env.BENCH_WORKERS ?? 1);
 
 interface Contender {
@@ -49,7 +56,11 @@ const contenders = [direct, viaFloor, viaGateway];
 
 const rows: string[] = [];
 const fmt = (n: number, d = 1) => n.toFixed(d);
-const pct = (a: number, b: number) => `${fmt((100 * a) / b)}%`;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 const pid = (c: Contender) => c.child.process.pid!;
 let rssIdle = 0;
 let rssLoaded = 0;
@@ -61,32 +72,45 @@ try {
     await sequentialLatency(c.child.url, c.stream, 500, true);
   }
 
-  const latency = async (stream: boolean): Promise<Percentiles[]> => {
-    const out: Percentiles[] = [];
-    for (const c of contenders) out.push(await sequentialLatency(c.child.url, stream ? c.stream : c.unary, samples, stream));
+  // Per round, the contenders in a rotated order; results indexed like `contenders`.
+  const inRounds = async <T>(measure: (c: Contender) => Promise<T>): Promise<T[][]> => {
+    const out: T[][] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: T[] = new Array(contenders.length);
+      for (let k = 0; k < contenders.length; k++) {
+        const i = (k + r) % contenders.length;
+        round[i] = await measure(contenders[i]!);
+      }
+      out.push(round);
+    }
     return out;
   };
-  const [dLat, fLat, gLat] = await latency(false);
-  rows.push(
-    `| rest-unary-c1-latency (p50 / p99) | ${fmt(dLat!.p50, 0)} / ${fmt(dLat!.p99, 0)} µs | ${fmt(fLat!.p50, 0)} / ${fmt(fLat!.p99, 0)} µs | ${fmt(gLat!.p50, 0)} / ${fmt(gLat!.p99, 0)} µs | added p50: gateway **${fmt((gLat!.p50 - dLat!.p50) / 1000, 3)} ms** (target <= 0.25), floor ${fmt((fLat!.p50 - dLat!.p50) / 1000, 3)} ms |`,
-  );
-  const [dTtfb, fTtfb, gTtfb] = await latency(true);
-  rows.push(
-    `| rest-stream-c1-ttfb (p50) | ${fmt(dTtfb!.p50, 0)} µs | ${fmt(fTtfb!.p50, 0)} µs | ${fmt(gTtfb!.p50, 0)} µs | added p50: gateway **${fmt((gTtfb!.p50 - dTtfb!.p50) / 1000, 3)} ms** (target <= 0.5), floor ${fmt((fTtfb!.p50 - dTtfb!.p50) / 1000, 3)} ms |`,
-  );
+  const latency = async (stream: boolean): Promise<string> => {
+    const per = await inRounds((c) => sequentialLatency(c.child.url, stream ? c.stream : c.unary, samples, stream));
+    const p50 = (i: number) => median(per.map((r) => r[i]!.p50));
+    const p99 = (i: number) => median(per.map((r) => r[i]!.p99));
+    const added = (i: number) => median(per.map((r) => r[i]!.p50 - r[0]!.p50)) / 1000;
+    const cell = (i: number) => (stream ? `${fmt(p50(i), 0)} µs` : `${fmt(p50(i), 0)} / ${fmt(p99(i), 0)} µs`);
+    const name = stream ? "rest-stream-c1-ttfb (p50)" : "rest-unary-c1-latency (p50 / p99)";
+    const target = stream ? "0.5" : "0.25";
+    return `| ${name} | ${cell(0)} | ${cell(1)} | ${cell(2)} | added p50: gateway **${fmt(added(2), 3)} ms** (target <= ${target}), floor ${fmt(added(1), 3)} ms |`;
+  };
+  rows.push(await latency(false));
+  rows.push(await latency(true));
 
   for (const c of [1, 16, 64]) {
-    const results: Array<Throughput & { cpuUsPerRequest: number }> = [];
-    for (const contender of contenders) {
+    const per = await inRounds(async (contender) => {
       const before = cpuMicros(pid(contender));
       const r = await throughput(contender.child.url, contender.unary, c, seconds);
       if (r.errors) throw new Error(`errors during c=${c} (${contender.name}): ${r.errors}`);
-      results.push({ ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) });
-    }
-    const [d, f, g] = results;
+      return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
+    });
+    const rps = (i: number) => median(per.map((r) => r[i]!.rps));
+    const cpu = (i: number) => median(per.map((r) => r[i]!.cpuUsPerRequest));
+    const share = (i: number, of: number) => `${fmt(100 * median(per.map((r) => r[i]!.rps / r[of]!.rps)))}%`;
     const target = c === 1 ? "" : " (target >= 30%)";
     rows.push(
-      `| rest-unary-c${c}-throughput | ${fmt(d!.rps, 0)} req/s | ${fmt(f!.rps, 0)} req/s, ${fmt(f!.cpuUsPerRequest, 0)} µs CPU/req | ${fmt(g!.rps, 0)} req/s, ${fmt(g!.cpuUsPerRequest, 0)} µs CPU/req | gateway/direct **${pct(g!.rps, d!.rps)}**${target}, gateway/floor **${pct(g!.rps, f!.rps)}**, floor/direct ${pct(f!.rps, d!.rps)} |`,
+      `| rest-unary-c${c}-throughput | ${fmt(rps(0), 0)} req/s | ${fmt(rps(1), 0)} req/s, ${fmt(cpu(1), 0)} µs CPU/req | ${fmt(rps(2), 0)} req/s, ${fmt(cpu(2), 0)} µs CPU/req | gateway/direct **${share(2, 0)}**${target}, gateway/floor **${share(2, 1)}**, floor/direct ${share(1, 0)} |`,
     );
   }
   rssLoaded = rssMiB(pid(viaGateway));
@@ -99,7 +123,8 @@ try {
 
 console.log(
   `\nbench:proxy on ${cpus().length} cores (${cpus()[0]?.model}), node ${process.version}; load by ${haveWrk ? "wrk -t1" : "autocannon"}, ` +
-    `${seconds}s per throughput case, ${samples} latency samples, gateway --workers ${workers}\n`,
+    `${rounds} rounds (contenders side by side, order rotated; medians, and medians of the per-round ratios), ${seconds} s per throughput round, ` +
+    `${samples} latency samples per round, gateway --workers ${workers}\n`,
 );
 console.log("| case | direct to mock upstream | minimal Node proxy (floor) | through the gateway | ratios |");
 console.log("|---|---|---|---|---|");
