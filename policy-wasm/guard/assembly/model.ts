@@ -58,11 +58,14 @@ function ngramSum(): i64 {
   }
   stamp++;
   distinct = 0;
-  for (let i = 0; i + 4 <= n; i++) {
+  // every position with a 5-gram has a 4-gram; the last 4-gram has none
+  let i = 0;
+  for (; i + 5 <= n; i++) {
     const w = load<u64>(p + <usize>i);
     sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT);
-    if (i + 5 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
+    sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
   }
+  if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT);
   let prev: u32 = 0;
   for (let k = 0; k < wordCount; k++) {
     const h = unchecked(wordHash[k]);

@@ -119,8 +119,20 @@ function pass1(src: usize, len: i32): i32 {
         wordAscii = false; wordMapped = false;
         continue;
       }
-      if (isLetter(c)) wordAscii = true;
-      else if (!(<u32>(c - 48) < 10)) { if (wordAscii && wordMapped) mixedScript++; wordAscii = false; wordMapped = false; }
+      if (isLetter(c)) {
+        wordAscii = true;
+        store<u8>(out + <usize>(n++), <u8>c);
+        lastSpace = false;
+        // the rest of an ASCII word, letter by letter, without the checks above
+        while (i < len) {
+          const d = <i32>load<u8>(src + <usize>i) | 32;
+          if (!isLetter(d)) break;
+          store<u8>(out + <usize>(n++), <u8>d);
+          i++;
+        }
+        continue;
+      }
+      if (!(<u32>(c - 48) < 10)) { if (wordAscii && wordMapped) mixedScript++; wordAscii = false; wordMapped = false; }
       store<u8>(out + <usize>(n++), <u8>c);
       lastSpace = false;
       continue;
@@ -223,7 +235,13 @@ function pass2(n: i32): i32 {
         continue;
       }
     }
-    const map = letters >= 2 && leets >= 1;
+    if (leets == 0) {
+      // the usual token (no digit that reads as a letter, no @ or $): copied as it is
+      for (let m = i; m < j; m++) store<u8>(out + <usize>(o++), unchecked(stage[m]));
+      i = j;
+      continue;
+    }
+    const map = letters >= 2;
     for (let m = i; m < j; m++) {
       let d = <i32>unchecked(stage[m]);
       if (map) d = leet(d);

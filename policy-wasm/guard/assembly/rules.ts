@@ -257,7 +257,7 @@ export function readWords(): u64 {
       full = (full ^ <u32>c) * FNV_PRIME;
       if (len < 5) {
         prefix = full;
-        const r = <u32>(c - 97) < 26 ? 97 + (c - 84) % 26 : c; // c - 97 + 13
+        const r = <u32>(c - 97) < 26 ? (c < 110 ? c + 13 : c - 13) : c; // ROT13 of a letter
         rot = (rot ^ <u32>r) * FNV_PRIME;
       }
       len++;
