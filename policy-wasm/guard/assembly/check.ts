@@ -10,7 +10,7 @@ import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
 import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
 import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN, REPEATED_RUN, longestRun } from "./rules";
-import { windowLogit, lastNgramLogit, sigmoid, collected, collecting } from "./model";
+import { windowLogit, lastNgramLogit, sigmoid, collected, collecting, subCollected } from "./model";
 import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
 
@@ -30,6 +30,7 @@ export let partReasons: u32 = 0;
 
 // raw_features (training) layout per view: view id, rule bits, bucket count, then the buckets
 // windowLogit appends; the count is filled in once they are known.
+// The sub-windows of a long window (model.ts) follow as views 3, rule bits 0.
 function scoreView(view: u32, bits: u32): f64 {
   if (!collecting) return windowLogit(bits);
   const header = collected.len;
@@ -37,8 +38,12 @@ function scoreView(view: u32, bits: u32): f64 {
   store<u32>(collected.ptr + header, view);
   store<u32>(collected.ptr + header + 4, bits);
   collected.len += 12;
+  subCollected.len = 0;
   const logit = windowLogit(bits);
   store<u32>(collected.ptr + header + 8, <u32>((collected.len - header - 12) >> 2));
+  collected.ensure(subCollected.len);
+  memory.copy(collected.ptr + collected.len, subCollected.ptr, subCollected.len);
+  collected.len += subCollected.len;
   return logit;
 }
 

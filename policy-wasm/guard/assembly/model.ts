@@ -12,7 +12,7 @@
 // bucket ids through this same code (raw_features in index.ts): training and inference cannot
 // disagree on a feature.
 import { norm, normLen } from "./normalize";
-import { wordHash, wordCount } from "./rules";
+import { wordHash, wordStart, wordCount } from "./rules";
 import { BIAS, SCALE, RULE_WEIGHTS, TABLE_BITS, WEIGHTS } from "./weights";
 import { ByteBuffer } from "../../sdk/buffers";
 
@@ -21,58 +21,168 @@ const SHIFT64: u64 = 64 - <u64>TABLE_BITS;
 
 /** Distinct buckets of the last `ngramSum` call. */
 export let featureCount: i32 = 0;
-/** When set, ngramSum also appends every bucket id (u32) to `collected` (training). */
+/** When set, ngramSum also appends every bucket id (u32) to `collected` (training), and the
+ *  sub-windows' bucket ids, as views of their own, to `subCollected`. */
 export let collecting = false;
 export const collected = new ByteBuffer();
+export const subCollected = new ByteBuffer();
 export function setCollecting(on: bool): void { collecting = on; }
 
-// The weights and which buckets this window has counted, in one table so a feature costs one
-// random memory access: entry = stamp << 8 | (u8)weight; a bucket whose stamp is this window's
-// was counted already (no clearing between windows; all stamps reset once every 255 windows).
-const table = new StaticArray<u16>(1 << TABLE_BITS);
-for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = <u16>(<u8>unchecked(WEIGHTS[b])));
+// Sub-windows. One bag of n-grams per window dilutes a short instruction hidden in a long
+// document (a tool result, a retrieved page): a window longer than SUB normalised bytes is also
+// read SUB bytes at a time, in two series staggered by SUB/2 (A: [0, SUB), [SUB, 2 SUB), ...;
+// B: [SUB/2, 3 SUB/2), ...), by the n-grams alone (the rules read the whole window), and the
+// window's logit is the higher of the whole window's and the best sub-window's. A feature counts
+// towards the sub-window where it starts. Chosen on dev cross-validation (bench/RESULTS.md,
+// "Guard slot", session 5): 256 bytes caught more than 512 or 1,024.
+const SUB_SHIFT: i32 = 8;
+const SUB: i32 = 1 << SUB_SHIFT;
+const HALF: i32 = SUB >> 1;
+/** A sub-window of HALF bytes or fewer (the first of series B, the last of a window) is not
+ *  scored on its own: its features are in a longer sub-window of the other series. */
+const MIN_SUB: i32 = HALF + 1;
+
+// The weights and which buckets were counted, in one table so a feature costs one random memory
+// access: entry = B stamp << 24 | A stamp << 16 | window stamp << 8 | (u8)weight. A bucket whose
+// stamp is the current window's (or sub-window's) was counted there already; no clearing between
+// windows (all window stamps reset once every 255 windows, sub-window stamps when a window could
+// run out of them).
+const table = new StaticArray<u32>(1 << TABLE_BITS);
+for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = <u32>(<u8>unchecked(WEIGHTS[b])));
 let stamp: u32 = 0;
+let subStamp: u32 = 0;
 let distinct = 0;
 
-@inline function bucketWeight(b: u32): i32 {
-  const e = <u32>unchecked(table[b]);
-  if ((e >>> 8) == stamp) return 0;
-  unchecked(table[b] = <u16>((stamp << 8) | (e & 0xff)));
-  distinct++;
-  if (collecting) {
-    collected.ensure(4);
-    store<u32>(collected.ptr + collected.len, b);
-    collected.len += 4;
-  }
-  return <i32><i8>(e & 0xff);
+let subOn = false;
+let aIdx: i32 = 0, aStamp: u32 = 0, aSum: i64 = 0, aDistinct: i32 = 0;
+let bIdx: i32 = 0, bStamp: u32 = 0, bSum: i64 = 0, bDistinct: i32 = 0;
+const listA = new ByteBuffer();
+const listB = new ByteBuffer();
+/** The best sub-window's sum / sqrt(distinct) in the last ngramSum (-Infinity: none scored). */
+let bestSub: f64 = -Infinity;
+
+@inline function push(list: ByteBuffer, b: u32): void {
+  list.ensure(4);
+  store<u32>(list.ptr + list.len, b);
+  list.len += 4;
 }
 
-/** Sum of the n-gram weights of the window read by readWords (integer units of SCALE). */
+/** Scores a finished sub-window [from, to) and, when collecting, writes it as view 3. */
+function closeSub(from: i32, to: i32, sum: i64, count: i32, list: ByteBuffer): void {
+  if (to - from >= MIN_SUB && count > 0) {
+    const z = <f64>sum / Math.sqrt(<f64>count);
+    if (z > bestSub) bestSub = z;
+    if (collecting) {
+      subCollected.ensure(12 + list.len);
+      store<u32>(subCollected.ptr + subCollected.len, 3);
+      store<u32>(subCollected.ptr + subCollected.len + 4, 0);
+      store<u32>(subCollected.ptr + subCollected.len + 8, <u32>(list.len >> 2));
+      memory.copy(subCollected.ptr + subCollected.len + 12, list.ptr, list.len);
+      subCollected.len += 12 + list.len;
+    }
+  }
+  list.len = 0;
+}
+
+/** At normalised byte `pos` (a multiple of HALF): the sub-window of the series that starts a new
+ *  one here is scored and a new one begins. */
+function crossSub(pos: i32): void {
+  if ((pos & (SUB - 1)) == 0) {
+    closeSub(pos - SUB, pos, aSum, aDistinct, listA);
+    aStamp = ++subStamp; aSum = 0; aDistinct = 0;
+  } else {
+    closeSub(max(0, pos - SUB), pos, bSum, bDistinct, listB);
+    bStamp = ++subStamp; bSum = 0; bDistinct = 0;
+  }
+}
+
+/** Counts bucket b in the window and, for a long window, in its two current sub-windows;
+ *  returns its weight when new to the window, else 0. */
+@inline function bucketWeight(b: u32): i32 {
+  let e = unchecked(table[b]);
+  const w = <i32><i8>(e & 0xff);
+  let add = 0;
+  const fresh = ((e >>> 8) & 0xff) != stamp;
+  if (fresh) {
+    e = (e & 0xffff00ff) | (stamp << 8);
+    add = w;
+    distinct++;
+  }
+  if (subOn) {
+    if (((e >>> 16) & 0xff) != aStamp) { e = (e & 0xff00ffff) | (aStamp << 16); aSum += w; aDistinct++; }
+    if ((e >>> 24) != bStamp) { e = (e & 0x00ffffff) | (bStamp << 24); bSum += w; bDistinct++; }
+  }
+  unchecked(table[b] = e);
+  if (collecting) {
+    if (fresh) push(collected, b);
+    if (subOn) { push(listA, b); push(listB, b); }
+  }
+  return add;
+}
+
+/** The word unigram and bigram of word k. */
+@inline function wordWeights(k: i32, prev: u32): i64 {
+  const h = unchecked(wordHash[k]);
+  let sum: i64 = bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT);
+  if (k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT);
+  return sum;
+}
+
+/** Sum of the n-gram weights of the window read by readWords (integer units of SCALE). A long
+ *  window's features are counted in the order they start, so that its sub-windows are scored as
+ *  the position passes them; a short one's n-grams first, then its words. */
 function ngramSum(): i64 {
   const p = changetype<usize>(norm);
   const n = normLen;
   let sum: i64 = 0;
   if (stamp == 0xff) {
-    for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = unchecked(table[b]) & 0xff);
+    for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = unchecked(table[b]) & 0xffff00ff);
     stamp = 0;
   }
   stamp++;
   distinct = 0;
-  // every position with a 5-gram has a 4-gram; the last 4-gram has none
+  bestSub = -Infinity;
+  subOn = n > SUB;
+  let k = 0;
+  let prev: u32 = 0;
   let i = 0;
-  for (; i + 5 <= n; i++) {
+  if (!subOn) {
+    for (; i + 5 <= n; i++) {
+      const w = load<u64>(p + <usize>i);
+      sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT);
+      sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
+    }
+    if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT);
+    for (; k < wordCount; k++) {
+      sum += wordWeights(k, prev);
+      prev = unchecked(wordHash[k]);
+    }
+    featureCount = distinct;
+    return sum;
+  }
+  // at most 2 * n / SUB + 2 sub-windows: their stamps must not wrap inside this window
+  if (subStamp > 0xff - (2 * (n >> SUB_SHIFT) + 4)) {
+    for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = unchecked(table[b]) & 0xffff);
+    subStamp = 0;
+  }
+  aStamp = ++subStamp; aSum = 0; aDistinct = 0; listA.len = 0;
+  bStamp = ++subStamp; bSum = 0; bDistinct = 0; listB.len = 0;
+  // every position of the window in order (words start at positions with no n-gram at the end)
+  for (; i < n; i++) {
+    if ((i & (HALF - 1)) == 0 && i > 0) crossSub(i);
+    while (k < wordCount && unchecked(wordStart[k]) <= i) {
+      sum += wordWeights(k, prev);
+      prev = unchecked(wordHash[k]);
+      k++;
+    }
+    if (i + 4 > n) continue;
     const w = load<u64>(p + <usize>i);
     sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT);
-    sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
+    if (i + 5 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
   }
-  if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT);
-  let prev: u32 = 0;
-  for (let k = 0; k < wordCount; k++) {
-    const h = unchecked(wordHash[k]);
-    sum += bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT);
-    if (k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT);
-    prev = h;
-  }
+  // the open sub-window of each series ends with the window
+  closeSub((n - 1) & ~(SUB - 1), n, aSum, aDistinct, listA);
+  closeSub(max(0, ((n - 1 + HALF) & ~(SUB - 1)) - HALF), n, bSum, bDistinct, listB);
   featureCount = distinct;
   return sum;
 }
@@ -92,6 +202,11 @@ export function windowLogit(fired: u32): f64 {
   let logit = <f64>BIAS + logitOffset + lastNgramLogit;
   for (let r = 0; r < RULE_WEIGHTS.length; r++) {
     if ((fired & (<u32>1 << <u32>r)) != 0) logit += <f64>unchecked(RULE_WEIGHTS[r]);
+  }
+  if (bestSub > -Infinity) {
+    const sub = <f64>SCALE * bestSub;
+    if (<f64>BIAS + logitOffset + sub > logit) logit = <f64>BIAS + logitOffset + sub;
+    if (sub > lastNgramLogit) lastNgramLogit = sub;
   }
   return logit;
 }

@@ -11,6 +11,8 @@ import { norm, normLen, isWordByte, normalize } from "./normalize";
 const MAX_WORDS = 8200;
 /** Per word: its full hash (FNV-1a), for the model's word features. */
 export const wordHash = new StaticArray<u32>(MAX_WORDS);
+/** Where each word starts in the normalised window (model.ts assigns its features to sub-windows). */
+export const wordStart = new StaticArray<i32>(MAX_WORDS);
 /** Per word: the rule groups its five-letter prefix belongs to, and those of its ROT13 (so the
  *  ROT13 view needs no pass of its own unless a rule fires on it). */
 const wordGroups = new StaticArray<u64>(MAX_WORDS);
@@ -253,6 +255,7 @@ export function readWords(): u64 {
     let c = <i32>load<u8>(p + <usize>i);
     if (!isWordByte(c)) { i++; continue; }
     let full = FNV_OFFSET, prefix = FNV_OFFSET, rot = FNV_OFFSET, len = 0;
+    const start = i;
     while (i < n && isWordByte(c)) {
       full = (full ^ <u32>c) * FNV_PRIME;
       if (len < 5) {
@@ -270,6 +273,7 @@ export function readWords(): u64 {
       if (full == last) run++; else { run = 1; last = full; }
       if (run > longest) longest = run;
       unchecked(wordHash[count] = full);
+      unchecked(wordStart[count] = start);
       unchecked(wordGroups[count] = groups);
       unchecked(wordGroupsRot13[count] = groupsRot);
       present |= groups;
