@@ -36,13 +36,19 @@ for (let b = 0; b < (1 << TABLE_BITS); b++) unchecked(table[b] = <u16>(<u8>unche
 let stamp: u32 = 0;
 let distinct = 0;
 
-@inline function bucketWeight(b: u32): i32 {
+/** Bucket b of a feature starting at normalised byte `pos`: its weight when new to the window
+ *  (and then added to its half of a sub-window), else 0. */
+@inline function bucketWeight(b: u32, pos: i32): i32 {
   const e = <u32>unchecked(table[b]);
   if ((e >>> 8) == stamp) return 0;
   unchecked(table[b] = <u16>((stamp << 8) | (e & 0xff)));
   distinct++;
-  if (collecting) push(collected, b);
-  return <i32><i8>(e & 0xff);
+  const w = <i32><i8>(e & 0xff);
+  const h = pos >> HALF_SHIFT;
+  unchecked(halfSum[h] += w);
+  unchecked(halfCount[h]++);
+  if (collecting) { push(collected, b); push(halfBuckets, <u32>h); push(halfBuckets, b); }
+  return w;
 }
 
 @inline function push(list: ByteBuffer, v: u32): void {
@@ -95,20 +101,6 @@ function scoreSub(h: i32, from: i32, to: i32): void {
   store<u32>(subCollected.ptr + header + 8, <u32>((subCollected.len - header - 12) >> 2));
 }
 
-/** A long window's bucket at normalised byte `pos`: its weight, added to its half when new. */
-@inline function halfWeight(b: u32, pos: i32): i32 {
-  const e = <u32>unchecked(table[b]);
-  if ((e >>> 8) == stamp) return 0;
-  unchecked(table[b] = <u16>((stamp << 8) | (e & 0xff)));
-  distinct++;
-  const w = <i32><i8>(e & 0xff);
-  const h = pos >> HALF_SHIFT;
-  unchecked(halfSum[h] += w);
-  unchecked(halfCount[h]++);
-  if (collecting) { push(collected, b); push(halfBuckets, <u32>h); push(halfBuckets, b); }
-  return w;
-}
-
 /** Sum of the n-gram weights of the window read by readWords (integer units of SCALE). */
 function ngramSum(): i64 {
   const p = changetype<usize>(norm);
@@ -121,44 +113,30 @@ function ngramSum(): i64 {
   stamp++;
   distinct = 0;
   bestSub = -Infinity;
-  let i = 0;
-  let prev: u32 = 0;
-  if (n <= SUB) {
-    for (; i + 5 <= n; i++) {
-      const w = load<u64>(p + <usize>i);
-      sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT);
-      sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64));
-    }
-    if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT);
-    for (let k = 0; k < wordCount; k++) {
-      const h = unchecked(wordHash[k]);
-      sum += bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT);
-      if (k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT);
-      prev = h;
-    }
-    featureCount = distinct;
-    return sum;
-  }
   const halves = ((n - 1) >> HALF_SHIFT) + 1;
   for (let h = 0; h <= halves; h++) { unchecked(halfSum[h] = 0); unchecked(halfCount[h] = 0); }
   halfBuckets.len = 0;
+  let i = 0;
   for (; i + 5 <= n; i++) {
     const w = load<u64>(p + <usize>i);
-    sum += halfWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
-    sum += halfWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
+    sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
+    sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
   }
-  if (i + 4 <= n) sum += halfWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT, i);
+  if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT, i);
+  let prev: u32 = 0;
   for (let k = 0; k < wordCount; k++) {
     const h = unchecked(wordHash[k]);
     const at = unchecked(wordStart[k]);
-    sum += halfWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT, at);
-    if (k > 0) sum += halfWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT, at);
+    sum += bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT, at);
+    if (k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT, at);
     prev = h;
   }
-  // sub-windows: halves (0, 1), (2, 3), ... and the staggered (1, 2), (3, 4), ...
-  for (let h = 0; h < halves; h++) {
-    const from = h << HALF_SHIFT;
-    scoreSub(h, from, min(n, from + SUB));
+  // a long window's sub-windows: halves (0, 1), (2, 3), ... and the staggered (1, 2), (3, 4), ...
+  if (n > SUB) {
+    for (let h = 0; h < halves; h++) {
+      const from = h << HALF_SHIFT;
+      scoreSub(h, from, min(n, from + SUB));
+    }
   }
   featureCount = distinct;
   return sum;
