@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PROVIDER_TIMEOUTS } from "../config/defaults.js";
 import { SluiceError } from "../errors/sluice-error.js";
+import { WholeAnswerHandler, type WholeAnswer } from "./whole-answer.js";
 
 export interface Deadline {
   /** What undici listens to (it takes an EventEmitter that emits "abort" as well as an AbortSignal). */
@@ -76,6 +77,25 @@ export class UpstreamPool {
       });
     } catch (err) {
       throw this.mapError(err, init.deadline.callerSignal);
+    }
+  }
+
+  /**
+   * Sends a request under `basePath` and reads the answer whole (any status), ending it early
+   * when `callerSignal` aborts or the total timeout passes. For answers nobody streams: it
+   * costs less per request than `request` (see WholeAnswerHandler).
+   */
+  async requestWhole(
+    path: string,
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; callerSignal: AbortSignal },
+  ): Promise<WholeAnswer> {
+    try {
+      return await new Promise<WholeAnswer>((resolve, reject) => {
+        const handler = new WholeAnswerHandler(resolve, reject, init.callerSignal, this.timeouts.totalMs);
+        this.pool.dispatch({ path: this.basePath + path, method: init.method, headers: init.headers, body: init.body ?? null }, handler);
+      });
+    } catch (err) {
+      throw this.mapError(err, init.callerSignal);
     }
   }
 

@@ -72,21 +72,24 @@ describe.each(harnesses)("provider adapter contract: $name", (h) => {
     expect(() => JSON.parse(call.argumentsJson)).not.toThrow();
   });
 
-  it("fails before the first chunk with a catalog error", async () => {
-    const { adapter, model } = h.target("failing");
-    const err = await collect(adapter.chat({ request: request(), model, stream: true, signal: new AbortController().signal })).catch((e) => e);
-    expect(err).toBeInstanceOf(SluiceError);
-    expect((err as SluiceError).code).toBe("upstream_unavailable");
-  });
+  for (const stream of [true, false]) {
+    const mode = stream ? "stream" : "whole";
+    it(`fails before the first chunk with a catalog error (${mode})`, async () => {
+      const { adapter, model } = h.target("failing");
+      const err = await collect(adapter.chat({ request: request(), model, stream, signal: new AbortController().signal })).catch((e) => e);
+      expect(err).toBeInstanceOf(SluiceError);
+      expect((err as SluiceError).code).toBe("upstream_unavailable");
+    });
 
-  it("stops promptly when the signal aborts", async () => {
-    const { adapter, model } = h.target("hanging");
-    const controller = new AbortController();
-    const started = Date.now();
-    setTimeout(() => controller.abort(), 50);
-    const err = await collect(adapter.chat({ request: request(), model, stream: true, signal: controller.signal })).catch((e) => e);
-    expect(err).toBeInstanceOf(SluiceError);
-    expect((err as SluiceError).code).toBe("cancelled");
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
+    it(`stops promptly when the signal aborts (${mode})`, async () => {
+      const { adapter, model } = h.target("hanging");
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 50);
+      const err = await collect(adapter.chat({ request: request(), model, stream, signal: controller.signal })).catch((e) => e);
+      expect(err).toBeInstanceOf(SluiceError);
+      expect((err as SluiceError).code).toBe("cancelled");
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+  }
 });
