@@ -4,6 +4,7 @@ import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PROVIDER_TIMEOUTS } from "../config/defaults.js";
 import { SluiceError } from "../errors/sluice-error.js";
 import { WholeAnswerHandler, type WholeAnswer } from "./whole-answer.js";
+import { offAbort, onAbort } from "../core/abort-hooks.js";
 
 export interface Deadline {
   /** What undici listens to (it takes an EventEmitter that emits "abort" as well as an AbortSignal). */
@@ -108,17 +109,17 @@ export class UpstreamPool {
    */
   startDeadline(callerSignal: AbortSignal): Deadline {
     const signal = new AbortEmitter();
-    const onAbort = () => signal.abort();
+    const abort = () => signal.abort();
     if (callerSignal.aborted) signal.abort();
-    else callerSignal.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(onAbort, this.timeouts.totalMs);
+    else onAbort(callerSignal, abort);
+    const timer = setTimeout(abort, this.timeouts.totalMs);
     timer.unref();
     return {
       signal,
       callerSignal,
       clear() {
         clearTimeout(timer);
-        callerSignal.removeEventListener("abort", onAbort);
+        offAbort(callerSignal, abort);
       },
     };
   }

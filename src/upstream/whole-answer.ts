@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { errors, type Dispatcher } from "undici";
+import { offAbort, onAbort } from "../core/abort-hooks.js";
 
 /** An answer read whole: status, headers and the body's bytes. */
 export interface WholeAnswer {
@@ -33,7 +34,7 @@ export class WholeAnswerHandler implements Dispatcher.DispatchHandler {
     totalMs: number,
   ) {
     if (callerSignal.aborted) this.cancelled = true;
-    else callerSignal.addEventListener("abort", this.onCancel, { once: true });
+    else onAbort(callerSignal, this.onCancel);
     this.timer = setTimeout(this.onCancel, totalMs);
     this.timer.unref();
   }
@@ -72,6 +73,6 @@ export class WholeAnswerHandler implements Dispatcher.DispatchHandler {
 
   private finish(): void {
     clearTimeout(this.timer);
-    this.callerSignal.removeEventListener("abort", this.onCancel);
+    offAbort(this.callerSignal, this.onCancel);
   }
 }

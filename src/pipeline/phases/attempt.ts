@@ -1,6 +1,7 @@
 import type { ChatChunk } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError, asSluiceError } from "../../errors/sluice-error.js";
 import type { ProviderCall } from "../../core/provider.js";
+import { offAbort, onAbort } from "../../core/abort-hooks.js";
 import type { RequestContext } from "../context.js";
 import type { Target } from "../../core/target.js";
 import type { AttemptTrace } from "../../core/trace.js";
@@ -37,7 +38,7 @@ export class Attempt {
     if (t.firstTokenMs || t.idleMs || t.totalMs) {
       this.controller = new AbortController();
       if (ctx.signal.aborted) this.controller.abort();
-      else ctx.signal.addEventListener("abort", this.onCallerAbort, { once: true });
+      else onAbort(ctx.signal, this.onCallerAbort);
       if (t.firstTokenMs) this.firstTokenTimer = setTimeout(() => this.expire("first token"), t.firstTokenMs);
       if (t.totalMs) this.totalTimer = setTimeout(() => this.expire("total"), t.totalMs);
     }
@@ -81,7 +82,7 @@ export class Attempt {
     clearTimeout(this.firstTokenTimer);
     clearTimeout(this.idleTimer);
     clearTimeout(this.totalTimer);
-    if (this.controller) this.ctx.signal.removeEventListener("abort", this.onCallerAbort);
+    if (this.controller) offAbort(this.ctx.signal, this.onCallerAbort);
     // A finished generator has nothing to stop: its return() would only cost a promise and a tick.
     if (!this.finished) await this.iterator.return?.().catch(() => undefined);
   }
