@@ -99,25 +99,29 @@ export const measureEmbed: MeasureRequest = async (ctx) => {
 };
 
 export function admitPhase(deps: AdmitDeps, measure: MeasureRequest): Phase {
+  async function admit(ctx: RequestContext): Promise<void> {
+    const scopes = ctx.principal!.scopes;
+    // Fits the context window (dropping turns or falling back when the alias says so), or refuses.
+    const size = await fitContextWindow(ctx, measure, deps.metrics);
+    ctx.inputTokenEstimate = size.inputTokens;
+    if (scopes.length === 0) return;
+    const maxOutput = size.maxOutputTokens;
+    // Routing comes later: hold the cost of the dearest target the model can route to.
+    let estimatedCostUsd = 0;
+    for (const t of ctx.targets) {
+      estimatedCostUsd = Math.max(estimatedCostUsd, estimateCostUsd(deps.pricing, t.model, ctx.inputTokenEstimate, maxOutput));
+    }
+    const result = await admitOrRefuse(deps.store, { scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd }, deps.metrics && ((r) => deps.metrics!.limitRefused(ctx.principal!.tenant, r.scopeId, r.kind)));
+    if (result instanceof SluiceError) throw result;
+    ctx.reservation = result;
+  }
+
   return {
     name: "admit",
-    async onRequest(ctx) {
-      const scopes = ctx.principal!.scopes;
-      const deploymentLimited = ctx.targets.some((t) => t.limitScope);
-      if (scopes.length === 0 && ctx.contextWindow === 0 && !deploymentLimited) return;
-      // Fits the context window (dropping turns or falling back when the alias says so), or refuses.
-      const size = await fitContextWindow(ctx, measure, deps.metrics);
-      ctx.inputTokenEstimate = size.inputTokens;
-      if (scopes.length === 0) return;
-      const maxOutput = size.maxOutputTokens;
-      // Routing comes later: hold the cost of the dearest target the model can route to.
-      let estimatedCostUsd = 0;
-      for (const t of ctx.targets) {
-        estimatedCostUsd = Math.max(estimatedCostUsd, estimateCostUsd(deps.pricing, t.model, ctx.inputTokenEstimate, maxOutput));
-      }
-      const result = await admitOrRefuse(deps.store, { scopes, tokens: ctx.inputTokenEstimate + maxOutput, estimatedCostUsd }, deps.metrics && ((r) => deps.metrics!.limitRefused(ctx.principal!.tenant, r.scopeId, r.kind)));
-      if (result instanceof SluiceError) throw result;
-      ctx.reservation = result;
+    // Nothing to count or hold (no limits, no context window): no promise (the runner awaits only promises).
+    onRequest(ctx) {
+      if (ctx.principal!.scopes.length === 0 && ctx.contextWindow === 0 && !ctx.targets.some((t) => t.limitScope)) return;
+      return admit(ctx);
     },
     onSettle(ctx) {
       const billed = ctx.billed;

@@ -1,5 +1,6 @@
-import { Role, type ChatRequest, type GenerationParams, type Message } from "../../gen/sluice/v1/gateway_pb.js";
+import { Role, type ChatRequest, type GenerationParams, type Message, type PromptRef } from "../../gen/sluice/v1/gateway_pb.js";
 import { renderPrompt, type PromptLibrary, type PromptTemplate } from "../../prompts/index.js";
+import type { RequestContext } from "../context.js";
 import type { Phase } from "../phase.js";
 
 const roles = { system: Role.SYSTEM, developer: Role.DEVELOPER, user: Role.USER, assistant: Role.ASSISTANT } as const;
@@ -11,34 +12,38 @@ const roles = { system: Role.SYSTEM, developer: Role.DEVELOPER, user: Role.USER,
  * version chosen is sticky per caller (API key id + `user`) when a label splits versions.
  */
 export function promptPhase(library: PromptLibrary): Phase {
+  // Most requests name no prompt: they pass without a promise (the runner awaits only promises).
+  async function render(ctx: RequestContext, ref: PromptRef): Promise<void> {
+    const caller = `${ctx.principal!.keyId}\n${ctx.request.user}`;
+    const { template, version } = await library.resolve(ref, caller);
+    const rendered = renderPrompt(template, version, ref.variables);
+    const messages: Message[] = rendered.map((m) => ({
+      $typeName: "sluice.v1.Message",
+      role: roles[m.role],
+      content: [{ $typeName: "sluice.v1.ContentPart", part: { case: "text", value: m.content } }],
+      name: "",
+      toolCalls: [],
+      toolCallId: "",
+      refusal: "",
+      reasoning: "",
+      reasoningSignature: "",
+    }));
+    const request: ChatRequest = {
+      ...ctx.request,
+      model: ctx.request.model || template.model,
+      messages: [...messages, ...ctx.request.messages],
+      params: templateParams(template.params, ctx.request.params),
+    };
+    ctx.request = request;
+    if (!ctx.model) ctx.model = request.model;
+    ctx.prompt = { id: template.id, version };
+  }
+
   return {
     name: "prompt",
-    async onRequest(ctx) {
+    onRequest(ctx) {
       const ref = ctx.request.prompt;
-      if (!ref) return;
-      const caller = `${ctx.principal!.keyId}\n${ctx.request.user}`;
-      const { template, version } = await library.resolve(ref, caller);
-      const rendered = renderPrompt(template, version, ref.variables);
-      const messages: Message[] = rendered.map((m) => ({
-        $typeName: "sluice.v1.Message",
-        role: roles[m.role],
-        content: [{ $typeName: "sluice.v1.ContentPart", part: { case: "text", value: m.content } }],
-        name: "",
-        toolCalls: [],
-        toolCallId: "",
-        refusal: "",
-        reasoning: "",
-        reasoningSignature: "",
-      }));
-      const request: ChatRequest = {
-        ...ctx.request,
-        model: ctx.request.model || template.model,
-        messages: [...messages, ...ctx.request.messages],
-        params: templateParams(template.params, ctx.request.params),
-      };
-      ctx.request = request;
-      if (!ctx.model) ctx.model = request.model;
-      ctx.prompt = { id: template.id, version };
+      return ref ? render(ctx, ref) : undefined;
     },
   };
 }
