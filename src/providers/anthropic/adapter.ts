@@ -44,7 +44,7 @@ export function createAnthropicAdapter(config: ProviderConfig): ProviderAdapter 
       body: JSON.stringify(toAnthropicBody(call.request, call.model, call.stream)),
       error: (status, text, h) => fromAnthropicError(config.id, status, text, headerValue(h["retry-after"])),
       whole: (json) => fromAnthropicMessage(json, passReasoning),
-      stream: (res) => fromAnthropicStream(config.id, res.body, passReasoning),
+      stream: (body) => fromAnthropicStream(config.id, body, passReasoning),
     });
   }
 

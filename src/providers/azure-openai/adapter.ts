@@ -38,7 +38,7 @@ export function createAzureOpenAIAdapter(config: ProviderConfig): ProviderAdapte
       error: (status, text, h) =>
         fromAzureError(config.id, status, text, { retryAfter: headerValue(h["retry-after"]), retryAfterMs: headerValue(h["retry-after-ms"]) }),
       whole: (json) => fromOpenAICompletion(json, passReasoning),
-      stream: (res) => fromAzureStream(config.id, res.body, passReasoning),
+      stream: (body) => fromAzureStream(config.id, body, passReasoning),
     });
   }
 

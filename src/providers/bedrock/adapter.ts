@@ -49,12 +49,12 @@ export function createBedrockAdapter(config: ProviderConfig): ProviderAdapter {
       body,
       error: (status, text, h) => fromBedrockHttpError(config.id, status, text, headerValue(h["x-amzn-errortype"]), headerValue(h["retry-after"])),
       whole: (json, h) => fromConverseResponse(json, call.model, passReasoning, headerValue(h["x-amzn-requestid"]) ?? ""),
-      stream: (res) => {
-        const contentType = headerValue(res.headers["content-type"]) ?? "";
+      stream: (body, h) => {
+        const contentType = headerValue(h["content-type"]) ?? "";
         if (!contentType.startsWith(EVENT_STREAM)) {
           throw new SluiceError("upstream_unavailable", `${config.id}: answered a stream request with content type ${contentType || "(none)"}, not ${EVENT_STREAM}`);
         }
-        return fromConverseStream(config.id, call.model, res.body, passReasoning, headerValue(res.headers["x-amzn-requestid"]) ?? "");
+        return fromConverseStream(config.id, call.model, body, passReasoning, headerValue(h["x-amzn-requestid"]) ?? "");
       },
       streamError: (err, started) =>
         err instanceof EventStreamFormatError

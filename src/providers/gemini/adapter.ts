@@ -45,7 +45,7 @@ export function createGeminiAdapter(config: ProviderConfig): ProviderAdapter {
       body: JSON.stringify(toGeminiBody(call.request, call.model, passReasoning)),
       error: (status, text, h) => fromGeminiError(config.id, status, text, headerValue(h["retry-after"])),
       whole: (json) => fromGeminiResponse(config.id, json, passReasoning),
-      stream: (res) => fromGeminiStream(config.id, res.body, passReasoning),
+      stream: (body) => fromGeminiStream(config.id, body, passReasoning),
     });
   }
 

@@ -32,7 +32,7 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
       body: JSON.stringify(toOpenAIBody(call.request, call.model, call.stream, maxTokensField)),
       error: (status, text, h) => fromOpenAIError(config.id, status, text, headerValue(h["retry-after"])),
       whole: (json) => fromOpenAICompletion(json, passReasoning),
-      stream: (res) => fromOpenAIStream(config.id, res.body, passReasoning),
+      stream: (body) => fromOpenAIStream(config.id, body, passReasoning),
     });
   }
 
