@@ -14,6 +14,8 @@ import { cpuMicros, rssMiB, startFloorProxy, startGatewayProcess, startMockUpstr
  *  - rest-stream-c1-ttfb: sequential streaming requests, time to first body byte -> added TTFB
  *  - rest-unary-cN-throughput: c=1, 16, 64 (wrk when installed, else autocannon) -> rate as a
  *    share of direct and of the floor, CPU time per request of each proxy
+ *  - rest-stream-c16-throughput: the same for streamed answers (the mock's 16 content chunks,
+ *    finish, usage, [DONE]): the per-chunk path, which unary requests do not exercise
  *  - rss: the gateway's resident memory idle (after start-up) and after the load.
  * Every case runs in rounds; each round measures the three contenders one after the other, in
  * an order that rotates from round to round. A figure is the median over the rounds, and a
@@ -98,19 +100,26 @@ try {
   rows.push(await latency(false));
   rows.push(await latency(true));
 
-  for (const c of [1, 16, 64]) {
+  // Unary at three concurrencies (the issue's targets), and streams at 16 (what most LLM traffic is).
+  const loads = [
+    { c: 1, stream: false },
+    { c: 16, stream: false },
+    { c: 64, stream: false },
+    { c: 16, stream: true },
+  ];
+  for (const { c, stream } of loads) {
     const per = await inRounds(async (contender) => {
       const before = cpuMicros(pid(contender));
-      const r = await throughput(contender.child.url, contender.unary, c, seconds);
-      if (r.errors) throw new Error(`errors during c=${c} (${contender.name}): ${r.errors}`);
+      const r = await throughput(contender.child.url, stream ? contender.stream : contender.unary, c, seconds);
+      if (r.errors) throw new Error(`errors during ${stream ? "stream " : ""}c=${c} (${contender.name}): ${r.errors}`);
       return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
     });
     const rps = (i: number) => median(per.map((r) => r[i]!.rps));
     const cpu = (i: number) => median(per.map((r) => r[i]!.cpuUsPerRequest));
     const share = (i: number, of: number) => `${fmt(100 * median(per.map((r) => r[i]!.rps / r[of]!.rps)))}%`;
-    const target = c === 1 ? "" : " (target >= 30%)";
+    const target = c === 1 || stream ? "" : " (target >= 30%)";
     rows.push(
-      `| rest-unary-c${c}-throughput | ${fmt(rps(0), 0)} req/s | ${fmt(rps(1), 0)} req/s, ${fmt(cpu(1), 0)} µs CPU/req | ${fmt(rps(2), 0)} req/s, ${fmt(cpu(2), 0)} µs CPU/req | gateway/direct **${share(2, 0)}**${target}, gateway/floor **${share(2, 1)}**, floor/direct ${share(1, 0)} |`,
+      `| rest-${stream ? "stream" : "unary"}-c${c}-throughput | ${fmt(rps(0), 0)} req/s | ${fmt(rps(1), 0)} req/s, ${fmt(cpu(1), 0)} µs CPU/req | ${fmt(rps(2), 0)} req/s, ${fmt(cpu(2), 0)} µs CPU/req | gateway/direct **${share(2, 0)}**${target}, gateway/floor **${share(2, 1)}**, floor/direct ${share(1, 0)} |`,
     );
   }
   rssLoaded = rssMiB(pid(viaGateway));
