@@ -48,78 +48,80 @@ export async function* fromAnthropicStream(providerId: string, body: AsyncIterab
   };
   const fail = (message: string) => new SluiceError(sentContent ? "stream_interrupted" : "upstream_unavailable", `${providerId}: ${message}`);
 
-  for await (const sse of readSse(body, { source: providerId })) {
-    if (sse.data === "") continue;
-    let event: AnthropicStreamEvent;
-    try {
-      event = JSON.parse(sse.data) as AnthropicStreamEvent;
-    } catch {
-      throw fail("stream sent an event that is not JSON");
-    }
-    switch (event.type) {
-      case "message_start":
-        id = event.message?.id ?? "";
-        model = event.message?.model ?? "";
-        usage = mergeAnthropicUsage(usage, event.message?.usage);
-        break;
-      case "content_block_start": {
-        const block = event.content_block ?? {};
-        const index = event.index ?? 0;
-        if (block.type === "text") {
-          blocks.set(index, { kind: "text" });
-          if (block.text) yield chunk({ textDelta: block.text });
-        } else if (block.type === "thinking") {
-          blocks.set(index, { kind: "thinking" });
-          if (passReasoning && block.thinking) yield chunk({ reasoningDelta: block.thinking });
-        } else if (block.type === "tool_use") {
-          const toolIndex = nextToolIndex++;
-          blocks.set(index, { kind: "tool", toolIndex, argsSent: false, input: block.input });
-          yield chunk({ toolCallDeltas: [newToolCallDelta({ index: toolIndex, id: block.id ?? "", name: block.name ?? "" })] });
-        } else {
-          blocks.set(index, { kind: "other" });
-        }
-        break;
+  for await (const events of readSse(body, { source: providerId })) {
+    for (const sse of events) {
+      if (sse.data === "") continue;
+      let event: AnthropicStreamEvent;
+      try {
+        event = JSON.parse(sse.data) as AnthropicStreamEvent;
+      } catch {
+        throw fail("stream sent an event that is not JSON");
       }
-      case "content_block_delta": {
-        const block = blocks.get(event.index ?? 0);
-        const delta = event.delta ?? {};
-        if (delta.type === "text_delta" && block?.kind === "text" && delta.text) yield chunk({ textDelta: delta.text });
-        else if (delta.type === "thinking_delta" && block?.kind === "thinking" && passReasoning && delta.thinking) yield chunk({ reasoningDelta: delta.thinking });
-        else if (delta.type === "signature_delta" && block?.kind === "thinking" && passReasoning && delta.signature) yield chunk({ reasoningSignature: delta.signature });
-        else if (delta.type === "input_json_delta" && block?.kind === "tool" && delta.partial_json) {
-          block.argsSent = true;
-          yield chunk({ toolCallDeltas: [newToolCallDelta({ index: block.toolIndex, argumentsDelta: delta.partial_json })] });
+      switch (event.type) {
+        case "message_start":
+          id = event.message?.id ?? "";
+          model = event.message?.model ?? "";
+          usage = mergeAnthropicUsage(usage, event.message?.usage);
+          break;
+        case "content_block_start": {
+          const block = event.content_block ?? {};
+          const index = event.index ?? 0;
+          if (block.type === "text") {
+            blocks.set(index, { kind: "text" });
+            if (block.text) yield chunk({ textDelta: block.text });
+          } else if (block.type === "thinking") {
+            blocks.set(index, { kind: "thinking" });
+            if (passReasoning && block.thinking) yield chunk({ reasoningDelta: block.thinking });
+          } else if (block.type === "tool_use") {
+            const toolIndex = nextToolIndex++;
+            blocks.set(index, { kind: "tool", toolIndex, argsSent: false, input: block.input });
+            yield chunk({ toolCallDeltas: [newToolCallDelta({ index: toolIndex, id: block.id ?? "", name: block.name ?? "" })] });
+          } else {
+            blocks.set(index, { kind: "other" });
+          }
+          break;
         }
-        break;
-      }
-      case "content_block_stop": {
-        // A tool called without arguments streams no JSON at all; callers still need valid JSON.
-        const block = blocks.get(event.index ?? 0);
-        if (block?.kind === "tool" && !block.argsSent) {
-          block.argsSent = true;
-          yield chunk({ toolCallDeltas: [newToolCallDelta({ index: block.toolIndex, argumentsDelta: JSON.stringify(block.input ?? {}) })] });
+        case "content_block_delta": {
+          const block = blocks.get(event.index ?? 0);
+          const delta = event.delta ?? {};
+          if (delta.type === "text_delta" && block?.kind === "text" && delta.text) yield chunk({ textDelta: delta.text });
+          else if (delta.type === "thinking_delta" && block?.kind === "thinking" && passReasoning && delta.thinking) yield chunk({ reasoningDelta: delta.thinking });
+          else if (delta.type === "signature_delta" && block?.kind === "thinking" && passReasoning && delta.signature) yield chunk({ reasoningSignature: delta.signature });
+          else if (delta.type === "input_json_delta" && block?.kind === "tool" && delta.partial_json) {
+            block.argsSent = true;
+            yield chunk({ toolCallDeltas: [newToolCallDelta({ index: block.toolIndex, argumentsDelta: delta.partial_json })] });
+          }
+          break;
         }
-        break;
+        case "content_block_stop": {
+          // A tool called without arguments streams no JSON at all; callers still need valid JSON.
+          const block = blocks.get(event.index ?? 0);
+          if (block?.kind === "tool" && !block.argsSent) {
+            block.argsSent = true;
+            yield chunk({ toolCallDeltas: [newToolCallDelta({ index: block.toolIndex, argumentsDelta: JSON.stringify(block.input ?? {}) })] });
+          }
+          break;
+        }
+        case "message_delta":
+          if (event.delta?.stop_reason) finishReason = fromAnthropicStopReason(event.delta.stop_reason);
+          usage = mergeAnthropicUsage(usage, event.usage);
+          break;
+        case "message_stop":
+          yield newChunk({
+            id,
+            created,
+            model,
+            role: sentContent ? Role.UNSPECIFIED : Role.ASSISTANT,
+            finishReason: finishReason || FinishReason.STOP,
+            usage: fromAnthropicUsage(usage),
+          });
+          return;
+        case "error":
+          throw fromAnthropicStreamError(providerId, event, sentContent);
+        default:
+          // `ping` and event types added after this adapter was written.
+          break;
       }
-      case "message_delta":
-        if (event.delta?.stop_reason) finishReason = fromAnthropicStopReason(event.delta.stop_reason);
-        usage = mergeAnthropicUsage(usage, event.usage);
-        break;
-      case "message_stop":
-        yield newChunk({
-          id,
-          created,
-          model,
-          role: sentContent ? Role.UNSPECIFIED : Role.ASSISTANT,
-          finishReason: finishReason || FinishReason.STOP,
-          usage: fromAnthropicUsage(usage),
-        });
-        return;
-      case "error":
-        throw fromAnthropicStreamError(providerId, event, sentContent);
-      default:
-        // `ping` and event types added after this adapter was written.
-        break;
     }
   }
   throw fail("stream ended before message_stop");

@@ -22,20 +22,22 @@ export async function* fromGeminiStream(providerId: string, body: AsyncIterable<
   let sentContent = false;
   const fail = (message: string) => new SluiceError(sentContent ? "stream_interrupted" : "upstream_unavailable", `${providerId}: ${message}`);
 
-  for await (const sse of readSse(bare.watch(body), { source: providerId })) {
-    if (sse.data === "") continue;
-    let event: GeminiResponse;
-    try {
-      event = JSON.parse(sse.data) as GeminiResponse;
-    } catch {
-      throw fail("stream sent an event that is not JSON");
-    }
-    if (event.error) throw fromGeminiInBandError(providerId, event.error, sentContent);
-    const { text, reasoning } = answer.absorb(event);
-    if (text !== "" || reasoning !== "") {
-      const role = sentContent ? Role.UNSPECIFIED : Role.ASSISTANT;
-      sentContent = true;
-      yield newChunk({ id: answer.id, created, model: answer.model, role, textDelta: text, reasoningDelta: reasoning });
+  for await (const events of readSse(bare.watch(body), { source: providerId })) {
+    for (const sse of events) {
+      if (sse.data === "") continue;
+      let event: GeminiResponse;
+      try {
+        event = JSON.parse(sse.data) as GeminiResponse;
+      } catch {
+        throw fail("stream sent an event that is not JSON");
+      }
+      if (event.error) throw fromGeminiInBandError(providerId, event.error, sentContent);
+      const { text, reasoning } = answer.absorb(event);
+      if (text !== "" || reasoning !== "") {
+        const role = sentContent ? Role.UNSPECIFIED : Role.ASSISTANT;
+        sentContent = true;
+        yield newChunk({ id: answer.id, created, model: answer.model, role, textDelta: text, reasoningDelta: reasoning });
+      }
     }
   }
   const tail = bare.text();

@@ -30,40 +30,42 @@ interface OpenAIStreamChunk {
  * only when the provider's config says `reasoning: pass`.
  */
 export async function* fromOpenAIStream(providerId: string, body: AsyncIterable<Uint8Array>, passReasoning: boolean): AsyncGenerator<ChatChunk> {
-  for await (const event of readSse(body, { source: providerId })) {
-    const data = event.data;
-    if (data === "[DONE]") return;
-    if (data === "") continue;
-    let wire: OpenAIStreamChunk;
-    try {
-      wire = JSON.parse(data) as OpenAIStreamChunk;
-    } catch {
-      throw new SluiceError("stream_interrupted", `${providerId}: stream sent an event that is not JSON`);
+  for await (const events of readSse(body, { source: providerId })) {
+    for (const event of events) {
+      const data = event.data;
+      if (data === "[DONE]") return;
+      if (data === "") continue;
+      let wire: OpenAIStreamChunk;
+      try {
+        wire = JSON.parse(data) as OpenAIStreamChunk;
+      } catch {
+        throw new SluiceError("stream_interrupted", `${providerId}: stream sent an event that is not JSON`);
+      }
+      if (wire.error) {
+        throw new SluiceError("stream_interrupted", `${providerId}: ${wire.error.message ?? "error in stream"}`);
+      }
+      const choice = wire.choices?.[0];
+      const delta = choice?.delta;
+      yield newChunk({
+        id: wire.id ?? "",
+        created: createdSeconds(wire.created),
+        model: wire.model ?? "",
+        role: delta?.role === "assistant" ? Role.ASSISTANT : Role.UNSPECIFIED,
+        textDelta: delta?.content ?? "",
+        refusalDelta: delta?.refusal ?? "",
+        reasoningDelta: passReasoning ? (delta?.reasoning_content ?? "") : "",
+        toolCallDeltas: (delta?.tool_calls ?? []).map((d, i) =>
+          newToolCallDelta({
+            index: d.index ?? i,
+            id: d.id ?? "",
+            name: d.function?.name ?? "",
+            argumentsDelta: d.function?.arguments ?? "",
+          }),
+        ),
+        finishReason: fromOpenAIFinishReason(choice?.finish_reason),
+        usage: wire.usage ? fromOpenAIUsage(wire.usage) : undefined,
+      });
     }
-    if (wire.error) {
-      throw new SluiceError("stream_interrupted", `${providerId}: ${wire.error.message ?? "error in stream"}`);
-    }
-    const choice = wire.choices?.[0];
-    const delta = choice?.delta;
-    yield newChunk({
-      id: wire.id ?? "",
-      created: createdSeconds(wire.created),
-      model: wire.model ?? "",
-      role: delta?.role === "assistant" ? Role.ASSISTANT : Role.UNSPECIFIED,
-      textDelta: delta?.content ?? "",
-      refusalDelta: delta?.refusal ?? "",
-      reasoningDelta: passReasoning ? (delta?.reasoning_content ?? "") : "",
-      toolCallDeltas: (delta?.tool_calls ?? []).map((d, i) =>
-        newToolCallDelta({
-          index: d.index ?? i,
-          id: d.id ?? "",
-          name: d.function?.name ?? "",
-          argumentsDelta: d.function?.arguments ?? "",
-        }),
-      ),
-      finishReason: fromOpenAIFinishReason(choice?.finish_reason),
-      usage: wire.usage ? fromOpenAIUsage(wire.usage) : undefined,
-    });
   }
   throw new SluiceError("stream_interrupted", `${providerId}: stream ended before [DONE]`);
 }

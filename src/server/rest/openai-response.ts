@@ -49,51 +49,58 @@ export function encodeCompletion(r: ChatResponse, fallbackId: string, fallbackMo
  * Encodes a chunk stream as OpenAI SSE events. One id and model for the whole stream (the
  * first chunk's), as OpenAI sends; with `include_usage` every chunk carries `"usage": null`
  * and the usage arrives on a last chunk with empty `choices`.
+ *
+ * The members every event shares (id, object, created, model) are serialized once per stream
+ * and each event writes only its choice: the same bytes `JSON.stringify` of the whole event
+ * gives (the unit tests compare them), for about half its cost per chunk.
  */
 export class ChunkEncoder {
-  private id = "";
-  private model = "";
-  private created = 0;
+  /** `data: {"id":…,"object":…,"created":…,"model":…,"choices":`, set by the first chunk. */
+  private head = "";
+  /** What closes an event after its choices: the usage member when asked for, the brace, the blank line. */
+  private readonly tail: string;
 
   constructor(
     private readonly fallbackId: string,
     private readonly fallbackModel: string,
     private readonly includeUsage: boolean,
-  ) {}
+  ) {
+    this.tail = includeUsage ? ',"usage":null}\n\n' : "}\n\n";
+  }
 
   /** The SSE event for a chunk, or "" when the chunk has nothing to send. */
   encode(chunk: ChatChunk): string {
-    if (this.id === "") {
-      this.id = chunk.id || this.fallbackId;
-      this.model = chunk.model || this.fallbackModel;
-      this.created = Number(chunk.created) || Math.floor(Date.now() / 1000);
+    if (this.head === "") {
+      const shared = JSON.stringify({
+        id: chunk.id || this.fallbackId,
+        object: "chat.completion.chunk",
+        created: Number(chunk.created) || Math.floor(Date.now() / 1000),
+        model: chunk.model || this.fallbackModel,
+      });
+      this.head = `data: ${shared.slice(0, -1)},"choices":`;
     }
     if (chunk.usage || chunk.metadata) {
       if (!this.includeUsage || !chunk.usage) return "";
-      return this.event([], encodeUsage(chunk.usage));
+      return `${this.head}[],"usage":${JSON.stringify(encodeUsage(chunk.usage))}}\n\n`;
     }
-    const delta: Record<string, unknown> = {};
-    if (chunk.role === Role.ASSISTANT) delta.role = "assistant";
-    if (chunk.textDelta !== "" || chunk.role === Role.ASSISTANT) delta.content = chunk.textDelta;
-    if (chunk.refusalDelta !== "") delta.refusal = chunk.refusalDelta;
+    // The delta's members in OpenAI's order; absent ones left out.
+    let delta = "";
+    if (chunk.role === Role.ASSISTANT) delta = '"role":"assistant"';
+    if (chunk.textDelta !== "" || chunk.role === Role.ASSISTANT) delta += `${delta && ","}"content":${JSON.stringify(chunk.textDelta)}`;
+    if (chunk.refusalDelta !== "") delta += `${delta && ","}"refusal":${JSON.stringify(chunk.refusalDelta)}`;
     // Reasoning has no field in OpenAI's chat API; `reasoning_content` is the convention of
     // the compatible servers that stream it (DeepSeek, vLLM). Other clients ignore it.
-    if (chunk.reasoningDelta !== "") delta.reasoning_content = chunk.reasoningDelta;
+    if (chunk.reasoningDelta !== "") delta += `${delta && ","}"reasoning_content":${JSON.stringify(chunk.reasoningDelta)}`;
     if (chunk.toolCallDeltas.length > 0) {
-      delta.tool_calls = chunk.toolCallDeltas.map((d) =>
+      const calls = chunk.toolCallDeltas.map((d) =>
         d.id || d.name
           ? { index: d.index, id: d.id, type: "function", function: { name: d.name, arguments: d.argumentsDelta } }
           : { index: d.index, function: { arguments: d.argumentsDelta } },
       );
+      delta += `${delta && ","}"tool_calls":${JSON.stringify(calls)}`;
     }
-    const choice = { index: 0, delta, logprobs: null, finish_reason: finishReasons[chunk.finishReason] ?? null };
-    return this.event([choice], null);
-  }
-
-  private event(choices: unknown[], usage: unknown): string {
-    const body: Record<string, unknown> = { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices };
-    if (this.includeUsage) body.usage = usage;
-    return `data: ${JSON.stringify(body)}\n\n`;
+    const finish = finishReasons[chunk.finishReason];
+    return `${this.head}[{"index":0,"delta":{${delta}},"logprobs":null,"finish_reason":${finish ? `"${finish}"` : "null"}}]${this.tail}`;
   }
 }
 

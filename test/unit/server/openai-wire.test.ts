@@ -130,6 +130,42 @@ describe("canonical -> OpenAI response shapes", () => {
     });
   });
 
+  it("stream events are byte for byte JSON.stringify of the whole event, for every kind of delta", () => {
+    const texts = ["", "plain", 'quotes " and \\ backslash', "line\nbreak\ttab", "ünïcödé ✓ 😀", "\u2028\u2029", "\ud800 lone"];
+    const chunks = [
+      newChunk({ id: "up-1", model: "gpt-x", created: 7n, role: Role.ASSISTANT }),
+      ...texts.map((t) => newChunk({ textDelta: t })),
+      ...texts.map((t) => newChunk({ role: Role.ASSISTANT, textDelta: t, refusalDelta: t, reasoningDelta: t })),
+      newChunk({ refusalDelta: "no" }),
+      newChunk({ reasoningDelta: "thinking" }),
+      newChunk({ toolCallDeltas: [newToolCallDelta({ index: 1, id: "c\"1", name: "f", argumentsDelta: '{"x":' }), newToolCallDelta({ index: 2, argumentsDelta: "1}" })] }),
+      newChunk({ textDelta: "t", toolCallDeltas: [newToolCallDelta({ index: 0, argumentsDelta: "" })] }),
+      ...[FinishReason.STOP, FinishReason.LENGTH, FinishReason.TOOL_CALLS, FinishReason.CONTENT_FILTER, FinishReason.REFUSAL, 99 as FinishReason].map((f) => newChunk({ finishReason: f })),
+    ];
+    for (const includeUsage of [true, false]) {
+      const enc = new ChunkEncoder("fallback", "alias", includeUsage);
+      for (const chunk of chunks) {
+        const delta: Record<string, unknown> = {};
+        if (chunk.role === Role.ASSISTANT) delta.role = "assistant";
+        if (chunk.textDelta !== "" || chunk.role === Role.ASSISTANT) delta.content = chunk.textDelta;
+        if (chunk.refusalDelta !== "") delta.refusal = chunk.refusalDelta;
+        if (chunk.reasoningDelta !== "") delta.reasoning_content = chunk.reasoningDelta;
+        if (chunk.toolCallDeltas.length > 0) {
+          delta.tool_calls = chunk.toolCallDeltas.map((d) =>
+            d.id || d.name ? { index: d.index, id: d.id, type: "function", function: { name: d.name, arguments: d.argumentsDelta } } : { index: d.index, function: { arguments: d.argumentsDelta } },
+          );
+        }
+        const finish = { [FinishReason.STOP]: "stop", [FinishReason.LENGTH]: "length", [FinishReason.TOOL_CALLS]: "tool_calls", [FinishReason.CONTENT_FILTER]: "content_filter", [FinishReason.REFUSAL]: "stop" }[chunk.finishReason as number] ?? null;
+        const event: Record<string, unknown> = { id: "up-1", object: "chat.completion.chunk", created: 7, model: "gpt-x", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+        if (includeUsage) event.usage = null;
+        expect(enc.encode(chunk)).toBe(`data: ${JSON.stringify(event)}\n\n`);
+      }
+      const usage = newUsage({ inputTokens: 3, outputTokens: 2, reasoningTokens: 1 });
+      const usageEvent = { id: "up-1", object: "chat.completion.chunk", created: 7, model: "gpt-x", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 1 } } };
+      expect(enc.encode(newChunk({ usage }))).toBe(includeUsage ? `data: ${JSON.stringify(usageEvent)}\n\n` : "");
+    }
+  });
+
   it("without include_usage: no usage field and no usage chunk", () => {
     const enc = new ChunkEncoder("id", "m", false);
     expect("usage" in parse(enc.encode(newChunk({ textDelta: "x" })))).toBe(false);

@@ -8,7 +8,7 @@ async function* bytes(...parts: string[]): AsyncGenerator<Uint8Array> {
 
 async function drain(source: AsyncIterable<Uint8Array>, maxEventChars: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const e of readSse(source, { source: "p", maxEventChars })) out.push(e.data);
+  for await (const batch of readSse(source, { source: "p", maxEventChars })) for (const e of batch) out.push(e.data);
   return out;
 }
 
@@ -24,7 +24,7 @@ describe("server-sent event size limit", () => {
     const source = bytes("data: ok\n\n", "data: " + "y".repeat(700), "y".repeat(700));
     const seen: string[] = [];
     const err = await (async () => {
-      for await (const e of readSse(source, { source: "p", maxEventChars: 1000 })) seen.push(e.data);
+      for await (const batch of readSse(source, { source: "p", maxEventChars: 1000 })) for (const e of batch) seen.push(e.data);
     })().catch((e) => e);
     expect(seen).toEqual(["ok"]);
     expect((err as SluiceError).code).toBe("stream_interrupted");
@@ -33,5 +33,13 @@ describe("server-sent event size limit", () => {
   it("events under the limit pass, however many", async () => {
     const events = Array.from({ length: 50 }, (_, i) => `data: ${"z".repeat(500)}${i}\n\n`);
     expect(await drain(bytes(...events), 1000)).toHaveLength(50);
+  });
+});
+
+describe("server-sent events in batches", () => {
+  it("yields the events one read completed together, and an event split across reads once it is whole", async () => {
+    const batches: string[][] = [];
+    for await (const batch of readSse(bytes("data: a\n\ndata: b\n\ndata: c", "\n\n", "data: d\n\n"))) batches.push(batch.map((e) => e.data));
+    expect(batches).toEqual([["a", "b"], ["c"], ["d"]]);
   });
 });

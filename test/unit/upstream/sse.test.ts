@@ -26,7 +26,7 @@ async function* writes(c: DecoderCase): AsyncGenerator<Uint8Array> {
 
 async function events(c: DecoderCase): Promise<Array<{ event: string | null; data: string }>> {
   const out: Array<{ event: string | null; data: string }> = [];
-  for await (const e of readSse(writes(c))) out.push({ event: e.event ?? null, data: e.data });
+  for await (const batch of readSse(writes(c))) for (const e of batch) out.push({ event: e.event ?? null, data: e.data });
   return out;
 }
 
