@@ -47,9 +47,16 @@ export class Attempt {
     this.iterator = target.provider.chat({ request: ctx.request, model: target.model, stream: ctx.stream, signal, onRateLimit, traceHeaders: this.trace?.headers })[Symbol.asyncIterator]();
   }
 
-  /** The next chunk; the first one stops the first-token clock, each one resets the idle clock. */
-  async next(): Promise<IteratorResult<ChatChunk>> {
-    const result = await this.iterator.next();
+  /**
+   * The next chunk; the first one stops the first-token clock, each one resets the idle clock.
+   * A `then` on the adapter's promise rather than an async method: one promise and one turn of
+   * the microtask queue fewer per chunk.
+   */
+  next(): Promise<IteratorResult<ChatChunk>> {
+    return this.iterator.next().then(this.took);
+  }
+
+  private readonly took = (result: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
     if (!result.done) {
       this.trace?.chunk(result.value);
       if (this.firstChunkAt === undefined) {
@@ -63,7 +70,7 @@ export class Attempt {
       }
     } else this.finished = true;
     return result;
-  }
+  };
 
   /** Why the attempt failed, as a catalog error (a fired time limit is a timeout, not a cancel). */
   failure(err: unknown): SluiceError {
