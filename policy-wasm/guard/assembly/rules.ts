@@ -324,6 +324,9 @@ export function matchRulesRot13(): u32 {
 function matchIn(words: StaticArray<u64>, present: u64): u32 {
   let fired: u32 = 0;
   for (let r = 0; r < ruleGroups.length; r++) {
+    // an entry whose rule fired already (through another entry) cannot change the result
+    const bit = <u32>1 << <u32>unchecked(ruleIds[r]);
+    if ((fired & bit) != 0) continue;
     const groups = unchecked(ruleGroups[r]);
     let all = true;
     for (let k = 0; k < groups.length; k++) if ((present & unchecked(groups[k])) == 0) { all = false; break; }
@@ -331,7 +334,7 @@ function matchIn(words: StaticArray<u64>, present: u64): u32 {
     const first = unchecked(groups[0]);
     const gaps = unchecked(ruleGaps[r]);
     for (let p = 0; p < wordCount; p++) {
-      if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= <u32>1 << <u32>unchecked(ruleIds[r]); break; }
+      if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= bit; break; }
     }
   }
   return fired;
