@@ -23,13 +23,15 @@ const L2 = 1e-5;
  *  rule firing is evidence of an attack), not towards 0, and less strongly than the buckets. */
 const RULE_L2 = 1e-2; // dev CV: freer rule weights (1e-4, 1e-5) overfit (TPR @ 2 % FPR 0.79 -> 0.76 / 0.74)
 const RULE_PRIOR = 2;
-const ITERATIONS = 400;
+/** Session 6: 800 steps with the sub-window training (trainedView); dev CV, TPR @ 2 % FPR without the
+ *  inner calibration: 400 steps 0.796 (full procedure), 800 0.807, 1500 0.811 (twice the training time). */
+const ITERATIONS = 800;
 const LEARNING_RATE = 4;
 const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl"];
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl"];
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
@@ -96,7 +98,7 @@ function sparse({ view, bits, buckets }) {
   return { view, bits, idx: keys, val: new Float64Array(keys.length).fill(norm) };
 }
 
-/** Trains on samples (view 0 of each); returns float weights. */
+/** Trains on samples (each row's views; the one trainedView picks); returns float weights. */
 export function train(samples, labels) {
   const w = new Float64Array(TABLE), r = new Float64Array(RULE_COUNT);
   // rules matched by the module start at the prior; the signals it sets only in views other than
@@ -113,7 +115,7 @@ export function train(samples, labels) {
     gr.fill(0);
     let gb = 0;
     for (let s = 0; s < samples.length; s++) {
-      const x = samples[s][0];
+      const x = trainedView(samples[s], w, r, b);
       const y = labels[s];
       const p = sigmoid(linear(x, w, r, b));
       const g = (p - y) * (y ? 1 : BENIGN_WEIGHT) / total;
@@ -133,6 +135,22 @@ export function train(samples, labels) {
     b += vb;
   }
   return { w, r, b };
+}
+
+/** The view a row is trained on: the whole window (view 0, with its rule bits) or, when one scores
+ *  higher under the current weights, one of its 256-byte sub-windows (view 3): the view the module's
+ *  max picks, so the loss is the one inference sees (multiple-instance learning: a planted
+ *  instruction is learned from the sub-window that holds it, a benign document's best sub-window is
+ *  pushed down). Dev CV (bench/RESULTS.md, session 6): TPR @ 2 % FPR 0.773 -> 0.796 at 400 steps. */
+function trainedView(views, w, r, b) {
+  let x = views[0];
+  let best = linear(x, w, r, b);
+  for (let v = 1; v < views.length; v++) {
+    if (views[v].view !== 3) continue;
+    const z = linear(views[v], w, r, b);
+    if (z > best) { best = z; x = views[v]; }
+  }
+  return x;
 }
 
 function linear(x, w, r, b) {
