@@ -34,8 +34,9 @@ function providerTimeouts(config: ProviderConfig): UpstreamTimeouts {
 /**
  * A keep-alive connection pool to one provider origin (undici), with the provider's
  * timeouts: connect, first byte (headers) and idle (between body chunks) are enforced by
- * undici; the total is an abort signal. Failures become catalog errors here, so adapters only
- * deal with HTTP statuses and bodies.
+ * undici; the total, and the caller's cancel, end the request too. Two ways to send: `request`
+ * for an answer read as it streams (its body is a stream), `requestWhole` for one read whole.
+ * Failures become catalog errors here, so adapters only deal with HTTP statuses and bodies.
  */
 export class UpstreamPool {
   private readonly pool: Pool;
@@ -61,8 +62,8 @@ export class UpstreamPool {
   }
 
   /**
-   * Sends a request under `basePath`. `deadline` is the request's abort signal (see
-   * `startDeadline`): the caller's signal plus the total timeout.
+   * Sends a request under `basePath` whose answer is read as a stream. `deadline` is the
+   * request's abort signal (see `startDeadline`): the caller's signal plus the total timeout.
    */
   async request(
     path: string,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { ProviderConfigSchema } from "../../../src/gen/sluice/v1/config_pb.js";
-import { ChatRequestSchema, Role, type ChatChunk } from "../../../src/gen/sluice/v1/gateway_pb.js";
+import { ChatRequestSchema, Role } from "../../../src/gen/sluice/v1/gateway_pb.js";
 import { createOpenAIAdapter } from "../../../src/providers/openai/adapter.js";
 import type { ProviderAdapter } from "../../../src/core/provider.js";
 
@@ -60,7 +60,7 @@ const request = create(ChatRequestSchema, { messages: [{ role: Role.USER, conten
 async function stream(model: string, stopAfter = Infinity): Promise<string> {
   let text = "";
   let n = 0;
-  for await (const c of adapter.chat({ request, model, stream: true, signal: new AbortController().signal, traceHeaders: { "x-test-model": model } }) as AsyncIterable<ChatChunk>) {
+  for await (const c of adapter.chat({ request, model, stream: true, signal: new AbortController().signal, traceHeaders: { "x-test-model": model } })) {
     text += c.textDelta;
     if (++n >= stopAfter) break;
   }
