@@ -40,8 +40,34 @@ export interface CallRecord {
 /** Longest caller-chosen string a record keeps (model names); the rest is cut. */
 const MAX_RECORDED_CHARS = 200;
 
+/**
+ * Every member present from the start (undefined until filled in): the pipeline fills them in a
+ * different order per outcome, and records of one shape keep the access log's and settle's
+ * property reads monomorphic.
+ */
 export function newCallRecord(surface: string, requestId: string = randomUUID()): CallRecord {
-  return { requestId, surface };
+  return {
+    requestId,
+    surface,
+    operation: undefined,
+    tenant: undefined,
+    keyId: undefined,
+    model: undefined,
+    provider: undefined,
+    providerModel: undefined,
+    stream: undefined,
+    attempts: undefined,
+    upstreamMs: undefined,
+    inputTokens: undefined,
+    outputTokens: undefined,
+    costUsd: undefined,
+    cache: undefined,
+    route: undefined,
+    guard: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    trace: undefined,
+  };
 }
 
 /** A caller-chosen string as a record may keep it: bounded, so a hostile value cannot grow logs. */

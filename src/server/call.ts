@@ -1,6 +1,7 @@
 import { createContextKey } from "@connectrpc/connect";
 import { boundedText, type CallRecord } from "../core/call-record.js";
 import type { Principal } from "../core/principal.js";
+import type { AnswerStart } from "../core/target.js";
 import type { SluiceError } from "../errors/sluice-error.js";
 
 /**
@@ -52,9 +53,22 @@ export function noteError(call: ServerCall | undefined, error: SluiceError): voi
   if (error.code === "internal") call.cause ??= error.cause ?? error;
 }
 
-/** The part of a call every gateway operation takes (`CallBase`). */
-export function gatewayCall(call: ServerCall, signal: AbortSignal): { record: CallRecord; principal?: Principal; signal: AbortSignal } {
-  return call.principal ? { record: call.record, principal: call.principal, signal } : { record: call.record, signal };
+/** The part of a call every gateway operation takes (`CallBase`). One object shape whoever calls. */
+export function gatewayCall(call: ServerCall, signal: AbortSignal): { record: CallRecord; principal: Principal | undefined; signal: AbortSignal } {
+  return { record: call.record, principal: call.principal, signal };
+}
+
+/**
+ * `gatewayCall` with the operation's request (and room for a stream's `onAnswerStart`), written
+ * out rather than `{ ...gatewayCall(...), request }`: V8 gives a spread's copy a map of its own,
+ * and adding a member to it made a new map on every request (seen in a `perf` profile).
+ */
+export function requestCall<R>(
+  call: ServerCall,
+  signal: AbortSignal,
+  request: R,
+): { record: CallRecord; principal: Principal | undefined; signal: AbortSignal; request: R; onAnswerStart: ((start: AnswerStart) => void) | undefined } {
+  return { record: call.record, principal: call.principal, signal, request, onAnswerStart: undefined };
 }
 
 /** Marks the call's gateway work as begun; the function returned marks it over. */

@@ -19,6 +19,7 @@ import { writeAccessLog } from "./http/access-log.js";
 import { bearerToken, callerRequestId } from "./http/body.js";
 import { corsHandler, type CorsSettings } from "./http/cors.js";
 import { endResponse, sendError } from "./http/respond.js";
+import { Inflight, type InflightEntry } from "./http/inflight.js";
 import { SpareControllers } from "./http/spare-controllers.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
@@ -79,10 +80,10 @@ const ADMIN_METHODS = methodPaths(AdminService);
 export async function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
   // Every request and RPC from its arrival until its response closes: the drain waits for
   // them, and stops what is left at its deadline.
-  const inflight = new Set<AbortController>();
+  const inflight = new Inflight();
   let onIdle: (() => void) | undefined;
-  const untrack = (controller: AbortController) => {
-    inflight.delete(controller);
+  const untrack = (entry: InflightEntry) => {
+    inflight.remove(entry);
     if (inflight.size === 0) onIdle?.();
   };
   const accessLog = options.accessLog ?? true;
@@ -134,7 +135,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     // response has closed and the gateway's work is over (`settled` counts those two).
     const controller = protocol ? new AbortController() : spareControllers.take();
     let settled = 0;
-    inflight.add(controller);
+    const tracked = inflight.add(controller);
     res.once("close", () => {
       if (protocol === "grpc") call.rpcCode = sentGrpcStatus(res) ?? call.rpcCode;
       const entry = { call, method: req.method ?? "", path, status: res.statusCode, startedAt, aborted: !res.writableFinished };
@@ -144,7 +145,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
       });
       // "close" before the response finished means the client went away: stop the upstream work.
       if (!res.writableFinished) controller.abort();
-      untrack(controller);
+      untrack(tracked);
       if (++settled === 2) spareControllers.give(controller);
     });
     if ("stream" in req) watchStream(req, res as http2.Http2ServerResponse, protocol === undefined, requestMs);
@@ -303,7 +304,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
       if (inflight.size > 0) {
         // Past the deadline: stop what is left; RPCs end with UNAVAILABLE if their client still reads.
         const reason = new ConnectError("the gateway is shutting down", Code.Unavailable);
-        for (const controller of inflight) controller.abort(reason);
+        for (const controller of inflight.controllers()) controller.abort(reason);
         await whenIdle(STOP_GRACE_MS);
       }
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));

@@ -17,7 +17,7 @@ interface CounterEntry {
 
 interface HistogramEntry {
   labels: Record<string, string>;
-  bucketValues: Record<number, number>;
+  bucketValues: Record<string, number>;
   sum: number;
   count: number;
 }
@@ -95,6 +95,9 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
     const labels = labelObject((this as unknown as { labelNames: string[] }).labelNames, values);
     this.labels(labels as never); // prom-client's own label checks, once
     const upperBounds = (this as unknown as { upperBounds: number[] }).upperBounds;
+    // prom-client keys its buckets by the bound; the keys as strings once, not a number turned
+    // into a property name on every observe (a slow runtime call for a fractional bound).
+    const bucketKeys = upperBounds.map(String);
     let entry: HistogramEntry | undefined;
     let generation = -1;
     return {
@@ -112,7 +115,7 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
         for (let i = 0; i < upperBounds.length; i++) {
           const bound = upperBounds[i]!;
           if (value <= bound) {
-            entry.bucketValues[bound]! += 1;
+            entry.bucketValues[bucketKeys[i]!]! += 1;
             break;
           }
         }

@@ -54,6 +54,8 @@ export async function listLedgerFiles(dir: string, prefix = "usage"): Promise<Le
 export class FileLedgerSink implements LedgerSink {
   private readonly options: Required<Omit<FileLedgerOptions, "onError">> & Pick<FileLedgerOptions, "onError">;
   private buffer: string[] = [];
+  /** Where a flush encodes its lines; only one flush writes at a time (`writing`), so it is reused. */
+  private bytes = Buffer.allocUnsafe(64 * 1024);
   private current: { day: string; seq: number; size: number } | undefined;
   private writing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -98,14 +100,14 @@ export class FileLedgerSink implements LedgerSink {
     this.buffer = [];
     try {
       await mkdir(this.options.dir, { recursive: true });
-      // The usual flush: every line fits in the current file. One join and one length for the
-      // batch instead of a length and a concatenation per line (a flush holds ~1,000 lines at
-      // a few thousand requests a second).
+      // The usual flush: every line fits in the current file. The lines are encoded one after
+      // the other into a buffer kept from flush to flush (a flush holds ~1,000 lines at a few
+      // thousand requests a second): a `join` made a fresh string of the whole batch each time,
+      // and its new pages cost page faults (seen in a `perf` profile of page faults under load).
       const first = await this.target();
-      const all = lines.join("");
-      const size = Buffer.byteLength(all);
+      const size = this.encode(lines);
       if (first.size + size <= this.options.maxBytes) {
-        await appendFile(this.pathOf(first.day, first.seq), all);
+        await appendFile(this.pathOf(first.day, first.seq), this.bytes.subarray(0, size));
         first.size += size;
         return;
       }
@@ -139,6 +141,21 @@ export class FileLedgerSink implements LedgerSink {
       this.buffer = lines.concat(this.buffer);
       this.options.onError?.(err);
     }
+  }
+
+  /** Encodes `lines` into `this.bytes` (grown when they may not fit); returns the byte length. */
+  private encode(lines: string[]): number {
+    let size = 0;
+    for (const line of lines) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (this.bytes.length - size < line.length * 3) {
+        const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, size + line.length * 3));
+        this.bytes.copy(grown, 0, 0, size);
+        this.bytes = grown;
+      }
+      size += this.bytes.write(line, size);
+    }
+    return size;
   }
 
   private pathOf(day: string, seq: number): string {

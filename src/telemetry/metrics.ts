@@ -221,8 +221,10 @@ export class GatewayMetrics {
    * Labels are bounded (surfaces, statuses, ModelLabels), so the map is too.
    */
   outcome(surface: string, model: string, provider: string, status: string): OutcomeSeries {
-    const key = `${surface}\u0000${model}\u0000${provider}\u0000${status}`;
-    let series = this.outcomes.get(key);
+    // One Map per label rather than a joined key: building and hashing that string (and
+    // comparing it on a hit) was ~0.3 µs a request in a `perf` profile.
+    const byStatus = inner(inner(inner(this.outcomes, surface), model), provider);
+    let series = byStatus.get(status);
     if (!series) {
       series = {
         requests: this.requests.bind(surface, model, provider, status),
@@ -235,16 +237,16 @@ export class GatewayMetrics {
         cachedInputTokens: this.tokens.bind("cached_input", model),
         tokenEstimateError: this.tokenEstimateError.bind(model),
       };
-      this.outcomes.set(key, series);
+      byStatus.set(status, series);
     }
     return series;
   }
 
   /** `sluice_upstream_attempts_total` for one provider and outcome, bound once (see `outcome`). */
   attempt(provider: string, outcome: string): BoundCounter {
-    const key = `${provider}\u0000${outcome}`;
-    let child = this.attemptSeries.get(key);
-    if (!child) this.attemptSeries.set(key, (child = this.attempts.bind(provider, outcome)));
+    const byOutcome = inner(this.attemptSeries, provider);
+    let child = byOutcome.get(outcome);
+    if (!child) byOutcome.set(outcome, (child = this.attempts.bind(provider, outcome)));
     return child;
   }
 
@@ -253,8 +255,7 @@ export class GatewayMetrics {
    * config and models are ModelLabels, so the map is bounded.
    */
   tenantUsage(tenant: string, model: string): TenantUsageSeries {
-    let byModel = this.tenantSeries.get(tenant);
-    if (!byModel) this.tenantSeries.set(tenant, (byModel = new Map()));
+    const byModel = inner(this.tenantSeries, tenant);
     let series = byModel.get(model);
     if (!series) {
       series = {
@@ -284,8 +285,10 @@ export class GatewayMetrics {
     return (seconds, succeeded) => (succeeded ? ok : failed).observe(seconds);
   }
 
-  private readonly outcomes = new Map<string, OutcomeSeries>();
-  private readonly attemptSeries = new Map<string, BoundCounter>();
+  /** surface -> model -> provider -> status -> series (`outcome`). */
+  private readonly outcomes = new Map<string, Map<string, Map<string, Map<string, OutcomeSeries>>>>();
+  /** provider -> outcome -> series (`attempt`). */
+  private readonly attemptSeries = new Map<string, Map<string, BoundCounter>>();
   private readonly tenantSeries = new Map<string, Map<string, TenantUsageSeries>>();
 
   /** Reads breaker states and remaining tokens from the routing health table at scrape time. */
@@ -343,4 +346,11 @@ export class GatewayMetrics {
       },
     });
   }
+}
+
+/** The map under `key` in `outer`, made empty on first use. */
+function inner<K, V>(outer: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let map = outer.get(key);
+  if (map === undefined) outer.set(key, (map = new Map()));
+  return map;
 }

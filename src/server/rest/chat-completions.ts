@@ -1,6 +1,6 @@
 import { toOpenAIErrorBody } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
-import { gatewayCall, type RestCall } from "../call.js";
+import { requestCall, type RestCall } from "../call.js";
 import { readJsonBody } from "../http/body.js";
 import { sendEventStream, sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
@@ -17,7 +17,7 @@ import { ChunkEncoder, SSE_DONE, encodeCompletion } from "./openai-response.js";
 export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
   const decoded = decodeChatCompletion(await readJsonBody(req, rest.maxBodyBytes));
   decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
-  const call = { ...gatewayCall(rest.call, rest.signal), request: decoded.request };
+  const call = requestCall(rest.call, rest.signal, decoded.request);
   const fallbackId = `chatcmpl-${rest.call.record.requestId}`;
 
   if (!decoded.stream) {
@@ -28,7 +28,8 @@ export async function handleChatCompletions(gateway: Gateway, req: HttpRequest, 
 
   const encoder = new ChunkEncoder(fallbackId, decoded.request.model, decoded.includeUsage);
   const { headers, onAnswerStart } = streamAnswerHeaders();
-  const chunks = gateway.chatStream({ ...call, onAnswerStart });
+  call.onAnswerStart = onAnswerStart;
+  const chunks = gateway.chatStream(call);
   await sendEventStream(res, rest.call, chunks, headers, {
     encode: (chunk) => encoder.encode(chunk),
     end: () => SSE_DONE,

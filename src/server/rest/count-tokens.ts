@@ -1,5 +1,5 @@
 import type { Gateway } from "../../pipeline/gateway.js";
-import { gatewayCall, type RestCall } from "../call.js";
+import { requestCall, type RestCall } from "../call.js";
 import { readJsonBody } from "../http/body.js";
 import { sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
@@ -11,7 +11,7 @@ import { decodeChatCompletion } from "./openai-request.js";
  */
 export async function handleCountTokens(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
   const { request } = decodeChatCompletion(await readJsonBody(req, rest.maxBodyBytes));
-  const count = await gateway.countTokens({ ...gatewayCall(rest.call, rest.signal), request });
+  const count = await gateway.countTokens(requestCall(rest.call, rest.signal, request));
   sendJson(
     res,
     200,

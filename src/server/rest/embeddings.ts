@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { EmbedRequestSchema } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import type { Gateway } from "../../pipeline/gateway.js";
-import { gatewayCall, type RestCall } from "../call.js";
+import { requestCall, type RestCall } from "../call.js";
 import { readJsonBody } from "../http/body.js";
 import { sendJson } from "../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
@@ -23,10 +23,7 @@ export async function handleEmbeddings(gateway: Gateway, req: HttpRequest, res: 
   const dimensions = body.dimensions ?? 0;
   if (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 0) throw invalid("dimensions must be a positive integer", "dimensions");
 
-  const out = await gateway.embed({
-    ...gatewayCall(rest.call, rest.signal),
-    request: create(EmbedRequestSchema, { model: body.model, inputs: input as string[], dimensions }),
-  });
+  const out = await gateway.embed(requestCall(rest.call, rest.signal, create(EmbedRequestSchema, { model: body.model, inputs: input as string[], dimensions })));
   const data = out.embeddings.map((e, index) => ({
     object: "embedding",
     index,

@@ -50,3 +50,38 @@ describe("abort hooks", () => {
     expect(idleAbortListeners(controller.signal)).toBe(1);
   });
 });
+
+describe("abort hooks, slots reused", () => {
+  it("hooks added after others were taken back still run, in the order added; a hook added twice runs twice", () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const a = () => seen.push("a");
+    const b = () => seen.push("b");
+    const c = () => seen.push("c");
+    onAbort(controller.signal, a);
+    onAbort(controller.signal, b);
+    offAbort(controller.signal, a);
+    offAbort(controller.signal, b);
+    offAbort(controller.signal, b); // not there any more: nothing
+    onAbort(controller.signal, c);
+    onAbort(controller.signal, a);
+    onAbort(controller.signal, c);
+    offAbort(controller.signal, a);
+    onAbort(controller.signal, b);
+    controller.abort();
+    expect(seen).toEqual(["c", "c", "b"]);
+  });
+
+  it("taking back a hook on a signal with no hook left does nothing", () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const a = () => seen.push("a");
+    onAbort(controller.signal, a);
+    offAbort(controller.signal, a);
+    offAbort(controller.signal, a);
+    expect(idleAbortListeners(controller.signal)).toBe(1);
+    onAbort(controller.signal, a);
+    controller.abort();
+    expect(seen).toEqual(["a"]);
+  });
+});

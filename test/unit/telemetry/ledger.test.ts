@@ -71,6 +71,23 @@ describe("file ledger", () => {
     expect(lines.join("\n")).not.toMatch(/prompt|messages|content/);
   });
 
+  it("writes flushes larger than its encoding buffer, with multi-byte text, byte for byte, flush after flush", async () => {
+    const dir = tempDir();
+    const sink = new FileLedgerSink({ dir, now: () => T0, flushIntervalMs: 60_000 });
+    const expected: string[] = [];
+    for (const [batch, n] of [[0, 900], [1, 3], [2, 2_500]] as const) {
+      const recs = records(n, batch * 10_000).map((r, i) => ({ ...r, tags: { note: i % 3 === 0 ? "naïve café ✓ 𝔘" : "plain", batch: String(batch) } }));
+      sink.append(recs);
+      expected.push(...recs.map((r) => JSON.stringify(r)));
+      await sink.flush();
+    }
+    await sink.close();
+    const [file] = await listLedgerFiles(dir);
+    const text = readFileSync(file!.path, "utf8");
+    expect(text.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(text).toBe(expected.map((l) => `${l}\n`).join(""));
+  });
+
   it("rotates by day and continues today's last file after a restart", async () => {
     const dir = tempDir();
     let now = T0;

@@ -1,5 +1,5 @@
 import type { Gateway } from "../../../pipeline/gateway.js";
-import { gatewayCall, type RestCall } from "../../call.js";
+import { requestCall, type RestCall } from "../../call.js";
 import { readJsonBody } from "../../http/body.js";
 import { sendEventStream, sendJson } from "../../http/respond.js";
 import type { HttpRequest, HttpResponse } from "../../http/types.js";
@@ -19,7 +19,7 @@ import { MessageEventEncoder, encodeMessage } from "./messages-response.js";
 export async function handleMessages(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
   const decoded = decodeMessagesRequest(await readJsonBody(req, rest.maxBodyBytes));
   decoded.request.cache = decodeCacheHeader(req.headers["x-sluice-cache"]);
-  const call = { ...gatewayCall(rest.call, rest.signal), request: decoded.request };
+  const call = requestCall(rest.call, rest.signal, decoded.request);
   const requestId = rest.call.record.requestId;
   const fallbackId = `msg_${requestId}`;
 
@@ -31,7 +31,8 @@ export async function handleMessages(gateway: Gateway, req: HttpRequest, res: Ht
 
   const encoder = new MessageEventEncoder(fallbackId, decoded.request.model);
   const { headers, onAnswerStart } = streamAnswerHeaders();
-  const chunks = gateway.chatStream({ ...call, onAnswerStart });
+  call.onAnswerStart = onAnswerStart;
+  const chunks = gateway.chatStream(call);
   await sendEventStream(res, rest.call, chunks, headers, {
     encode: (chunk) => encoder.encode(chunk),
     end: () => encoder.finish(),
@@ -46,7 +47,7 @@ export async function handleMessages(gateway: Gateway, req: HttpRequest, res: Ht
  */
 export async function handleCountTokens(gateway: Gateway, req: HttpRequest, res: HttpResponse, rest: RestCall): Promise<void> {
   const { request } = decodeMessagesRequest(await readJsonBody(req, rest.maxBodyBytes), true);
-  const count = await gateway.countTokens({ ...gatewayCall(rest.call, rest.signal), request });
+  const count = await gateway.countTokens(requestCall(rest.call, rest.signal, request));
   sendJson(res, 200, JSON.stringify({ input_tokens: count.inputTokens }), {
     "x-sluice-provider": count.provider,
     "x-sluice-model": count.model,
