@@ -88,6 +88,29 @@ describe("file ledger", () => {
     expect(text).toBe(expected.map((l) => `${l}\n`).join(""));
   });
 
+  it("keeps a batch whose write failed and writes it, before what came since, once it can", async () => {
+    const parent = tempDir();
+    const dir = join(parent, "ledger");
+    appendFileSync(dir, "a file where the directory should be");
+    const errors: unknown[] = [];
+    const sink = new FileLedgerSink({ dir, now: () => T0, flushIntervalMs: 60_000, onError: (err) => errors.push(err) });
+    const first = records(5);
+    sink.append(first);
+    await sink.flush();
+    expect(errors).toHaveLength(1);
+    expect(sink.pending()).toBe(5);
+    const second = records(3, 100);
+    sink.append(second);
+    await sink.flush();
+    expect(errors).toHaveLength(2);
+    expect(sink.pending()).toBe(8);
+    rmSync(dir);
+    await sink.close();
+    expect(sink.pending()).toBe(0);
+    const [file] = await listLedgerFiles(dir);
+    expect(readFileSync(file!.path, "utf8")).toBe([...first, ...second].map((r) => `${JSON.stringify(r)}\n`).join(""));
+  });
+
   it("rotates by day and continues today's last file after a restart", async () => {
     const dir = tempDir();
     let now = T0;
