@@ -1,10 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --single-threaded-gc
 // The `sluice` command. The TypeScript sources are compiled to dist/ by `npm run build`.
 // Memory (bench/RESULTS.md, "Performance"):
 // - --max-semi-space-size=8 (MiB; Node 20's default is 16): under load the young generation
 //   grows to 2 x 8 MiB. Against 4 MiB that is ~25 % less CPU per request at 64 requests in flight
 //   (fewer scavenges, less promoted to the old generation) and less RSS after a load; 16 MiB
 //   costs the same CPU and ~20 MiB more RSS. `npm start` passes it too.
+// - --single-threaded-gc: V8 collects on the main thread, without helper threads. The gateway's
+//   heap is small (tens of MiB) and its event loop already keeps a core busy under load; helper
+//   threads, woken for every young-generation collection, took CPU from it and from the processes
+//   it proxies for: ~6-10 % less CPU per request at 16 requests in flight on 2 cores, the same at
+//   64 (paired runs, bench/RESULTS.md, "Performance", session 7). `npm start` passes it too.
 // - `sluice serve` holds the young generation at its initial size (2 x 1 MiB) while it starts:
 //   loading modules and checking policy modules would otherwise grow it to its maximum at once,
 //   and an idle gateway would keep that memory until V8's memory reducer ran, 10-20 s later.
