@@ -29,16 +29,47 @@ export interface ChatExchange {
  * on any status, go to `call.onRateLimit`. A streamed body is always closed at the end, so an
  * early stop (client gone, error) ends the upstream request.
  */
-export async function* exchangeChat(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange): AsyncGenerator<ChatChunk> {
+export function exchangeChat(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange): AsyncIterable<ChatChunk> {
   // Object.assign, not a spread of two objects: that takes V8's slow path here (~1 µs a request).
   const headers = call.traceHeaders ? Object.assign({}, ex.headers, call.traceHeaders) : ex.headers;
-  if (!call.stream) {
-    const res = await pool.requestWhole(ex.path, { method: "POST", headers, body: ex.body, callerSignal: call.signal });
-    reportRateLimit(call, res.headers);
-    if (res.statusCode >= 400) throw ex.error(res.statusCode, res.body.toString("utf8"), res.headers);
-    yield ex.whole(parseJsonAnswer(providerId, res.body), res.headers);
-    return;
+  if (!call.stream) return new OneChunk(() => exchangeWhole(providerId, pool, call, ex, headers));
+  return exchangeStream(providerId, pool, call, ex, headers);
+}
+
+async function exchangeWhole(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange, headers: Record<string, string>): Promise<ChatChunk> {
+  const res = await pool.requestWhole(ex.path, { method: "POST", headers, body: ex.body, callerSignal: call.signal });
+  reportRateLimit(call, res.headers);
+  if (res.statusCode >= 400) throw ex.error(res.statusCode, res.body.toString("utf8"), res.headers);
+  return ex.whole(parseJsonAnswer(providerId, res.body), res.headers);
+}
+
+/**
+ * A whole answer as an async iterator of its one chunk, started by the first `next()` like a
+ * generator, without an async generator's object and resumptions per request. Consumers call
+ * `next()` one at a time (Attempt), which is all this supports.
+ */
+class OneChunk implements AsyncIterableIterator<ChatChunk> {
+  private started = false;
+
+  constructor(private readonly answer: () => Promise<ChatChunk>) {}
+
+  next(): Promise<IteratorResult<ChatChunk>> {
+    if (this.started) return Promise.resolve({ done: true, value: undefined });
+    this.started = true;
+    return this.answer().then((value) => ({ done: false, value }));
   }
+
+  return(): Promise<IteratorResult<ChatChunk>> {
+    this.started = true;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+async function* exchangeStream(providerId: string, pool: UpstreamPool, call: ProviderCall, ex: ChatExchange, headers: Record<string, string>): AsyncGenerator<ChatChunk> {
   const deadline = pool.startDeadline(call.signal);
   try {
     const res = await pool.request(ex.path, { method: "POST", headers, body: ex.body, deadline });

@@ -25,7 +25,7 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const streamHeaders = { ...headers, accept: "text/event-stream" };
   const passReasoning = config.reasoning === "pass";
 
-  function chat(call: ProviderCall): AsyncGenerator<ChatChunk> {
+  function chat(call: ProviderCall): AsyncIterable<ChatChunk> {
     return exchangeChat(config.id, pool, call, {
       path: "/chat/completions",
       headers: call.stream ? streamHeaders : headers,
