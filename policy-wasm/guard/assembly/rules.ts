@@ -222,16 +222,31 @@ const FNV_PRIME: u32 = 0x01000193;
 /** Hash of a word's first five bytes (never 0: 0 marks an empty table slot). */
 @inline function finishPrefix(h: u32): u32 { return h == 0 ? 1 : h; }
 
+// Which first two bytes the table's prefixes start with (bit b0 << 8 | b1; b1 = 0 for a one-byte
+// word): readWords looks a word's ROT13 prefix up only when its rotated first two bytes are
+// here. The ROT13 of most words starts like no table word: no rotated hash, no probe.
+const firstTwo = new StaticArray<u32>(2048);
+@inline function markFirstTwo(b0: i32, b1: i32): void {
+  const key = (b0 << 8) | b1;
+  unchecked(firstTwo[key >>> 5] |= <u32>1 << <u32>(key & 31));
+}
+@inline function hasFirstTwo(key: i32): bool {
+  return (unchecked(firstTwo[key >>> 5]) & (<u32>1 << <u32>(key & 31))) != 0;
+}
+/** ROT13 of a normalised byte (letters a-z only). */
+@inline function rot13Byte(c: i32): i32 { return <u32>(c - 97) < 26 ? (c < 110 ? c + 13 : c - 13) : c; }
+
 function add(group: u64, words: string): void {
-  let h = FNV_OFFSET, n = 0;
+  let h = FNV_OFFSET, n = 0, b0 = 0, b1 = 0;
   for (let i = 0; i <= words.length; i++) {
     const c = i < words.length ? words.charCodeAt(i) : 32;
     if (c == 32) {
-      if (n > 0) tablePut(finishPrefix(h), group);
-      h = FNV_OFFSET; n = 0;
+      if (n > 0) { tablePut(finishPrefix(h), group); markFirstTwo(b0, b1); }
+      h = FNV_OFFSET; n = 0; b0 = 0; b1 = 0;
       continue;
     }
     if (c == 39) continue; // can't -> cant
+    if (n == 0) b0 = c; else if (n == 1) b1 = c;
     if (n < 5) h = (h ^ <u32>c) * FNV_PRIME;
     n++;
   }
@@ -242,14 +257,15 @@ function addNative(group: u64, words: string): void {
   const bytes = String.UTF8.encode(words);
   normalize(changetype<usize>(bytes), bytes.byteLength);
   const p = changetype<usize>(norm);
-  let h = FNV_OFFSET, n = 0;
+  let h = FNV_OFFSET, n = 0, b0 = 0, b1 = 0;
   for (let i = 0; i <= normLen; i++) {
     const c = i < normLen ? <i32>load<u8>(p + <usize>i) : 32;
     if (!isWordByte(c)) {
-      if (n > 0) tablePut(finishPrefix(h), group);
-      h = FNV_OFFSET; n = 0;
+      if (n > 0) { tablePut(finishPrefix(h), group); markFirstTwo(b0, b1); }
+      h = FNV_OFFSET; n = 0; b0 = 0; b1 = 0;
       continue;
     }
+    if (n == 0) b0 = c; else if (n == 1) b1 = c;
     if (n < 5) h = (h ^ <u32>c) * FNV_PRIME;
     n++;
   }
@@ -268,22 +284,28 @@ export function readWords(): u64 {
   while (i < n) {
     let c = <i32>load<u8>(p + <usize>i);
     if (!isWordByte(c)) { i++; continue; }
-    let full = FNV_OFFSET, prefix = FNV_OFFSET, rot = FNV_OFFSET, len = 0;
+    let full = FNV_OFFSET, prefix = FNV_OFFSET, len = 0;
     const start = i;
     while (i < n && isWordByte(c)) {
       full = (full ^ <u32>c) * FNV_PRIME;
-      if (len < 5) {
-        prefix = full;
-        const r = <u32>(c - 97) < 26 ? (c < 110 ? c + 13 : c - 13) : c; // ROT13 of a letter
-        rot = (rot ^ <u32>r) * FNV_PRIME;
-      }
+      if (len < 5) prefix = full;
       len++;
       i++;
       c = i < n ? <i32>load<u8>(p + <usize>i) : 32;
     }
     if (count < MAX_WORDS) {
       const groups = tableGet(finishPrefix(prefix));
-      const groupsRot = tableGet(finishPrefix(rot));
+      // the ROT13 of the word's prefix, hashed and looked up only when a table word starts like it
+      const at = p + <usize>start;
+      const r0 = rot13Byte(<i32>load<u8>(at));
+      const r1 = len > 1 ? rot13Byte(<i32>load<u8>(at + 1)) : 0;
+      let groupsRot: u64 = 0;
+      if (hasFirstTwo((r0 << 8) | r1)) {
+        let rot = (FNV_OFFSET ^ <u32>r0) * FNV_PRIME;
+        const end = min(len, 5);
+        for (let q = 1; q < end; q++) rot = (rot ^ <u32>rot13Byte(<i32>load<u8>(at + <usize>q))) * FNV_PRIME;
+        groupsRot = tableGet(finishPrefix(rot));
+      }
       if (full == last) run++; else { run = 1; last = full; }
       if (run > longest) longest = run;
       unchecked(wordHash[count] = full);
