@@ -7,15 +7,9 @@
 //   costs the same CPU and ~20 MiB more RSS. `npm start` passes it too.
 // - --single-threaded-gc: V8 collects on the main thread, without helper threads. The gateway's
 //   heap is small (tens of MiB) and its event loop already keeps a core busy under load; helper
-//   threads, woken for every young-generation collection, took CPU from it and from the processes
-//   it proxies for: ~6-10 % less CPU per request at 16 requests in flight on 2 cores, the same at
-//   64 (paired runs, bench/RESULTS.md, "Performance", session 7). `npm start` passes it too.
-// - `sluice serve` holds the young generation at its initial size (2 x 1 MiB) while it starts:
-//   loading modules and checking policy modules would otherwise grow it to its maximum at once,
-//   and an idle gateway would keep that memory until V8's memory reducer ran, 10-20 s later.
-//   Once the gateway listens, `releaseStartupGarbage` (src/app/startup-gc.ts) lets it grow
-//   again. V8 reads this flag each time it grows the space: setting it here, before anything is
-//   imported, is enough.
+//   threads woke for every young-generation collection. Paired runs on 2 cores: the same
+//   throughput, 2-5 % less CPU per request on a quiet machine and 6-10 % on a busy one, and less
+//   RSS after a load (bench/RESULTS.md, "Performance", session 7). `npm start` passes it too.
 import { setFlagsFromString } from "node:v8";
 
 if (process.argv[2] === "serve") setFlagsFromString("--semi-space-growth-factor=1");
