@@ -16,7 +16,8 @@
 //   then filled with ~20 MiB/s of garbage, grew to 4x its live size before each full collection,
 //   and RSS after bench:proxy's load read 120-190 MiB depending on where in that cycle it was
 //   read; the old-to-new pointers also made each young collection ~2x dearer. Without it: RSS
-//   after the load 117-125 MiB and about half the time in the collector (bench/RESULTS.md,
+//   after the load 117-127 MiB and, by `--trace-gc`, about a third of the time in the collector
+//   (whole-process CPU per request showed no difference this machine could resolve; bench/RESULTS.md,
 //   "Performance", session 7, "RSS after load"). `npm start` passes it too.
 import { setFlagsFromString } from "node:v8";
 
