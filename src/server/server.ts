@@ -20,6 +20,7 @@ import { bearerToken, callerRequestId } from "./http/body.js";
 import { corsHandler, type CorsSettings } from "./http/cors.js";
 import { endResponse, sendError } from "./http/respond.js";
 import { Inflight, type InflightEntry } from "./http/inflight.js";
+import { GatewayResponse } from "./http/response.js";
 import { SpareControllers } from "./http/spare-controllers.js";
 import type { HttpRequest, HttpResponse } from "./http/types.js";
 import type { ListenAddress } from "../config/listen-address.js";
@@ -27,6 +28,8 @@ import type { LineWriter } from "../core/logger.js";
 import type { McpGateway } from "../mcp/mcp-gateway.js";
 import type { Tracing } from "../telemetry/tracing/index.js";
 import { handleRest } from "./routes.js";
+
+type Http1Server = http.Server<typeof http.IncomingMessage, typeof GatewayResponse>;
 
 export interface ServerOptions {
   listen: ListenAddress;
@@ -112,8 +115,8 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
 
   /**
    * Every request, whatever the surface: a request id (the caller's when safe, else a new one)
-   * set as a response header before anything else writes headers, a call record handed down
-   * to the gateway, and one access-log line when the response has ended.
+   * that every response carries (on HTTP/1.1 written with the head: see GatewayResponse), a
+   * call record handed down to the gateway, and one access-log line when the response has ended.
    */
   function handle(req: HttpRequest, res: HttpResponse): void {
     if (cors !== undefined) {
@@ -129,8 +132,13 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     const call: ServerCall = { record: newCallRecord(surface, callerRequestId(req.headers["x-request-id"])) };
     const span = tracing?.startRequest({ method: req.method ?? "", path, headers: req.headers, ...(protocol ? { rpcProtocol: protocol } : {}) });
     if (span) call.record.trace = span;
-    res.setHeader("x-request-id", call.record.requestId);
-    if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
+    if (res instanceof GatewayResponse) {
+      res.requestId = call.record.requestId;
+      res.workerId = workerId;
+    } else {
+      res.setHeader("x-request-id", call.record.requestId);
+      if (workerId !== undefined) res.setHeader("x-sluice-worker", workerId);
+    }
     // REST: a spare controller when one is free (spare-controllers.ts); it goes back once both the
     // response has closed and the gateway's work is over (`settled` counts those two).
     const controller = protocol ? new AbortController() : spareControllers.take();
@@ -220,11 +228,11 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
   };
 
   let listener: net.Server;
-  let h1: http.Server | undefined;
+  let h1: Http1Server | undefined;
   let closeIdleConnections = () => h1?.closeIdleConnections();
   if (options.tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), allowHTTP1: true, handshakeTimeout: headersMs },
+      { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), allowHTTP1: true, handshakeTimeout: headersMs, Http1ServerResponse: GatewayResponse },
       handle as never,
     );
     secure.on("session", trackSession);
@@ -234,7 +242,7 @@ export async function startServer(gateway: Gateway, options: ServerOptions): Pro
     listener = secure;
   } else {
     h1 = http.createServer(
-      { keepAliveTimeout: idleMs, headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: checkingInterval(headersMs) },
+      { keepAliveTimeout: idleMs, headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: checkingInterval(headersMs), ServerResponse: GatewayResponse },
       handle as never,
     );
     // The HTTP/1.1 server is handed sockets and never listens; Node starts its connection
@@ -374,7 +382,7 @@ function afterSettled(call: ServerCall, then: () => void): void {
 }
 
 /** Reads just enough of a new connection to tell HTTP/2 from HTTP/1.1, then hands it over. */
-function routeConnection(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, headersMs: number): void {
+function routeConnection(socket: net.Socket, h1: Http1Server, h2: http2.Http2Server, headersMs: number): void {
   socket.setNoDelay(true);
   // A connection that sends nothing (or not enough to tell) is closed like a request whose headers never come.
   const onTimeout = () => socket.destroy();

@@ -157,6 +157,29 @@ describe("x-request-id on every REST response", () => {
     expect(anonymous.headers.get("x-request-id")).toMatch(UUID);
   });
 
+  // The id is written with the head (GatewayResponse), not set ahead: each way a head gets
+  // written carries it, exactly once, and the caller's id where it was safe.
+  it("health, metrics, the console, a malformed and an oversize body, the Anthropic surface: one id each", async () => {
+    const responses: Array<[string, Response]> = [
+      ["healthz", await fetch(`${gateway.url}/healthz`)],
+      ["metrics", await fetch(`${gateway.url}/metrics`)],
+      ["console", await fetch(`${gateway.url}/console/`)],
+      ["malformed", await post("/v1/chat/completions", "{not json", auth)],
+      ["oversize", await post("/v1/chat/completions", JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] }), auth)],
+      ["anthropic", await post("/v1/messages", JSON.stringify({ model: "mock-echo", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }), { "x-api-key": KEY })],
+    ];
+    expect(responses.map(([name, res]) => `${name} ${res.status}`)).toEqual(["healthz 200", "metrics 200", "console 200", "malformed 400", "oversize 413", "anthropic 200"]);
+    for (const [name, res] of responses) {
+      expect(res.headers.get("x-request-id"), name).toMatch(UUID); // a repeated header would read "a, b"
+      await res.arrayBuffer();
+    }
+    const kept = await post("/v1/chat/completions", "{not json", { ...auth, "x-request-id": "caller-bad-json" });
+    expect(kept.headers.get("x-request-id")).toBe("caller-bad-json");
+    const stream = await post("/v1/chat/completions", JSON.stringify({ model: "mock-echo", stream: true, messages: [{ role: "user", content: "hi" }] }), { ...auth, "x-request-id": "caller-stream" });
+    expect(stream.headers.get("x-request-id")).toBe("caller-stream");
+    await stream.text();
+  });
+
   it("keeps a caller's safe id and replaces an unsafe one", async () => {
     const kept = await fetch(`${gateway.url}/v1/models`, { headers: { ...auth, "x-request-id": "trace-42.a:b_c" } });
     expect(kept.headers.get("x-request-id")).toBe("trace-42.a:b_c");

@@ -3,9 +3,10 @@ import http2 from "node:http2";
 import { asSluiceError, toOpenAIErrorBody, type SluiceError } from "../../errors/sluice-error.js";
 import { noteError, type ServerCall } from "../call.js";
 import type { HttpRequest, HttpResponse } from "./types.js";
+import { withRequestIds } from "./response.js";
 
 export function sendJson(res: HttpResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
+  res.writeHead(status, withRequestIds(res, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers }));
   res.end(body);
 }
 
@@ -20,7 +21,7 @@ export function sendError(req: HttpRequest, res: HttpResponse, call: ServerCall 
   const body = toOpenAIErrorBody(error);
   const extra: Record<string, string> = { ...headers, ...unreadBodyHeaders(req) };
   if (error.retryAfterS !== undefined) extra["retry-after"] = String(Math.ceil(error.retryAfterS));
-  res.writeHead(error.httpStatus, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...extra });
+  res.writeHead(error.httpStatus, withRequestIds(res, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...extra }));
   endResponse(req, res, body);
 }
 
@@ -106,7 +107,7 @@ export async function sendEventStream<T>(
   const first = await chunks.next();
   // The guard phase runs before any answer: a flagged request says so.
   if (call.record.guard?.startsWith("flagged")) headers["x-sluice-guard"] = "flagged";
-  res.writeHead(200, headers);
+  res.writeHead(200, withRequestIds(res, headers));
   try {
     if (!first.done) await writeEvent(res, events.encode(first.value));
     sendNow(res);
