@@ -22,8 +22,8 @@ export function createLogger(level: string, options: { sharedOutput?: boolean } 
     // of at most PIPE_BUF (4096) bytes, which the kernel never interleaves with another
     // process's write, so no line is ever cut by another worker's.
     options.sharedOutput
-      ? new LineBatches(pino.destination({ dest: 1, sync: false, minLength: 2048, maxWrite: PIPE_BUF }), PIPE_BUF)
-      : new LineBatches(pino.destination({ dest: 1, sync: false, minLength: 4096 }), 64 * 1024),
+      ? new LineBatches(stdoutBytes({ minLength: 2048, maxWrite: PIPE_BUF }), PIPE_BUF)
+      : new LineBatches(stdoutBytes({ minLength: 4096 }), 64 * 1024),
   );
   // A quiet gateway's lines still show up within a second.
   setInterval(() => logger.flush(), 1000).unref();
@@ -50,12 +50,17 @@ export function pinoLines(logger: Logger): LineWriter {
   };
 }
 
+/** Pino's stream to stdout (sonic-boom) in its buffer mode, which takes bytes (its types declare only strings). */
+function stdoutBytes(options: { minLength: number; maxWrite?: number }): LineSink {
+  return pino.destination({ dest: 1, sync: false, contentMode: "buffer", ...options }) as unknown as LineSink;
+}
+
 /** Bytes a write(2) to a pipe may have and still never interleave with another process's. */
 const PIPE_BUF = 4096;
 
-/** The part of pino's stream (sonic-boom) the batches write to. */
+/** The part of pino's stream (sonic-boom, in its buffer mode) the batches write to. */
 interface LineSink {
-  write(data: string): unknown;
+  write(data: Buffer): unknown;
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
 }
@@ -82,31 +87,41 @@ function hookExit(): void {
 
 /**
  * Log lines gathered into batches of up to `batchBytes` before they reach pino's stream
- * (sonic-boom), in order. Handed one line at a time, sonic-boom measures the UTF-8 length of
- * its whole pending chunk on every write (a copy of up to 16 KiB per line), and one write(2)
- * per 4 KiB cost ~25 µs of the event loop each on this stack: ~5 µs per access-log line in
- * all, against ~1 µs batched (bench/RESULTS.md, "Performance", profile findings). Batches
- * hold whole lines; a line longer than a batch goes on its own. `flush` and `flushSync` pass
- * the batch on first, and so does process exit (pino flushes sonic-boom itself on exit).
+ * (sonic-boom), in order. Each line is encoded as UTF-8 into the batch's buffer as it comes, and
+ * a full batch goes to the stream as those bytes (sonic-boom's buffer mode), so a line's text is
+ * garbage as soon as it is written. Batched as strings, a line was measured for its UTF-8 length
+ * three times (here, and twice by sonic-boom over the whole pending batch), joined into one
+ * string per batch that lived across young collections (copied, then promoted), and encoded
+ * again by the write: ~6 µs per access-log line, more than half of it the collector's
+ * (bench/RESULTS.md, "Performance (issue 15)", session 8). Batches hold whole lines; a line
+ * longer than a batch goes on its own. `flush` and `flushSync` pass the batch on first, and so
+ * does process exit (pino flushes sonic-boom itself on exit).
  */
 export class LineBatches implements DestinationStream {
-  private batch = "";
-  private bytes = 0;
+  private buf: Buffer;
+  private size = 0;
 
   constructor(
     private readonly out: LineSink,
     private readonly batchBytes: number,
   ) {
+    this.buf = Buffer.allocUnsafeSlow(batchBytes);
     hookExit();
     liveBatches.add(new WeakRef(this));
   }
 
   write(line: string): void {
-    const n = Buffer.byteLength(line);
-    if (this.bytes + n > this.batchBytes) this.pass();
-    this.batch += line;
-    this.bytes += n;
-    if (this.bytes >= this.batchBytes) this.pass();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact length only when that bound does not fit.
+    if (line.length * 3 > this.buf.length - this.size) {
+      const n = Buffer.byteLength(line);
+      if (n > this.buf.length - this.size) this.pass();
+      if (n > this.buf.length) {
+        this.out.write(Buffer.from(line, "utf8"));
+        return;
+      }
+    }
+    this.size += this.buf.write(line, this.size, "utf8");
+    if (this.size === this.buf.length) this.pass();
   }
 
   flush(cb?: (err?: Error) => void): void {
@@ -132,11 +147,12 @@ export class LineBatches implements DestinationStream {
     }
   }
 
+  /** The batch's bytes go to the stream, which keeps them until written: the next batch gets a new buffer. */
   private pass(): void {
-    if (this.bytes === 0) return;
-    const batch = this.batch;
-    this.batch = "";
-    this.bytes = 0;
+    if (this.size === 0) return;
+    const batch = this.buf.subarray(0, this.size);
+    this.buf = Buffer.allocUnsafeSlow(this.batchBytes);
+    this.size = 0;
     this.out.write(batch);
   }
 }

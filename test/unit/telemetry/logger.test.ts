@@ -6,15 +6,20 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { LineBatches } from "../../../src/telemetry/logger.js";
 
-/** What reaches the stream: each write as handed over. */
+/** What reaches the stream: each write as handed over (the bytes, and their text). */
 function recorder() {
   const writes: string[] = [];
+  const buffers: Buffer[] = [];
   let flushes = 0;
   return {
     writes,
+    buffers,
     flushes: () => flushes,
     sink: {
-      write: (data: string) => writes.push(data),
+      write: (data: Buffer) => {
+        buffers.push(data);
+        writes.push(data.toString("utf8"));
+      },
       flush: (cb?: (err?: Error) => void) => {
         flushes++;
         cb?.();
@@ -84,16 +89,28 @@ describe("log line batches", () => {
     expect(r.writes).toEqual([line(1) + line(2), line(3)]);
   });
 
-  it("through pino and its real stream, every line lands in the file once, in order", async () => {
+  it("a batch handed over keeps its bytes while later lines fill the next one", () => {
+    const r = recorder();
+    const batches = new LineBatches(r.sink, 1024);
+    for (let i = 0; i < 40; i++) batches.write(line(i));
+    batches.flush();
+    expect(r.buffers.length).toBeGreaterThan(3);
+    // The stream writes a batch later (asynchronously): what it was handed must still read the same.
+    expect(r.buffers.map((b) => b.toString("utf8"))).toEqual(r.writes);
+    expect(r.writes.join("")).toBe(Array.from({ length: 40 }, (_, i) => line(i)).join(""));
+  });
+
+  it("through pino and its real stream (buffer mode), every line lands in the file once, in order, multi-byte text intact", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "sluice-log-")), "out.log");
-    const dest = pino.destination({ dest: file, sync: false, minLength: 4096 });
+    const dest = pino.destination({ dest: file, sync: false, minLength: 4096, contentMode: "buffer" });
     await new Promise((resolve) => dest.once("ready", resolve));
-    const log = pino({ base: null, timestamp: false }, new LineBatches(dest, 64 * 1024));
-    for (let i = 0; i < 2000; i++) log.info({ i }, "request");
+    const log = pino({ base: null, timestamp: false }, new LineBatches(dest as never, 64 * 1024));
+    for (let i = 0; i < 2000; i++) log.info({ i, model: i % 3 === 0 ? "modèle-é🙂" : "m" }, "request");
     await new Promise<void>((resolve) => log.flush(() => resolve()));
     const lines = readFileSync(file, "utf8").trim().split("\n");
     expect(lines).toHaveLength(2000);
     expect(lines.map((l) => JSON.parse(l).i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(lines.filter((l) => JSON.parse(l).model === "modèle-é🙂")).toHaveLength(667);
   });
 });
 
