@@ -82,6 +82,9 @@ function drained(res: HttpResponse): Promise<void> | undefined {
   });
 }
 
+/** Pending event text written at once, whatever the tick: Node's default high-water mark. */
+const FLUSH_AT_CHARS = 16 * 1024;
+
 /**
  * The events after the first, written a burst at a time. A provider's burst (the chunks of one
  * read of its connection) is translated within one tick, and each `res.write` costs Node's write
@@ -91,9 +94,6 @@ function drained(res: HttpResponse): Promise<void> | undefined {
  * bench/RESULTS.md, "Performance (issue 15)", session 8). Backpressure as before: after a write
  * the socket refused, `caughtUp` waits for the drain before the next chunk is pulled.
  */
-/** Pending event text written at once, whatever the tick: Node's default high-water mark. */
-const FLUSH_AT_CHARS = 16 * 1024;
-
 class EventBatch {
   private pending = "";
   private scheduled = false;

@@ -7,8 +7,8 @@ import type { HttpResponse } from "./types.js";
  * its request's ids: `x-request-id`, and `x-sluice-worker` under `--workers`. Set with
  * `setHeader` as the request arrived, they put every response on the slow path of Node's
  * `writeHead`: once any header has been set ahead, each header of the head goes through
- * `setHeader` and is kept as a [name, value] pair before the head is written (~10 % of a unary
- * request's CPU under load: bench/RESULTS.md, "Performance (issue 15)", session 8). So they are
+ * `setHeader` and is kept as a [name, value] pair before the head is written (~1.3 µs a request
+ * in a `perf` profile under load: bench/RESULTS.md, "Performance (issue 15)", session 8). So they are
  * written with the head instead: the responders of the request path add them to the header
  * object they hand to `writeHead` (`withRequestIds`), which Node then writes as it is, and any
  * other head (connect-node's, an implicit one, an early refusal) gets them set just before it
