@@ -35,6 +35,7 @@ const VARIANTS = {
   nbFloor: makeNb({ alpha: 1, floor: 0.5 }),
   bag5: makeBag({ B: 5 }),
   sub5: makeBag({ B: 5, frac: 0.8, replace: false }),
+  sub5seed7: makeBag({ B: 5, frac: 0.8, replace: false, seed: 7 }),
 };
 
 const rows = loadRows();
