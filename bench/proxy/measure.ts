@@ -78,20 +78,24 @@ export interface Throughput {
 /** wrk (one thread, keep-alive) when it is installed: it costs less CPU than autocannon, which matters on 2 cores. */
 export const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
 
-/** Load at `connections` for `seconds` with the given bodies: wrk when installed, else autocannon. */
-export function throughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
-  return haveWrk ? wrkThroughput(origin, bodies, connections, seconds) : autocannonThroughput(origin, bodies, connections, seconds);
+/** Load at `connections` for `seconds` with the given bodies (and extra request headers): wrk when installed, else autocannon. */
+export function throughput(origin: string, bodies: string[], connections: number, seconds: number, headers: Record<string, string> = {}): Promise<Throughput> {
+  const all = { "content-type": "application/json", ...headers };
+  return haveWrk ? wrkThroughput(origin, bodies, connections, seconds, all) : autocannonThroughput(origin, bodies, connections, seconds, all);
 }
 
 const run = promisify(execFile);
 
-async function wrkThroughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
+async function wrkThroughput(origin: string, bodies: string[], connections: number, seconds: number, headers: Record<string, string>): Promise<Throughput> {
   const script = join(mkdtempSync(join(tmpdir(), "sluice-wrk-")), "bodies.lua");
   const quoted = bodies.map((b) => `[==[${b}]==]`).join(",\n");
+  const luaHeaders = Object.entries(headers)
+    .map(([name, value]) => `["${name}"] = "${value}"`)
+    .join(", ");
   writeFileSync(
     script,
     `local bodies = {\n${quoted}\n}\nlocal i = 0\nrequest = function()\n  i = i + 1\n` +
-      `  return wrk.format("POST", "/v1/chat/completions", { ["content-type"] = "application/json" }, bodies[(i % #bodies) + 1])\nend\n`,
+      `  return wrk.format("POST", "/v1/chat/completions", { ${luaHeaders} }, bodies[(i % #bodies) + 1])\nend\n`,
   );
   const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, `${origin}/v1/chat/completions`]);
   const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? 0);
@@ -107,14 +111,14 @@ async function wrkThroughput(origin: string, bodies: string[], connections: numb
 }
 
 /** autocannon at `connections`, for `seconds`, with the given bodies. */
-async function autocannonThroughput(origin: string, bodies: string[], connections: number, seconds: number): Promise<Throughput> {
+async function autocannonThroughput(origin: string, bodies: string[], connections: number, seconds: number, headers: Record<string, string>): Promise<Throughput> {
   let i = 0;
   const result = await autocannon({
     url: `${origin}/v1/chat/completions`,
     connections,
     duration: seconds,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers,
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
   return { rps: result.requests.average, p50ms: result.latency.p50, p99ms: result.latency.p99, errors: result.errors + result.non2xx, requests: result.requests.total };

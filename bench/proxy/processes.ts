@@ -55,15 +55,19 @@ export function startFloorProxy(upstreamUrl: string): Promise<Child> {
   return startReadyChild("floor-proxy.js", [upstreamUrl]);
 }
 
-/** `sluice serve` in its own process, in front of `upstreamUrl`, on its default settings (`workers`: `--workers`). */
-export async function startGatewayProcess(upstreamUrl: string, workers = 1): Promise<Child> {
+/**
+ * `sluice serve` in its own process, in front of `upstreamUrl`, on its default settings
+ * (`workers`: `--workers`; `extraConfig`: more top-level YAML, such as tenants).
+ */
+export async function startGatewayProcess(upstreamUrl: string, workers = 1, extraConfig = ""): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"));
   const config = join(dir, "bench.yaml");
   writeFileSync(
     config,
     `providers: [ { id: upstream, kind: openai, base_url: "${upstreamUrl}/v1" } ]\n` +
       `models: [ { alias: bench, targets: [ { provider: upstream, model: bench-1 } ] } ]\n` +
-      `data_dir: ${JSON.stringify(join(dir, "data"))}\n`,
+      `data_dir: ${JSON.stringify(join(dir, "data"))}\n` +
+      extraConfig,
   );
   const port = await freePort();
   const args = ["serve", "--config", config, "--port", String(port)];
