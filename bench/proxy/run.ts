@@ -68,9 +68,14 @@ let rssIdle = 0;
 let rssLoaded = 0;
 try {
   rssIdle = rssMiB(pid(viaGateway));
-  // Warm every path (JIT, connection pools) before measuring.
+  // Warm every path (JIT, connection pools) before measuring, to the steady state: a burst of
+  // load first. With sequential requests alone the gateway, which has far more code than the
+  // floor, was still compiling when the latency rounds began (--trace-opt at c=1: 315
+  // optimizations in the first 5 s, 14 in the next 5, then none).
   for (const c of contenders) {
-    await sequentialLatency(c.child.url, c.unary, c === direct ? 500 : 1500, false);
+    await throughput(c.child.url, c.unary, 16, 3);
+    await throughput(c.child.url, c.stream, 16, 1);
+    await sequentialLatency(c.child.url, c.unary, 500, false);
     await sequentialLatency(c.child.url, c.stream, 500, true);
   }
 

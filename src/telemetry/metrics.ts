@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { FastCounter, FastHistogram, type BoundCounter, type BoundHistogram } from "./bound-series.js";
 import { ModelLabels } from "./model-labels.js";
 import type { GenAiMetrics } from "./otel-metrics.js";
@@ -158,7 +158,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly policyDuration = new Histogram({
+  readonly policyDuration = new FastHistogram({
     name: "sluice_policy_call_duration_seconds",
     help: "Time of one call into a WASM policy slot (pii, guard, tokens, router), queueing included, by slot and outcome (ok or failed).",
     labelNames: ["slot", "outcome"] as const,
@@ -280,8 +280,8 @@ export class GatewayMetrics {
    * calls the returned function after each call with its duration in seconds.
    */
   policyCallObserver(slot: string): (seconds: number, ok: boolean) => void {
-    const ok = this.policyDuration.labels(slot, "ok");
-    const failed = this.policyDuration.labels(slot, "failed");
+    const ok = this.policyDuration.bind(slot, "ok");
+    const failed = this.policyDuration.bind(slot, "failed");
     return (seconds, succeeded) => (succeeded ? ok : failed).observe(seconds);
   }
 
