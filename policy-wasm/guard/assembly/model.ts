@@ -2,7 +2,8 @@
 // weight per rule (rules.ts) that fired. Features (the hashing trick, 2^TABLE_BITS buckets,
 // collisions shared):
 //   character 4- and 5-grams of the normalised bytes (spaces and punctuation included; 3-grams
-//   cost a third more and added nothing in cross-validation),
+//   cost a third more and added nothing in cross-validation; session 9 screened 3-, 6- and
+//   7-grams, each length alone and word trigrams: none 3 points better, bench/RESULTS.md),
 //   word unigrams and word bigrams (full-word FNV-1a hashes from rules.ts).
 // logit = BIAS + SCALE * sum(weight[bucket] for every distinct bucket) / sqrt(distinct buckets)
 //       + sum(RULE_WEIGHTS[r] for every rule r that fired)
@@ -24,7 +25,7 @@ const SHIFT64: u64 = 64 - <u64>TABLE_BITS;
 // try other families on dev cross-validation (bench/RESULTS.md, "Guard slot", session 9). The
 // mask is a constant, so the optimiser drops the families a build leaves out: the shipped
 // module's bytes are the same with or without this switch.
-const C3: u32 = 1, C4: u32 = 2, C5: u32 = 4, C6: u32 = 8, W1: u32 = 16, W2: u32 = 32, W3: u32 = 64;
+const C3: u32 = 1, C4: u32 = 2, C5: u32 = 4, C6: u32 = 8, W1: u32 = 16, W2: u32 = 32, W3: u32 = 64, C7: u32 = 128;
 const SHIPPED_NGRAMS: u32 = C4 | C5 | W1 | W2;
 // @ts-ignore: GUARD_NGRAMS exists only when a screening build defines it
 const NGRAMS: u32 = isDefined(GUARD_NGRAMS) ? <u32>GUARD_NGRAMS : SHIPPED_NGRAMS;
@@ -142,6 +143,7 @@ function ngramSum(): i64 {
       if ((NGRAMS & C4) && i + 4 <= n) sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
       if ((NGRAMS & C5) && i + 5 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
       if ((NGRAMS & C6) && i + 6 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffffff) * 0x94d049bb133111eb) >>> SHIFT64), i);
+      if ((NGRAMS & C7) && i + 7 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffffffff) * 0xd6e8feb86659fd93) >>> SHIFT64), i);
     }
   }
   let prev: u32 = 0, prev2: u32 = 0;

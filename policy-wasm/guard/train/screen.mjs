@@ -59,11 +59,17 @@ const VARIANTS = {
   c345w3: { ...LR, ngrams: ngrams("c3", "c4", "c5", "w1", "w2", "w3") },
   c3only: { ...LR, ngrams: ngrams("c3") }, // no word features at all (reference)
   c345only: { ...LR, ngrams: ngrams("c3", "c4", "c5") },
+  // after the first pass (5-grams alone were the best): longer grams without the 4-grams
+  c6w: { ...LR, ngrams: ngrams("c6", "w1", "w2") },
+  c56w: { ...LR, ngrams: ngrams("c5", "c6", "w1", "w2") },
+  c5w3: { ...LR, ngrams: ngrams("c5", "w1", "w2", "w3") },
+  c7w: { ...LR, ngrams: ngrams("c7", "w1", "w2") },
+  c57w: { ...LR, ngrams: ngrams("c5", "c7", "w1", "w2") },
 };
 
 /** GUARD_NGRAMS bits, as assembly/model.ts numbers them. */
 function ngrams(...families) {
-  const BIT = { c3: 1, c4: 2, c5: 4, c6: 8, w1: 16, w2: 32, w3: 64 };
+  const BIT = { c3: 1, c4: 2, c5: 4, c6: 8, w1: 16, w2: 32, w3: 64, c7: 128 };
   return families.reduce((mask, f) => mask | BIT[f], 0);
 }
 
