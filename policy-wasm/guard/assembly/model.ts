@@ -2,7 +2,8 @@
 // weight per rule (rules.ts) that fired. Features (the hashing trick, 2^TABLE_BITS buckets,
 // collisions shared):
 //   character 4- and 5-grams of the normalised bytes (spaces and punctuation included; 3-grams
-//   cost a third more and added nothing in cross-validation),
+//   cost a third more and added nothing in cross-validation; session 9 screened 3-, 6- and
+//   7-grams, each length alone and word trigrams: none 3 points better, bench/RESULTS.md),
 //   word unigrams and word bigrams (full-word FNV-1a hashes from rules.ts).
 // logit = BIAS + SCALE * sum(weight[bucket] for every distinct bucket) / sqrt(distinct buckets)
 //       + sum(RULE_WEIGHTS[r] for every rule r that fired)
@@ -18,6 +19,16 @@ import { ByteBuffer } from "../../sdk/buffers";
 
 const SHIFT: u32 = 32 - <u32>TABLE_BITS;
 const SHIFT64: u64 = 64 - <u64>TABLE_BITS;
+
+// The feature families, fixed at compile time. The shipped build defines nothing and gets
+// SHIPPED_NGRAMS; train/screen.mjs builds screening modules with `--use GUARD_NGRAMS=<mask>` to
+// try other families on dev cross-validation (bench/RESULTS.md, "Guard slot", session 9). The
+// mask is a constant, so the optimiser drops the families a build leaves out: the shipped
+// module's bytes are the same with or without this switch.
+const C3: u32 = 1, C4: u32 = 2, C5: u32 = 4, C6: u32 = 8, W1: u32 = 16, W2: u32 = 32, W3: u32 = 64, C7: u32 = 128;
+const SHIPPED_NGRAMS: u32 = C4 | C5 | W1 | W2;
+// @ts-ignore: GUARD_NGRAMS exists only when a screening build defines it
+const NGRAMS: u32 = isDefined(GUARD_NGRAMS) ? <u32>GUARD_NGRAMS : SHIPPED_NGRAMS;
 
 /** Distinct buckets of the last `ngramSum` call. */
 export let featureCount: i32 = 0;
@@ -116,19 +127,33 @@ function ngramSum(): i64 {
   const halves = ((n - 1) >> HALF_SHIFT) + 1;
   for (let h = 0; h <= halves; h++) { unchecked(halfSum[h] = 0); unchecked(halfCount[h] = 0); }
   halfBuckets.len = 0;
-  let i = 0;
-  for (; i + 5 <= n; i++) {
-    const w = load<u64>(p + <usize>i);
-    sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
-    sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
+  if (NGRAMS == SHIPPED_NGRAMS) {
+    let i = 0;
+    for (; i + 5 <= n; i++) {
+      const w = load<u64>(p + <usize>i);
+      sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
+      sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
+    }
+    if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT, i);
+  } else {
+    // screening builds only: each family in its own pass (the shipped pair above is fused)
+    for (let i = 0; i + 3 <= n; i++) {
+      const w = load<u64>(p + <usize>i);
+      if (NGRAMS & C3) sum += bucketWeight(<u32>(((w & 0xffffff) * 0xc2b2ae3d27d4eb4f) >>> SHIFT64), i);
+      if ((NGRAMS & C4) && i + 4 <= n) sum += bucketWeight((<u32>w * 0x9e3779b1) >>> SHIFT, i);
+      if ((NGRAMS & C5) && i + 5 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffff) * 0xff51afd7ed558ccd) >>> SHIFT64), i);
+      if ((NGRAMS & C6) && i + 6 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffffff) * 0x94d049bb133111eb) >>> SHIFT64), i);
+      if ((NGRAMS & C7) && i + 7 <= n) sum += bucketWeight(<u32>(((w & 0xffffffffffffff) * 0xd6e8feb86659fd93) >>> SHIFT64), i);
+    }
   }
-  if (i + 4 <= n) sum += bucketWeight((<u32>load<u64>(p + <usize>i) * 0x9e3779b1) >>> SHIFT, i);
-  let prev: u32 = 0;
+  let prev: u32 = 0, prev2: u32 = 0;
   for (let k = 0; k < wordCount; k++) {
     const h = unchecked(wordHash[k]);
     const at = unchecked(wordStart[k]);
-    sum += bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT, at);
-    if (k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT, at);
+    if (NGRAMS & W1) sum += bucketWeight(((h ^ 0x5bd1e995) * 0x27d4eb2d) >>> SHIFT, at);
+    if ((NGRAMS & W2) && k > 0) sum += bucketWeight((((prev * 0x01000193) ^ h ^ 0x68e31da4) * 0x165667b1) >>> SHIFT, at);
+    if ((NGRAMS & W3) && k > 1) sum += bucketWeight((((((prev2 * 0x01000193) ^ prev) * 0x01000193) ^ h ^ 0x2545f491) * 0x9e3779b1) >>> SHIFT, at);
+    prev2 = prev;
     prev = h;
   }
   // a long window's sub-windows: halves (0, 1), (2, 3), ... and the staggered (1, 2), (3, 4), ...

@@ -5,7 +5,18 @@
 // variant that passes must then go through the full procedure (evaluate.mjs --dev --errors).
 // Never scores or prints a held-out row.
 //   npm run build:wasm && nice -n 19 node policy-wasm/guard/train/screen.mjs [VARIANT...]   (default: lr)
-import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, quantise, rocAuc, tprAtFpr, train } from "./lib.mjs";
+//   --misses FILE: also write, per variant, the dev attacks missed at the threshold for 2 % FPR (JSON
+//   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
+//   the session-9 ceiling count (bench/RESULTS.md).
+// Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
+// built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
+// per mask (a release build, a minute or more on the shared machine); the rules and views are the
+// shipped ones, only the hashed n-gram families differ.
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
+import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
 import { makeBag, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
@@ -36,10 +47,51 @@ const VARIANTS = {
   bag5: makeBag({ B: 5 }),
   sub5: makeBag({ B: 5, frac: 0.8, replace: false }),
   sub5seed7: makeBag({ B: 5, frac: 0.8, replace: false, seed: 7 }),
+  // session 9: the shipped LR over other n-gram families (bits of GUARD_NGRAMS in assembly/model.ts)
+  shippedMask: { ...LR, ngrams: ngrams("c4", "c5", "w1", "w2") }, // a screening build of the shipped set: must equal `lr`
+  c3w: { ...LR, ngrams: ngrams("c3", "w1", "w2") }, // character 3-grams instead of 4 + 5
+  c4w: { ...LR, ngrams: ngrams("c4", "w1", "w2") }, // 4-grams alone
+  c5w: { ...LR, ngrams: ngrams("c5", "w1", "w2") }, // 5-grams alone
+  c35w: { ...LR, ngrams: ngrams("c3", "c5", "w1", "w2") },
+  c345w: { ...LR, ngrams: ngrams("c3", "c4", "c5", "w1", "w2") }, // 3-grams added to what ships
+  c456w: { ...LR, ngrams: ngrams("c4", "c5", "c6", "w1", "w2") }, // 6-grams added
+  w3: { ...LR, ngrams: ngrams("c4", "c5", "w1", "w2", "w3") }, // word trigrams added
+  c345w3: { ...LR, ngrams: ngrams("c3", "c4", "c5", "w1", "w2", "w3") },
+  c3only: { ...LR, ngrams: ngrams("c3") }, // no word features at all (reference)
+  c345only: { ...LR, ngrams: ngrams("c3", "c4", "c5") },
+  // after the first pass (5-grams alone were the best): longer grams without the 4-grams
+  c6w: { ...LR, ngrams: ngrams("c6", "w1", "w2") },
+  c56w: { ...LR, ngrams: ngrams("c5", "c6", "w1", "w2") },
+  c5w3: { ...LR, ngrams: ngrams("c5", "w1", "w2", "w3") },
+  c7w: { ...LR, ngrams: ngrams("c7", "w1", "w2") },
+  c57w: { ...LR, ngrams: ngrams("c5", "c7", "w1", "w2") },
 };
 
+/** GUARD_NGRAMS bits, as assembly/model.ts numbers them. */
+function ngrams(...families) {
+  const BIT = { c3: 1, c4: 2, c5: 4, c6: 8, w1: 16, w2: 32, w3: 64, c7: 128 };
+  return families.reduce((mask, f) => mask | BIT[f], 0);
+}
+
+const guardDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The guard module with the n-gram families of `mask` (built once into dist/policy-wasm/screen/). */
+async function screeningModule(mask) {
+  const out = `screen/guard-ngrams-${mask}.wasm`;
+  const path = join(guardDir, "..", "..", "dist", "policy-wasm", out);
+  if (!existsSync(path)) {
+    const flags = ["--runtime", "stub", ...ABORT, "--use", `GUARD_NGRAMS=${mask}`, ...RELEASE];
+    await compileTargets("guard (screening)", guardDir, [{ entry: "assembly/index.ts", out }], flags);
+  }
+  return path;
+}
+
 const rows = loadRows();
-const features = await extractFeatures(rows);
+const featuresOf = new Map(); // module path ("" for the shipped build) -> features of every row
+async function featuresFor(variant) {
+  const path = variant.ngrams === undefined ? "" : await screeningModule(variant.ngrams);
+  if (!featuresOf.has(path)) featuresOf.set(path, await (path ? extractFeatures(rows, path) : extractFeatures(rows)));
+  return featuresOf.get(path);
+}
 const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
 const outerFold = (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
@@ -49,10 +101,15 @@ function report(label, scored) {
   return `${label} ${pos.length}/${neg.length} AUC ${fmt(rocAuc(pos, neg))} TPR@1% ${fmt(tprAtFpr(pos, neg, 0.01))} @2% ${fmt(tprAtFpr(pos, neg, 0.02))} @5% ${fmt(tprAtFpr(pos, neg, 0.05))}`;
 }
 
-const names = process.argv.slice(2);
+const args = process.argv.slice(2);
+const missesAt = args.indexOf("--misses");
+const missesFile = missesAt >= 0 ? args.splice(missesAt, 2)[1] : null;
+const misses = [];
+const names = args;
 for (const name of names.length > 0 ? names : ["lr"]) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(", ")}`);
+  const features = await featuresFor(variant);
   const started = performance.now();
   const scoredBy = {};
   for (let f = 0; f < K; f++) {
@@ -67,5 +124,14 @@ for (const name of names.length > 0 ? names : ["lr"]) {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   for (const [sub, scored] of Object.entries(scoredBy)) {
     console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))} | ${seconds} s`);
+    if (missesFile) {
+      const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
+      for (const x of scored) {
+        if (rows[x.i].y !== 1 || x.z >= t) continue;
+        const r = rows[x.i];
+        misses.push({ variant: `${name}${sub ? `/${sub}` : ""}`, z: x.z, threshold: t, source: r.source, subtype: r.subtype, text: r.text });
+      }
+    }
   }
 }
+if (missesFile) writeFileSync(missesFile, misses.map((m) => JSON.stringify(m)).join("\n") + "\n");
