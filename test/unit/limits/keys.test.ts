@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { KeyRing, hashApiKey, modelMatcher, newApiKey, parseKeyHash } from "../../../src/limits/keys.js";
 
@@ -19,6 +20,19 @@ describe("API keys", () => {
     expect(ring.verify(key + "x")).toBeUndefined();
     expect(ring.verify(hash)).toBeUndefined(); // the stored hash is not a key
     expect(ring.verify("")).toBeUndefined();
+  });
+
+  it("hashes are SHA-256 of the key's UTF-8 bytes, so hashes already stored in configs keep verifying", () => {
+    // A pinned vector (`printf sk-sluice-test | sha256sum`), and Node's streaming hash as a second
+    // implementation for a key outside ASCII.
+    expect(hashApiKey("sk-sluice-test")).toBe("sha256:3da3c6227765663687b751dbba62ec96985d8b966491f2f59d8d0b4d2f38a6dc");
+    const odd = "sk-sluice-ünï-😀";
+    const stored = "sha256:" + createHash("sha256").update(Buffer.from(odd, "utf8")).digest("hex");
+    expect(hashApiKey(odd)).toBe(stored);
+    const ring = new KeyRing();
+    ring.add(stored, { tenant: "acme", keyId: "k2", mayUse: () => true, scopes: [], tags: {} });
+    expect(ring.verify(odd)?.keyId).toBe("k2");
+    expect(ring.verify("sk-sluice-unï-😀")).toBeUndefined();
   });
 
   it("model patterns", () => {
