@@ -27,6 +27,9 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? "16,64").split(",").map(Number);
 const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const KEY = "sk-sluice-bench-workers";
+// The limited tenant's limits are far above what this machine can send: every request admits
+// and settles, none is refused.
+const TENANTS = `tenants: [ { id: bench, keys: [ { id: bench-key, hash: "${hashApiKey(KEY)}" } ], limits: { rpm: 100000000, tpm: 2000000000 } } ]\n`;
 
 const random = seeded(20261206);
 const bodies = { direct: [] as string[], gateway: [] as string[] };
@@ -77,10 +80,7 @@ const load = loadavg()[0]!.toFixed(2);
 try {
   for (const limited of [false, true]) {
     for (const workers of workerCounts) {
-      // The limited tenant's limits are far above what this machine can send: every request
-      // admits and settles, none is refused.
-      const tenants = `tenants: [ { id: bench, keys: [ { id: bench-key, hash: "${hashApiKey(KEY)}" } ], limits: { rpm: 100000000, tpm: 2000000000 } } ]\n`;
-      const gw = await startGatewayProcess(upstream.url, workers, limited ? tenants : "");
+      const gw = await startGatewayProcess(upstream.url, workers, limited ? TENANTS : "");
       gateways.push(gw);
       const headers: Record<string, string> = limited ? { authorization: `Bearer ${KEY}` } : {};
       cases.push({ name: `${limited ? "limited" : "open"}-w${workers}`, origin: gw.url, pid: gw.process.pid!, list: bodies.gateway, headers, workers, runs: new Map() });

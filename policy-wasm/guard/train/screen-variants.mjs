@@ -10,18 +10,11 @@
 //   makeBag:   the average of B LRs on bootstrap samples or subsamples (one linear model).
 //   makeNb:    NB-SVM: buckets scaled by their log-count ratio, folded back into one linear model.
 import { foldOf, logitOf, quantise, train as trainLR } from "./lib.mjs";
+// The project's one seeded PRNG (mulberry32), as built (the training needs `npm run build` anyway).
+import { seededRandom } from "../../../dist/test/support/seeded-random.js";
 
 const RULES = 30;
 const OTHER_VIEW_RULES = [17, 18, 19];
-
-function mulberry32(a) {
-  return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeMlp(o) {
   const H = o.H ?? 16, HB = o.HB ?? 16, MASK = (1 << HB) - 1, STEPS = o.steps ?? 300, LRATE = o.lr ?? 0.01;
@@ -37,7 +30,7 @@ export function makeMlp(o) {
       } else if (mode === "pure") {
         base = () => 0;
       }
-      const rand = mulberry32(o.seed ?? 1);
+      const rand = seededRandom(o.seed ?? 1);
       const nW = (MASK + 1) * H;
       const W1 = new Float32Array(nW), R1 = new Float64Array(RULES * H), b1 = new Float64Array(H), v = new Float64Array(H);
       for (let k = 0; k < nW; k++) W1[k] = (rand() * 2 - 1) * SIGMA * Math.sqrt(3);
@@ -260,7 +253,7 @@ export function makeStackMulti(configs, KI = 3) {
 export function makeBag({ B = 5, frac = 1, replace = true, seed = 3 } = {}) {
   return {
     fit(samples, labels) {
-      const rand = mulberry32(seed);
+      const rand = seededRandom(seed);
       let acc = null;
       for (let bag = 0; bag < B; bag++) {
         const s = [], y = [];
