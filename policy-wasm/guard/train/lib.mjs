@@ -99,8 +99,10 @@ function sparse({ view, bits, buckets }) {
 }
 
 /** Trains on samples (each row's views; the one trainedView picks); returns float weights. */
-export function train(samples, labels) {
+export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
   const w = new Float64Array(TABLE), r = new Float64Array(RULE_COUNT);
+  const D = samples[0]?.[0]?.dense?.length ?? 0;
+  const u = new Float64Array(D), vu = new Float64Array(D), gu = new Float64Array(D);
   // rules matched by the module start at the prior; the signals it sets only in views other than
   // the first (decoded_*: never seen in training) stay 0
   for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q)) r[q] = RULE_PRIOR;
@@ -113,14 +115,16 @@ export function train(samples, labels) {
   for (let it = 0; it < ITERATIONS; it++) {
     gw.fill(0);
     gr.fill(0);
+    gu.fill(0);
     let gb = 0;
     for (let s = 0; s < samples.length; s++) {
-      const x = trainedView(samples[s], w, r, b);
+      const x = trainedView(samples[s], w, r, b, u);
       const y = labels[s];
-      const p = sigmoid(linear(x, w, r, b));
+      const p = sigmoid(linear(x, w, r, b, u));
       const g = (p - y) * (y ? 1 : BENIGN_WEIGHT) / total;
       for (let k = 0; k < x.idx.length; k++) gw[x.idx[k]] += g * x.val[k];
       for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) gr[q] += g;
+      if (x.dense) for (let d = 0; d < D; d++) gu[d] += g * x.dense[d];
       gb += g;
     }
     for (let k = 0; k < TABLE; k++) {
@@ -131,10 +135,14 @@ export function train(samples, labels) {
       vr[q] = MOMENTUM * vr[q] - LEARNING_RATE * (gr[q] + RULE_L2 * (r[q] - RULE_PRIOR));
       r[q] += vr[q];
     }
+    for (let d = 0; d < D; d++) {
+      vu[d] = MOMENTUM * vu[d] - LEARNING_RATE * (gu[d] + denseL2 * u[d]);
+      u[d] += vu[d];
+    }
     vb = MOMENTUM * vb - LEARNING_RATE * gb;
     b += vb;
   }
-  return { w, r, b };
+  return { w, r, b, u };
 }
 
 /** The view a row is trained on: the whole window (view 0, with its rule bits) or, when one scores
@@ -142,34 +150,35 @@ export function train(samples, labels) {
  *  max picks, so the loss is the one inference sees (multiple-instance learning: a planted
  *  instruction is learned from the sub-window that holds it, a benign document's best sub-window is
  *  pushed down). Dev CV (bench/RESULTS.md, session 6): TPR @ 2 % FPR 0.773 -> 0.796 at 400 steps. */
-function trainedView(views, w, r, b) {
+function trainedView(views, w, r, b, u) {
   let x = views[0];
-  let best = linear(x, w, r, b);
+  let best = linear(x, w, r, b, u);
   for (let v = 1; v < views.length; v++) {
     if (views[v].view !== 3) continue;
-    const z = linear(views[v], w, r, b);
+    const z = linear(views[v], w, r, b, u);
     if (z > best) { best = z; x = views[v]; }
   }
   return x;
 }
 
-function linear(x, w, r, b) {
+function linear(x, w, r, b, u) {
   let z = b;
   for (let k = 0; k < x.idx.length; k++) z += w[x.idx[k]] * x.val[k];
   for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) z += r[q];
+  if (x.dense) for (let d = 0; d < u.length; d++) z += u[d] * x.dense[d];
   return z;
 }
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 
 /** The model as the module holds it: int8 table with one scale, f32 rule weights and bias. */
-export function quantise({ w, r, b }) {
+export function quantise({ w, r, b, u }) {
   let max = 0;
   for (const v of w) max = Math.max(max, Math.abs(v));
   const scale = Math.fround(max > 0 ? max / 127 : 0);
   const q = new Int8Array(TABLE);
   for (let k = 0; k < TABLE; k++) q[k] = scale > 0 ? Math.max(-127, Math.min(127, Math.round(w[k] / scale))) : 0;
-  return { q, scale, r: Float32Array.from(r), b: Math.fround(b) };
+  return { q, scale, r: Float32Array.from(r), b: Math.fround(b), u: Float32Array.from(u ?? []) };
 }
 
 /** The module's logit for one row (max over its views), from a quantised model. */
@@ -180,6 +189,7 @@ export function logitOf(model, views) {
     for (let k = 0; k < x.idx.length; k++) sum += model.q[x.idx[k]] * x.val[k];
     let z = model.b + model.scale * sum;
     for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) z += model.r[q];
+    if (x.dense) for (let d = 0; d < model.u.length; d++) z += model.u[d] * x.dense[d];
     void n;
     best = Math.max(best, z);
   }

