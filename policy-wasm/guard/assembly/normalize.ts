@@ -159,6 +159,15 @@ function pass1(src: usize, len: i32): i32 {
       continue;
     }
     let c = 0;
+    // Spanish opening marks and guillemets as their ASCII punctuation: as class bytes they were
+    // letters, so "¿Cuál" was one word with "cual" (a rule word) inside it
+    if (cp == 0xa1 || cp == 0xbf || cp == 0xab || cp == 0xbb) {
+      if (wordAscii && wordMapped) mixedScript++;
+      wordAscii = false; wordMapped = false;
+      store<u8>(out + <usize>(n++), <u8>(cp == 0xa1 ? 33 : cp == 0xbf ? 63 : 34));
+      lastSpace = false;
+      continue;
+    }
     if (cp >= 0xc0 && cp <= 0xff) {
       c = LATIN1.charCodeAt(cp - 0xc0);
       if (c == 32) c = 42; // × ÷: punctuation
