@@ -17,6 +17,11 @@ export const wordStart = new StaticArray<i32>(MAX_WORDS);
  *  ROT13 view needs no pass of its own unless a rule fires on it). */
 const wordGroups = new StaticArray<u64>(MAX_WORDS);
 const wordGroupsRot13 = new StaticArray<u64>(MAX_WORDS);
+/** The indices of the words that belong to some group, in order (set by readWords): a rule's
+ *  first group is looked for among them, not among every word of the window (most words of
+ *  prose are in no group, and an entry whose groups all occur in a window scans for its first). */
+const groupedAt = new StaticArray<i32>(MAX_WORDS);
+let groupedCount: i32 = 0;
 /** The OR of the words' ROT13 groups (set by readWords). */
 export let presentRot13: u64 = 0;
 export let wordCount: i32 = 0;
@@ -332,7 +337,7 @@ groupWords();
  *  word's groups (a rule whose groups are not all present cannot fire). */
 export function readWords(): u64 {
   const p = changetype<usize>(norm);
-  let count = 0;
+  let count = 0, grouped = 0;
   let present: u64 = 0, presentRot: u64 = 0;
   let run = 0, longest = 0, last: u32 = 0;
   let i = 0;
@@ -368,12 +373,14 @@ export function readWords(): u64 {
       unchecked(wordStart[count] = start);
       unchecked(wordGroups[count] = groups);
       unchecked(wordGroupsRot13[count] = groupsRot);
+      if (groups != 0) unchecked(groupedAt[grouped++] = count);
       present |= groups;
       presentRot |= groupsRot;
       count++;
     }
   }
   wordCount = count;
+  groupedCount = grouped;
   longestRun = longest;
   presentRot13 = presentRot;
   return present;
@@ -391,15 +398,16 @@ function matchFrom(words: StaticArray<u64>, groups: StaticArray<u64>, gaps: Stat
 
 /** Bit r set for every rule r that fires on the words read by readWords. */
 export function matchRules(present: u64): u32 {
-  return matchIn(wordGroups, present);
+  return matchIn(wordGroups, present, true);
 }
 
 /** Bit r set for every rule r that fires on the ROT13 of the words read by readWords. */
 export function matchRulesRot13(): u32 {
-  return matchIn(wordGroupsRot13, presentRot13);
+  return matchIn(wordGroupsRot13, presentRot13, false);
 }
 
-function matchIn(words: StaticArray<u64>, present: u64): u32 {
+/** `byGrouped`: words is wordGroups, so its first groups are only at the groupedAt indices. */
+function matchIn(words: StaticArray<u64>, present: u64, byGrouped: bool): u32 {
   let fired: u32 = 0;
   for (let r = 0; r < ruleGroups.length; r++) {
     // an entry whose rule fired already (through another entry) cannot change the result
@@ -411,8 +419,15 @@ function matchIn(words: StaticArray<u64>, present: u64): u32 {
     if (!all) continue;
     const first = unchecked(groups[0]);
     const gaps = unchecked(ruleGaps[r]);
-    for (let p = 0; p < wordCount; p++) {
-      if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= bit; break; }
+    if (byGrouped) {
+      for (let k = 0; k < groupedCount; k++) {
+        const p = unchecked(groupedAt[k]);
+        if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= bit; break; }
+      }
+    } else {
+      for (let p = 0; p < wordCount; p++) {
+        if ((unchecked(words[p]) & first) != 0 && matchFrom(words, groups, gaps, 1, p)) { fired |= bit; break; }
+      }
     }
   }
   return fired;
