@@ -4,7 +4,7 @@
 //   pass 1 (code points): zero-width and bidi controls dropped (counted), Unicode whitespace and
 //     runs of whitespace become one space, upper case folded, Latin-1 accents dropped,
 //     confusables (Cyrillic and Greek look-alikes, fullwidth forms, mathematical alphanumerics,
-//     circled letters) mapped to the ASCII letter they imitate (counted when they sit in a word
+//     circled letters, regional-indicator letters) mapped to the ASCII letter they imitate (counted when they sit in a word
 //     that also has plain ASCII letters: a mixed-script word), other letters kept as one byte
 //     >= 0x80 per code point (a coarse class, so other languages still give features);
 //   pass 2 (tokens): leetspeak inside words that mix letters and digits (1gn0r3 -> ignore), and
@@ -23,6 +23,8 @@ export let normLen: i32 = 0;
 export let zeroWidth: i32 = 0;
 /** Words mixing plain ASCII letters with mapped confusables in the last window. */
 export let mixedScript: i32 = 0;
+/** Dots and hyphens in the last window (check.ts tries a Morse decoding when most bytes are). */
+export let morseMarks: i32 = 0;
 
 // Latin-1 Supplement letters U+00C0..U+00FF without their accents (space: not a letter).
 const LATIN1 = "aaaaaaaceeeeiiiidnooooo ouuuuytsaaaaaaaceeeeiiiidnooooo ouuuuyty";
@@ -97,6 +99,7 @@ function styled(cp: i32): i32 {
   if (cp >= 0x1d7ce && cp <= 0x1d7ff) return 48 + (cp - 0x1d7ce) % 10;
   if (cp >= 0x24b6 && cp <= 0x24cf) return 97 + cp - 0x24b6;
   if (cp >= 0x24d0 && cp <= 0x24e9) return 97 + cp - 0x24d0;
+  if (cp >= 0x1f1e6 && cp <= 0x1f1ff) return 97 + cp - 0x1f1e6; // regional indicator letters (flag emoji halves)
   return 0;
 }
 
@@ -133,6 +136,7 @@ function pass1(src: usize, len: i32): i32 {
         continue;
       }
       if (!(<u32>(c - 48) < 10)) { if (wordAscii && wordMapped) mixedScript++; wordAscii = false; wordMapped = false; }
+      if (c == 46 || c == 45) morseMarks++;
       store<u8>(out + <usize>(n++), <u8>c);
       lastSpace = false;
       continue;
@@ -268,6 +272,7 @@ function pass2(n: i32): i32 {
 export function normalize(src: usize, len: i32): void {
   zeroWidth = 0;
   mixedScript = 0;
+  morseMarks = 0;
   normLen = pass2(pass1(src, len));
 }
 
