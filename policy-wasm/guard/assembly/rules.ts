@@ -160,7 +160,7 @@ export const REPEATED_RUN: i32 = 10;
 /** Rule id of each entry of ruleGroups (the first 15 are ids 0..14; then ids 20..28; then entries
  *  that fire an existing rule in another word order or phrasing). */
 const ruleIds: StaticArray<i32> = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0, 6, 13, 5,
-  5, 14, 14, 5, 27, 20, 20, 0, 0, 10, 11, 12, 13, 8, 8, 7, 7];
+  5, 14, 14, 5, 27, 20, 20, 0, 0, 10, 11, 12, 13, 8, 8, 7, 7, 20];
 
 // each rule: groups in order and the most words allowed between consecutive groups
 const ruleGroups: StaticArray<StaticArray<u64>> = [
@@ -210,6 +210,7 @@ const ruleGroups: StaticArray<StaticArray<u64>> = [
   [NEVER, TELL | SAY, WARN],   // no_disclaimers: "you are not allowed to say I'm sorry", "never say you apologise"
   [NEVER, TELL, HARMFUL],      // refusal_suppression: "don't tell me it's illegal", "never mention that it is dangerous"
   [EVEN_IF, EVEN_IF, HARMFUL], // refusal_suppression: "even if it's harmful", "even if unethical"
+  [SECRET, WHAT],              // secret_question, question word last (Chinese, Japanese: "密码是什么", "パスワードは何ですか")
 ];
 const ruleGaps: StaticArray<StaticArray<i32>> = [
   [0, 4, 3],
@@ -258,6 +259,7 @@ const ruleGaps: StaticArray<StaticArray<i32>> = [
   [0, 2, 3],
   [0, 1, 4],
   [0, 0, 3],
+  [0, 1],
 ];
 
 // ------------------------------------------------------------- prefix -> groups hash table
