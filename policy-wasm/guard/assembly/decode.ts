@@ -127,8 +127,11 @@ export function decodeMorse(src: usize, len: i32): bool {
       if (c == 32 || c == 10 || c == 13 || c == 9) spaces++;
       else if (c == 47) spaces = 2;
       else {
-        // another token: skipped to its end
+        // another token: skipped to its end (a table's "|---|" rules, or prose: given up after
+        // 16 of them when they are a quarter of the codes, so a table is not read to its end;
+        // an instruction before the code, up to 16 words, is not cut short)
         other++;
+        if (other > 16 && other * 4 >= good) return false;
         while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++;
         spaces = 2;
         continue;
@@ -145,7 +148,7 @@ export function decodeMorse(src: usize, len: i32): bool {
     }
     // a code must end at a separator: "--|" or "-->" is not Morse
     const letter = n <= 6 && (c <= 32 || c == 47) ? <i32>unchecked(MORSE[k]) : 0;
-    if (letter == 0) { other++; while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++; spaces = 2; continue; }
+    if (letter == 0) { if (++other > 16 && other * 4 >= good) return false; while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++; spaces = 2; continue; }
     if (spaces >= 2 && decodedLen > 0) unchecked(decoded[decodedLen++] = 32);
     spaces = 0;
     unchecked(decoded[decodedLen++] = <u8>letter);

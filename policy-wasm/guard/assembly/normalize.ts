@@ -137,26 +137,30 @@ const CJK_COUNT = CJK_WORDS.length >> 1;
 const cjkBytes = new StaticArray<u8>(1024);
 const cjkFrom = new StaticArray<i32>(CJK_COUNT + 1);
 const cjkFirst = new StaticArray<i32>(CJK_COUNT);
-/** Bit (cp & 4095) set when some keyword starts with code point cp: most characters test one bit. */
-const cjkStarts = new StaticArray<u32>(128);
+/** The keywords whose first code point is cp, by (cp & 4095): cjkHead[cp & 4095] is the first
+ *  (-1: none, what most characters find with one load), cjkNext[k] the next, in list order. */
+const cjkHead = new StaticArray<i16>(4096);
+const cjkNext = new StaticArray<i16>(CJK_COUNT);
 {
   let at = 0;
+  for (let b = 0; b < 4096; b++) unchecked(cjkHead[b] = -1);
+  for (let k = CJK_COUNT - 1; k >= 0; k--) {
+    const cp = CJK_WORDS[k << 1].codePointAt(0);
+    unchecked(cjkFirst[k] = cp);
+    unchecked(cjkNext[k] = cjkHead[cp & 4095]);
+    unchecked(cjkHead[cp & 4095] = <i16>k);
+  }
   for (let k = 0; k < CJK_COUNT; k++) {
-    const word = CJK_WORDS[k << 1];
-    const bytes = Uint8Array.wrap(String.UTF8.encode(word));
+    const bytes = Uint8Array.wrap(String.UTF8.encode(CJK_WORDS[k << 1]));
     unchecked(cjkFrom[k] = at);
     for (let b = 0; b < bytes.length; b++) unchecked(cjkBytes[at++] = bytes[b]);
-    const cp = word.codePointAt(0);
-    unchecked(cjkFirst[k] = cp);
-    unchecked(cjkStarts[(cp & 4095) >>> 5] |= <u32>1 << <u32>(cp & 31));
   }
   unchecked(cjkFrom[CJK_COUNT] = at);
 }
 
 /** The keyword starting at src[at..len) with code point cp, or -1. */
 function cjkWordAt(src: usize, at: i32, len: i32, cp: i32): i32 {
-  if ((unchecked(cjkStarts[(cp & 4095) >>> 5]) & (<u32>1 << <u32>(cp & 31))) == 0) return -1;
-  for (let k = 0; k < CJK_COUNT; k++) {
+  for (let k = <i32>unchecked(cjkHead[cp & 4095]); k >= 0; k = <i32>unchecked(cjkNext[k])) {
     if (unchecked(cjkFirst[k]) != cp) continue;
     const from = unchecked(cjkFrom[k]), n = unchecked(cjkFrom[k + 1]) - from;
     if (at + n > len) continue;

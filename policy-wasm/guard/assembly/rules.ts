@@ -107,9 +107,10 @@ function groupWords(): void {
   add(WAS_IST, "was ist"); // German "was ist das Passwort"; English never says "was is"
   add(CONTENT, "content usage safety"); // "no content policy", not "no policy" alone: "drop policy", "remove a policy" are IAM and SQL
   // not a rule group: words that say the text may be written backwards (check.ts then reads the
-  // window reversed): "backwards", "reverse", and the commonest words of English reversed
-  // ("eht" the, "uoy" you, "ruoy" your, "dna" and, "lla" all, "siht" this)
-  add(BACKWARDS, "backwards backward reverse reversed eht uoy ruoy dna lla siht");
+  // window reversed, about a quarter more work): "backwards", and the commonest words of English
+  // reversed ("eht" the, "uoy" you, "ruoy" your, "lla" all, "siht" this). Not "reverse" ("reverse
+  // a linked list", "reverse proxy") nor "dna" (and): ordinary prompts, they would pay for it
+  add(BACKWARDS, "backwards backward eht uoy ruoy lla siht");
   add(APPLY, "apply applies matter binding valid");
   add(TELL, "tell say mention remind warn lecture moralize moralise");
   add(HARMFUL, "illegal unethical immoral harmful dangerous inappropriate offensive unsafe");
