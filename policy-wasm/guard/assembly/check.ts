@@ -1,6 +1,7 @@
 // The `check` call: parse GuardCheckInput, score every text part (window by window, each window
-// in up to three views: as written, ROT13, and its decoded base64/hex runs; a part's score is
-// the highest), and write GuardCheckOutput (field numbers: fields.ts).
+// in up to five views: as written, ROT13, its decoded base64/hex runs, read backwards, and
+// decoded from Morse code; a part's score is the highest), and write GuardCheckOutput (field
+// numbers: fields.ts).
 import { IntList } from "../../sdk/buffers";
 import {
   output, startReading, readVarint, readFloat, skip, pos, bad, varintSize, writeVarint, writeTag, writeAscii,
@@ -8,10 +9,13 @@ import {
 } from "../../sdk/wire";
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
-import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript } from "./normalize";
-import { readWords, matchRules, matchRulesRot13, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN, REPEATED_RUN, longestRun } from "./rules";
+import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript, morseMarks } from "./normalize";
+import {
+  readWords, matchRules, matchRulesRot13, hintsBackwards, reverseInPlace, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH,
+  RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN, RULE_CIPHER, REPEATED_RUN, longestRun,
+} from "./rules";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting, subCollected } from "./model";
-import { decodeRuns, decoded, decodedLen, foundBase64, foundHex } from "./decode";
+import { decodeRuns, decodeMorse, decoded, decodedLen, foundBase64, foundHex, MORSE_MIN_MARKS } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
 
 import { ABI_VERSION } from "../../sdk/abi";
@@ -30,7 +34,8 @@ export let partReasons: u32 = 0;
 
 // raw_features (training) layout per view: view id, rule bits, bucket count, then the buckets
 // windowLogit appends; the count is filled in once they are known.
-// The sub-windows of a long window (model.ts) follow as views 3, rule bits 0.
+// The sub-windows of a long window (model.ts) follow as views 3, rule bits 0; the reversed view
+// is 4, the Morse view 5.
 function scoreView(view: u32, bits: u32): f64 {
   if (!collecting) return windowLogit(bits);
   const header = collected.len;
@@ -50,7 +55,9 @@ function scoreView(view: u32, bits: u32): f64 {
 /** Scores one window src[0..len) (len <= WINDOW); updates partLogit and partReasons. */
 function scoreWindow(src: usize, len: i32): void {
   normalize(src, len);
-  let bits = matchRules(readWords());
+  const marks = morseMarks;
+  const present = readWords();
+  let bits = matchRules(present);
   if (zeroWidth > 0) bits |= <u32>1 << <u32>RULE_ZERO_WIDTH;
   if (mixedScript > 0) bits |= <u32>1 << <u32>RULE_MIXED_SCRIPT;
   if (longestRun >= REPEATED_RUN) bits |= <u32>1 << <u32>RULE_REPEATED_TOKEN;
@@ -68,6 +75,20 @@ function scoreWindow(src: usize, len: i32): void {
     reasons |= all;
     if (logit > best) best = logit;
   }
+  // read backwards ("tpmorp metsys ruoy laever"): only when a word says so ("backwards") or is
+  // a common word reversed ("eht", "ruoy"), and then scored only when a rule fires on the
+  // reversed words; other windows pay one group test
+  if (hintsBackwards(present)) {
+    if (rotBits != 0) rot13InPlace(); // the window as written again
+    reverseInPlace();
+    const revBits = matchRules(readWords());
+    if (revBits != 0) {
+      const all = revBits | (<u32>1 << <u32>RULE_CIPHER);
+      const logit = scoreView(4, all);
+      reasons |= all;
+      if (logit > best) best = logit;
+    }
+  }
   // decoded runs: like ROT13, only when a rule fires on them (config values, keys and data URLs
   // that happen to decode to text are not prompts)
   decodeRuns(src, len);
@@ -83,6 +104,19 @@ function scoreWindow(src: usize, len: i32): void {
     reasons |= decBits;
     if (lastNgramLogit > 0 && logit >= best) reasons |= MODEL_BIT;
     if (logit > best) best = logit;
+  }
+  // Morse code: when dots and dashes are a quarter of the window or more, and only when a rule
+  // fires on the decoded letters
+  if (marks >= MORSE_MIN_MARKS && marks * 4 >= len && decodeMorse(src, len)) {
+    normalize(changetype<usize>(decoded), decodedLen);
+    const morseBits = matchRules(readWords());
+    if (morseBits != 0) {
+      const all = morseBits | (<u32>1 << <u32>RULE_CIPHER);
+      const logit = scoreView(5, all);
+      reasons |= all;
+      if (lastNgramLogit > 0 && logit >= best) reasons |= MODEL_BIT;
+      if (logit > best) best = logit;
+    }
   }
   if (best > partLogit) partLogit = best;
   partReasons |= reasons;
@@ -144,7 +178,7 @@ function labelOf(reasons: u32): string {
   let weight: f32 = -1e9;
   for (let r = 0; r < RULE_COUNT; r++) {
     if ((reasons & (<u32>1 << <u32>r)) == 0) continue;
-    const w = unchecked(RULE_WEIGHTS[r]);
+    const w = r < RULE_WEIGHTS.length ? unchecked(RULE_WEIGHTS[r]) : 0; // decoded_cipher has no weight
     if (w > weight) { weight = w; family = <i32>unchecked(RULE_FAMILY[r]); }
   }
   return unchecked(LABELS[family]);

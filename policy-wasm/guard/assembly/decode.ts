@@ -1,7 +1,8 @@
 // Encoded payloads: runs of base64 or hex in a window are decoded, and when the bytes read as
 // text (mostly printable) they are scored as a view of their own ("decoded_base64",
 // "decoded_hex"). ROT13 needs no run: the whole normalised window is rotated and re-read
-// (check.ts). Random keys, hashes and image data decode to binary and are left alone.
+// (check.ts). Random keys, hashes and image data decode to binary and are left alone. A window
+// that is mostly dots and dashes is decoded as Morse code (decodeMorse; "decoded_cipher").
 import { WINDOW } from "./normalize";
 
 /** Runs shorter than this are ordinary words (base64's alphabet is letters and digits). */
@@ -93,4 +94,65 @@ function decodeRun(src: usize, i: i32, j: i32): void {
     }
     if (readable(from)) { foundBase64 = true; unchecked(decoded[decodedLen++] = 32); } else decodedLen = from;
   }
+}
+
+// Morse code: a letter is up to 6 dots and dashes, letters are separated by one space, words by
+// two or more spaces or a slash. Table index: 1 << length | the symbols as bits (dash = 1), first
+// symbol highest; 0 = not a code.
+const MORSE = new StaticArray<u8>(128);
+function morse(code: string, c: i32): void {
+  let k = 1;
+  for (let i = 0; i < code.length; i++) k = (k << 1) | (code.charCodeAt(i) == 45 ? 1 : 0);
+  unchecked(MORSE[k] = <u8>c);
+}
+const MORSE_LETTERS = [".-", "-...", "-.-.", "-..", ".", "..-.", "--.", "....", "..", ".---", "-.-", ".-..", "--",
+  "-.", "---", ".--.", "--.-", ".-.", "...", "-", "..-", "...-", ".--", "-..-", "-.--", "--.."];
+const MORSE_DIGITS = ["-----", ".----", "..---", "...--", "....-", ".....", "-....", "--...", "---..", "----."];
+for (let i = 0; i < 26; i++) morse(MORSE_LETTERS[i], 97 + i);
+for (let i = 0; i < 10; i++) morse(MORSE_DIGITS[i], 48 + i);
+morse(".-.-.-", 46); morse("--..--", 44); morse("..--..", 63); morse(".----.", 39); morse("-.-.--", 33); morse("---...", 58);
+/** A window is decoded as Morse only with at least this many dots and dashes. */
+export const MORSE_MIN_MARKS: i32 = 24;
+
+/** Decodes src[0..len) as Morse code into `decoded`; returns whether it read as Morse: at least 8
+ *  letters, and tokens that are not codes (ordinary words, table rules of dashes) fewer than a
+ *  quarter of them. Spaces are kept as word breaks. */
+export function decodeMorse(src: usize, len: i32): bool {
+  decodedLen = 0;
+  let good = 0, other = 0, spaces = 0;
+  let i = 0;
+  while (i < len) {
+    let c = <i32>load<u8>(src + <usize>i);
+    if (c != 46 && c != 45) {
+      if (c == 32 || c == 10 || c == 13 || c == 9) spaces++;
+      else if (c == 47) spaces = 2;
+      else {
+        // another token: skipped to its end (a table's "|---|" rules, or prose: given up after
+        // 16 of them when they are a quarter of the codes, so a table is not read to its end;
+        // an instruction before the code, up to 16 words, is not cut short)
+        other++;
+        if (other > 16 && other * 4 >= good) return false;
+        while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++;
+        spaces = 2;
+        continue;
+      }
+      i++;
+      continue;
+    }
+    let k = 1, n = 0;
+    while (i < len && (c == 46 || c == 45)) {
+      if (n < 7) k = (k << 1) | (c == 45 ? 1 : 0);
+      n++;
+      i++;
+      c = i < len ? <i32>load<u8>(src + <usize>i) : 32;
+    }
+    // a code must end at a separator: "--|" or "-->" is not Morse
+    const letter = n <= 6 && (c <= 32 || c == 47) ? <i32>unchecked(MORSE[k]) : 0;
+    if (letter == 0) { if (++other > 16 && other * 4 >= good) return false; while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++; spaces = 2; continue; }
+    if (spaces >= 2 && decodedLen > 0) unchecked(decoded[decodedLen++] = 32);
+    spaces = 0;
+    unchecked(decoded[decodedLen++] = <u8>letter);
+    good++;
+  }
+  return good >= 8 && other * 4 < good;
 }

@@ -5,7 +5,7 @@
 //     raw_reserve(len) -> pointer to write the input at; raw_check(len) -> 0 or an error code,
 //     raw_output_ptr(), raw_output_len();
 //     raw_features(len): the input is one UTF-8 text; the output is, per view scored (0 as
-//     written, 1 ROT13, 2 decoded runs), u32 view id, u32 rule bits, u32 n, n u32 bucket ids
+//     written, 1 ROT13, 2 decoded runs, 3 sub-windows, 4 reversed, 5 Morse), u32 view id, u32 rule bits, u32 n, n u32 bucket ids
 //     (policy-wasm/guard/train/ reads it: training sees exactly the features inference uses).
 import { runCheck, scoreText } from "./check";
 import { output } from "../../sdk/wire";

@@ -4,9 +4,11 @@
 //   pass 1 (code points): zero-width and bidi controls dropped (counted), Unicode whitespace and
 //     runs of whitespace become one space, upper case folded, Latin-1 accents dropped,
 //     confusables (Cyrillic and Greek look-alikes, fullwidth forms, mathematical alphanumerics,
-//     circled letters) mapped to the ASCII letter they imitate (counted when they sit in a word
-//     that also has plain ASCII letters: a mixed-script word), other letters kept as one byte
-//     >= 0x80 per code point (a coarse class, so other languages still give features);
+//     circled letters, regional-indicator letters) mapped to the ASCII letter they imitate
+//     (counted when they sit in a word that also has plain ASCII letters: a mixed-script word),
+//     a few Chinese and Japanese words of the attack families read as their English word
+//     (CJK_WORDS), other letters kept as one byte >= 0x80 per code point (a coarse class, so
+//     other languages still give features);
 //   pass 2 (tokens): leetspeak inside words that mix letters and digits (1gn0r3 -> ignore), and
 //     letters spelled out one by one (i g n o r e, i.g.n.o.r.e) joined back into a word.
 // Every output byte is either a space, ASCII punctuation, [a-z0-9] or a byte >= 0x80 (a letter
@@ -23,6 +25,8 @@ export let normLen: i32 = 0;
 export let zeroWidth: i32 = 0;
 /** Words mixing plain ASCII letters with mapped confusables in the last window. */
 export let mixedScript: i32 = 0;
+/** Dots and hyphens in the last window (check.ts tries a Morse decoding when most bytes are). */
+export let morseMarks: i32 = 0;
 
 // Latin-1 Supplement letters U+00C0..U+00FF without their accents (space: not a letter).
 const LATIN1 = "aaaaaaaceeeeiiiidnooooo ouuuuytsaaaaaaaceeeeiiiidnooooo ouuuuyty";
@@ -97,7 +101,76 @@ function styled(cp: i32): i32 {
   if (cp >= 0x1d7ce && cp <= 0x1d7ff) return 48 + (cp - 0x1d7ce) % 10;
   if (cp >= 0x24b6 && cp <= 0x24cf) return 97 + cp - 0x24b6;
   if (cp >= 0x24d0 && cp <= 0x24e9) return 97 + cp - 0x24d0;
+  if (cp >= 0x1f1e6 && cp <= 0x1f1ff) return 97 + cp - 0x1f1e6; // regional indicator letters (flag emoji halves)
   return 0;
+}
+
+// Chinese and Japanese are written without spaces, and each of their characters is one class byte
+// here, so the rules cannot find a word inside a run of them. The few words of the attack families
+// (ignore, previous, instructions, password, what, tell, system prompt, your, ...) are read as their
+// English word with spaces around it instead, when a character of a CJK block starts one
+// (longest first: "系统提示" before "系统"); the other characters stay class bytes.
+const CJK_WORDS: StaticArray<string> = [
+  "あなたは", "you are", "あなたの", "your", "これまでの", "previous", "すべての", "all",
+  "システムプロンプト", "system prompt", "システム", "system", "パスワード", "password", "プロンプト", "prompt",
+  "モード", "mode", "ルール", "rules", "上述", "above", "上司", "boss",
+  "之前的", "previous", "之前", "previous", "什么", "what", "什麼", "what",
+  "今から", "from now on", "以前的", "previous", "以上の", "above", "以前", "previous",
+  "以上", "above", "何", "what", "你现在是", "you are now", "你是", "you are",
+  "你的", "your", "先前的", "previous", "全ての", "all", "全部", "all",
+  "制限", "restrictions", "前面的", "previous", "前の", "previous", "口令", "password",
+  "告诉", "tell", "告訴", "tell", "命令", "instructions", "声明", "state",
+  "密码", "password", "密碼", "password", "并且", "and", "并", "and",
+  "开发者", "developer", "忘记", "forget", "忘記", "forget", "忘れ", "forget",
+  "忽略", "ignore", "您的", "your", "我是", "i am", "所有", "all",
+  "打印", "print", "指示", "instructions", "指令", "instructions", "提示词", "prompt",
+  "教えて", "tell", "无视", "ignore", "显示", "show", "暗証番号", "password",
+  "模式", "mode", "泄露", "reveal", "無視", "ignore", "然后", "then",
+  "现在", "now", "私は", "i am", "秘密", "secret", "管理员", "administrator",
+  "管理者", "administrator", "系统提示词", "system prompt", "系统提示", "system prompt", "系統提示", "system prompt",
+  "系统", "system", "系統", "system", "見せて", "show", "規則", "rules",
+  "规则", "rules", "輸出", "output", "输出", "output", "透露", "reveal",
+  "開発者", "developer", "限制", "restrictions", "顯示", "show",
+];
+const CJK_COUNT = CJK_WORDS.length >> 1;
+/** Per keyword: its UTF-8 bytes at cjkFrom[k]..cjkFrom[k + 1] of cjkBytes, its first code point. */
+const cjkBytes = new StaticArray<u8>(1024);
+const cjkFrom = new StaticArray<i32>(CJK_COUNT + 1);
+const cjkFirst = new StaticArray<i32>(CJK_COUNT);
+/** The keywords whose first code point is cp, by (cp & 4095): cjkHead[cp & 4095] is the first
+ *  (-1: none, what most characters find with one load), cjkNext[k] the next, in list order. */
+const cjkHead = new StaticArray<i16>(4096);
+const cjkNext = new StaticArray<i16>(CJK_COUNT);
+{
+  let at = 0;
+  for (let b = 0; b < 4096; b++) unchecked(cjkHead[b] = -1);
+  for (let k = CJK_COUNT - 1; k >= 0; k--) {
+    const cp = CJK_WORDS[k << 1].codePointAt(0);
+    unchecked(cjkFirst[k] = cp);
+    unchecked(cjkNext[k] = cjkHead[cp & 4095]);
+    unchecked(cjkHead[cp & 4095] = <i16>k);
+  }
+  for (let k = 0; k < CJK_COUNT; k++) {
+    const bytes = Uint8Array.wrap(String.UTF8.encode(CJK_WORDS[k << 1]));
+    unchecked(cjkFrom[k] = at);
+    for (let b = 0; b < bytes.length; b++) unchecked(cjkBytes[at++] = bytes[b]);
+  }
+  unchecked(cjkFrom[CJK_COUNT] = at);
+}
+
+/** The keyword starting at src[at..len) with code point cp, or -1. */
+function cjkWordAt(src: usize, at: i32, len: i32, cp: i32): i32 {
+  for (let k = <i32>unchecked(cjkHead[cp & 4095]); k >= 0; k = <i32>unchecked(cjkNext[k])) {
+    if (unchecked(cjkFirst[k]) != cp) continue;
+    const from = unchecked(cjkFrom[k]), n = unchecked(cjkFrom[k + 1]) - from;
+    if (at + n > len) continue;
+    let same = true;
+    for (let b = 0; b < n; b++) {
+      if (load<u8>(src + <usize>(at + b)) != unchecked(cjkBytes[from + b])) { same = false; break; }
+    }
+    if (same) return k;
+  }
+  return -1;
 }
 
 /** Pass 1 over src[0..len) into `stage`; returns the staged length. */
@@ -133,11 +206,13 @@ function pass1(src: usize, len: i32): i32 {
         continue;
       }
       if (!(<u32>(c - 48) < 10)) { if (wordAscii && wordMapped) mixedScript++; wordAscii = false; wordMapped = false; }
+      if (c == 46 || c == 45) morseMarks++;
       store<u8>(out + <usize>(n++), <u8>c);
       lastSpace = false;
       continue;
     }
     // multi-byte sequence (malformed bytes count as one U+FFFD-like letter)
+    const at = i;
     let need = 0;
     if ((cp & 0xe0) == 0xc0) { cp &= 0x1f; need = 1; }
     else if ((cp & 0xf0) == 0xe0) { cp &= 0x0f; need = 2; }
@@ -158,7 +233,32 @@ function pass1(src: usize, len: i32): i32 {
       wordAscii = false; wordMapped = false;
       continue;
     }
+    if (cp >= 0x3040 && cp <= 0x9fff) {
+      const k = cjkWordAt(src, at, len, cp);
+      if (k >= 0) {
+        const word = unchecked(CJK_WORDS[(k << 1) + 1]);
+        if (n + word.length + 2 <= WINDOW) {
+          if (wordAscii && wordMapped) mixedScript++;
+          wordAscii = false; wordMapped = false;
+          if (!lastSpace) store<u8>(out + <usize>(n++), 32);
+          for (let q = 0; q < word.length; q++) store<u8>(out + <usize>(n++), <u8>word.charCodeAt(q));
+          store<u8>(out + <usize>(n++), 32);
+          lastSpace = true;
+          i = at + unchecked(cjkFrom[k + 1]) - unchecked(cjkFrom[k]);
+          continue;
+        }
+      }
+    }
     let c = 0;
+    // Spanish opening marks and guillemets as their ASCII punctuation: as class bytes they were
+    // letters, so "¿Cuál" was one word with "cual" (a rule word) inside it
+    if (cp == 0xa1 || cp == 0xbf || cp == 0xab || cp == 0xbb) {
+      if (wordAscii && wordMapped) mixedScript++;
+      wordAscii = false; wordMapped = false;
+      store<u8>(out + <usize>(n++), <u8>(cp == 0xa1 ? 33 : cp == 0xbf ? 63 : 34));
+      lastSpace = false;
+      continue;
+    }
     if (cp >= 0xc0 && cp <= 0xff) {
       c = LATIN1.charCodeAt(cp - 0xc0);
       if (c == 32) c = 42; // × ÷: punctuation
@@ -259,6 +359,7 @@ function pass2(n: i32): i32 {
 export function normalize(src: usize, len: i32): void {
   zeroWidth = 0;
   mixedScript = 0;
+  morseMarks = 0;
   normLen = pass2(pass1(src, len));
 }
 
