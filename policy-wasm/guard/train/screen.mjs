@@ -20,7 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
 import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
-import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti, makeTied } from "./screen-variants.mjs";
+import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
 /** The shipped procedure's model (train.mjs without its calibration: a shift does not change a ranking). */
@@ -74,9 +74,6 @@ const VARIANTS = {
   embS3: makeEmb({ scale: 3 }),
   embMax: makeEmb({ max: true }),
   embV30: makeEmb({ vocab: 30000 }),
-  tied: makeTied({}),
-  tiedL2s: makeTied({ l2: 1e-4 }),
-  tiedS3: makeTied({ scale: 3 }),
 };
 
 /** GUARD_NGRAMS bits, as assembly/model.ts numbers them. */
@@ -129,7 +126,7 @@ for (const name of names.length > 0 ? names : ["lr"]) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(", ")}`);
   let features = await featuresFor(variant);
-  if (variant.prepare) features = await variant.prepare(features, rows, { moduleFor: screeningModule });
+  if (variant.prepare) features = variant.prepare(features, rows);
   const started = performance.now();
   const scoredBy = {};
   for (let f = 0; f < (bySource ? 4 : K); f++) {
