@@ -6,8 +6,10 @@
 //     raw_output_ptr(), raw_output_len();
 //     raw_features(len): the input is one UTF-8 text; the output is, per view scored (0 as
 //     written, 1 ROT13, 2 decoded runs, 3 sub-windows, 4 reversed, 5 Morse), u32 view id, u32 rule bits, u32 n, n u32 bucket ids
-//     (policy-wasm/guard/train/ reads it: training sees exactly the features inference uses).
+//     (policy-wasm/guard/train/ reads it: training sees exactly the features inference uses);
+//     raw_normalized(len): the output is the first window as the normaliser leaves it (tests).
 import { runCheck, scoreText } from "./check";
+import { normalize, norm, normLen, WINDOW } from "./normalize";
 import { output } from "../../sdk/wire";
 import { input, readExtismInput, writeExtismOutput } from "../../sdk/extism";
 import { OK, reportExtismError } from "./errors";
@@ -38,5 +40,14 @@ export function raw_features(len: u32): i32 {
   output.ensure(collected.len);
   memory.copy(output.ptr, collected.ptr, collected.len);
   output.len = collected.len;
+  return OK;
+}
+
+export function raw_normalized(len: u32): i32 {
+  normalize(input.ptr, min(<i32>len, WINDOW));
+  output.len = 0;
+  output.ensure(normLen);
+  memory.copy(output.ptr, changetype<usize>(norm), normLen);
+  output.len = normLen;
   return OK;
 }

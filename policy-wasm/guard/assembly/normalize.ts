@@ -237,14 +237,17 @@ function pass1(src: usize, len: i32): i32 {
       const k = cjkWordAt(src, at, len, cp);
       if (k >= 0) {
         const word = unchecked(CJK_WORDS[(k << 1) + 1]);
-        if (n + word.length + 2 <= WINDOW) {
+        const end = at + unchecked(cjkFrom[k + 1]) - unchecked(cjkFrom[k]);
+        // the only place pass 1 writes more bytes than it reads: the word is taken only if the rest
+        // of the window (at most one byte per byte read) still fits in `stage`
+        if (n + word.length + 2 + (len - end) <= WINDOW) {
           if (wordAscii && wordMapped) mixedScript++;
           wordAscii = false; wordMapped = false;
           if (!lastSpace) store<u8>(out + <usize>(n++), 32);
           for (let q = 0; q < word.length; q++) store<u8>(out + <usize>(n++), <u8>word.charCodeAt(q));
           store<u8>(out + <usize>(n++), 32);
           lastSpace = true;
-          i = at + unchecked(cjkFrom[k + 1]) - unchecked(cjkFrom[k]);
+          i = end;
           continue;
         }
       }
