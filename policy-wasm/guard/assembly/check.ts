@@ -9,11 +9,12 @@ import {
 } from "../../sdk/wire";
 import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
-import { normalize, rot13InPlace, WINDOW, zeroWidth, mixedScript, morseMarks } from "./normalize";
+import { normalize, rot13InPlace, reverseInPlace, WINDOW, zeroWidth, mixedScript, morseMarks } from "./normalize";
+import { readWords, matchRules, matchRulesRot13, hintsBackwards, longestRun } from "./rules";
 import {
-  readWords, matchRules, matchRulesRot13, hintsBackwards, reverseInPlace, RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH,
-  RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN, RULE_CIPHER, REPEATED_RUN, longestRun,
-} from "./rules";
+  RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN,
+  RULE_CIPHER, REPEATED_RUN,
+} from "./families";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting, subCollected } from "./model";
 import { decodeRuns, decodeMorse, decoded, decodedLen, foundBase64, foundHex, MORSE_MIN_MARKS } from "./decode";
 import { RULE_WEIGHTS } from "./weights";
@@ -52,6 +53,20 @@ function scoreView(view: u32, bits: u32): f64 {
   return logit;
 }
 
+// The window being scored (scoreWindow): its best logit over the views so far, and their reasons.
+let windowBest: f64 = 0;
+let windowReasons: u32 = 0;
+
+/** Scores a decoded view (ROT13, reversed, decoded runs, Morse) with its rule bits `all` and folds
+ *  it into the window's best logit and reasons; `modelReason`: the n-grams of this view can give
+ *  the `model` reason, as those of the window as written do. */
+function foldView(view: u32, all: u32, modelReason: bool): void {
+  const logit = scoreView(view, all);
+  windowReasons |= all;
+  if (modelReason && lastNgramLogit > 0 && logit >= windowBest) windowReasons |= MODEL_BIT;
+  if (logit > windowBest) windowBest = logit;
+}
+
 /** Scores one window src[0..len) (len <= WINDOW); updates partLogit and partReasons. */
 function scoreWindow(src: usize, len: i32): void {
   normalize(src, len);
@@ -61,19 +76,16 @@ function scoreWindow(src: usize, len: i32): void {
   if (zeroWidth > 0) bits |= <u32>1 << <u32>RULE_ZERO_WIDTH;
   if (mixedScript > 0) bits |= <u32>1 << <u32>RULE_MIXED_SCRIPT;
   if (longestRun >= REPEATED_RUN) bits |= <u32>1 << <u32>RULE_REPEATED_TOKEN;
-  let best = scoreView(0, bits);
-  let reasons = bits;
-  if (lastNgramLogit > 0) reasons |= MODEL_BIT;
+  windowBest = scoreView(0, bits);
+  windowReasons = bits;
+  if (lastNgramLogit > 0) windowReasons |= MODEL_BIT;
   // ROT13: only when a rule fires on the rotated words (ordinary text rotated is noise); readWords
   // matched the rotated word prefixes already, so the rotated view is built only then
   const rotBits = matchRulesRot13();
   if (rotBits != 0) {
     rot13InPlace();
     readWords();
-    const all = rotBits | (<u32>1 << <u32>RULE_ROT13);
-    const logit = scoreView(1, all);
-    reasons |= all;
-    if (logit > best) best = logit;
+    foldView(1, rotBits | (<u32>1 << <u32>RULE_ROT13), false);
   }
   // read backwards ("tpmorp metsys ruoy laever"): only when a word says so ("backwards") or is
   // a common word reversed ("eht", "ruoy"), and then scored only when a rule fires on the
@@ -82,44 +94,29 @@ function scoreWindow(src: usize, len: i32): void {
     if (rotBits != 0) rot13InPlace(); // the window as written again
     reverseInPlace();
     const revBits = matchRules(readWords());
-    if (revBits != 0) {
-      const all = revBits | (<u32>1 << <u32>RULE_CIPHER);
-      const logit = scoreView(4, all);
-      reasons |= all;
-      if (logit > best) best = logit;
-    }
+    if (revBits != 0) foldView(4, revBits | (<u32>1 << <u32>RULE_CIPHER), false);
   }
   // decoded runs: like ROT13, only when a rule fires on them (config values, keys and data URLs
   // that happen to decode to text are not prompts)
   decodeRuns(src, len);
-  let decBits: u32 = 0;
   if (decodedLen > 0) {
     normalize(changetype<usize>(decoded), decodedLen);
-    decBits = matchRules(readWords());
-  }
-  if (decBits != 0) {
-    if (foundBase64) decBits |= <u32>1 << <u32>RULE_BASE64;
-    if (foundHex) decBits |= <u32>1 << <u32>RULE_HEX;
-    const logit = scoreView(2, decBits);
-    reasons |= decBits;
-    if (lastNgramLogit > 0 && logit >= best) reasons |= MODEL_BIT;
-    if (logit > best) best = logit;
+    let decBits = matchRules(readWords());
+    if (decBits != 0) {
+      if (foundBase64) decBits |= <u32>1 << <u32>RULE_BASE64;
+      if (foundHex) decBits |= <u32>1 << <u32>RULE_HEX;
+      foldView(2, decBits, true);
+    }
   }
   // Morse code: when dots and dashes are a quarter of the window or more, and only when a rule
   // fires on the decoded letters
   if (marks >= MORSE_MIN_MARKS && marks * 4 >= len && decodeMorse(src, len)) {
     normalize(changetype<usize>(decoded), decodedLen);
     const morseBits = matchRules(readWords());
-    if (morseBits != 0) {
-      const all = morseBits | (<u32>1 << <u32>RULE_CIPHER);
-      const logit = scoreView(5, all);
-      reasons |= all;
-      if (lastNgramLogit > 0 && logit >= best) reasons |= MODEL_BIT;
-      if (logit > best) best = logit;
-    }
+    if (morseBits != 0) foldView(5, morseBits | (<u32>1 << <u32>RULE_CIPHER), true);
   }
-  if (best > partLogit) partLogit = best;
-  partReasons |= reasons;
+  if (windowBest > partLogit) partLogit = windowBest;
+  partReasons |= windowReasons;
 }
 
 /** Scores a whole text part, WINDOW bytes at a time (cut on UTF-8 boundaries). */

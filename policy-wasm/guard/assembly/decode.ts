@@ -123,32 +123,29 @@ export function decodeMorse(src: usize, len: i32): bool {
   let i = 0;
   while (i < len) {
     let c = <i32>load<u8>(src + <usize>i);
-    if (c != 46 && c != 45) {
-      if (c == 32 || c == 10 || c == 13 || c == 9) spaces++;
-      else if (c == 47) spaces = 2;
-      else {
-        // another token: skipped to its end (a table's "|---|" rules, or prose: given up after
-        // 16 of them when they are a quarter of the codes, so a table is not read to its end;
-        // an instruction before the code, up to 16 words, is not cut short)
-        other++;
-        if (other > 16 && other * 4 >= good) return false;
-        while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++;
-        spaces = 2;
-        continue;
+    if (c == 32 || c == 10 || c == 13 || c == 9) { spaces++; i++; continue; }
+    if (c == 47) { spaces = 2; i++; continue; } // "/": a word break
+    let letter = 0;
+    if (c == 46 || c == 45) {
+      let k = 1, n = 0;
+      while (i < len && (c == 46 || c == 45)) {
+        if (n < 7) k = (k << 1) | (c == 45 ? 1 : 0);
+        n++;
+        i++;
+        c = i < len ? <i32>load<u8>(src + <usize>i) : 32;
       }
-      i++;
+      // a code must end at a separator: "--|" or "-->" is not Morse
+      if (n <= 6 && (c <= 32 || c == 47)) letter = <i32>unchecked(MORSE[k]);
+    }
+    if (letter == 0) {
+      // another token: skipped to its end (a table's "|---|" rules, or prose: given up after
+      // 16 of them when they are a quarter of the codes, so a table is not read to its end;
+      // an instruction before the code, up to 16 words, is not cut short)
+      if (++other > 16 && other * 4 >= good) return false;
+      while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++;
+      spaces = 2;
       continue;
     }
-    let k = 1, n = 0;
-    while (i < len && (c == 46 || c == 45)) {
-      if (n < 7) k = (k << 1) | (c == 45 ? 1 : 0);
-      n++;
-      i++;
-      c = i < len ? <i32>load<u8>(src + <usize>i) : 32;
-    }
-    // a code must end at a separator: "--|" or "-->" is not Morse
-    const letter = n <= 6 && (c <= 32 || c == 47) ? <i32>unchecked(MORSE[k]) : 0;
-    if (letter == 0) { if (++other > 16 && other * 4 >= good) return false; while (i < len && <i32>load<u8>(src + <usize>i) > 32) i++; spaces = 2; continue; }
     if (spaces >= 2 && decodedLen > 0) unchecked(decoded[decodedLen++] = 32);
     spaces = 0;
     unchecked(decoded[decodedLen++] = <u8>letter);

@@ -36,18 +36,19 @@ export function raw_features(len: u32): i32 {
   setCollecting(true);
   scoreText(input.ptr, <i32>len);
   setCollecting(false);
-  output.len = 0;
-  output.ensure(collected.len);
-  memory.copy(output.ptr, collected.ptr, collected.len);
-  output.len = collected.len;
-  return OK;
+  return rawOutput(collected.ptr, collected.len);
 }
 
 export function raw_normalized(len: u32): i32 {
   normalize(input.ptr, min(<i32>len, WINDOW));
+  return rawOutput(changetype<usize>(norm), normLen);
+}
+
+/** The raw_* result: len bytes at ptr, copied to the output buffer. */
+function rawOutput(ptr: usize, len: usize): i32 {
   output.len = 0;
-  output.ensure(normLen);
-  memory.copy(output.ptr, changetype<usize>(norm), normLen);
-  output.len = normLen;
+  output.ensure(len);
+  memory.copy(output.ptr, ptr, len);
+  output.len = len;
   return OK;
 }

@@ -1,5 +1,5 @@
 // The learned part: logistic regression over hashed features of the normalised window, plus one
-// weight per rule (rules.ts) that fired. Features (the hashing trick, 2^TABLE_BITS buckets,
+// weight per rule (families.ts) that fired. Features (the hashing trick, 2^TABLE_BITS buckets,
 // collisions shared):
 //   character 4- and 5-grams of the normalised bytes (spaces and punctuation included; 3-grams
 //   cost a third more and added nothing in cross-validation; session 9 screened 3-, 6- and

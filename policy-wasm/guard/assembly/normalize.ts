@@ -374,3 +374,15 @@ export function rot13InPlace(): void {
     if (isLetter(c)) store<u8>(p + <usize>i, <u8>(97 + (c - 97 + 13) % 26));
   }
 }
+
+/** Reverses the normalised window in place (the reversed view; readWords reads it next). */
+export function reverseInPlace(): void {
+  const p = changetype<usize>(norm);
+  let i = 0, j = normLen - 1;
+  while (i < j) {
+    const a = load<u8>(p + <usize>i);
+    store<u8>(p + <usize>i, load<u8>(p + <usize>j));
+    store<u8>(p + <usize>j, a);
+    i++; j--;
+  }
+}
