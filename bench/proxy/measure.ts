@@ -13,9 +13,11 @@ const autocannon = require("autocannon") as (opts: object) => Promise<any>;
 const words = "gateway latency stream token budget provider route cache model answer question fast slow".split(" ");
 
 /** A chat body with a seeded ~40-word prompt. */
-export function chatBody(random: () => number, model: string, stream: boolean): string {
+export function chatBody(random: () => number, model: string, stream: boolean, paced = false): string {
   const prompt = Array.from({ length: 40 }, () => words[Math.floor(random() * words.length)]).join(" ");
-  return JSON.stringify({ model, stream, messages: [{ role: "system", content: "You are terse." }, { role: "user", content: prompt }] });
+  const messages = [{ role: "system", content: "You are terse." }, { role: "user", content: prompt }];
+  // `user: paced` asks the mock upstream to send a stream's events apart in time (mock-upstream.ts).
+  return JSON.stringify(paced ? { model, stream, messages, user: "paced" } : { model, stream, messages });
 }
 
 export interface Percentiles {

@@ -16,6 +16,10 @@ import { cpuMicros, rssMiB, startFloorProxy, startGatewayProcess, startMockUpstr
  *    share of direct and of the floor, CPU time per request of each proxy
  *  - rest-stream-c16-throughput: the same for streamed answers (the mock's 16 content chunks,
  *    finish, usage, [DONE]): the per-chunk path, which unary requests do not exercise
+ *  - rest-stream-paced-c16: the same streams with their 19 events sent 5 ms apart, as a
+ *    model's tokens arrive: each event is its own read and write all the way through, which a
+ *    burst in one read hides. Every contender serves the same rate (the pace sets it), so the
+ *    figure is CPU time per stream and per event, gateway against floor
  *  - rss: the gateway's resident memory idle (after start-up) and after the load.
  * Every case runs in rounds; each round measures the three contenders one after the other, in
  * an order that rotates from round to round. A figure is the median over the rounds, and a
@@ -37,21 +41,23 @@ interface Contender {
   child: Child;
   unary: string[];
   stream: string[];
+  paced: string[];
 }
 
 const upstream = await startMockUpstream();
 const floor = await startFloorProxy(upstream.url);
 const gateway = await startGatewayProcess(upstream.url, workers);
 const random = seeded(20261122);
-const direct: Contender = { name: "direct", child: upstream, unary: [], stream: [] };
-const viaFloor: Contender = { name: "floor", child: floor, unary: [], stream: [] };
-const viaGateway: Contender = { name: "gateway", child: gateway, unary: [], stream: [] };
+const direct: Contender = { name: "direct", child: upstream, unary: [], stream: [], paced: [] };
+const viaFloor: Contender = { name: "floor", child: floor, unary: [], stream: [], paced: [] };
+const viaGateway: Contender = { name: "gateway", child: gateway, unary: [], stream: [], paced: [] };
 for (let i = 0; i < 64; i++) {
   const seed = random() * 2 ** 32;
   // The same prompts for all three; the proxies get the alias, the upstream its model name.
   for (const [c, model] of [[direct, "bench-1"], [viaFloor, "bench"], [viaGateway, "bench"]] as const) {
     c.unary.push(chatBody(seeded(seed), model, false));
     c.stream.push(chatBody(seeded(seed), model, true));
+    c.paced.push(chatBody(seeded(seed), model, true, true));
   }
 }
 const contenders = [direct, viaFloor, viaGateway];
@@ -127,6 +133,21 @@ try {
       `| rest-${stream ? "stream" : "unary"}-c${c}-throughput | ${fmt(rps(0), 0)} req/s | ${fmt(rps(1), 0)} req/s, ${fmt(cpu(1), 0)} µs CPU/req | ${fmt(rps(2), 0)} req/s, ${fmt(cpu(2), 0)} µs CPU/req | gateway/direct **${share(2, 0)}**${target}, gateway/floor **${share(2, 1)}**, floor/direct ${share(1, 0)} |`,
     );
   }
+
+  // Paced streams: the rate is the pace's, the same for all three; what differs is the CPU.
+  const EVENTS_PER_STREAM = 19;
+  const paced = await inRounds(async (contender) => {
+    const before = cpuMicros(pid(contender));
+    const r = await throughput(contender.child.url, contender.paced, 16, seconds);
+    if (r.errors) throw new Error(`errors during paced streams (${contender.name}): ${r.errors}`);
+    return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
+  });
+  const pacedCpu = (i: number) => median(paced.map((r) => r[i]!.cpuUsPerRequest));
+  const pacedCell = (i: number) =>
+    `${fmt(median(paced.map((r) => r[i]!.rps)), 0)} streams/s, ${fmt(pacedCpu(i), 0)} µs CPU/stream (${fmt(pacedCpu(i) / EVENTS_PER_STREAM)} per event)`;
+  rows.push(
+    `| rest-stream-paced-c16 (19 events 5 ms apart) | ${pacedCell(0)} | ${pacedCell(1)} | ${pacedCell(2)} | gateway CPU/floor CPU **${fmt(median(paced.map((r) => r[2]!.cpuUsPerRequest / r[1]!.cpuUsPerRequest)), 2)}x** |`,
+  );
   rssLoaded = rssMiB(pid(viaGateway));
   rows.push(`| gateway RSS | | | idle ${fmt(rssIdle, 0)} MiB, after load ${fmt(rssLoaded, 0)} MiB | targets <= 80 idle, <= 150 after load |`);
 } finally {

