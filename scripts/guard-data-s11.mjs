@@ -1,16 +1,23 @@
-// Builds test/fixtures/guard/external-s11.jsonl (session 11's external test set: AgentDojo's prompt-injection
-// tasks, attack templates and environments, never trained on) from text transcribed from the public
-// repository it names (read through a stored index of GitHub; this machine has no internet). Provenance,
-// licence and the construction are in test/fixtures/guard/PROVENANCE.md. Labels come from the source: a
-// carrier holding an injection task's goal in one of AgentDojo's attack templates, or one of the fork's
-// "injected data" strings, is an injection; a user task's prompt and a carrier without the injection are
-// benign. Rows are written in a fixed order; the near-copy screen (scripts/guard-near-copies-s11.mjs) runs after.
-//   node scripts/guard-data-s11.mjs
-import { writeFileSync } from "node:fs";
+// Builds the drafts of session 11's guard fixtures from text transcribed from the public repositories they
+// name (read through a stored index of GitHub; this machine has no internet); provenance, licences and the
+// construction are in test/fixtures/guard/PROVENANCE.md. The near-copy screen
+// (scripts/guard-near-copies-s11.mjs) then writes the fixture from the draft, and the draft is deleted.
+// - external: external-s11.draft.jsonl, a test set never trained on: AgentDojo's prompt-injection tasks,
+//   attack templates and environments. Labels come from the source: a carrier holding an injection task's goal
+//   in one of AgentDojo's attack templates, or one of the fork's "injected data" strings, is an injection; a
+//   user task's prompt and a carrier without the injection are benign.
+// - public: public-s11.draft.jsonl, training rows from other sources (scripts/guard-data-s11-public.json):
+//   JailbreakBench's PAIR jailbreak prompts (injection: the artifact's submitted jailbreak prompts) and
+//   natural-instructions task requests (benign).
+//   node scripts/guard-data-s11.mjs external|public
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "guard");
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT = join(HERE, "..", "test", "fixtures", "guard");
+const MODE = process.argv[2];
+if (MODE !== "external" && MODE !== "public") throw new Error("usage: node scripts/guard-data-s11.mjs external|public");
 const AD = "lindsey98/agentdojo"; // a fork of ethz-spylab/agentdojo (MIT); commits per file below
 const C = {
   attacksII: `${AD}@0c108920a67f:src/agentdojo/attacks/important_instructions_attacks.py`,
@@ -336,6 +343,19 @@ const PROMPT_SRC = { banking: C.bankingUser, travel: C.travelUser, slack: C.slac
 // ---- assembly ----
 const rows = [];
 const add = (text, label, source, subtype, note) => rows.push({ text, label, source, subtype, note });
+if (MODE === "external") buildExternal();
+else buildPublic();
+
+function buildPublic() {
+  const data = JSON.parse(readFileSync(join(HERE, "guard-data-s11-public.json"), "utf8"));
+  const jbb = "JailbreakBench/artifacts@1b8eaeb1d718:attack-artifacts/PAIR/black_box/gpt-4-0125-preview.json";
+  for (const { index, prompt } of data.pair) add(prompt, "injection", jbb, "jailbreakbench_pair", `jailbreaks[${index}].prompt (PAIR, target gpt-4-0125-preview)`);
+  for (const t of data.naturalInstructions) {
+    t.inputs.forEach((input, i) => add(`${t.Definition}\n\n${input}`, "benign", `allenai/natural-instructions@${t.commit}:tasks/${t.task}.json`, "natural_instructions", `Definition + Instances[${i}].input`));
+  }
+}
+
+function buildExternal() {
 const fill = (template, goal) => template.replace("{goal}", () => goal);
 // each goal in three of the six templates (goal k: templates k, k+2, k+4 mod 6, so each template is used
 // equally), each in the suite's carriers in turn; fixed by index, never by score
@@ -379,10 +399,11 @@ DRIVE_PLAIN.forEach((t, i) => add(t, "benign", C.drive, "agentdojo_tool_result",
 for (const suite of ["banking", "travel", "slack", "workspace"]) {
   PROMPTS[suite].forEach((p, i) => add(p, "benign", PROMPT_SRC[suite], "agentdojo_user_task", `${suite} user task PROMPT, ${i} in file order`));
 }
+}
 
 const seen = new Set();
 const out = rows.filter((r) => (seen.has(r.text) ? false : (seen.add(r.text), true)));
 for (const r of out) if (Buffer.byteLength(r.text) > 8192) throw new Error("row over 8 KB");
-writeFileSync(join(OUT, "external-s11.draft.jsonl"), out.map((r) => JSON.stringify(r)).join("\n") + "\n");
+writeFileSync(join(OUT, `${MODE}-s11.draft.jsonl`), out.map((r) => JSON.stringify(r)).join("\n") + "\n");
 const count = (l) => out.filter((r) => r.label === l).length;
-console.log(`external-s11 draft: ${out.length} rows (${count("injection")} injection, ${count("benign")} benign; ${rows.length - out.length} exact duplicates dropped)`);
+console.log(`${MODE}-s11 draft: ${out.length} rows (${count("injection")} injection, ${count("benign")} benign; ${rows.length - out.length} exact duplicates dropped)`);
