@@ -3,14 +3,14 @@
 // of that row's shingles lie in it (both directions). A row of fewer than six words has one shingle, its whole
 // word sequence, which another row holds when the sequence occurs in it; the neutral filler question
 // "What is the capital of France?" is removed before the words are taken. Prints figures only, never a row.
-//   node scripts/guard-near-copies-s11.mjs DRAFT OUT [ALSO_SKIP...]
+//   node policy-wasm/guard/train/data/guard-near-copies-s11.mjs DRAFT OUT [ALSO_SKIP...]
 // DRAFT: a *.draft.jsonl of test/fixtures/guard/; OUT: the file to write there; ALSO_SKIP: files of the folder
 // not to compare against (besides DRAFT and OUT).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "guard");
+const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "test", "fixtures", "guard");
 const [draft, outName, ...skip] = process.argv.slice(2);
 const THRESHOLD = 0.2;
 const N = 6;

@@ -1,23 +1,23 @@
 // Builds the drafts of session 11's guard fixtures from text transcribed from the public repositories they
 // name (read through a stored index of GitHub; this machine has no internet); provenance, licences and the
 // construction are in test/fixtures/guard/PROVENANCE.md. The near-copy screen
-// (scripts/guard-near-copies-s11.mjs) then writes the fixture from the draft, and the draft is deleted.
+// (policy-wasm/guard/train/data/guard-near-copies-s11.mjs) then writes the fixture from the draft, and the draft is deleted.
 // - external: external-s11.draft.jsonl, a test set never trained on: AgentDojo's prompt-injection tasks,
 //   attack templates and environments. Labels come from the source: a carrier holding an injection task's goal
 //   in one of AgentDojo's attack templates, or one of the fork's "injected data" strings, is an injection; a
 //   user task's prompt and a carrier without the injection are benign.
-// - public: public-s11.draft.jsonl, training rows from other sources (scripts/guard-data-s11-public.json):
+// - public: public-s11.draft.jsonl, training rows from other sources (policy-wasm/guard/train/data/guard-data-s11-public.json):
 //   JailbreakBench's PAIR jailbreak prompts (injection: the artifact's submitted jailbreak prompts) and
 //   natural-instructions task requests (benign).
-//   node scripts/guard-data-s11.mjs external|public
+//   node policy-wasm/guard/train/data/guard-data-s11.mjs external|public
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT = join(HERE, "..", "test", "fixtures", "guard");
+const OUT = join(HERE, "..", "..", "..", "..", "test", "fixtures", "guard");
 const MODE = process.argv[2];
-if (MODE !== "external" && MODE !== "public") throw new Error("usage: node scripts/guard-data-s11.mjs external|public");
+if (MODE !== "external" && MODE !== "public") throw new Error("usage: node policy-wasm/guard/train/data/guard-data-s11.mjs external|public");
 const AD = "lindsey98/agentdojo"; // a fork of ethz-spylab/agentdojo (MIT); commits per file below
 const C = {
   attacksII: `${AD}@0c108920a67f:src/agentdojo/attacks/important_instructions_attacks.py`,
