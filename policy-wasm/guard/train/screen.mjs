@@ -1,8 +1,9 @@
 // Screening of model variants on the dev rows (the figures of bench/RESULTS.md, "Guard slot",
 // sessions 7-8): the outer 5 folds of evaluate.mjs --dev (same rows, same folds) without the inner
 // calibration of the bias, so the figures are threshold-free only: pooled ROC AUC and TPR at 1 / 2 /
-// 5 % FPR, for all dev rows and for the rows of sessions 1-5. About a minute for the shipped LR; a
-// variant that passes must then go through the full procedure (evaluate.mjs --dev --errors).
+// 5 % FPR, for all dev rows and for the rows of sessions 1-5 (with session 11's files trained on, also for the
+// rows of sessions 1-10, and without written-s11.jsonl's hard negatives, so that the FPR is on the same benign
+// rows). About a minute for the shipped LR; a variant that passes must then go through the full procedure (evaluate.mjs --dev --errors).
 // Never scores or prints a held-out row.
 //   npm run build:wasm && nice -n 19 node policy-wasm/guard/train/screen.mjs [VARIANT...]   (default: lr)
 //   --misses FILE: also write, per variant, the dev attacks missed at the threshold for 2 % FPR (JSON
@@ -116,8 +117,13 @@ const SOURCE_FOLDS = SOURCE_GROUPS.length + 1;
 const outerFold = bySource
   ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
-// the rows after session 5 (written-s6.jsonl, and session 11's public-s11.jsonl)
-const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || r.source.startsWith("JailbreakBench/") || r.source.startsWith("allenai/natural-instructions");
+// the rows after session 5 (written-s6.jsonl, and session 11's public-s11.jsonl and written-s11.jsonl)
+const SESSION_11 = (r) => r.source.startsWith("JailbreakBench/") || r.source.startsWith("allenai/natural-instructions") || r.source === "sluice:written-for-guard-s11";
+const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || SESSION_11(r);
+// session 11's hard negatives (written-s11.jsonl): when trained on, the lines are also given without them, so that
+// the FPR is measured on the same benign rows as without the file
+const HARD_NEG_S11 = (r) => r.source === "sluice:written-for-guard-s11";
+const withoutHardNeg = (scored, label, line) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${line(label, scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
 const fmt = (x) => x.toFixed(3);
 function report(label, scored) {
   const pos = scored.filter((x) => rows[x.i].y === 1).map((x) => x.z), neg = scored.filter((x) => rows[x.i].y === 0).map((x) => x.z);
@@ -153,9 +159,11 @@ for (const name of names.length > 0 ? names : ["lr"]) {
         const pos = scored.filter((x) => rows[x.i].y === 1 && sourceGroup(rows[x.i]) === k);
         return `${g} ${pos.filter((x) => x.z >= t).length}/${pos.length}`;
       });
-      console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")} | ${seconds} s`);
+      console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
     } else {
-      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))} | ${seconds} s`);
+      // with session 11's files trained on, also the rows of the files main trains on (sessions 1-10), as evaluate.mjs reports them
+      const s11 = scored.some((x) => SESSION_11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !SESSION_11(rows[x.i])))}` : "";
+      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
     }
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
