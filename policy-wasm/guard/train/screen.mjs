@@ -117,11 +117,10 @@ const outerFold = bySource
   ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
 // the rows after session 5 (written-s6.jsonl, and session 11's files)
-const SESSION_11 = fromSession11;
-const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || SESSION_11(r);
+const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || fromSession11(r);
 // session 11's hard negatives: the lines are also given without them, the FPR on the benign rows of before
 const HARD_NEG_S11 = (r) => r.file === "written-s11.jsonl";
-const withoutHardNeg = (scored, label, line) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${line(label, scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
+const withoutHardNeg = (scored) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${report("dev without written-s11", scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
 const fmt = (x) => x.toFixed(3);
 function report(label, scored) {
   const pos = scored.filter((x) => rows[x.i].y === 1).map((x) => x.z), neg = scored.filter((x) => rows[x.i].y === 0).map((x) => x.z);
@@ -157,11 +156,11 @@ for (const name of names.length > 0 ? names : ["lr"]) {
         const pos = scored.filter((x) => rows[x.i].y === 1 && sourceGroup(rows[x.i]) === k);
         return `${g} ${pos.filter((x) => x.z >= t).length}/${pos.length}`;
       });
-      console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
+      console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored)} | ${seconds} s`);
     } else {
       // with session 11's files trained on, also the rows of sessions 1-10, as evaluate.mjs reports them
-      const s11 = scored.some((x) => SESSION_11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !SESSION_11(rows[x.i])))}` : "";
-      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored, "dev without written-s11", report)} | ${seconds} s`);
+      const s11 = scored.some((x) => fromSession11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !fromSession11(rows[x.i])))}` : "";
+      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored)} | ${seconds} s`);
     }
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
