@@ -90,12 +90,15 @@ export async function startGatewayProcess(upstreamUrl: string, workers = 1, extr
 
 /** Resident memory of a process and its children (cluster workers), in MiB, from /proc. */
 export function rssMiB(pid: number): number {
-  let kib = 0;
-  for (const p of [pid, ...childrenOf(pid)]) {
+  return rssEachMiB(pid).reduce((a, b) => a + b, 0);
+}
+
+/** Resident memory in MiB of a process, then of each of its children (a cluster's primary, then its workers). */
+export function rssEachMiB(pid: number): number[] {
+  return [pid, ...childrenOf(pid)].map((p) => {
     const m = /VmRSS:\s+(\d+) kB/.exec(readProc(`/proc/${p}/status`));
-    kib += m ? Number(m[1]) : 0;
-  }
-  return kib / 1024;
+    return m ? Number(m[1]) / 1024 : 0;
+  });
 }
 
 /** CPU time (user + system) a process and its children have used so far, in microseconds. */

@@ -3,7 +3,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { chatBody, haveWrk, throughput } from "../proxy/measure.js";
 import { ipcCost } from "./ipc-cost.js";
-import { cpuMicros, startGatewayProcess, startMockUpstream, type Child } from "../proxy/processes.js";
+import { cpuMicros, rssEachMiB, startGatewayProcess, startMockUpstream, type Child } from "../proxy/processes.js";
 import { hashApiKey } from "../../src/limits/keys.js";
 import { seededRandom as seeded } from "../../test/support/seeded-random.js";
 
@@ -72,6 +72,8 @@ interface Case {
   workers: number;
   /** Per connection count: one entry per round. */
   runs: Map<number, Round[]>;
+  /** Resident memory in MiB of the process, then of each worker: idle (every worker up, before the warm-up), and after the rounds. */
+  rss?: { idle: number[]; loaded?: number[] };
 }
 const upstream = await startMockUpstream();
 const cases: Case[] = [{ name: "direct", origin: upstream.url, pid: upstream.process.pid!, list: bodies.direct, headers: {}, workers: 0, runs: new Map() }];
@@ -86,6 +88,9 @@ try {
       cases.push({ name: `${limited ? "limited" : "open"}-w${workers}`, origin: gw.url, pid: gw.process.pid!, list: bodies.gateway, headers, workers, runs: new Map() });
     }
   }
+  // Idle memory once every worker is up (the first answers /healthz before the others have started).
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const c of cases) if (c.workers > 0) c.rss = { idle: rssEachMiB(c.pid) };
   for (const c of cases) await throughput(c.origin, c.list, 16, 1, c.headers); // warm-up (JIT, pools)
   for (let round = 0; round < rounds; round++) {
     for (const connections of connectionCounts) {
@@ -99,6 +104,7 @@ try {
       }
     }
   }
+  for (const c of cases) if (c.rss) c.rss.loaded = rssEachMiB(c.pid);
 } finally {
   await Promise.all(gateways.map((g) => g.stop()));
   await upstream.stop();
@@ -124,6 +130,16 @@ for (const connections of connectionCounts) {
       `| ${c.name} | ${connections} | ${rate(c).toFixed(0)} | ${runs.map((r) => r.rps.toFixed(0)).join(", ")} | ${latency} | ${cpu} | ${idle} | ${((100 * rate(c)) / direct).toFixed(1)}% | ${vsOne} |`,
     );
   }
+}
+
+console.log("\nresident memory (MiB): the process, or with --workers N the primary and each worker; idle (started, before any request) and after the rounds\n");
+console.log("| case | idle: process or primary | idle: workers | after load: process or primary | after load: workers | after load: total |");
+console.log("|---|---:|---:|---:|---:|---:|");
+for (const c of cases) {
+  if (!c.rss?.loaded) continue;
+  const [idle, loaded] = [c.rss.idle, c.rss.loaded];
+  const mib = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" / ") || "-";
+  console.log(`| ${c.name} | ${idle[0]!.toFixed(0)} | ${mib(idle.slice(1))} | ${loaded[0]!.toFixed(0)} | ${mib(loaded.slice(1))} | ${loaded.reduce((a, b) => a + b, 0).toFixed(0)} |`);
 }
 
 console.log("\nadmit + settle per limited request, 20,000 seeded requests after a warm-up (CPU from getrusage and /proc)\n");

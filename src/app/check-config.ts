@@ -1,10 +1,11 @@
 import type { BudgetConfig, Config } from "../gen/sluice/v1/config_pb.js";
 import { parseKeyHash } from "../limits/keys.js";
 import { modelNameProblem } from "../providers/model-names.js";
-import { providerConfigProblem, providerKinds } from "../providers/registry.js";
+import { providerConfigProblem, providerKinds } from "../providers/kinds.js";
 import { parseListen, isLoopbackHost } from "../config/listen-address.js";
 import { corsOriginProblem } from "../server/http/cors.js";
-import { ROUTER_MAX_CANDIDATES, policyConfigProblems } from "../policy/index.js";
+import { ROUTER_MAX_CANDIDATES } from "../policy/router/codec.js";
+import { policyConfigProblems } from "../policy/slots.js";
 import { mcpConfigProblems } from "../mcp/settings.js";
 import { otelMetricsSettings } from "../telemetry/otel-metrics-settings.js";
 import { tracingConfigProblems } from "../telemetry/tracing/index.js";

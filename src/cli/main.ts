@@ -1,14 +1,20 @@
 import type { Command, CommandIO } from "./command.js";
-import { configCommand } from "./commands/config.js";
-import { keysCommand } from "./commands/keys.js";
-import { serveCommand } from "./commands/serve.js";
-import { policyCommand } from "./commands/policy.js";
-import { promptsCommand } from "./commands/prompts.js";
-import { tokensCommand } from "./commands/tokens.js";
-import { usageCommand } from "./commands/usage.js";
 
-/** Every `sluice` sub-command, in the order `--help` lists them. */
-const commands: Command[] = [serveCommand, configCommand, keysCommand, usageCommand, tokensCommand, policyCommand, promptsCommand];
+/**
+ * Every `sluice` sub-command, in the order `--help` lists them. A command's module is imported
+ * only when it runs: they pull in very different parts (the whole gateway for `serve`, an admin
+ * client for `keys`, the policy toolchain for `policy`), and `serve --workers N`'s primary,
+ * which serves nothing, loads only what it runs (bench/RESULTS.md, "Every core").
+ */
+const commands: Array<{ name: string; summary: string; load(): Promise<Command> }> = [
+  { name: "serve", summary: "run the gateway", load: async () => (await import("./commands/serve.js")).serveCommand },
+  { name: "config", summary: "check a config file (config check FILE)", load: async () => (await import("./commands/config.js")).configCommand },
+  { name: "keys", summary: "make, list and revoke API keys (keys new | create | list | revoke)", load: async () => (await import("./commands/keys.js")).keysCommand },
+  { name: "usage", summary: "aggregate the usage ledger (tokens, cost) of a running gateway", load: async () => (await import("./commands/usage.js")).usageCommand },
+  { name: "tokens", summary: "count tokens exactly like tiktoken (tokens count)", load: async () => (await import("./commands/tokens.js")).tokensCommand },
+  { name: "policy", summary: "write, build, test, push, list and roll back WASM policy modules", load: async () => (await import("./commands/policy.js")).policyCommand },
+  { name: "prompts", summary: "push, list, show, diff, label and roll back prompt templates", load: async () => (await import("./commands/prompts.js")).promptsCommand },
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -31,11 +37,12 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
     io.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`sluice: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.stdout.write(command.help.endsWith("\n") ? command.help : command.help + "\n");
     return 0;

@@ -4,7 +4,7 @@
 
 // the host, its slots and their configuration
 export { PolicyHost } from "./policy-host.js";
-export { SLOT_DEFINITIONS, DEFAULT_SLOT_CONFIG, policyConfigProblems, slotInitFromConfig } from "./slots.js";
+export { SLOT_DEFINITIONS, DEFAULT_SLOT_CONFIG, slotInitFromConfig } from "./slots.js";
 export type { SlotName } from "./host/definitions.js";
 export { configuredSlots, slotConfig, type ConfiguredSlot } from "./host/from-config.js";
 export { PolicyRefusedError, PolicyValidationError } from "./host/errors.js";
@@ -26,7 +26,7 @@ export { CanaryScanner, newCanary, withCanary } from "./guard/canary.js";
 
 // the router slot
 export { RouterSlot } from "./router/api.js";
-export { ROUTER_MAX_CANDIDATES, type RouterCandidateInfo } from "./router/codec.js";
+export type { RouterCandidateInfo } from "./router/codec.js";
 
 // the tokens slot, and what counts with it: chat requests (admit phase, CountTokens) and the
 // tokenizer of `sluice tokens`

@@ -1,40 +1,27 @@
 import type { ProviderConfig } from "../gen/sluice/v1/config_pb.js";
 import type { AdapterFactory, ProviderAdapter } from "../core/provider.js";
 import { createAnthropicAdapter } from "./anthropic/adapter.js";
-import { azureConfigProblem } from "./azure-openai/endpoint.js";
 import { createAzureOpenAIAdapter } from "./azure-openai/adapter.js";
-import { bedrockConfigProblem, resolveBedrockSettings } from "./bedrock/settings.js";
+import { resolveBedrockSettings } from "./bedrock/settings.js";
 import { createGeminiAdapter } from "./gemini/adapter.js";
 import { createMockAdapter } from "./mock/adapter.js";
 import { createOpenAIAdapter } from "./openai/adapter.js";
+import type { ProviderKindName } from "./kinds.js";
 
-interface ProviderKind {
-  create: AdapterFactory;
-  /** Problems with a provider's config that its kind cares about (checked by `config check`). */
-  check?: (config: ProviderConfig) => string | undefined;
-}
-
-/** Provider kinds, one line each. A config's `providers[].kind` names one of these. */
-const kinds: Record<string, ProviderKind> = {
-  mock: { create: createMockAdapter },
-  openai: { create: createOpenAIAdapter },
-  "azure-openai": { create: createAzureOpenAIAdapter, check: azureConfigProblem },
-  anthropic: { create: createAnthropicAdapter },
-  gemini: { create: createGeminiAdapter },
-  bedrock: { create: createBedrockLazily, check: bedrockConfigProblem },
+/** A factory per provider kind (kinds.ts lists the kinds and their config checks): the record's type makes the two lists agree. */
+const factories: Record<ProviderKindName, AdapterFactory> = {
+  mock: createMockAdapter,
+  openai: createOpenAIAdapter,
+  "azure-openai": createAzureOpenAIAdapter,
+  anthropic: createAnthropicAdapter,
+  gemini: createGeminiAdapter,
+  bedrock: createBedrockLazily,
 };
 
-export const providerKinds: readonly string[] = Object.keys(kinds);
-
 export function createAdapter(config: ProviderConfig): ProviderAdapter {
-  const kind = kinds[config.kind];
-  if (!kind) throw new Error(`unknown provider kind ${config.kind}`);
-  return kind.create(config);
-}
-
-/** What is wrong with a provider's config for its kind, if anything. */
-export function providerConfigProblem(config: ProviderConfig): string | undefined {
-  return kinds[config.kind]?.check?.(config);
+  const create = (factories as Record<string, AdapterFactory | undefined>)[config.kind];
+  if (!create) throw new Error(`unknown provider kind ${config.kind}`);
+  return create(config);
 }
 
 /**

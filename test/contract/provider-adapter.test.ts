@@ -31,7 +31,7 @@ async function collect(it: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
 afterAll(() => closeAdapters());
 
 it("finds a harness for every provider kind", async () => {
-  const { providerKinds } = await import("../../src/providers/registry.js");
+  const { providerKinds } = await import("../../src/providers/kinds.js");
   expect(harnesses.length).toBeGreaterThanOrEqual(providerKinds.length);
 });
 

@@ -6,12 +6,14 @@ import type { Config } from "../../gen/sluice/v1/config_pb.js";
 import { LIMIT_STORE_METHODS, limitStoreHandler } from "../../limits/ipc-store.js";
 import { FileKeyStore, type StoredKey } from "../../limits/key-store.js";
 import { MemoryLimitStore } from "../../limits/memory-store.js";
-import { LocalVersionStore } from "../../policy/index.js";
+import { LocalVersionStore } from "../../policy/host/version-store.js";
 import { FileLedgerSink } from "../../telemetry/ledger-file.js";
 import type { UsageRecord } from "../../telemetry/ledger.js";
 import { releaseStartupGarbage } from "../startup-gc.js";
 import { Channel } from "./channel.js";
-import { WORKER_ENV } from "./worker.js";
+
+/** The primary numbers its workers 1..N (a restarted worker keeps its number). */
+export const WORKER_ENV = "SLUICE_WORKER";
 
 /** A worker that dies sooner than this after it started is restarted after RESTART_DELAY_MS, not at once (no hot crash loop). */
 const QUICK_CRASH_MS = 5_000;

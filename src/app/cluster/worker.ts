@@ -9,9 +9,7 @@ import { Channel } from "./channel.js";
 import { IpcKeyStore } from "./ipc-key-store.js";
 import { IpcLedgerSink } from "./ipc-ledger-sink.js";
 import { IpcVersionStore } from "./ipc-version-store.js";
-
-/** The primary numbers its workers 1..N (a restarted worker keeps its number). */
-export const WORKER_ENV = "SLUICE_WORKER";
+import { WORKER_ENV } from "./primary.js";
 
 /**
  * One worker of `sluice serve --workers N`: the whole gateway, listening on the shared port

@@ -3,8 +3,6 @@ import { ConfigError } from "../../config/load.js";
 import { loadConfigFile } from "../../app/load-config.js";
 
 export const configCommand: Command = {
-  name: "config",
-  summary: "check a config file (config check FILE)",
   help: `usage: sluice config check FILE
 
 Validates a YAML config as \`sluice serve\` would: field types, unknown fields, references

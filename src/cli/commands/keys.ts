@@ -4,8 +4,6 @@ import { newApiKey } from "../../limits/keys.js";
 import { ADMIN_OPTIONS_HELP, adminClient, adminOptions } from "../admin-client.js";
 
 export const keysCommand: Command = {
-  name: "keys",
-  summary: "make, list and revoke API keys (keys new | create | list | revoke)",
   help: `usage:
   sluice keys new [--json]
       Prints a new random key and the hash to put in the config (tenants[].keys[].hash or

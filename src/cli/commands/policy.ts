@@ -10,8 +10,6 @@ import { scaffoldModule } from "../policy-author/scaffold.js";
 import { readModuleSettings } from "../policy-author/settings.js";
 
 export const policyCommand: Command = {
-  name: "policy",
-  summary: "write, build, test, push, list and roll back WASM policy modules",
   help: `usage:
   sluice policy new SLOT DIR
       Makes a module folder for the slot: index.ts (a small working rule, AssemblyScript, with

@@ -5,8 +5,6 @@ import type { Command } from "../command.js";
 import { ADMIN_OPTIONS_HELP, adminClient, adminOptions } from "../admin-client.js";
 
 export const promptsCommand: Command = {
-  name: "prompts",
-  summary: "push, list, show, diff, label and roll back prompt templates",
   help: `usage:
   sluice prompts push FILE.yaml          stores the file as the prompt's next version
   sluice prompts list                    every prompt, its latest version and labels

@@ -4,14 +4,9 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
 import { ConfigError } from "../../config/load.js";
 import { resolveConfig } from "../../app/load-config.js";
-import { startGateway } from "../../app/start-gateway.js";
-import { runPrimary } from "../../app/cluster/primary.js";
-import { runWorker } from "../../app/cluster/worker.js";
 import { createLogger } from "../../telemetry/logger.js";
 
 export const serveCommand: Command = {
-  name: "serve",
-  summary: "run the gateway",
   help: `usage: sluice serve [--config FILE] [--port N] [--workers N|auto]
 
 Runs the gateway: gRPC, gRPC-Web, Connect and the OpenAI-compatible REST API on one port.
@@ -53,10 +48,17 @@ exits 0 once they all have; a worker that dies is started again.`,
       }
       throw err;
     }
-    if (cluster.isWorker) process.exit(await runWorker(config, { port }));
+    // Each path imports only its own parts: the primary of --workers N serves nothing and does
+    // not load the gateway (its RSS: bench/RESULTS.md, "Every core").
+    if (cluster.isWorker) {
+      const { runWorker } = await import("../../app/cluster/worker.js");
+      process.exit(await runWorker(config, { port }));
+    }
     if (workers > 1) {
+      const { runPrimary } = await import("../../app/cluster/primary.js");
       process.exit(await runPrimary(config, { workers, log: createLogger(config.telemetry?.logLevel || "info", { sharedOutput: true }) }));
     }
+    const { startGateway } = await import("../../app/start-gateway.js");
     const running = await startGateway(config, { port });
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

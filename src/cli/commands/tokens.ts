@@ -105,8 +105,6 @@ async function countJsonLines(tokenizer: Tokenizer, withIds: boolean, io: Comman
 }
 
 export const tokensCommand: Command = {
-  name: "tokens",
-  summary: "count tokens exactly like tiktoken (tokens count)",
   help: HELP,
   async run(argv, io) {
     let parsed;

@@ -3,8 +3,6 @@ import type { Command } from "../command.js";
 import { ADMIN_OPTIONS_HELP, adminClient, adminOptions } from "../admin-client.js";
 
 export const usageCommand: Command = {
-  name: "usage",
-  summary: "aggregate the usage ledger (tokens, cost) of a running gateway",
   help: `usage: sluice usage [--from RFC3339] [--to RFC3339] [--group-by tenant,key,model,model_requested,provider,tag,prompt]
                     [--tenant T] [--key ID] [--tag-key K] [--json]
 
