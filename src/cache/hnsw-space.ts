@@ -4,10 +4,9 @@ import { loadHnswlib, type ParallelAdd } from "./hnswlib-loader.js";
 import type { Neighbor, VectorSpace, VectorSpaceFactory } from "./vector-space.js";
 
 // The native (-march=native) build when scripts/native-hnswlib.mjs made one for this CPU, else
-// npm's portable build (see hnswlib-loader.ts).
-const hnswlib = loadHnswlib();
-const { HierarchicalNSW } = hnswlib.lib;
-type Hnsw = InstanceType<typeof HierarchicalNSW>;
+// npm's portable build (see hnswlib-loader.ts); loaded with the first graph, so a gateway with
+// no semantic cache never loads the addon (memoized by loadHnswlib).
+type Hnsw = InstanceType<ReturnType<typeof loadHnswlib>["lib"]["HierarchicalNSW"]>;
 
 /**
  * An HNSW graph (hnswlib-node, cosine). Capacity grows by `growthFactor` when full (resizeIndex
@@ -59,7 +58,7 @@ export class HnswSpace implements VectorSpace {
    */
   addMany(labels: readonly number[], vectors: readonly Float32Array[]): void {
     const threads = this.options.insertThreads || availableParallelism();
-    if (!hnswlib.parallelAdd || threads < 2 || labels.length < 2) {
+    if (!loadHnswlib().parallelAdd || threads < 2 || labels.length < 2) {
       labels.forEach((label, i) => this.add(label, vectors[i]!));
       return;
     }
@@ -115,7 +114,7 @@ export function hnswSpaceFactory(options: HnswOptions): VectorSpaceFactory {
   return {
     kind: "hnsw",
     create(dims) {
-      const index = new HierarchicalNSW("cosine", dims);
+      const index = new (loadHnswlib().lib.HierarchicalNSW)("cosine", dims);
       index.initIndex({
         maxElements: options.initialCapacity,
         m: options.m,
@@ -127,7 +126,7 @@ export function hnswSpaceFactory(options: HnswOptions): VectorSpaceFactory {
       return new HnswSpace(index, options);
     },
     async load(file, dims, liveLabels) {
-      const index = new HierarchicalNSW("cosine", dims);
+      const index = new (loadHnswlib().lib.HierarchicalNSW)("cosine", dims);
       await index.readIndex(file, true);
       if (index.getNumDimensions() !== dims) throw new Error(`index has ${index.getNumDimensions()} dims, expected ${dims}`);
       const present = new Set(index.getIdsList());
