@@ -32,7 +32,8 @@ const MOMENTUM = 0.9;
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
 const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
-// Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md).
+// Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
+// e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
