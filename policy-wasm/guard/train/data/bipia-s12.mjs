@@ -16,24 +16,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "../../../../dist/test/support/seeded-random.js";
 import { FIXTURES as OUT } from "./shingles.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const data = JSON.parse(readFileSync(join(HERE, "bipia-s12.json"), "utf8"));
 const SEED = 12;
 
-// mulberry32: a small seeded generator, so that the draft is the same on every run.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(SEED);
+// The project's one seeded PRNG (mulberry32), as built by `npm run build`: the draft is the same on every run.
+const random = seededRandom(SEED);
 
 // BIPIA's three groups of text attacks (its paper: task-irrelevant, task-relevant, targeted).
 const GROUP = {
