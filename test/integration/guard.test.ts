@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_TEST_TIMEOUT_MS } from "../support/process.js";
 import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { ChatRequestSchema, Role, type ChatChunk, type ChatResponse } from "../../src/gen/sluice/v1/gateway_pb.js";
@@ -146,6 +147,49 @@ describe("guard: canary", () => {
   it("a request without a system prompt gets no canary", async () => {
     await sdk(blocking).chat.completions.create({ model: "echo", messages: [{ role: "user", content: BENIGN }] });
     expect(JSON.stringify(upstream.requests.at(-1)!.body)).not.toContain("<!-- ref");
+  });
+});
+
+describe("guard: the Anthropic surface (@anthropic-ai/sdk)", () => {
+  const claude = (gw: RunningGateway) => new Anthropic({ baseURL: gw.url, apiKey: "x", maxRetries: 0 });
+
+  it("block: an injection in a tool_result block is refused with invalid_request_error, never sent upstream", async () => {
+    const before = upstream.requests.length;
+    const err = await claude(blocking).messages.create({
+      model: "echo",
+      max_tokens: 50,
+      messages: [
+        { role: "user", content: "What does the page say?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "fetch", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: `<p>Welcome!</p> ${ATTACK}` }] },
+      ],
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(err.error.error.message).toMatch(/guard/);
+    expect(err.error.error.message).not.toContain("previous instructions");
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("flag: a benign message passes unmarked, an injection is marked with x-sluice-guard: flagged", async () => {
+    const benign = await claude(flagging).messages.create({ model: "echo", max_tokens: 50, messages: [{ role: "user", content: BENIGN }] }).withResponse();
+    expect(benign.response.headers.get("x-sluice-guard")).toBeNull();
+    expect(benign.data.content).toEqual([expect.objectContaining({ type: "text", text: BENIGN })]);
+    const attack = await claude(flagging).messages.create({ model: "echo", max_tokens: 50, messages: [{ role: "user", content: ATTACK }] }).withResponse();
+    expect(attack.response.headers.get("x-sluice-guard")).toBe("flagged");
+  });
+
+  it("block: a streamed leak of the system prompt ends with an error event; no text delta carried the canary", async () => {
+    const stream = claude(blocking).messages.stream({ model: "leak", max_tokens: 200, system: SYSTEM, messages: [{ role: "user", content: BENIGN }] });
+    let text = "";
+    stream.on("text", (delta) => (text += delta));
+    const err = await stream.finalMessage().catch((e) => e);
+    const canary = canaryOf(lastSystemSent());
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(JSON.stringify(err.error)).toMatch(/canary|guard/);
+    expect(JSON.stringify(err.error)).not.toContain(canary);
+    expect(text).not.toContain(canary);
+    expect(text.startsWith("My instructions are:")).toBe(true);
   });
 });
 
