@@ -140,6 +140,8 @@ describe("the web console", () => {
     await page.context().close();
   });
 
+  // Conformance, push and rollback validate the module in a worker: seconds, not milliseconds, on a loaded machine.
+  const SLOW = { timeout: 15_000 }; // four of them: the test's own limit is 90 s
   it("pushes a policy module and rolls it back, changing what the gateway does", async () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(`${open.url}/console/policies`);
@@ -150,22 +152,22 @@ describe("the web console", () => {
     await expect.poll(() => page.getByLabel("Slot").inputValue()).toBe("pii");
     await page.getByLabel("Module (.wasm)").setInputFiles(testdata + "overcap.wasm");
     await page.getByRole("button", { name: "Run conformance" }).click();
-    await expect.poll(() => page.getByRole("status").filter({ hasText: "Conformance" }).textContent()).toMatch(/Conformance failed for overcap\.wasm:.*exceeds the slot cap/);
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Conformance" }).textContent(), SLOW).toMatch(/Conformance failed for overcap\.wasm:.*exceeds the slot cap/);
 
     await page.getByLabel("Module (.wasm)").setInputFiles(testdata + "pii-no-phone.wasm");
     await page.getByLabel("Note").fill("no phones");
     await page.getByRole("button", { name: "Run conformance" }).click();
-    await expect.poll(() => page.getByRole("status").filter({ hasText: "Conformance" }).textContent()).toMatch(/Conformance passed: pii-no-phone\.wasm meets the pii slot's \d+ vectors/);
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Conformance" }).textContent(), SLOW).toMatch(/Conformance passed: pii-no-phone\.wasm meets the pii slot's \d+ vectors/);
     await page.getByRole("button", { name: "Push" }).click();
-    await expect.poll(() => page.getByText("Pushed pii version 2: active now.").count()).toBe(1);
+    await expect.poll(() => page.getByText("Pushed pii version 2: active now.").count(), SLOW).toBe(1);
     expect(await page.getByRole("row", { name: /no phones/ }).textContent()).toMatch(/active/);
     expect(await ask(page, PHONE_PROMPT)).toBe(PHONE_PROMPT); // the pushed module finds no phone
 
     await page.getByRole("link", { name: "Policies" }).click();
     await page.getByRole("button", { name: "Roll back" }).click();
-    await expect.poll(() => page.getByText("pii: version 1 active.").count()).toBe(1);
+    await expect.poll(() => page.getByText("pii: version 1 active.").count(), SLOW).toBe(1);
     expect(await ask(page, PHONE_PROMPT)).toBe("call [PHONE_NUMBER] today"); // the built-in again
     expect(errors).toEqual([]);
     await page.context().close();
-  });
+  }, 90_000);
 });

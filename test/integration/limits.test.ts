@@ -184,13 +184,17 @@ ${extra}
     const [g1, g2] = await Promise.all([startGatewayProcess(["--config", file]), startGatewayProcess(["--config", file])]);
     try {
       const jobs: Array<Promise<number>> = [];
+      const startedAt = performance.now();
       for (let i = 0; i < 40; i++) {
         for (const g of [g1, g2]) jobs.push(post(g.url, KEYS.a, body("echo")).then((r) => r.status));
       }
       const statuses = await Promise.all(jobs);
+      // rpm 30 refills one place every 2 s: on a slow machine the 80 requests can take longer than
+      // that, and each refill is one more request the limit allows.
+      const refills = Math.floor((performance.now() - startedAt) / 2000);
       const admitted = statuses.filter((s) => s === 200).length;
       expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-      expect(admitted).toBeLessThanOrEqual(30);
+      expect(admitted).toBeLessThanOrEqual(30 + refills);
       expect(admitted).toBeGreaterThanOrEqual(28); // the limit is used, not refused wholesale
     } finally {
       g1.child.kill("SIGTERM");
