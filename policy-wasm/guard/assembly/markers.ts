@@ -1,21 +1,24 @@
 // Forged conversation structure (session 13): chat-template tokens and role labels written into a
-// user text, a document or a tool result so that the model reads what follows as another turn
-// (a new system prompt, the user's next request, or the assistant's own answer: the "fake
-// completion" of Liu et al. 2024, "Formalizing and Benchmarking Prompt Injection Attacks and
+// user text, a document or a tool result so that the model reads what follows as a new turn with
+// the operator's authority (a forged system prompt; cf. the "fake completion" and "combined"
+// attacks of Liu et al. 2024, "Formalizing and Benchmarking Prompt Injection Attacks and
 // Defenses"). The normaliser maps their punctuation to class bytes, so neither the word rules nor
 // the n-grams see them: they are read here, on the window as written, before normalisation
-// (ASCII letters case-folded). What fires the `forged_turn` rule (a feature of the model like the
-// word rules, not a verdict: a developer asking how to format a Llama prompt writes the same
-// tokens, and the learned weights weigh them):
-//   template tokens: `<|name|>` (ChatML, Llama 3, Phi: <|im_start|>, <|im_end|>, <|endoftext|>,
-//     <|system|>, <|user|>, <|assistant|>, <|begin_of_text|>, <|start_header_id|>, <|eot_id|>...),
-//     `[INST]`, `[/INST]`, `<<SYS>>`, `<</SYS>>` (Llama 2, Mistral), `<start_of_turn>`,
-//     `<end_of_turn>` (Gemma), `</s>`;
-//   at the start of a line (after spaces, tabs, `>`, `*`, `#`): Alpaca headers `## Instruction:` /
-//     `### Response` / `### System` / `### Input` (two to four `#`; a colon or the end of the line),
-//     and role labels `System:`, `User:`, `Assistant:`, `Human:`, `AI:` (a colon, `*` allowed
-//     before it for `**User:**`).
-// One pass over the window; only `<`, `[` and line starts look further.
+// (ASCII letters case-folded). The `forged_turn` rule (a feature of the model like the word rules,
+// not a verdict) fires on a marker that opens a **system** turn:
+//   `<|im_start|>system` (ChatML), `<|start_header_id|>system` (Llama 3), `<|system|>` (Phi and
+//   others), `<<SYS>>` (Llama 2, Mistral), `<start_of_turn>system`;
+//   at the start of a line (after spaces, tabs, `>`, `*`, `#`): `System:` (a colon, `*` allowed
+//   before it for `**System:**`) and the Alpaca header `## System` / `### System` (two to four
+//   `#`; a colon or the end of the line).
+// Dev cross-validation (bench/RESULTS.md, "Session 13: forged turns"): firing on every turn
+// marker as well (`<|im_end|>`, `<|endoftext|>`, `[INST]`, `</s>`, `<end_of_turn>`, `User:`,
+// `Assistant:`, `Human:`, `AI:`, `### Instruction:` / `### Response:`) fired on 56 of the 68 hard
+// negatives written for it (developers' template questions, chat logs pasted for summarising,
+// screenplays) as often as on the attacks, and the rule's weight, held near its prior, then cost
+// the older rows 1.6 points of TPR @ 2 % FPR; the system-turn markers fire on 34 of 58 attacks
+// and 10 of 68 hard negatives.
+// One pass over the window, eight bytes at a time; only `<` and line starts look further.
 
 /** Whether src[at..len) starts with `word` (lower-case ASCII), letters compared case-folded. */
 @inline function startsWith(src: usize, len: i32, at: i32, word: string): bool {
@@ -29,9 +32,8 @@
   return true;
 }
 
-/** A template token at src[at] == '<' or '['. */
-function tokenAt(src: usize, len: i32, at: i32, c: i32): bool {
-  if (c == 91) return startsWith(src, len, at, "[inst]") || startsWith(src, len, at, "[/inst]");
+/** A system-turn template token at src[at] == '<'. */
+function tokenAt(src: usize, len: i32, at: i32): bool {
   if (at + 1 >= len) return false;
   const d = <i32>load<u8>(src + <usize>(at + 1));
   if (d == 124) { // <|name|>: 2..40 letters, digits and _
@@ -44,19 +46,25 @@ function tokenAt(src: usize, len: i32, at: i32, c: i32): bool {
       q++;
     }
     const n = q - at - 2;
-    return n >= 2 && n <= 40 && q + 1 < len && load<u8>(src + <usize>q) == 124 && load<u8>(src + <usize>(q + 1)) == 62;
+    if (!(n >= 2 && n <= 40 && q + 1 < len && load<u8>(src + <usize>q) == 124 && load<u8>(src + <usize>(q + 1)) == 62)) return false;
+    if (startsWith(src, len, at, "<|system|>")) return true;
+    return (startsWith(src, len, at, "<|im_start|>") || startsWith(src, len, at, "<|start_header_id|>")) && systemAfter(src, len, q + 2);
   }
-  if (d == 60) return startsWith(src, len, at, "<<sys>>") || startsWith(src, len, at, "<</sys>>");
-  if (d == 47) return startsWith(src, len, at, "</s>");
-  if (d == 115 || d == 83) return startsWith(src, len, at, "<start_of_turn>");
-  if (d == 101 || d == 69) return startsWith(src, len, at, "<end_of_turn>");
+  if (d == 60) return startsWith(src, len, at, "<<sys>>");
+  if (d == 115 || d == 83) return startsWith(src, len, at, "<start_of_turn>") && systemAfter(src, len, at + 15);
   return false;
 }
 
-const ROLES: StaticArray<string> = ["system", "user", "assistant", "human", "ai"];
-const HEADERS: StaticArray<string> = ["instruction", "response", "system", "input"];
+/** `system` at src[at] (after spaces). */
+function systemAfter(src: usize, len: i32, at: i32): bool {
+  while (at < len && load<u8>(src + <usize>at) == 32) at++;
+  return startsWith(src, len, at, "system");
+}
 
-/** A role label or an Alpaca header at the line starting at src[at]. */
+const ROLES: StaticArray<string> = ["system"];
+const HEADERS: StaticArray<string> = ["system"]; // after two to four `#`
+
+/** `System:` or an Alpaca `### System` header at the line starting at src[at]. */
 function labelAt(src: usize, len: i32, at: i32): bool {
   let q = at, hashes = 0;
   while (q < len) {
@@ -84,16 +92,29 @@ function labelAt(src: usize, len: i32, at: i32): bool {
   return false;
 }
 
-/** Whether the window src[0..len) as written holds a forged turn or template marker. */
+/** Whether the byte src[i] starts a marker (`<`) or ends the line before one (`\n`). */
+@inline function markerAt(src: usize, len: i32, i: i32): bool {
+  const c = <i32>load<u8>(src + <usize>i);
+  if (c == 60) return tokenAt(src, len, i);
+  return c == 10 && i + 1 < len && labelAt(src, len, i + 1);
+}
+
+const ONES: u64 = 0x0101010101010101, HIGHS: u64 = 0x8080808080808080;
+const LT: u64 = ONES * 60, NEWLINE: u64 = ONES * 10;
+/** High bit set in every byte of w that is 0 (and possibly in bytes after one that is: a
+ *  candidate, checked byte by byte). */
+@inline function zeroBytes(w: u64): u64 { return (w - ONES) & ~w & HIGHS; }
+
+/** Whether the window src[0..len) as written holds a forged turn or template marker. Eight bytes
+ *  at a time: prose seldom holds `<` or a line break, so most words are skipped unread. */
 export function hasTurnMarker(src: usize, len: i32): bool {
   if (len > 0 && labelAt(src, len, 0)) return true;
-  for (let i = 0; i < len; i++) {
-    const c = <i32>load<u8>(src + <usize>i);
-    if (c == 60 || c == 91) {
-      if (tokenAt(src, len, i, c)) return true;
-    } else if (c == 10 && i + 1 < len) {
-      if (labelAt(src, len, i + 1)) return true;
-    }
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const w = load<u64>(src + <usize>i);
+    if ((zeroBytes(w ^ LT) | zeroBytes(w ^ NEWLINE)) == 0) continue;
+    for (let k = i; k < i + 8; k++) if (markerAt(src, len, k)) return true;
   }
+  for (; i < len; i++) if (markerAt(src, len, i)) return true;
   return false;
 }
