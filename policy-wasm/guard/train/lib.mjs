@@ -116,7 +116,7 @@ export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
   const u = new Float64Array(D), vu = new Float64Array(D), gu = new Float64Array(D);
   // rules matched by the module start at the prior; the signals it sets only in views other than
   // the first (decoded_*: never seen in training) stay 0
-  for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q)) r[q] = RULE_PRIOR;
+  for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q) && !UNWEIGHTED_RULES.includes(q)) r[q] = RULE_PRIOR;
   let b = 0;
   const vw = new Float64Array(TABLE), vr = new Float64Array(RULE_COUNT);
   let vb = 0;
