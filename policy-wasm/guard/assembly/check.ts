@@ -11,10 +11,9 @@ import { OK, ERR_BAD_INPUT, ERR_ABI_VERSION } from "./errors";
 import { GuardCheckInput, GuardCheckOutput, GuardPartResult } from "../../sdk/guard_fields";
 import { normalize, rot13InPlace, reverseInPlace, WINDOW, zeroWidth, mixedScript, morseMarks } from "./normalize";
 import { readWords, matchRules, matchRulesRot13, hintsBackwards, longestRun } from "./rules";
-import { hasTurnMarker } from "./markers";
 import {
   RULE_NAMES, RULE_FAMILY, RULE_COUNT, RULE_ZERO_WIDTH, RULE_MIXED_SCRIPT, RULE_BASE64, RULE_HEX, RULE_ROT13, RULE_REPEATED_TOKEN,
-  RULE_CIPHER, RULE_FORGED_TURN, REPEATED_RUN,
+  RULE_CIPHER, REPEATED_RUN,
 } from "./families";
 import { windowLogit, lastNgramLogit, sigmoid, collected, collecting, subCollected } from "./model";
 import { decodeRuns, decodeMorse, decoded, decodedLen, foundBase64, foundHex, MORSE_MIN_MARKS } from "./decode";
@@ -24,15 +23,15 @@ import { ABI_VERSION } from "../../sdk/abi";
 const VERDICT_ALLOW: u32 = 1, VERDICT_BLOCK: u32 = 3;
 const DEFAULT_THRESHOLD: f32 = 0.5;
 const LABELS: StaticArray<string> = ["injection", "jailbreak", "prompt_leak"];
+/** Reason bit for "the n-gram model itself leaned towards an attack". */
+const MODEL_BIT: u32 = 1 << 31;
 
 const textOffsets = new IntList(); // pairs: offset, length
 let threshold: f32 = DEFAULT_THRESHOLD;
 
-/** Results of scoreText: the part's highest logit, its reasons (rule bits) and whether the n-gram
- *  model itself leaned towards an attack in a view that counted (the reason "model"). */
+/** Results of scoreText: the part's highest logit and the reasons (rule bits, MODEL_BIT). */
 export let partLogit: f64 = 0;
 export let partReasons: u32 = 0;
-export let partModel = false;
 
 // raw_features (training) layout per view: view id, rule bits, bucket count, then the buckets
 // windowLogit appends; the count is filled in once they are known.
@@ -57,7 +56,6 @@ function scoreView(view: u32, bits: u32): f64 {
 // The window being scored (scoreWindow): its best logit over the views so far, and their reasons.
 let windowBest: f64 = 0;
 let windowReasons: u32 = 0;
-let windowModel = false;
 
 /** Scores a decoded view (ROT13, reversed, decoded runs, Morse) with its rule bits `all` and folds
  *  it into the window's best logit and reasons; `modelReason`: the n-grams of this view can give
@@ -65,7 +63,7 @@ let windowModel = false;
 function foldView(view: u32, all: u32, modelReason: bool): void {
   const logit = scoreView(view, all);
   windowReasons |= all;
-  if (modelReason && lastNgramLogit > 0 && logit >= windowBest) windowModel = true;
+  if (modelReason && lastNgramLogit > 0 && logit >= windowBest) windowReasons |= MODEL_BIT;
   if (logit > windowBest) windowBest = logit;
 }
 
@@ -78,10 +76,9 @@ function scoreWindow(src: usize, len: i32): void {
   if (zeroWidth > 0) bits |= <u32>1 << <u32>RULE_ZERO_WIDTH;
   if (mixedScript > 0) bits |= <u32>1 << <u32>RULE_MIXED_SCRIPT;
   if (longestRun >= REPEATED_RUN) bits |= <u32>1 << <u32>RULE_REPEATED_TOKEN;
-  if (hasTurnMarker(src, len)) bits |= <u32>1 << <u32>RULE_FORGED_TURN;
   windowBest = scoreView(0, bits);
   windowReasons = bits;
-  windowModel = lastNgramLogit > 0;
+  if (lastNgramLogit > 0) windowReasons |= MODEL_BIT;
   // ROT13: only when a rule fires on the rotated words (ordinary text rotated is noise); readWords
   // matched the rotated word prefixes already, so the rotated view is built only then
   const rotBits = matchRulesRot13();
@@ -120,14 +117,12 @@ function scoreWindow(src: usize, len: i32): void {
   }
   if (windowBest > partLogit) partLogit = windowBest;
   partReasons |= windowReasons;
-  partModel = partModel || windowModel;
 }
 
 /** Scores a whole text part, WINDOW bytes at a time (cut on UTF-8 boundaries). */
 export function scoreText(src: usize, len: i32): void {
   partLogit = -1e9;
   partReasons = 0;
-  partModel = false;
   let at = 0;
   while (at < len || (at == 0 && len == 0)) {
     let end = at + WINDOW;
@@ -186,20 +181,20 @@ function labelOf(reasons: u32): string {
   return unchecked(LABELS[family]);
 }
 
-function reasonsSize(reasons: u32, model: bool, field: u32): i32 {
+function reasonsSize(reasons: u32, field: u32): i32 {
   let size = 0;
   for (let r = 0; r < RULE_COUNT; r++) if ((reasons & (<u32>1 << <u32>r)) != 0) size += 2 + unchecked(RULE_NAMES[r]).length;
-  if (model) size += 2 + 5;
+  if ((reasons & MODEL_BIT) != 0) size += 2 + 5;
   return size;
 }
 
-function writeReasons(reasons: u32, model: bool, field: u32): void {
+function writeReasons(reasons: u32, field: u32): void {
   for (let r = 0; r < RULE_COUNT; r++) {
     if ((reasons & (<u32>1 << <u32>r)) == 0) continue;
     const name = unchecked(RULE_NAMES[r]);
     writeTag(field, WIRE_LEN); writeVarint(<u32>name.length); writeAscii(name);
   }
-  if (model) { writeTag(field, WIRE_LEN); writeVarint(5); writeAscii("model"); }
+  if ((reasons & MODEL_BIT) != 0) { writeTag(field, WIRE_LEN); writeVarint(5); writeAscii("model"); }
 }
 
 /** Checks the GuardCheckInput at base[0..len); the GuardCheckOutput is left in `output`. */
@@ -211,26 +206,24 @@ export function runCheck(base: usize, len: i32): i32 {
   const texts = textOffsets.count >> 1;
   let top: f32 = 0;
   let topReasons: u32 = 0;
-  let topModel = false;
   for (let t = 0; t < texts; t++) {
     scoreText(base + <usize>textOffsets.get(t << 1), textOffsets.get((t << 1) + 1));
     const score = <f32>sigmoid(partLogit);
     const flagged = score >= threshold;
     // reasons of a part under the threshold are the rules alone (a weak hit is still worth a log)
-    const reasons = partReasons;
-    const model = flagged && partModel;
+    const reasons = flagged ? partReasons : partReasons & ~MODEL_BIT;
     const label = flagged ? labelOf(reasons) : "benign";
-    const size = 1 + varintSize(<u32>t) + 5 + 2 + label.length + reasonsSize(reasons, model, GuardPartResult.reasons);
+    const size = 1 + varintSize(<u32>t) + 5 + 2 + label.length + reasonsSize(reasons, GuardPartResult.reasons);
     writeTag(GuardCheckOutput.parts, WIRE_LEN); writeVarint(<u32>size);
     writeTag(GuardPartResult.text_index, WIRE_VARINT); writeVarint(<u32>t);
     writeTag(GuardPartResult.score, WIRE_I32); writeFloat(score);
     writeTag(GuardPartResult.label, WIRE_LEN); writeVarint(<u32>label.length); writeAscii(label);
-    writeReasons(reasons, model, GuardPartResult.reasons);
+    writeReasons(reasons, GuardPartResult.reasons);
     if (score > top) top = score;
-    if (flagged) { topReasons |= reasons; topModel = topModel || model; }
+    if (flagged) topReasons |= reasons;
   }
   writeTag(GuardCheckOutput.verdict, WIRE_VARINT); writeVarint(top >= threshold && texts > 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
   writeTag(GuardCheckOutput.score, WIRE_I32); writeFloat(top);
-  writeReasons(topReasons, topModel, GuardCheckOutput.reasons);
+  writeReasons(topReasons, GuardCheckOutput.reasons);
   return OK;
 }

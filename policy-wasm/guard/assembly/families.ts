@@ -117,23 +117,18 @@ export const RULE_NAMES: StaticArray<string> = [
   // signal from the words (set by check.ts): one word repeated many times in a row
   "repeated_token",
   // signal of the views check.ts builds when a rule fires in them: the window read backwards, or
-  // its Morse code decoded
+  // its Morse code decoded (the last reason bit: bit 31 is "model")
   "decoded_cipher",
-  // signal from the window as written (set by check.ts, markers.ts): a chat-template token or a
-  // role label at a line start (session 13)
-  "forged_turn",
 ];
 /** Families for the part's label: 0 injection, 1 jailbreak, 2 prompt_leak. */
-export const RULE_FAMILY: StaticArray<u8> = [0, 0, 1, 1, 1, 2, 2, 1, 1, 0, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0, 2, 0, 1, 2, 1, 0, 0, 0, 1, 0, 0, 0];
-export const RULE_COUNT: i32 = 32;
+export const RULE_FAMILY: StaticArray<u8> = [0, 0, 1, 1, 1, 2, 2, 1, 1, 0, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0, 2, 0, 1, 2, 1, 0, 0, 0, 1, 0, 0];
+export const RULE_COUNT: i32 = 31;
 export const RULE_ZERO_WIDTH: i32 = 15, RULE_MIXED_SCRIPT: i32 = 16;
 export const RULE_BASE64: i32 = 17, RULE_HEX: i32 = 18, RULE_ROT13: i32 = 19;
 export const RULE_REPEATED_TOKEN: i32 = 29;
-/** decoded_cipher has no trained weight (train/lib.mjs keeps it 0): like the other decoded_*
- *  signals it names the view, the rules fired in it weigh. */
+/** decoded_cipher has no trained weight (train/lib.mjs reads rule ids below 30; weights.ts holds
+ *  30): like the other decoded_* signals it names the view, the rules fired in it weigh. */
 export const RULE_CIPHER: i32 = 30;
-/** forged_turn (markers.ts): the last of the 32 reason bits ("model" is a flag of its own). */
-export const RULE_FORGED_TURN: i32 = 31;
 /** A word repeated this many times back to back sets repeated_token (repeated-token attacks;
  *  prose never does it, a table of zeros can: the model weighs it). */
 export const REPEATED_RUN: i32 = 10;

@@ -57,17 +57,12 @@ lines.push(summary("dev, rows of sessions 1-5 only (no written-s6.jsonl)", devSc
 // the weights before session 11 were trained on these rows alone
 const withSession11 = rows.some(fromSession11);
 if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => !fromSession11(rows[s.i]))));
-// session 13's forged-turn rows (written-s13.jsonl): the rows before them on their own line
-const SESSION_13 = (r) => r.source === "sluice:written-for-guard-s13";
-const withSession13 = rows.some(SESSION_13);
-if (withSession13) lines.push(summary("dev, rows of sessions 1-12 only (no written-s13.jsonl)", devScored.filter((s) => !SESSION_13(rows[s.i]))));
 if (!devOnly) {
   lines.push(summary("held out", heldScored));
   lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-4 only (no public.jsonl)", heldScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-5 only (no written-s6.jsonl)", heldScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
   if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => !fromSession11(rows[s.i]))));
-  if (withSession13) lines.push(summary("held out, rows of sessions 1-12 only (no written-s13.jsonl)", heldScored.filter((s) => !SESSION_13(rows[s.i]))));
 }
 
 const slices = [
@@ -87,7 +82,6 @@ const slices = [
   ["public: BIPIA requests (standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
   ["written for Sluice (session 6: debug access, configuration, nested tasks)", (r) => SESSION_6(r)],
   ["public: GSM8K questions", (r) => r.source.startsWith("openai/grade-school-math")],
-  ["written for Sluice (session 13: forged turns and template markers; benign: their hard negatives)", (r) => SESSION_13(r)],
 ];
 function slice(scored, name, pred) {
   const s = scored.filter((x) => pred(rows[x.i]));

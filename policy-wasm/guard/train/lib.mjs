@@ -10,13 +10,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, "..", "..", "..");
 export const TABLE_BITS = 16;
 const TABLE = 1 << TABLE_BITS;
-export const RULE_COUNT = 32;
+export const RULE_COUNT = 30;
 /** Rule ids the module sets only in views other than the first (decoded_base64, decoded_hex,
- *  decoded_rot13: never seen in training; they start at 0 and the prior's pull takes them to it). */
+ *  decoded_rot13: never seen in training, their weight stays 0). */
 const OTHER_VIEW_RULES = [17, 18, 19];
-/** decoded_cipher (30): names the reversed and Morse views, weight fixed at 0 (before session 13
- *  weights.ts held no weight for it). forged_turn (31, session 13) is trained like the word rules. */
-const UNWEIGHTED_RULES = [30];
 /** Benign rows count this much more than attacks in the loss: a false positive costs more. */
 const BENIGN_WEIGHT = 2;
 /** Chosen by dev cross-validation (evaluate.mjs --dev): 1e-4 underfit the short attacks (dev TPR @ 2 %
@@ -34,9 +31,11 @@ const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl", "written-s13.jsonl"];
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
 // Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
 // e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
+// written-s13.jsonl (session 13: forged turns and their hard negatives) failed its rule with the forged_turn feature
+// (bench/RESULTS.md, "Session 13: forged turns and template markers"): kept as a labelled sample, not trained on.
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
@@ -116,7 +115,7 @@ export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
   const u = new Float64Array(D), vu = new Float64Array(D), gu = new Float64Array(D);
   // rules matched by the module start at the prior; the signals it sets only in views other than
   // the first (decoded_*: never seen in training) stay 0
-  for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q) && !UNWEIGHTED_RULES.includes(q)) r[q] = RULE_PRIOR;
+  for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q)) r[q] = RULE_PRIOR;
   let b = 0;
   const vw = new Float64Array(TABLE), vr = new Float64Array(RULE_COUNT);
   let vb = 0;
@@ -143,7 +142,6 @@ export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
       w[k] += vw[k];
     }
     for (let q = 0; q < RULE_COUNT; q++) {
-      if (UNWEIGHTED_RULES.includes(q)) continue;
       vr[q] = MOMENTUM * vr[q] - LEARNING_RATE * (gr[q] + RULE_L2 * (r[q] - RULE_PRIOR));
       r[q] += vr[q];
     }
