@@ -34,6 +34,8 @@ const MOMENTUM = 0.9;
 const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
 // Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
 // e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
+// written-s13.jsonl (session 13: forged turns and their hard negatives) failed its rule with the forged_turn feature
+// (bench/RESULTS.md, "Session 13: forged turns and template markers"): kept as a labelled sample, not trained on.
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
