@@ -12,7 +12,9 @@ export const TABLE_BITS = 16;
 const TABLE = 1 << TABLE_BITS;
 export const RULE_COUNT = 30;
 /** Rule ids the module sets only in views other than the first (decoded_base64, decoded_hex,
- *  decoded_rot13: never seen in training, their weight stays 0). */
+ *  decoded_rot13): never set in a training row, so no gradient moves them. They start at 0 and the
+ *  prior's pull (RULE_L2 towards RULE_PRIOR) takes them to 2, which weights.ts ships (found in
+ *  session 13; every figure since they were added was measured with them at 2). */
 const OTHER_VIEW_RULES = [17, 18, 19];
 /** Benign rows count this much more than attacks in the loss: a false positive costs more. */
 const BENIGN_WEIGHT = 2;
@@ -114,7 +116,7 @@ export function train(samples, labels, { denseL2 = 1e-3 } = {}) {
   const D = samples[0]?.[0]?.dense?.length ?? 0;
   const u = new Float64Array(D), vu = new Float64Array(D), gu = new Float64Array(D);
   // rules matched by the module start at the prior; the signals it sets only in views other than
-  // the first (decoded_*: never seen in training) stay 0
+  // the first (decoded_*: never seen in training) start at 0, and the prior's pull takes them to it too
   for (let q = 0; q < RULE_COUNT; q++) if (!OTHER_VIEW_RULES.includes(q)) r[q] = RULE_PRIOR;
   let b = 0;
   const vw = new Float64Array(TABLE), vr = new Float64Array(RULE_COUNT);
