@@ -16,6 +16,9 @@
  * When the pipe closes, calls still waiting reject: a worker never hangs on a dead primary.
  */
 
+/** The primary numbers its workers 1..N in this environment variable (a restarted worker keeps its number). */
+export const WORKER_ENV = "SLUICE_WORKER";
+
 /** The IPC end a channel talks through: `process` in a worker, a `cluster.Worker` in the primary. */
 export interface IpcEndpoint {
   send(message: unknown, callback: (err: Error | null) => void): boolean;

@@ -10,10 +10,7 @@ import { LocalVersionStore } from "../../policy/host/version-store.js";
 import { FileLedgerSink } from "../../telemetry/ledger-file.js";
 import type { UsageRecord } from "../../telemetry/ledger.js";
 import { releaseStartupGarbage } from "../startup-gc.js";
-import { Channel } from "./channel.js";
-
-/** The primary numbers its workers 1..N (a restarted worker keeps its number). */
-export const WORKER_ENV = "SLUICE_WORKER";
+import { Channel, WORKER_ENV } from "./channel.js";
 
 /** A worker that dies sooner than this after it started is restarted after RESTART_DELAY_MS, not at once (no hot crash loop). */
 const QUICK_CRASH_MS = 5_000;

@@ -5,11 +5,10 @@ import { IpcLimitStore } from "../../limits/ipc-store.js";
 import { createLogger } from "../../telemetry/logger.js";
 import type { SharedParts } from "../create-gateway.js";
 import { startGateway } from "../start-gateway.js";
-import { Channel } from "./channel.js";
+import { Channel, WORKER_ENV } from "./channel.js";
 import { IpcKeyStore } from "./ipc-key-store.js";
 import { IpcLedgerSink } from "./ipc-ledger-sink.js";
 import { IpcVersionStore } from "./ipc-version-store.js";
-import { WORKER_ENV } from "./primary.js";
 
 /**
  * One worker of `sluice serve --workers N`: the whole gateway, listening on the shared port
