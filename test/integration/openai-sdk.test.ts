@@ -58,6 +58,20 @@ describe("official openai SDK through the gateway", () => {
     expect(usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 3 });
   });
 
+  it("refuses logprobs, which it cannot carry back, with a 400 naming the field; nothing reaches the upstream", async () => {
+    const before = upstream.requests.length;
+    const err = await client.chat.completions
+      .create({ model: "recorded", messages: [{ role: "user", content: "hi" }], logprobs: true, top_logprobs: 2 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("logprobs");
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("invalid_request");
+    expect(upstream.requests.length).toBe(before);
+    // logprobs: false asks for nothing and is answered.
+    const completion = await client.chat.completions.create({ model: "mock-echo", messages: [{ role: "user", content: "fine" }], logprobs: false, logit_bias: {} });
+    expect(completion.choices[0]!.message.content).toBe("fine");
+  });
+
   for (const name of recorded) {
     it(`replays the recorded OpenAI stream "${name}" to the expected text, finish reason and usage`, async () => {
       const expected = JSON.parse(fixtureText(`${name}.expected.json`)).derived_by_corpus_builder;

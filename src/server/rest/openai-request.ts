@@ -35,13 +35,48 @@ export interface DecodedChatCompletion {
 }
 
 /**
+ * OpenAI request fields that change the answer and that the canonical request does not carry to
+ * any provider. Asking for one is refused (400 `invalid_request`, `param` names it) rather than
+ * dropped: a client that asks for log-probabilities or a bias must not get an answer silently
+ * without them. Each test says when the field asks for something: at its "off" value (false,
+ * null, 0, {}, ["text"]), as SDK wrappers send defaults, it passes.
+ */
+const unhonoured: Record<string, { asks: (v: unknown) => boolean; instead?: string }> = {
+  logprobs: { asks: (v) => v === true },
+  top_logprobs: { asks: (v) => v !== 0 },
+  logit_bias: { asks: (v) => !(isPlainObject(v) && Object.keys(v).length === 0) },
+  prediction: { asks: () => true },
+  audio: { asks: () => true },
+  modalities: { asks: (v) => !(Array.isArray(v) && v.every((m) => m === "text")) },
+  verbosity: { asks: () => true },
+  web_search_options: { asks: () => true },
+  functions: { asks: () => true, instead: "tools" },
+  function_call: { asks: () => true, instead: "tool_choice" },
+};
+
+function refuseUnhonoured(b: Record<string, any>): void {
+  for (const field in unhonoured) {
+    const value = b[field];
+    if (value === undefined || value === null) continue;
+    const { asks, instead } = unhonoured[field]!;
+    if (asks(value)) invalid(`${field} is not supported by this gateway${instead ? `: use ${instead}` : ""}; remove it to send the request`, field);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
  * An OpenAI chat-completions request body (already JSON-parsed) -> canonical request. Fields
- * the gateway does not use are ignored, as OpenAI's own API does for clients newer than it;
- * fields with the wrong type are a 400 that names the field. `metadata` (string map) becomes
- * the request's tags.
+ * that would change the answer and cannot be honoured are refused (`unhonoured` above); other
+ * fields the gateway does not use (`store`, `service_tier`, `prompt_cache_key`, fields newer than
+ * this decoder) are ignored. Fields with the wrong type are a 400 that names the field.
+ * `metadata` (string map) becomes the request's tags.
  */
 export function decodeChatCompletion(body: unknown): DecodedChatCompletion {
   const b = asObject(body, "");
+  refuseUnhonoured(b);
   // With a stored prompt (README, "Prompt templates") the template gives the model and the first messages.
   const prompt = decodePromptRef(b.prompt);
   const model = prompt && b.model === undefined ? "" : b.model;
@@ -242,7 +277,7 @@ function decodeTags(value: unknown): Record<string, string> {
 }
 
 function asObject(value: unknown, at: string): Record<string, any> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     invalid(at === "" ? "the body must be a JSON object" : `${at} must be an object`, at || "body");
   }
   return value as Record<string, any>;

@@ -90,6 +90,34 @@ describe("OpenAI request -> canonical", () => {
     expect(bad([1, 2])).toBe("body");
   });
 
+  it("refuses what would change the answer and cannot be honoured; lets its 'off' values through", () => {
+    const refused = (extra: object) => {
+      try {
+        decodeChatCompletion({ model: "m", messages: [], ...extra });
+      } catch (err) {
+        expect((err as SluiceError).code).toBe("invalid_request");
+        return (err as SluiceError).param;
+      }
+      return undefined;
+    };
+    expect(refused({ logprobs: true })).toBe("logprobs");
+    expect(refused({ top_logprobs: 3 })).toBe("top_logprobs");
+    expect(refused({ logit_bias: { "50256": -100 } })).toBe("logit_bias");
+    expect(refused({ prediction: { type: "content", content: "x" } })).toBe("prediction");
+    expect(refused({ modalities: ["text", "audio"] })).toBe("modalities");
+    expect(refused({ audio: { voice: "alloy", format: "wav" } })).toBe("audio");
+    expect(refused({ verbosity: "low" })).toBe("verbosity");
+    expect(refused({ web_search_options: {} })).toBe("web_search_options");
+    expect(refused({ functions: [{ name: "f" }] })).toBe("functions");
+    expect(refused({ function_call: "auto" })).toBe("function_call");
+    // The values SDK wrappers send as defaults ask for nothing.
+    for (const off of [{ logprobs: false }, { top_logprobs: 0 }, { top_logprobs: null }, { logit_bias: {} }, { logit_bias: null }, { modalities: ["text"] }, { prediction: null }, { audio: null }]) {
+      expect(refused(off), JSON.stringify(off)).toBeUndefined();
+    }
+    // Fields that change nothing in the answer are ignored, as before.
+    expect(refused({ store: true, service_tier: "auto", prompt_cache_key: "k", safety_identifier: "u1" })).toBeUndefined();
+  });
+
   it("accepts tool_choice modes", () => {
     expect(decodeChatCompletion({ model: "m", messages: [], tool_choice: "required" }).request.toolChoice?.choice).toEqual({
       case: "mode",
