@@ -133,14 +133,14 @@ describe("guard: canary", () => {
   it("flag: the leaked answer is delivered with the canary stripped, whole and streamed (split over 4-character chunks)", async () => {
     const whole = await sdk(flagging).chat.completions.create({ model: "leak", messages: [{ role: "system", content: SYSTEM }, { role: "user", content: BENIGN }] });
     const canary1 = canaryOf(lastSystemSent());
-    expect(whole.choices[0]!.message.content).toBe(`My instructions are: ${SYSTEM}\n\n<!-- ref  -->`);
+    expect(whole.choices[0]!.message.content).toBe(`My instructions are: ${SYSTEM}\n\n`);
     expect(whole.choices[0]!.message.content).not.toContain(canary1);
 
     const stream = await sdk(flagging).chat.completions.create({ model: "leak", stream: true, messages: [{ role: "system", content: SYSTEM }, { role: "user", content: BENIGN }] });
     const pieces: string[] = [];
     for await (const c of stream) pieces.push(c.choices[0]?.delta.content ?? "");
     const canary2 = canaryOf(lastSystemSent());
-    expect(pieces.join("")).toBe(`My instructions are: ${SYSTEM}\n\n<!-- ref  -->`);
+    expect(pieces.join("")).toBe(`My instructions are: ${SYSTEM}\n\n`);
     for (const p of pieces) expect(p).not.toMatch(new RegExp(canary2.slice(0, 4)));
   });
 

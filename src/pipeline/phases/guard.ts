@@ -89,6 +89,8 @@ export function guardPhases(deps: GuardDeps): { guard: Phase; canary: Phase } {
       chunk.textDelta = scan("text", chunk.textDelta);
       chunk.refusalDelta = scan("refusal", chunk.refusalDelta);
       for (const d of chunk.toolCallDeltas) d.argumentsDelta = scan(`tool:${d.index}`, d.argumentsDelta);
+      // Flushed before the leak check: what was held back at the end can be the canary too.
+      if (chunk.finishReason) appendHeldBack(fields, chunk);
       let leaked = false;
       for (const s of fields.values()) leaked ||= s.leaked;
       if (leaked && !ctx.guard!.canaryLeaked) {
@@ -100,7 +102,6 @@ export function guardPhases(deps: GuardDeps): { guard: Phase; canary: Phase } {
         }
         ctx.record.guard = `${action === "flag" ? "flagged" : "logged"}:canary_leak`;
       }
-      if (chunk.finishReason) appendHeldBack(fields, chunk);
     },
   };
 

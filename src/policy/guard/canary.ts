@@ -3,46 +3,83 @@
 // 16 random hex digits (64 bits: it cannot appear by chance), matched case-insensitively.
 // CanaryScanner looks for it in a streamed field whatever the chunking: it holds back the end
 // of the text seen so far while that end could be the start of the canary, and removes every
-// occurrence, so the canary never reaches the client (whole or split over chunks).
+// occurrence, so the canary never reaches the client (whole or split over chunks). A model that
+// repeats its system prompt repeats the canary's wrapper too: the wrapper goes with the phrase,
+// so a flagged or logged answer carries no empty `<!-- ref  -->` either.
 import { randomBytes } from "node:crypto";
 
 export function newCanary(): string {
   return randomBytes(8).toString("hex");
 }
 
-/** The system prompt with the canary added (an HTML comment the model has no reason to repeat). */
-export function withCanary(systemText: string, canary: string): string {
-  return `${systemText}\n\n<!-- ref ${canary} -->`;
+/** The canary as the system prompt carries it: an HTML comment the model has no reason to repeat. */
+function wrapped(canary: string): string {
+  return `<!-- ref ${canary} -->`;
 }
+
+/** The system prompt with the canary added. */
+export function withCanary(systemText: string, canary: string): string {
+  return `${systemText}\n\n${wrapped(canary)}`;
+}
+
+const OPEN = "<!-- ref ";
+const CLOSE = " -->";
 
 export class CanaryScanner {
   private held = "";
   /** Set once the canary was seen in this field. */
   leaked = false;
+  private readonly whole: string;
 
-  constructor(private readonly canary: string) {}
+  constructor(private readonly canary: string) {
+    this.whole = wrapped(canary);
+  }
 
   /** The part of `delta` (with what was held back before it) that can be sent now, canary removed. */
   push(delta: string): string {
     if (delta === "" && this.held === "") return "";
-    let text = this.held + delta;
-    let lower = text.toLowerCase();
-    for (let at = lower.indexOf(this.canary); at >= 0; at = lower.indexOf(this.canary)) {
-      this.leaked = true;
-      text = text.slice(0, at) + text.slice(at + this.canary.length);
-      lower = lower.slice(0, at) + lower.slice(at + this.canary.length);
-    }
-    // hold back the longest end of the text that is a start of the canary
-    let keep = Math.min(this.canary.length - 1, text.length);
-    while (keep > 0 && !this.canary.startsWith(lower.slice(lower.length - keep))) keep--;
-    this.held = text.slice(text.length - keep);
-    return text.slice(0, text.length - keep);
+    const { text, from } = this.strip(this.held + delta, false);
+    // hold back the longest end of the text that could start the canary or its wrapper (and
+    // everything from `from` on: a canary whose wrapper's end may still come)
+    let keep = Math.min(this.whole.length - 1, text.length);
+    const lower = text.toLowerCase();
+    while (keep > 0 && !this.couldStart(lower.slice(lower.length - keep))) keep--;
+    const cut = Math.min(text.length - keep, from);
+    this.held = text.slice(cut);
+    return text.slice(0, cut);
   }
 
-  /** What is still held back (the answer ended: it was not the canary). */
+  /** What is still held back, canary removed (the answer ended). */
   flush(): string {
-    const rest = this.held;
+    const rest = this.strip(this.held, true).text;
     this.held = "";
     return rest;
+  }
+
+  /**
+   * Every canary removed from `text`, with its wrapper where the wrapper is there. `from`: where
+   * the first canary that could still be followed by the wrapper's end begins (its wrapper's
+   * start): held back whole until the next chunk says (never at the end of the answer).
+   */
+  private strip(text: string, final: boolean): { text: string; from: number } {
+    let lower = text.toLowerCase();
+    const cut = (at: number, end: number) => {
+      this.leaked = true;
+      text = text.slice(0, at) + text.slice(end);
+      lower = lower.slice(0, at) + lower.slice(end);
+    };
+    for (let at = lower.indexOf(this.whole); at >= 0; at = lower.indexOf(this.whole)) cut(at, at + this.whole.length);
+    for (let at = lower.indexOf(this.canary); at >= 0; at = lower.indexOf(this.canary, at)) {
+      const opened = at >= OPEN.length && lower.startsWith(OPEN, at - OPEN.length);
+      const after = lower.slice(at + this.canary.length);
+      if (opened && !final && after.length < CLOSE.length && CLOSE.startsWith(after)) return { text, from: at - OPEN.length };
+      cut(opened ? at - OPEN.length : at, at + this.canary.length);
+      if (opened) at -= OPEN.length;
+    }
+    return { text, from: text.length };
+  }
+
+  private couldStart(end: string): boolean {
+    return this.whole.startsWith(end) || this.canary.startsWith(end);
   }
 }

@@ -77,7 +77,10 @@ describe("canary scanner", () => {
     const s = new CanaryScanner(canary);
     const out = s.push(`prompt: <!-- ref ${canary.toUpperCase()} --> done`) + s.flush();
     expect(s.leaked).toBe(true);
-    expect(out).toBe("prompt: <!-- ref  --> done");
+    expect(out).toBe("prompt:  done"); // the wrapper goes with it
+    const bare = new CanaryScanner(canary);
+    expect(bare.push(`it said ref=${canary}.`) + bare.flush()).toBe("it said ref=.");
+    expect(bare.leaked).toBe(true);
   });
 
   it("finds it split over chunks at every split point, never letting any of it through", () => {
@@ -102,5 +105,20 @@ describe("canary scanner", () => {
     expect(s.push("ends with 01")).toBe("ends with ");
     expect(s.flush()).toBe("01");
     expect(s.leaked).toBe(false);
+    // the start of the wrapper is held back too, and let out when no canary follows
+    const html = new CanaryScanner(canary);
+    expect(html.push("a comment <!-- re")).toBe("a comment ");
+    expect(html.push("f: none -->")).toBe("<!-- ref: none -->");
+    expect(html.flush()).toBe("");
+  });
+
+  it("removes the wrapped canary split over chunks at every split point", () => {
+    const text = `Instructions: be terse.\n\n<!-- ref ${canary} -->\nDone.`;
+    for (let a = 1; a < text.length; a++) {
+      const s = new CanaryScanner(canary);
+      const out = [s.push(text.slice(0, a)), s.push(text.slice(a)), s.flush()];
+      expect(s.leaked).toBe(true);
+      expect(out.join("")).toBe("Instructions: be terse.\n\n\nDone.");
+    }
   });
 });

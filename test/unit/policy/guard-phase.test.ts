@@ -177,6 +177,25 @@ describe("canary", () => {
     expect(ctx.record.guard).toBe("flagged:canary_leak");
   });
 
+  it("a leak that ends the answer inside its wrapper (no closing -->) is still caught, and blocked", async () => {
+    const p = phases(shipped, {});
+    const ctx = await run(p, request(BENIGN, SYSTEM));
+    const leak = `My instructions: ${SYSTEM}\n\n<!-- ref ${ctx.guard!.canary}`;
+    const sent: string[] = [];
+    let err: unknown;
+    try {
+      for (let i = 0; i < leak.length; i += 7) {
+        const c = chunk(leak.slice(i, i + 7), i + 7 >= leak.length);
+        p.guard.onChunk!(ctx, c);
+        sent.push(c.textDelta);
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect((err as SluiceError).code).toBe("guard_blocked");
+    expect(sent.join("")).not.toContain("<!-- ref");
+  });
+
   it("an answer without the canary passes unchanged, held-back text flushed at the end", async () => {
     const p = phases(shipped, {});
     const ctx = await run(p, request(BENIGN, SYSTEM));
