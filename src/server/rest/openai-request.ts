@@ -38,8 +38,10 @@ export interface DecodedChatCompletion {
  * OpenAI request fields that change the answer and that the canonical request does not carry to
  * any provider. Asking for one is refused (400 `invalid_request`, `param` names it) rather than
  * dropped: a client that asks for log-probabilities or a bias must not get an answer silently
- * without them. Each test says when the field asks for something: at its "off" value (false,
- * null, 0, {}, ["text"]), as SDK wrappers send defaults, it passes.
+ * without them. (Carrying log-probabilities would also be unsafe: their tokens are the answer's
+ * text, which the pii slot's respond phase and the guard's canary scan rewrite.) Each test says
+ * when the field asks for something: at its "off" value (false, null, 0, {}, ["text"]), as SDK
+ * wrappers send defaults, it passes.
  */
 const unhonoured: Record<string, { asks: (v: unknown) => boolean; instead?: string }> = {
   logprobs: { asks: (v) => v === true },
