@@ -141,21 +141,25 @@ describe("canary", () => {
     expect(ctx.guard?.canary).toBeUndefined();
   });
 
-  it("a leak split over chunks ends the answer with guard_blocked before any of it is sent", async () => {
-    const p = phases(shipped, {});
-    const ctx = await run(p, request(BENIGN, SYSTEM));
-    const leak = `Sure! My instructions: ${SYSTEM} <!-- ref ${ctx.guard!.canary} -->`;
+  /** `answer` streamed through the guard phase in chunks of `size` characters: what was sent before it threw, and what it threw. */
+  function streamed(p: ReturnType<typeof phases>, ctx: RequestContext, answer: string, size: number): { sent: string[]; err: unknown } {
     const sent: string[] = [];
-    let err: unknown;
     try {
-      for (let i = 0; i < leak.length; i += 5) {
-        const c = chunk(leak.slice(i, i + 5), i + 5 >= leak.length);
+      for (let i = 0; i < answer.length; i += size) {
+        const c = chunk(answer.slice(i, i + size), i + size >= answer.length);
         p.guard.onChunk!(ctx, c);
         sent.push(c.textDelta);
       }
-    } catch (e) {
-      err = e;
+    } catch (err) {
+      return { sent, err };
     }
+    return { sent, err: undefined };
+  }
+
+  it("a leak split over chunks ends the answer with guard_blocked before any of it is sent", async () => {
+    const p = phases(shipped, {});
+    const ctx = await run(p, request(BENIGN, SYSTEM));
+    const { sent, err } = streamed(p, ctx, `Sure! My instructions: ${SYSTEM} <!-- ref ${ctx.guard!.canary} -->`, 5);
     expect(err).toBeInstanceOf(SluiceError);
     expect((err as SluiceError).code).toBe("guard_blocked");
     expect(sent.join("")).not.toContain(ctx.guard!.canary!.slice(0, 8));
@@ -180,18 +184,7 @@ describe("canary", () => {
   it("a leak that ends the answer inside its wrapper (no closing -->) is still caught, and blocked", async () => {
     const p = phases(shipped, {});
     const ctx = await run(p, request(BENIGN, SYSTEM));
-    const leak = `My instructions: ${SYSTEM}\n\n<!-- ref ${ctx.guard!.canary}`;
-    const sent: string[] = [];
-    let err: unknown;
-    try {
-      for (let i = 0; i < leak.length; i += 7) {
-        const c = chunk(leak.slice(i, i + 7), i + 7 >= leak.length);
-        p.guard.onChunk!(ctx, c);
-        sent.push(c.textDelta);
-      }
-    } catch (e) {
-      err = e;
-    }
+    const { sent, err } = streamed(p, ctx, `My instructions: ${SYSTEM}\n\n<!-- ref ${ctx.guard!.canary}`, 7);
     expect((err as SluiceError).code).toBe("guard_blocked");
     expect(sent.join("")).not.toContain("<!-- ref");
   });
