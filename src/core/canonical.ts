@@ -128,6 +128,7 @@ export class ResponseAssembler {
       refusal: this.refusal,
       reasoning: this.reasoning,
       reasoningSignature: this.reasoningSignature,
+      toolError: false,
     };
     return {
       $typeName: "sluice.v1.ChatResponse",

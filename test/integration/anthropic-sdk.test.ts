@@ -289,6 +289,23 @@ describe("Claude SDK -> gateway -> Anthropic-format upstream (recorded)", () => 
     expect(sent.messages[1]).toEqual({ role: "assistant", content: expected.content });
   });
 
+  it("carries a failed tool result's is_error to an Anthropic upstream", async () => {
+    await client.messages.create({
+      model: "claude-echo",
+      max_tokens: 100,
+      tools: [{ name: "get_weather", input_schema: { type: "object" } }],
+      messages: [
+        { role: "user", content: "weather in Paris?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_w", name: "get_weather", input: { city: "Paris" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_w", content: "weather service unreachable", is_error: true }] },
+      ],
+    });
+    expect(anthropic.requests.at(-1)!.body.messages[2]).toEqual({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: "toolu_w", content: "weather service unreachable", is_error: true }],
+    });
+  });
+
   it("answers recorded tool use whole (text + tool_use blocks)", async () => {
     const message = await client.messages.create({
       model: "claude-tools",

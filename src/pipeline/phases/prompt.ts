@@ -27,6 +27,7 @@ export function promptPhase(library: PromptLibrary): Phase {
       refusal: "",
       reasoning: "",
       reasoningSignature: "",
+      toolError: false,
     }));
     const request: ChatRequest = {
       ...ctx.request,

@@ -86,7 +86,7 @@ function toTurn(m: Message): Turn {
     const content = m.content.some((p) => p.part.case === "image")
       ? m.content.flatMap(toBlock)
       : m.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("");
-    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content }] };
+    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content, ...(m.toolError ? { is_error: true } : {}) }] };
   }
   if (m.role === Role.ASSISTANT) {
     const content: Block[] = m.reasoning && m.reasoningSignature ? [{ type: "thinking", thinking: m.reasoning, signature: m.reasoningSignature }] : [];

@@ -83,7 +83,7 @@ function assistantBlocks(m: Message): unknown[] {
 
 function toolResultBlock(m: Message): unknown {
   const text = textOf(m.content);
-  return { toolResult: { toolUseId: m.toolCallId, content: [{ text: text === "" ? " " : text }] } };
+  return { toolResult: { toolUseId: m.toolCallId, content: [{ text: text === "" ? " " : text }], ...(m.toolError ? { status: "error" } : {}) } };
 }
 
 function userBlocks(parts: ContentPart[]): unknown[] {

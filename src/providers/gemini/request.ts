@@ -114,7 +114,9 @@ function toContent(m: Message, callNames: Map<string, string>, signCalls: boolea
       throw new SluiceError("invalid_request", `tool message answers call "${m.toolCallId}", which no earlier assistant message made`, { param: "messages" });
     }
     const text = m.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("");
-    return { role: "user", parts: [{ functionResponse: { name, response: toFunctionResponse(text) } }] };
+    // Gemini reads a failure from the `error` key of the response: the tool's own words go there.
+    const response = m.toolError ? { error: text } : toFunctionResponse(text);
+    return { role: "user", parts: [{ functionResponse: { name, response } }] };
   }
   if (m.role === Role.ASSISTANT) {
     const parts = m.content.flatMap(toPart);

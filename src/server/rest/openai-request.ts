@@ -169,6 +169,7 @@ function decodeMessage(value: unknown, at: string): Message {
     refusal: optString(m.refusal, `${at}.refusal`) ?? "",
     reasoning: "",
     reasoningSignature: "",
+    toolError: false,
   };
 }
 

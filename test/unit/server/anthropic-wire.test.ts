@@ -39,7 +39,7 @@ describe("Anthropic Messages body -> canonical request", () => {
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "21C" }] },
+            { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "21C" }], is_error: true },
             { type: "tool_result", tool_use_id: "t2", content: "14:00", is_error: false },
             { type: "text", text: "thanks" },
           ],
@@ -54,8 +54,8 @@ describe("Anthropic Messages body -> canonical request", () => {
       ["t1", "get_weather", '{"city":"Paris"}'],
       ["t2", "get_time", "{}"],
     ]);
-    expect(request.messages[3]).toMatchObject({ toolCallId: "t1", content: [{ part: { case: "text", value: "21C" } }] });
-    expect(request.messages[4]).toMatchObject({ toolCallId: "t2", content: [{ part: { case: "text", value: "14:00" } }] });
+    expect(request.messages[3]).toMatchObject({ toolCallId: "t1", content: [{ part: { case: "text", value: "21C" } }], toolError: true });
+    expect(request.messages[4]).toMatchObject({ toolCallId: "t2", content: [{ part: { case: "text", value: "14:00" } }], toolError: false });
   });
 
   it("maps parameters: max_tokens, stop_sequences, sampling, top_k, thinking budget, tool choice, effort, JSON output, user", () => {

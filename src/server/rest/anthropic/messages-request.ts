@@ -154,13 +154,13 @@ function decodeAssistant(blocks: unknown[], at: string): Message {
 
 function decodeToolResult(block: Json, at: string): Message {
   const toolUseId = requiredString(block.tool_use_id, `${at}.tool_use_id`);
-  optBoolean(block.is_error, `${at}.is_error`);
+  const toolError = optBoolean(block.is_error, `${at}.is_error`) === true;
   let parts: ContentPart[] = [];
   if (typeof block.content === "string") parts = [textPart(block.content)];
   else if (block.content !== undefined && block.content !== null) {
     parts = asArray(block.content, `${at}.content`).map((v, i) => decodeContentBlock(asObject(v, `${at}.content.${i}`), `${at}.content.${i}`));
   }
-  return { ...message(Role.TOOL, parts), toolCallId: toolUseId };
+  return { ...message(Role.TOOL, parts), toolCallId: toolUseId, toolError };
 }
 
 /** A text or image block; anything else is refused by name. */
@@ -253,7 +253,7 @@ function decodeOutputFormat(value: unknown): ResponseFormat | undefined {
 }
 
 function message(role: Role, content: ContentPart[]): Message {
-  return { $typeName: "sluice.v1.Message", role, content, name: "", toolCalls: [], toolCallId: "", refusal: "", reasoning: "", reasoningSignature: "" };
+  return { $typeName: "sluice.v1.Message", role, content, name: "", toolCalls: [], toolCallId: "", refusal: "", reasoning: "", reasoningSignature: "", toolError: false };
 }
 
 function textPart(text: string): ContentPart {

@@ -45,7 +45,7 @@ describe("canonical request -> Anthropic Messages body", () => {
             ],
           },
           { role: Role.TOOL, toolCallId: "toolu_1", content: [text('{"temp_c":21}')] },
-          { role: Role.TOOL, toolCallId: "toolu_2", content: [text("14:00")] },
+          { role: Role.TOOL, toolCallId: "toolu_2", content: [text("clock service down")], toolError: true },
           { role: Role.USER, content: [text("thanks")] },
         ],
       }),
@@ -65,7 +65,7 @@ describe("canonical request -> Anthropic Messages body", () => {
         role: "user",
         content: [
           { type: "tool_result", tool_use_id: "toolu_1", content: '{"temp_c":21}' },
-          { type: "tool_result", tool_use_id: "toolu_2", content: "14:00" },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "clock service down", is_error: true },
           { type: "text", text: "thanks" },
         ],
       },

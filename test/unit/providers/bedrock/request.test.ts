@@ -40,7 +40,7 @@ describe("canonical request -> Converse body", () => {
             ],
           },
           { role: Role.TOOL, toolCallId: "t1", content: [text('{"c":21}')] },
-          { role: Role.TOOL, toolCallId: "t2", content: [text('{"c":25}')] },
+          { role: Role.TOOL, toolCallId: "t2", content: [text('{"error":"no city"}')], toolError: true },
         ],
         tools: [{ name: "get_weather", description: "Weather now", parametersJson: '{"type":"object","properties":{"city":{"type":"string"}}}' }],
         toolChoice: { choice: { case: "mode", value: ToolChoiceMode.REQUIRED } },
@@ -59,7 +59,7 @@ describe("canonical request -> Converse body", () => {
         role: "user",
         content: [
           { toolResult: { toolUseId: "t1", content: [{ text: '{"c":21}' }] } },
-          { toolResult: { toolUseId: "t2", content: [{ text: '{"c":25}' }] } },
+          { toolResult: { toolUseId: "t2", content: [{ text: '{"error":"no city"}' }], status: "error" } },
         ],
       },
     ]);

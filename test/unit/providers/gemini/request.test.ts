@@ -32,7 +32,7 @@ describe("canonical request -> Gemini generateContent body", () => {
     });
   });
 
-  it("sends functionCall parts and functionResponse parts named after the call they answer", () => {
+  it("sends functionCall parts and functionResponse parts named after the call they answer (a failed one under `error`)", () => {
     const body = toGeminiBody(
       req({
         messages: [
@@ -46,6 +46,7 @@ describe("canonical request -> Gemini generateContent body", () => {
           },
           { role: Role.TOOL, toolCallId: "call_0", content: [text('{"temp_c":21}')] },
           { role: Role.TOOL, toolCallId: "call_1", content: [text("14:00")] },
+          { role: Role.TOOL, toolCallId: "call_0", content: [text("weather service down")], toolError: true },
         ],
       }),
       "gemini-2.5-flash",
@@ -59,7 +60,11 @@ describe("canonical request -> Gemini generateContent body", () => {
       },
       {
         role: "user",
-        parts: [{ functionResponse: { name: "get_weather", response: { temp_c: 21 } } }, { functionResponse: { name: "get_time", response: { result: "14:00" } } }],
+        parts: [
+          { functionResponse: { name: "get_weather", response: { temp_c: 21 } } },
+          { functionResponse: { name: "get_time", response: { result: "14:00" } } },
+          { functionResponse: { name: "get_weather", response: { error: "weather service down" } } },
+        ],
       },
     ]);
   });
