@@ -51,7 +51,8 @@ export function scopeOf(request: ChatRequest, tenant: string, options: CacheOpti
 }
 
 /**
- * A copy without what does not change the answer: attribution tags and the end-user id.
+ * A copy without what does not change the answer: attribution tags, the end-user id and prompt
+ * caching breakpoints (a hint to the provider about cost).
  * Protobuf binary of this copy is deterministic here: protobuf-es writes fields in field-number
  * order and the only map (tags) is cleared.
  *
@@ -60,7 +61,17 @@ export function scopeOf(request: ChatRequest, tenant: string, options: CacheOpti
  * request a failed, logged lookup. `toBinary` writes it as U+FFFD, as a UTF-8 decoder would.
  */
 function normalise(request: ChatRequest): ChatRequest {
-  return { ...request, tags: {}, user: "" };
+  const copy = { ...request, tags: {}, user: "" };
+  if (!hasBreakpoints(request)) return copy;
+  copy.messages = request.messages.map((m) => (m.content.some((p) => p.cache) ? { ...m, content: m.content.map((p) => (p.cache ? { ...p, cache: undefined } : p)) } : m));
+  copy.tools = request.tools.map((t) => (t.cache ? { ...t, cache: undefined } : t));
+  return copy;
+}
+
+function hasBreakpoints(request: ChatRequest): boolean {
+  for (const t of request.tools) if (t.cache) return true;
+  for (const m of request.messages) for (const p of m.content) if (p.cache) return true;
+  return false;
 }
 
 /** Params that change the answer, serialised; the response format is part of them. */

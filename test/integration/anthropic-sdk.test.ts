@@ -306,6 +306,23 @@ describe("Claude SDK -> gateway -> Anthropic-format upstream (recorded)", () => 
     });
   });
 
+  it("carries cache_control breakpoints to an Anthropic upstream, so prompt caching works through the gateway", async () => {
+    await client.messages.create({
+      model: "claude-echo",
+      max_tokens: 100,
+      system: [{ type: "text", text: "A long product manual.", cache_control: { type: "ephemeral", ttl: "1h" } }],
+      tools: [{ name: "lookup", input_schema: { type: "object" }, cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "A long document.", cache_control: { type: "ephemeral" } }, { type: "text", text: "Summarise it." }] }],
+    });
+    const sent = anthropic.requests.at(-1)!.body;
+    expect(sent.system).toEqual([{ type: "text", text: "A long product manual.", cache_control: { type: "ephemeral", ttl: "1h" } }]);
+    expect(sent.tools[0].cache_control).toEqual({ type: "ephemeral" });
+    expect(sent.messages[0].content).toEqual([
+      { type: "text", text: "A long document.", cache_control: { type: "ephemeral" } },
+      { type: "text", text: "Summarise it." },
+    ]);
+  });
+
   it("answers recorded tool use whole (text + tool_use blocks)", async () => {
     const message = await client.messages.create({
       model: "claude-tools",

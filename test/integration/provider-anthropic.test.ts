@@ -139,6 +139,12 @@ describe("openai SDK -> gateway -> anthropic", () => {
     ]);
   });
 
+  it("an OpenAI-SDK client's cache_control on a content part reaches Anthropic as a caching breakpoint", async () => {
+    const part = { type: "text", text: "A long product manual.", cache_control: { type: "ephemeral" } } as OpenAI.Chat.ChatCompletionContentPartText;
+    await client.chat.completions.create({ model: "claude-echo", messages: [{ role: "system", content: [part] }, { role: "user", content: "hi" }] });
+    expect(upstream.requests.at(-1)!.body.system).toEqual([{ type: "text", text: "A long product manual.", cache_control: { type: "ephemeral" } }]);
+  });
+
   it("turns a 529 overloaded answer into a clear 502 error", async () => {
     const err = await client.chat.completions.create({ model: "claude-overloaded", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);

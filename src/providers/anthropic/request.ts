@@ -1,4 +1,4 @@
-import { Role, ToolChoiceMode, type ChatRequest, type ContentPart, type ImagePart, type Message } from "../../gen/sluice/v1/gateway_pb.js";
+import { Role, ToolChoiceMode, type CacheBreakpoint, type ChatRequest, type ContentPart, type ImagePart, type Message } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 
 /**
@@ -22,6 +22,8 @@ interface Turn {
  * - Assistant reasoning in the history is sent back as a thinking block only with the
  *   signature Anthropic issued for it (`reasoning_signature`): unsigned thinking is refused.
  * - `reasoning_budget_tokens` turns extended thinking on (`thinking.budget_tokens`).
+ * - Caching breakpoints (on parts and tools) are `cache_control` on the block they follow; a
+ *   tool result's is on its `tool_result` block.
  * - Parameters Anthropic lacks (seed, penalties, response_format) are not sent.
  */
 export function toAnthropicBody(request: ChatRequest, model: string, stream: boolean): Record<string, unknown> {
@@ -29,7 +31,7 @@ export function toAnthropicBody(request: ChatRequest, model: string, stream: boo
   const turns: Turn[] = [];
   for (const m of request.messages) {
     if (m.role === Role.SYSTEM || m.role === Role.DEVELOPER) {
-      for (const p of m.content) if (p.part.case === "text" && p.part.value !== "") system.push({ type: "text", text: p.part.value });
+      for (const p of m.content) if (p.part.case === "text" && p.part.value !== "") system.push({ type: "text", text: p.part.value, ...cacheControl(p.cache) });
       continue;
     }
     const turn = toTurn(m);
@@ -51,6 +53,7 @@ export function toAnthropicBody(request: ChatRequest, model: string, stream: boo
       ...(t.description ? { description: t.description } : {}),
       // input_schema is required; a tool without parameters takes an empty object.
       input_schema: t.parametersJson ? parseJson(t.parametersJson, "tools.parameters") : { type: "object", properties: {} },
+      ...cacheControl(t.cache),
     }));
     const choice = toToolChoice(request);
     if (choice) body.tool_choice = choice;
@@ -82,11 +85,13 @@ function toToolChoice(request: ChatRequest): Block | undefined {
 
 function toTurn(m: Message): Turn {
   if (m.role === Role.TOOL) {
-    // Text only: a string, as before; with images, the blocks a tool_result may hold.
+    // Text only: a string, as before; with images, the blocks a tool_result may hold (their own
+    // breakpoints left to the tool_result block's).
     const content = m.content.some((p) => p.part.case === "image")
-      ? m.content.flatMap(toBlock)
+      ? m.content.flatMap((p) => toBlock({ ...p, cache: undefined }))
       : m.content.map((p) => (p.part.case === "text" ? p.part.value : "")).join("");
-    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content, ...(m.toolError ? { is_error: true } : {}) }] };
+    const cache = m.content.findLast((p) => p.cache)?.cache;
+    return { role: "user", content: [{ type: "tool_result", tool_use_id: m.toolCallId, content, ...(m.toolError ? { is_error: true } : {}), ...cacheControl(cache) }] };
   }
   if (m.role === Role.ASSISTANT) {
     const content: Block[] = m.reasoning && m.reasoningSignature ? [{ type: "thinking", thinking: m.reasoning, signature: m.reasoningSignature }] : [];
@@ -102,9 +107,13 @@ function toTurn(m: Message): Turn {
 
 /** Empty text blocks are rejected by Anthropic ("text content blocks must be non-empty"). */
 function toBlock(part: ContentPart): Block[] {
-  if (part.part.case === "text") return part.part.value === "" ? [] : [{ type: "text", text: part.part.value }];
-  if (part.part.case === "image") return [{ type: "image", source: toImageSource(part.part.value) }];
+  if (part.part.case === "text") return part.part.value === "" ? [] : [{ type: "text", text: part.part.value, ...cacheControl(part.cache) }];
+  if (part.part.case === "image") return [{ type: "image", source: toImageSource(part.part.value), ...cacheControl(part.cache) }];
   return [];
+}
+
+function cacheControl(cache: CacheBreakpoint | undefined): Block {
+  return cache ? { cache_control: { type: "ephemeral", ...(cache.ttl ? { ttl: cache.ttl } : {}) } } : {};
 }
 
 function toImageSource(image: ImagePart): Block {

@@ -12,21 +12,25 @@ import { SluiceError } from "../../errors/sluice-error.js";
  * - tools -> `toolConfig.tools[].toolSpec` (`inputSchema.json`); tool choice auto -> `auto`,
  *   required -> `any`, a named function -> `tool`. Converse has no "none": with NONE the tools
  *   are left out, unless the history holds tool blocks (Converse then requires `toolConfig`).
+ * - caching breakpoints (on parts and tools) -> a `cachePoint` block after the block they
+ *   follow (after the system text, the message's blocks, the tool result, the tool's spec).
  * - max tokens, temperature, top_p, stop -> `inferenceConfig`. Seed, penalties, response
  *   format and reasoning effort have no Converse field and are not sent.
  */
 export function toConverseBody(request: ChatRequest): Record<string, unknown> {
-  const system: Array<{ text: string }> = [];
+  const system: unknown[] = [];
   const messages: Array<{ role: "user" | "assistant"; content: unknown[] }> = [];
   let hasToolBlocks = false;
   for (const m of request.messages) {
     if (m.role === Role.SYSTEM || m.role === Role.DEVELOPER) {
       const text = textOf(m.content);
       if (text !== "") system.push({ text });
+      if (text !== "" && hasBreakpoint(m.content)) system.push(CACHE_POINT);
       continue;
     }
     const role = m.role === Role.ASSISTANT ? "assistant" : "user";
     const content = role === "assistant" ? assistantBlocks(m) : m.role === Role.TOOL ? [toolResultBlock(m)] : userBlocks(m.content);
+    if (m.role !== Role.USER && content.length > 0 && hasBreakpoint(m.content)) content.push(CACHE_POINT);
     if (m.toolCalls.length > 0 || m.role === Role.TOOL) hasToolBlocks = true;
     if (content.length === 0) continue;
     const last = messages.at(-1);
@@ -56,13 +60,16 @@ function toToolConfig(request: ChatRequest, hasToolBlocks: boolean): Record<stri
   const none = choice?.case === "mode" && choice.value === ToolChoiceMode.NONE;
   if (none && !hasToolBlocks) return undefined;
   const config: Record<string, unknown> = {
-    tools: request.tools.map((t) => ({
-      toolSpec: {
-        name: t.name,
-        ...(t.description ? { description: t.description } : {}),
-        inputSchema: { json: t.parametersJson ? parseJson(t.parametersJson, `tool ${t.name} parameters`) : { type: "object", properties: {} } },
-      },
-    })),
+    tools: request.tools.flatMap((t) => {
+      const spec = {
+        toolSpec: {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          inputSchema: { json: t.parametersJson ? parseJson(t.parametersJson, `tool ${t.name} parameters`) : { type: "object", properties: {} } },
+        },
+      };
+      return t.cache ? [spec, CACHE_POINT] : [spec];
+    }),
   };
   if (choice?.case === "functionName") config.toolChoice = { tool: { name: choice.value } };
   else if (choice?.case === "mode" && choice.value === ToolChoiceMode.REQUIRED) config.toolChoice = { any: {} };
@@ -92,8 +99,17 @@ function userBlocks(parts: ContentPart[]): unknown[] {
     // Converse rejects blank text blocks.
     if (part.part.case === "text" && part.part.value.trim() !== "") blocks.push({ text: part.part.value });
     else if (part.part.case === "image") blocks.push({ image: toImageBlock(part.part.value) });
+    else continue;
+    if (part.cache) blocks.push(CACHE_POINT);
   }
   return blocks;
+}
+
+/** Converse's prompt-caching breakpoint: the prompt up to it may be cached (its TTL is Bedrock's own). */
+const CACHE_POINT = { cachePoint: { type: "default" } };
+
+function hasBreakpoint(parts: ContentPart[]): boolean {
+  return parts.some((p) => p.cache !== undefined);
 }
 
 const imageFormats: Record<string, string> = {

@@ -16,6 +16,7 @@ import {
 } from "../../gen/sluice/v1/gateway_pb.js";
 import { SluiceError } from "../../errors/sluice-error.js";
 import { requireBoundedJsonValue } from "../../pipeline/validate.js";
+import { decodeCacheControl, withCache } from "./cache-control.js";
 
 const cacheModes: Record<string, CacheMode> = { use: CacheMode.UNSPECIFIED, bypass: CacheMode.BYPASS, refresh: CacheMode.REFRESH };
 
@@ -179,18 +180,23 @@ function decodeContent(value: unknown, at: string): ContentPart[] {
   if (!Array.isArray(value)) invalid(`${at} must be a string or an array of parts`, at);
   return value.map((p: unknown, i: number) => {
     const part = asObject(p, `${at}[${i}]`);
+    // Anthropic's caching breakpoint, as OpenAI-format clients of Claude write it on a part.
+    const cache = decodeCacheControl(part.cache_control, `${at}[${i}].cache_control`);
     if (part.type === "text") {
       if (typeof part.text !== "string") invalid(`${at}[${i}].text must be a string`, `${at}[${i}].text`);
-      return textPart(part.text);
+      return withCache(textPart(part.text), cache);
     }
     if (part.type === "image_url") {
       const image = asObject(part.image_url, `${at}[${i}].image_url`);
       if (typeof image.url !== "string") invalid(`${at}[${i}].image_url.url must be a string`, `${at}[${i}].image_url.url`);
       const detail = image.detail === "low" ? ImageDetail.LOW : image.detail === "high" ? ImageDetail.HIGH : image.detail === "auto" ? ImageDetail.AUTO : ImageDetail.UNSPECIFIED;
-      return {
-        $typeName: "sluice.v1.ContentPart",
-        part: { case: "image", value: { $typeName: "sluice.v1.ImagePart", source: { case: "url", value: image.url }, mediaType: "", detail } },
-      };
+      return withCache(
+        {
+          $typeName: "sluice.v1.ContentPart",
+          part: { case: "image", value: { $typeName: "sluice.v1.ImagePart", source: { case: "url", value: image.url }, mediaType: "", detail } },
+        },
+        cache,
+      );
     }
     return invalid(`${at}[${i}].type ${JSON.stringify(part.type)} is not supported (text, image_url)`, `${at}[${i}].type`);
   });
@@ -229,6 +235,7 @@ function decodeTools(value: unknown): Tool[] {
       description: optString(fn.description, `tools[${i}].function.description`) ?? "",
       parametersJson: fn.parameters === undefined || fn.parameters === null ? "" : boundedJson(fn.parameters, `tools[${i}].function.parameters`),
       strict: optBoolean(fn.strict, `tools[${i}].function.strict`) ?? false,
+      cache: decodeCacheControl(tool.cache_control, `tools[${i}].cache_control`),
     };
   });
 }

@@ -27,6 +27,17 @@ describe("cache scope", () => {
     expect(scopeOf(chat({ user: "What is the capital of France?", system: "Be brief." }), "acme", options).exactKey).toBe(s.exactKey);
   });
 
+  it("exact key ignores prompt-caching breakpoints (a cost hint to the provider, not part of the question)", () => {
+    const plain = chat({ user: "hi", system: "Be brief." });
+    const hinted = chat({ user: "hi", system: "Be brief." });
+    hinted.messages[0]!.content[0]!.cache = { $typeName: "sluice.v1.CacheBreakpoint", ttl: "1h" };
+    hinted.tools = [create(ToolSchema, { name: "f", cache: { ttl: "" } })];
+    const withTool = { ...plain, tools: [create(ToolSchema, { name: "f" })] };
+    expect(scopeOf(hinted, "t", options).exactKey).toBe(scopeOf(withTool, "t", options).exactKey);
+    // the request itself keeps its breakpoints: only the key leaves them out
+    expect(hinted.messages[0]!.content[0]!.cache?.ttl).toBe("1h");
+  });
+
   it("every answer-changing input changes the exact key", () => {
     const base = scopeOf(chat({ user: "hi", params: { temperature: 0.2 } }), "t", options).exactKey;
     const variants = [

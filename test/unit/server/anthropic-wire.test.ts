@@ -58,6 +58,30 @@ describe("Anthropic Messages body -> canonical request", () => {
     expect(request.messages[4]).toMatchObject({ toolCallId: "t2", content: [{ part: { case: "text", value: "14:00" } }], toolError: false });
   });
 
+  it("reads cache_control on system, text, image and tool_result blocks and on tools as caching breakpoints", () => {
+    const { request } = decodeMessagesRequest({
+      model: "m",
+      max_tokens: 10,
+      system: [{ type: "text", text: "Long manual...", cache_control: { type: "ephemeral", ttl: "1h" } }],
+      tools: [{ name: "f", input_schema: { type: "object" }, cache_control: { type: "ephemeral" } }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "doc", cache_control: { type: "ephemeral" } }, { type: "text", text: "question" }] },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "f", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "result", cache_control: { type: "ephemeral", ttl: "5m" } }] },
+      ],
+    });
+    expect(request.messages[0]!.content[0]!.cache?.ttl).toBe("1h");
+    expect(request.tools[0]!.cache?.ttl).toBe("");
+    expect(request.messages[1]!.content.map((p) => p.cache?.ttl)).toEqual(["", undefined]);
+    expect(request.messages[3]!.content.at(-1)!.cache?.ttl).toBe("5m");
+    expect(invalid({ model: "m", max_tokens: 1, messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "forever" } }] }] })).toBe(
+      "messages.0.content.0.cache_control",
+    );
+    expect(invalid({ model: "m", max_tokens: 1, system: [{ type: "text", text: "x", cache_control: { type: "ephemeral", ttl: "2d" } }], messages: [] })).toBe(
+      "system.0.cache_control.ttl",
+    );
+  });
+
   it("maps parameters: max_tokens, stop_sequences, sampling, top_k, thinking budget, tool choice, effort, JSON output, user", () => {
     const { request } = decodeMessagesRequest({
       model: "m",

@@ -118,6 +118,17 @@ describe("OpenAI request -> canonical", () => {
     expect(refused({ store: true, service_tier: "auto", prompt_cache_key: "k", safety_identifier: "u1" })).toBeUndefined();
   });
 
+  it("reads Anthropic's cache_control on content parts and tools (as OpenAI-format clients of Claude send it)", () => {
+    const { request } = decodeChatCompletion({
+      model: "m",
+      messages: [{ role: "system", content: [{ type: "text", text: "Long manual", cache_control: { type: "ephemeral", ttl: "1h" } }] }, { role: "user", content: "q" }],
+      tools: [{ type: "function", function: { name: "f" }, cache_control: { type: "ephemeral" } }],
+    });
+    expect(request.messages[0]!.content[0]!.cache?.ttl).toBe("1h");
+    expect(request.messages[1]!.content[0]!.cache).toBeUndefined();
+    expect(request.tools[0]!.cache?.ttl).toBe("");
+  });
+
   it("accepts tool_choice modes", () => {
     expect(decodeChatCompletion({ model: "m", messages: [], tool_choice: "required" }).request.toolChoice?.choice).toEqual({
       case: "mode",

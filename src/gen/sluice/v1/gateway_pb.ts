@@ -14,7 +14,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file sluice/v1/gateway.proto.
  */
 export const file_sluice_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIkEKDEVtYmVkUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZpbnB1dHMYAiADKAkSEgoKZGltZW5zaW9ucxgDIAEoDSIbCglFbWJlZGRpbmcSDgoGdmFsdWVzGAEgAygCInsKDUVtYmVkUmVzcG9uc2USKAoKZW1iZWRkaW5ncxgBIAMoCzIULnNsdWljZS52MS5FbWJlZGRpbmcSHwoFdXNhZ2UYAiABKAsyEC5zbHVpY2UudjEuVXNhZ2USEAoIcHJvdmlkZXIYAyABKAkSDQoFbW9kZWwYBCABKAkibQoTQ291bnRUb2tlbnNSZXNwb25zZRIUCgxpbnB1dF90b2tlbnMYASABKA0SEAoIZW5jb2RpbmcYAiABKAkSDQoFZXhhY3QYAyABKAgSEAoIcHJvdmlkZXIYBCABKAkSDQoFbW9kZWwYBSABKAki8QIKC0NoYXRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEiQKCG1lc3NhZ2VzGAIgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USHgoFdG9vbHMYAyADKAsyDy5zbHVpY2UudjEuVG9vbBIqCgt0b29sX2Nob2ljZRgEIAEoCzIVLnNsdWljZS52MS5Ub29sQ2hvaWNlEisKBnBhcmFtcxgFIAEoCzIbLnNsdWljZS52MS5HZW5lcmF0aW9uUGFyYW1zEi4KBHRhZ3MYBiADKAsyIC5zbHVpY2UudjEuQ2hhdFJlcXVlc3QuVGFnc0VudHJ5EgwKBHVzZXIYByABKAkSIwoFY2FjaGUYCCABKA4yFC5zbHVpY2UudjEuQ2FjaGVNb2RlEiQKBnByb21wdBgTIAEoCzIULnNsdWljZS52MS5Qcm9tcHRSZWYaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEioQEKCVByb21wdFJlZhIKCgJpZBgBIAEoCRINCgVsYWJlbBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEjYKCXZhcmlhYmxlcxgEIAMoCzIjLnNsdWljZS52MS5Qcm9tcHRSZWYuVmFyaWFibGVzRW50cnkaMAoOVmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLzAQoHTWVzc2FnZRIdCgRyb2xlGAEgASgOMg8uc2x1aWNlLnYxLlJvbGUSJwoHY29udGVudBgCIAMoCzIWLnNsdWljZS52MS5Db250ZW50UGFydBIMCgRuYW1lGAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5zbHVpY2UudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAUgASgJEg8KB3JlZnVzYWwYBiABKAkSEQoJcmVhc29uaW5nGAcgASgJEhsKE3JlYXNvbmluZ19zaWduYXR1cmUYCCABKAkSEgoKdG9vbF9lcnJvchgJIAEoCCJMCgtDb250ZW50UGFydBIOCgR0ZXh0GAEgASgJSAASJQoFaW1hZ2UYAiABKAsyFC5zbHVpY2UudjEuSW1hZ2VQYXJ0SABCBgoEcGFydCJwCglJbWFnZVBhcnQSDQoDdXJsGAEgASgJSAASDgoEZGF0YRgCIAEoDEgAEhIKCm1lZGlhX3R5cGUYAyABKAkSJgoGZGV0YWlsGAQgASgOMhYuc2x1aWNlLnYxLkltYWdlRGV0YWlsQggKBnNvdXJjZSJSCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJEg4KBnN0cmljdBgEIAEoCCJaCgpUb29sQ2hvaWNlEikKBG1vZGUYASABKA4yGS5zbHVpY2UudjEuVG9vbENob2ljZU1vZGVIABIXCg1mdW5jdGlvbl9uYW1lGAIgASgJSABCCAoGY2hvaWNlIjwKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOYXJndW1lbnRzX2pzb24YAyABKAkijAQKEEdlbmVyYXRpb25QYXJhbXMSGAoLdGVtcGVyYXR1cmUYASABKAFIAIgBARISCgV0b3BfcBgCIAEoAUgBiAEBEh4KEW1heF9vdXRwdXRfdG9rZW5zGAMgASgNSAKIAQESDAoEc3RvcBgEIAMoCRIRCgRzZWVkGAUgASgDSAOIAQESMgoPcmVzcG9uc2VfZm9ybWF0GAYgASgLMhkuc2x1aWNlLnYxLlJlc3BvbnNlRm9ybWF0Eh0KEHByZXNlbmNlX3BlbmFsdHkYByABKAFIBIgBARIeChFmcmVxdWVuY3lfcGVuYWx0eRgIIAEoAUgFiAEBEiAKE3BhcmFsbGVsX3Rvb2xfY2FsbHMYCSABKAhIBogBARIYChByZWFzb25pbmdfZWZmb3J0GAogASgJEhIKBXRvcF9rGAsgASgNSAeIAQESJAoXcmVhc29uaW5nX2J1ZGdldF90b2tlbnMYDCABKA1ICIgBAUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQhQKEl9tYXhfb3V0cHV0X3Rva2Vuc0IHCgVfc2VlZEITChFfcHJlc2VuY2VfcGVuYWx0eUIUChJfZnJlcXVlbmN5X3BlbmFsdHlCFgoUX3BhcmFsbGVsX3Rvb2xfY2FsbHNCCAoGX3RvcF9rQhoKGF9yZWFzb25pbmdfYnVkZ2V0X3Rva2VucyJwCg5SZXNwb25zZUZvcm1hdBIrCgR0eXBlGAEgASgOMh0uc2x1aWNlLnYxLlJlc3BvbnNlRm9ybWF0VHlwZRIMCgRuYW1lGAIgASgJEhMKC3NjaGVtYV9qc29uGAMgASgJEg4KBnN0cmljdBgEIAEoCCKHAQoFVXNhZ2USFAoMaW5wdXRfdG9rZW5zGAEgASgNEhUKDW91dHB1dF90b2tlbnMYAiABKA0SGwoTY2FjaGVkX2lucHV0X3Rva2VucxgDIAEoDRIYChByZWFzb25pbmdfdG9rZW5zGAQgASgNEhoKEmNhY2hlX3dyaXRlX3Rva2VucxgFIAEoDSLiAQoPR2F0ZXdheU1ldGFkYXRhEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSDQoFbW9kZWwYAyABKAkSEAoIYXR0ZW1wdHMYBCABKA0SLAoMY2FjaGVfc3RhdHVzGAUgASgOMhYuc2x1aWNlLnYxLkNhY2hlU3RhdHVzEhAKCGNvc3RfdXNkGAYgASgBEhMKC3Vwc3RyZWFtX21zGAcgASgBEhIKCmdhdGV3YXlfbXMYCCABKAESDgoGcHJvbXB0GBMgASgJEg8KB2NvbnRleHQYFCABKAki3gEKDENoYXRSZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEiMKB21lc3NhZ2UYBCABKAsyEi5zbHVpY2UudjEuTWVzc2FnZRIuCg1maW5pc2hfcmVhc29uGAUgASgOMhcuc2x1aWNlLnYxLkZpbmlzaFJlYXNvbhIfCgV1c2FnZRgGIAEoCzIQLnNsdWljZS52MS5Vc2FnZRIsCghtZXRhZGF0YRgHIAEoCzIaLnNsdWljZS52MS5HYXRld2F5TWV0YWRhdGEi6gIKCUNoYXRDaHVuaxIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEh0KBHJvbGUYBCABKA4yDy5zbHVpY2UudjEuUm9sZRISCgp0ZXh0X2RlbHRhGAUgASgJEjIKEHRvb2xfY2FsbF9kZWx0YXMYBiADKAsyGC5zbHVpY2UudjEuVG9vbENhbGxEZWx0YRIVCg1yZWZ1c2FsX2RlbHRhGAcgASgJEi4KDWZpbmlzaF9yZWFzb24YCCABKA4yFy5zbHVpY2UudjEuRmluaXNoUmVhc29uEh8KBXVzYWdlGAkgASgLMhAuc2x1aWNlLnYxLlVzYWdlEiwKCG1ldGFkYXRhGAogASgLMhouc2x1aWNlLnYxLkdhdGV3YXlNZXRhZGF0YRIXCg9yZWFzb25pbmdfZGVsdGEYCyABKAkSGwoTcmVhc29uaW5nX3NpZ25hdHVyZRgMIAEoCSJRCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgNEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSFwoPYXJndW1lbnRzX2RlbHRhGAQgASgJIhMKEUxpc3RNb2RlbHNSZXF1ZXN0IjoKEkxpc3RNb2RlbHNSZXNwb25zZRIkCgZtb2RlbHMYASADKAsyFC5zbHVpY2UudjEuTW9kZWxJbmZvIioKCU1vZGVsSW5mbxIKCgJpZBgBIAEoCRIRCglwcm92aWRlcnMYAiADKAkqcwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9TWVNURU0QARINCglST0xFX1VTRVIQAhISCg5ST0xFX0FTU0lTVEFOVBADEg0KCVJPTEVfVE9PTBAEEhIKDlJPTEVfREVWRUxPUEVSEAUqVgoJQ2FjaGVNb2RlEhoKFkNBQ0hFX01PREVfVU5TUEVDSUZJRUQQABIVChFDQUNIRV9NT0RFX0JZUEFTUxABEhYKEkNBQ0hFX01PREVfUkVGUkVTSBACKm8KC0ltYWdlRGV0YWlsEhwKGElNQUdFX0RFVEFJTF9VTlNQRUNJRklFRBAAEhUKEUlNQUdFX0RFVEFJTF9BVVRPEAESFAoQSU1BR0VfREVUQUlMX0xPVxACEhUKEUlNQUdFX0RFVEFJTF9ISUdIEAMqhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEAMqpQEKElJlc3BvbnNlRm9ybWF0VHlwZRIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVJFU1BPTlNFX0ZPUk1BVF9UWVBFX1RFWFQQARIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX09CSkVDVBACEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fU0NIRU1BEAMqugEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAQSGQoVRklOSVNIX1JFQVNPTl9SRUZVU0FMEAUqlgEKC0NhY2hlU3RhdHVzEhwKGENBQ0hFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUNBQ0hFX1NUQVRVU19NSVNTEAESGgoWQ0FDSEVfU1RBVFVTX0hJVF9FWEFDVBACEh0KGUNBQ0hFX1NUQVRVU19ISVRfU0VNQU5USUMQAxIXChNDQUNIRV9TVEFUVVNfQllQQVNTEAQy1QIKDkdhdGV3YXlTZXJ2aWNlEjcKBENoYXQSFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaFy5zbHVpY2UudjEuQ2hhdFJlc3BvbnNlEjwKCkNoYXRTdHJlYW0SFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaFC5zbHVpY2UudjEuQ2hhdENodW5rMAESSQoKTGlzdE1vZGVscxIcLnNsdWljZS52MS5MaXN0TW9kZWxzUmVxdWVzdBodLnNsdWljZS52MS5MaXN0TW9kZWxzUmVzcG9uc2USRQoLQ291bnRUb2tlbnMSFi5zbHVpY2UudjEuQ2hhdFJlcXVlc3QaHi5zbHVpY2UudjEuQ291bnRUb2tlbnNSZXNwb25zZRI6CgVFbWJlZBIXLnNsdWljZS52MS5FbWJlZFJlcXVlc3QaGC5zbHVpY2UudjEuRW1iZWRSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChdzbHVpY2UvdjEvZ2F0ZXdheS5wcm90bxIJc2x1aWNlLnYxIkEKDEVtYmVkUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZpbnB1dHMYAiADKAkSEgoKZGltZW5zaW9ucxgDIAEoDSIbCglFbWJlZGRpbmcSDgoGdmFsdWVzGAEgAygCInsKDUVtYmVkUmVzcG9uc2USKAoKZW1iZWRkaW5ncxgBIAMoCzIULnNsdWljZS52MS5FbWJlZGRpbmcSHwoFdXNhZ2UYAiABKAsyEC5zbHVpY2UudjEuVXNhZ2USEAoIcHJvdmlkZXIYAyABKAkSDQoFbW9kZWwYBCABKAkibQoTQ291bnRUb2tlbnNSZXNwb25zZRIUCgxpbnB1dF90b2tlbnMYASABKA0SEAoIZW5jb2RpbmcYAiABKAkSDQoFZXhhY3QYAyABKAgSEAoIcHJvdmlkZXIYBCABKAkSDQoFbW9kZWwYBSABKAki8QIKC0NoYXRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEiQKCG1lc3NhZ2VzGAIgAygLMhIuc2x1aWNlLnYxLk1lc3NhZ2USHgoFdG9vbHMYAyADKAsyDy5zbHVpY2UudjEuVG9vbBIqCgt0b29sX2Nob2ljZRgEIAEoCzIVLnNsdWljZS52MS5Ub29sQ2hvaWNlEisKBnBhcmFtcxgFIAEoCzIbLnNsdWljZS52MS5HZW5lcmF0aW9uUGFyYW1zEi4KBHRhZ3MYBiADKAsyIC5zbHVpY2UudjEuQ2hhdFJlcXVlc3QuVGFnc0VudHJ5EgwKBHVzZXIYByABKAkSIwoFY2FjaGUYCCABKA4yFC5zbHVpY2UudjEuQ2FjaGVNb2RlEiQKBnByb21wdBgTIAEoCzIULnNsdWljZS52MS5Qcm9tcHRSZWYaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEioQEKCVByb21wdFJlZhIKCgJpZBgBIAEoCRINCgVsYWJlbBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEjYKCXZhcmlhYmxlcxgEIAMoCzIjLnNsdWljZS52MS5Qcm9tcHRSZWYuVmFyaWFibGVzRW50cnkaMAoOVmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLzAQoHTWVzc2FnZRIdCgRyb2xlGAEgASgOMg8uc2x1aWNlLnYxLlJvbGUSJwoHY29udGVudBgCIAMoCzIWLnNsdWljZS52MS5Db250ZW50UGFydBIMCgRuYW1lGAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5zbHVpY2UudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAUgASgJEg8KB3JlZnVzYWwYBiABKAkSEQoJcmVhc29uaW5nGAcgASgJEhsKE3JlYXNvbmluZ19zaWduYXR1cmUYCCABKAkSEgoKdG9vbF9lcnJvchgJIAEoCCJ3CgtDb250ZW50UGFydBIOCgR0ZXh0GAEgASgJSAASJQoFaW1hZ2UYAiABKAsyFC5zbHVpY2UudjEuSW1hZ2VQYXJ0SAASKQoFY2FjaGUYAyABKAsyGi5zbHVpY2UudjEuQ2FjaGVCcmVha3BvaW50QgYKBHBhcnQiHgoPQ2FjaGVCcmVha3BvaW50EgsKA3R0bBgBIAEoCSJwCglJbWFnZVBhcnQSDQoDdXJsGAEgASgJSAASDgoEZGF0YRgCIAEoDEgAEhIKCm1lZGlhX3R5cGUYAyABKAkSJgoGZGV0YWlsGAQgASgOMhYuc2x1aWNlLnYxLkltYWdlRGV0YWlsQggKBnNvdXJjZSJ9CgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJEg4KBnN0cmljdBgEIAEoCBIpCgVjYWNoZRgFIAEoCzIaLnNsdWljZS52MS5DYWNoZUJyZWFrcG9pbnQiWgoKVG9vbENob2ljZRIpCgRtb2RlGAEgASgOMhkuc2x1aWNlLnYxLlRvb2xDaG9pY2VNb2RlSAASFwoNZnVuY3Rpb25fbmFtZRgCIAEoCUgAQggKBmNob2ljZSI8CghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhYKDmFyZ3VtZW50c19qc29uGAMgASgJIowEChBHZW5lcmF0aW9uUGFyYW1zEhgKC3RlbXBlcmF0dXJlGAEgASgBSACIAQESEgoFdG9wX3AYAiABKAFIAYgBARIeChFtYXhfb3V0cHV0X3Rva2VucxgDIAEoDUgCiAEBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoA0gDiAEBEjIKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIZLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdBIdChBwcmVzZW5jZV9wZW5hbHR5GAcgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCCABKAFIBYgBARIgChNwYXJhbGxlbF90b29sX2NhbGxzGAkgASgISAaIAQESGAoQcmVhc29uaW5nX2VmZm9ydBgKIAEoCRISCgV0b3BfaxgLIAEoDUgHiAEBEiQKF3JlYXNvbmluZ19idWRnZXRfdG9rZW5zGAwgASgNSAiIAQFCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEIUChJfbWF4X291dHB1dF90b2tlbnNCBwoFX3NlZWRCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QhYKFF9wYXJhbGxlbF90b29sX2NhbGxzQggKBl90b3Bfa0IaChhfcmVhc29uaW5nX2J1ZGdldF90b2tlbnMicAoOUmVzcG9uc2VGb3JtYXQSKwoEdHlwZRgBIAEoDjIdLnNsdWljZS52MS5SZXNwb25zZUZvcm1hdFR5cGUSDAoEbmFtZRgCIAEoCRITCgtzY2hlbWFfanNvbhgDIAEoCRIOCgZzdHJpY3QYBCABKAgihwEKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoDRIVCg1vdXRwdXRfdG9rZW5zGAIgASgNEhsKE2NhY2hlZF9pbnB1dF90b2tlbnMYAyABKA0SGAoQcmVhc29uaW5nX3Rva2VucxgEIAEoDRIaChJjYWNoZV93cml0ZV90b2tlbnMYBSABKA0i4gEKD0dhdGV3YXlNZXRhZGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEhAKCGF0dGVtcHRzGAQgASgNEiwKDGNhY2hlX3N0YXR1cxgFIAEoDjIWLnNsdWljZS52MS5DYWNoZVN0YXR1cxIQCghjb3N0X3VzZBgGIAEoARITCgt1cHN0cmVhbV9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBEg4KBnByb21wdBgTIAEoCRIPCgdjb250ZXh0GBQgASgJIt4BCgxDaGF0UmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIjCgdtZXNzYWdlGAQgASgLMhIuc2x1aWNlLnYxLk1lc3NhZ2USLgoNZmluaXNoX3JlYXNvbhgFIAEoDjIXLnNsdWljZS52MS5GaW5pc2hSZWFzb24SHwoFdXNhZ2UYBiABKAsyEC5zbHVpY2UudjEuVXNhZ2USLAoIbWV0YWRhdGEYByABKAsyGi5zbHVpY2UudjEuR2F0ZXdheU1ldGFkYXRhIuoCCglDaGF0Q2h1bmsSCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRIdCgRyb2xlGAQgASgOMg8uc2x1aWNlLnYxLlJvbGUSEgoKdGV4dF9kZWx0YRgFIAEoCRIyChB0b29sX2NhbGxfZGVsdGFzGAYgAygLMhguc2x1aWNlLnYxLlRvb2xDYWxsRGVsdGESFQoNcmVmdXNhbF9kZWx0YRgHIAEoCRIuCg1maW5pc2hfcmVhc29uGAggASgOMhcuc2x1aWNlLnYxLkZpbmlzaFJlYXNvbhIfCgV1c2FnZRgJIAEoCzIQLnNsdWljZS52MS5Vc2FnZRIsCghtZXRhZGF0YRgKIAEoCzIaLnNsdWljZS52MS5HYXRld2F5TWV0YWRhdGESFwoPcmVhc29uaW5nX2RlbHRhGAsgASgJEhsKE3JlYXNvbmluZ19zaWduYXR1cmUYDCABKAkiUQoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhcKD2FyZ3VtZW50c19kZWx0YRgEIAEoCSITChFMaXN0TW9kZWxzUmVxdWVzdCI6ChJMaXN0TW9kZWxzUmVzcG9uc2USJAoGbW9kZWxzGAEgAygLMhQuc2x1aWNlLnYxLk1vZGVsSW5mbyIqCglNb2RlbEluZm8SCgoCaWQYASABKAkSEQoJcHJvdmlkZXJzGAIgAygJKnMKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfU1lTVEVNEAESDQoJUk9MRV9VU0VSEAISEgoOUk9MRV9BU1NJU1RBTlQQAxINCglST0xFX1RPT0wQBBISCg5ST0xFX0RFVkVMT1BFUhAFKlYKCUNhY2hlTW9kZRIaChZDQUNIRV9NT0RFX1VOU1BFQ0lGSUVEEAASFQoRQ0FDSEVfTU9ERV9CWVBBU1MQARIWChJDQUNIRV9NT0RFX1JFRlJFU0gQAipvCgtJbWFnZURldGFpbBIcChhJTUFHRV9ERVRBSUxfVU5TUEVDSUZJRUQQABIVChFJTUFHRV9ERVRBSUxfQVVUTxABEhQKEElNQUdFX0RFVEFJTF9MT1cQAhIVChFJTUFHRV9ERVRBSUxfSElHSBADKocBCg5Ub29sQ2hvaWNlTW9kZRIgChxUT09MX0NIT0lDRV9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVVE9PTF9DSE9JQ0VfTU9ERV9BVVRPEAESGQoVVE9PTF9DSE9JQ0VfTU9ERV9OT05FEAISHQoZVE9PTF9DSE9JQ0VfTU9ERV9SRVFVSVJFRBADKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKroBCgxGaW5pc2hSZWFzb24SHQoZRklOSVNIX1JFQVNPTl9VTlNQRUNJRklFRBAAEhYKEkZJTklTSF9SRUFTT05fU1RPUBABEhgKFEZJTklTSF9SRUFTT05fTEVOR1RIEAISHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAMSIAocRklOSVNIX1JFQVNPTl9DT05URU5UX0ZJTFRFUhAEEhkKFUZJTklTSF9SRUFTT05fUkVGVVNBTBAFKpYBCgtDYWNoZVN0YXR1cxIcChhDQUNIRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFDQUNIRV9TVEFUVVNfTUlTUxABEhoKFkNBQ0hFX1NUQVRVU19ISVRfRVhBQ1QQAhIdChlDQUNIRV9TVEFUVVNfSElUX1NFTUFOVElDEAMSFwoTQ0FDSEVfU1RBVFVTX0JZUEFTUxAEMtUCCg5HYXRld2F5U2VydmljZRI3CgRDaGF0EhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0Ghcuc2x1aWNlLnYxLkNoYXRSZXNwb25zZRI8CgpDaGF0U3RyZWFtEhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0GhQuc2x1aWNlLnYxLkNoYXRDaHVuazABEkkKCkxpc3RNb2RlbHMSHC5zbHVpY2UudjEuTGlzdE1vZGVsc1JlcXVlc3QaHS5zbHVpY2UudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkUKC0NvdW50VG9rZW5zEhYuc2x1aWNlLnYxLkNoYXRSZXF1ZXN0Gh4uc2x1aWNlLnYxLkNvdW50VG9rZW5zUmVzcG9uc2USOgoFRW1iZWQSFy5zbHVpY2UudjEuRW1iZWRSZXF1ZXN0Ghguc2x1aWNlLnYxLkVtYmVkUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message sluice.v1.EmbedRequest
@@ -344,6 +344,13 @@ export type ContentPart = Message$1<"sluice.v1.ContentPart"> & {
     value: ImagePart;
     case: "image";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * A prompt-caching breakpoint after this part: the provider may cache the prompt up to here.
+   *
+   * @generated from field: sluice.v1.CacheBreakpoint cache = 3;
+   */
+  cache?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -352,6 +359,29 @@ export type ContentPart = Message$1<"sluice.v1.ContentPart"> & {
  */
 export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
   messageDesc(file_sluice_v1_gateway, 7);
+
+/**
+ * Where the caller asks the provider to cache the prompt (Anthropic `cache_control`, Bedrock
+ * `cachePoint`). A hint: it changes cost and latency, never the answer (the response cache's key
+ * leaves it out). Providers that cache on their own (OpenAI) or not at all do not receive it.
+ *
+ * @generated from message sluice.v1.CacheBreakpoint
+ */
+export type CacheBreakpoint = Message$1<"sluice.v1.CacheBreakpoint"> & {
+  /**
+   * How long the provider keeps it: "5m" or "1h" (Anthropic's `ttl`); empty: the provider's default.
+   *
+   * @generated from field: string ttl = 1;
+   */
+  ttl: string;
+};
+
+/**
+ * Describes the message sluice.v1.CacheBreakpoint.
+ * Use `create(CacheBreakpointSchema)` to create a new message.
+ */
+export const CacheBreakpointSchema: GenMessage<CacheBreakpoint> = /*@__PURE__*/
+  messageDesc(file_sluice_v1_gateway, 8);
 
 /**
  * @generated from message sluice.v1.ImagePart
@@ -396,7 +426,7 @@ export type ImagePart = Message$1<"sluice.v1.ImagePart"> & {
  * Use `create(ImagePartSchema)` to create a new message.
  */
 export const ImagePartSchema: GenMessage<ImagePart> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 8);
+  messageDesc(file_sluice_v1_gateway, 9);
 
 /**
  * A function the model may call.
@@ -428,6 +458,13 @@ export type Tool = Message$1<"sluice.v1.Tool"> & {
    * @generated from field: bool strict = 4;
    */
   strict: boolean;
+
+  /**
+   * A prompt-caching breakpoint after this tool's definition (see ContentPart.cache).
+   *
+   * @generated from field: sluice.v1.CacheBreakpoint cache = 5;
+   */
+  cache?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -435,7 +472,7 @@ export type Tool = Message$1<"sluice.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 9);
+  messageDesc(file_sluice_v1_gateway, 10);
 
 /**
  * @generated from message sluice.v1.ToolChoice
@@ -466,7 +503,7 @@ export type ToolChoice = Message$1<"sluice.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 10);
+  messageDesc(file_sluice_v1_gateway, 11);
 
 /**
  * A complete tool call in a request or a response.
@@ -497,7 +534,7 @@ export type ToolCall = Message$1<"sluice.v1.ToolCall"> & {
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 11);
+  messageDesc(file_sluice_v1_gateway, 12);
 
 /**
  * @generated from message sluice.v1.GenerationParams
@@ -577,7 +614,7 @@ export type GenerationParams = Message$1<"sluice.v1.GenerationParams"> & {
  * Use `create(GenerationParamsSchema)` to create a new message.
  */
 export const GenerationParamsSchema: GenMessage<GenerationParams> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 12);
+  messageDesc(file_sluice_v1_gateway, 13);
 
 /**
  * @generated from message sluice.v1.ResponseFormat
@@ -611,7 +648,7 @@ export type ResponseFormat = Message$1<"sluice.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 13);
+  messageDesc(file_sluice_v1_gateway, 14);
 
 /**
  * @generated from message sluice.v1.Usage
@@ -656,7 +693,7 @@ export type Usage = Message$1<"sluice.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 14);
+  messageDesc(file_sluice_v1_gateway, 15);
 
 /**
  * What the gateway did to produce an answer.
@@ -732,7 +769,7 @@ export type GatewayMetadata = Message$1<"sluice.v1.GatewayMetadata"> & {
  * Use `create(GatewayMetadataSchema)` to create a new message.
  */
 export const GatewayMetadataSchema: GenMessage<GatewayMetadata> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 15);
+  messageDesc(file_sluice_v1_gateway, 16);
 
 /**
  * @generated from message sluice.v1.ChatResponse
@@ -785,7 +822,7 @@ export type ChatResponse = Message$1<"sluice.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 16);
+  messageDesc(file_sluice_v1_gateway, 17);
 
 /**
  * A streamed piece of the answer. Fields are deltas: text and refusal append, tool-call
@@ -872,7 +909,7 @@ export type ChatChunk = Message$1<"sluice.v1.ChatChunk"> & {
  * Use `create(ChatChunkSchema)` to create a new message.
  */
 export const ChatChunkSchema: GenMessage<ChatChunk> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 17);
+  messageDesc(file_sluice_v1_gateway, 18);
 
 /**
  * @generated from message sluice.v1.ToolCallDelta
@@ -910,7 +947,7 @@ export type ToolCallDelta = Message$1<"sluice.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 18);
+  messageDesc(file_sluice_v1_gateway, 19);
 
 /**
  * @generated from message sluice.v1.ListModelsRequest
@@ -923,7 +960,7 @@ export type ListModelsRequest = Message$1<"sluice.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 19);
+  messageDesc(file_sluice_v1_gateway, 20);
 
 /**
  * @generated from message sluice.v1.ListModelsResponse
@@ -940,7 +977,7 @@ export type ListModelsResponse = Message$1<"sluice.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 20);
+  messageDesc(file_sluice_v1_gateway, 21);
 
 /**
  * @generated from message sluice.v1.ModelInfo
@@ -966,7 +1003,7 @@ export type ModelInfo = Message$1<"sluice.v1.ModelInfo"> & {
  * Use `create(ModelInfoSchema)` to create a new message.
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
-  messageDesc(file_sluice_v1_gateway, 21);
+  messageDesc(file_sluice_v1_gateway, 22);
 
 /**
  * Who wrote a message.

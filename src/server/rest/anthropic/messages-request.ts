@@ -14,6 +14,7 @@ import {
   type ToolChoice,
 } from "../../../gen/sluice/v1/gateway_pb.js";
 import { requireBoundedJsonValue } from "../../../pipeline/validate.js";
+import { decodeCacheControl, withCache } from "../cache-control.js";
 import { asArray, asObject, invalid, optBoolean, optNumber, optString, optUint32, requiredString, type Json } from "./fields.js";
 
 /** What the surface needs besides the canonical request. */
@@ -33,8 +34,11 @@ export interface DecodedMessages {
  *   the block, rather than silently lost.
  * - `thinking.budget_tokens`, `top_k`, `output_config.effort` (the canonical reasoning effort)
  *   and `output_config.format` (a JSON schema answer) go to the canonical params;
- *   `metadata.user_id` is the request's user. Fields the gateway does not use (`service_tier`,
- *   `cache_control`, `speed`, ...) are ignored, as the OpenAI surface ignores unknown fields.
+ *   `metadata.user_id` is the request's user.
+ * - `cache_control` on system, text, image and tool_result blocks and on tools becomes a
+ *   canonical caching breakpoint (on a tool result: on its last part); on `tool_use` blocks,
+ *   where the canonical tool call has no place for it, it is ignored. Fields the gateway does
+ *   not use (`service_tier`, `speed`, ...) are ignored, as the OpenAI surface ignores unknown fields.
  * `countTokens`: the count_tokens body, which has no `max_tokens` and no `stream`.
  */
 export function decodeMessagesRequest(body: unknown, countTokens = false): DecodedMessages {
@@ -89,7 +93,7 @@ function decodeSystem(value: unknown): Message[] {
   const parts = asArray(value, "system").map((v, i) => {
     const block = asObject(v, `system.${i}`);
     if (block.type !== "text") invalid(`system.${i}.type: system blocks must be text`, `system.${i}.type`);
-    return textPart(requiredString(block.text, `system.${i}.text`));
+    return withCache(textPart(requiredString(block.text, `system.${i}.text`)), decodeCacheControl(block.cache_control, `system.${i}.cache_control`));
   });
   return parts.length === 0 ? [] : [message(Role.SYSTEM, parts)];
 }
@@ -160,13 +164,17 @@ function decodeToolResult(block: Json, at: string): Message {
   else if (block.content !== undefined && block.content !== null) {
     parts = asArray(block.content, `${at}.content`).map((v, i) => decodeContentBlock(asObject(v, `${at}.content.${i}`), `${at}.content.${i}`));
   }
+  // The block's breakpoint rides on its last part (an empty result gets an empty text part to carry it).
+  const cache = decodeCacheControl(block.cache_control, `${at}.cache_control`);
+  if (cache) parts = parts.length === 0 ? [withCache(textPart(""), cache)] : [...parts.slice(0, -1), withCache(parts.at(-1)!, cache)];
   return { ...message(Role.TOOL, parts), toolCallId: toolUseId, toolError };
 }
 
 /** A text or image block; anything else is refused by name. */
 function decodeContentBlock(block: Json, at: string): ContentPart {
-  if (block.type === "text") return textPart(requiredString(block.text, `${at}.text`));
-  if (block.type === "image") return imagePart(asObject(block.source, `${at}.source`), `${at}.source`);
+  const cache = decodeCacheControl(block.cache_control, `${at}.cache_control`);
+  if (block.type === "text") return withCache(textPart(requiredString(block.text, `${at}.text`)), cache);
+  if (block.type === "image") return withCache(imagePart(asObject(block.source, `${at}.source`), `${at}.source`), cache);
   const type = typeof block.type === "string" ? block.type : JSON.stringify(block.type);
   return invalid(`${at}.type: content blocks of type ${type} are not supported by this gateway (text, image, tool_use, tool_result, thinking)`, `${at}.type`);
 }
@@ -205,6 +213,7 @@ function decodeTools(value: unknown): Tool[] {
       description: optString(tool.description, `tools.${i}.description`) ?? "",
       parametersJson: JSON.stringify(schema),
       strict: optBoolean(tool.strict, `tools.${i}.strict`) ?? false,
+      cache: decodeCacheControl(tool.cache_control, `tools.${i}.cache_control`),
     };
   });
 }

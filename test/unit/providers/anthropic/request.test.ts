@@ -32,6 +32,30 @@ describe("canonical request -> Anthropic Messages body", () => {
     });
   });
 
+  it("sends caching breakpoints as cache_control on the block they follow, a tool result's on its tool_result block", () => {
+    const hint = (ttl = "") => ({ ttl });
+    const body = toAnthropicBody(
+      req({
+        messages: [
+          { role: Role.SYSTEM, content: [{ ...text("Long manual"), cache: hint("1h") }] },
+          { role: Role.USER, content: [{ ...text("doc"), cache: hint() }, text("question")] },
+          { role: Role.ASSISTANT, toolCalls: [{ id: "t1", name: "f", argumentsJson: "{}" }] },
+          { role: Role.TOOL, toolCallId: "t1", content: [{ ...text("result"), cache: hint("5m") }] },
+        ],
+        tools: [{ name: "f", parametersJson: '{"type":"object"}', cache: hint() }],
+      }),
+      "m",
+      false,
+    );
+    expect(body.system).toEqual([{ type: "text", text: "Long manual", cache_control: { type: "ephemeral", ttl: "1h" } }]);
+    expect((body.messages as any[])[0].content).toEqual([
+      { type: "text", text: "doc", cache_control: { type: "ephemeral" } },
+      { type: "text", text: "question" },
+    ]);
+    expect((body.messages as any[])[2].content).toEqual([{ type: "tool_result", tool_use_id: "t1", content: "result", cache_control: { type: "ephemeral", ttl: "5m" } }]);
+    expect(body.tools).toEqual([{ name: "f", input_schema: { type: "object" }, cache_control: { type: "ephemeral" } }]);
+  });
+
   it("sends tool calls as tool_use and merges consecutive tool results into one user turn", () => {
     const body = toAnthropicBody(
       req({

@@ -27,6 +27,26 @@ describe("canonical request -> Converse body", () => {
     ]);
   });
 
+  it("sends caching breakpoints as cachePoint blocks after the block they follow", () => {
+    const hint = { ttl: "" };
+    const body = toConverseBody(
+      req({
+        messages: [
+          { role: Role.SYSTEM, content: [{ ...text("long manual"), cache: hint }] },
+          { role: Role.USER, content: [{ ...text("doc"), cache: hint }, text("question")] },
+          { role: Role.ASSISTANT, toolCalls: [{ id: "t1", name: "f", argumentsJson: "{}" }] },
+          { role: Role.TOOL, toolCallId: "t1", content: [{ ...text("result"), cache: hint }] },
+        ],
+        tools: [{ name: "f", parametersJson: '{"type":"object"}', cache: hint }],
+      }),
+    );
+    const point = { cachePoint: { type: "default" } };
+    expect(body.system).toEqual([{ text: "long manual" }, point]);
+    expect((body.messages as any[])[0].content).toEqual([{ text: "doc" }, point, { text: "question" }]);
+    expect((body.messages as any[])[2].content).toEqual([{ toolResult: { toolUseId: "t1", content: [{ text: "result" }] } }, point]);
+    expect((body.toolConfig as any).tools).toEqual([{ toolSpec: { name: "f", inputSchema: { json: { type: "object" } } } }, point]);
+  });
+
   it("maps tool calls, tool results (merged into one user turn) and the tool config", () => {
     const body = toConverseBody(
       req({
