@@ -33,7 +33,7 @@ const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl", "public-s14.jsonl"];
 // Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
 // e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
 // written-s13.jsonl (session 13: forged turns and their hard negatives) failed its rule with the forged_turn feature
@@ -55,6 +55,10 @@ export function loadRows() {
 /** Rows of the files added in session 11 (PAIR jailbreaks and their hard negatives): the reports give the
  *  earlier rows on their own line, to compare with the weights before them. */
 export const fromSession11 = (r) => r.file === "public-s11.jsonl" || r.file === "written-s11.jsonl";
+
+/** Rows of the file added in session 14 (public prompt-injection datasets at scale: deepset/prompt-injections and
+ *  jailbreak-classification train rows): the reports also give the rows of the files before it, main's rows. */
+export const fromSession14 = (r) => r.file === "public-s14.jsonl";
 
 /** FNV-1a of a text: the row's fold (stable whatever the file order). */
 export function foldOf(text, k) {
