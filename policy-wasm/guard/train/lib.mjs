@@ -33,11 +33,14 @@ const MOMENTUM = 0.9;
 
 /** The training files of test/fixtures/guard/ (provenance in its PROVENANCE.md). The external-*.jsonl
  *  files there are test sets, never trained on (external.mjs). */
-const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl", "public-s14.jsonl"];
+const TRAINING_FILES = ["injection.jsonl", "benign.jsonl", "written.jsonl", "public.jsonl", "written-s6.jsonl", "public-s11.jsonl", "written-s11.jsonl"];
 // Not trained on: written-s7.jsonl (session 7): it lowered dev CV on the rows before it (PROVENANCE.md). BIPIA's
 // e-mails (session 12) failed their rule too and are a test set since, external-s12.jsonl (bench/RESULTS.md, "Session 12").
 // written-s13.jsonl (session 13: forged turns and their hard negatives) failed its rule with the forged_turn feature
 // (bench/RESULTS.md, "Session 13: forged turns and template markers"): kept as a labelled sample, not trained on.
+// public-s14.jsonl (session 14: deepset/prompt-injections and jailbreak-classification train rows) failed its rule (dev
+// TPR @ 2 % FPR on main's rows 0.763 < 0.769; BIPIA -6, LLMail -3, written-s7 -2 attacks at 0.5; bench/RESULTS.md,
+// "Session 14"): kept as labelled rows, not trained on. Add it to this list to screen it again (fromSession14 below).
 
 /** Every labelled training row of test/fixtures/guard/, file by file in TRAINING_FILES order. */
 export function loadRows() {
