@@ -53,7 +53,8 @@ async function ask(page: Page, prompt: string, apiKey = ""): Promise<string> {
   await page.getByLabel("Model").fill("mock-echo");
   await page.getByLabel("Prompt").fill(prompt);
   await page.getByRole("button", { name: "Send" }).click();
-  await expect.poll(() => page.locator("[data-field=request-id]").textContent(), { timeout: 10_000 }).not.toBe("—");
+  // 30 s: a full CI run once took over 10 s here, the whole suite loading beside it (session 14); alone it takes ~1 s.
+  await expect.poll(() => page.locator("[data-field=request-id]").textContent(), { timeout: 30_000 }).not.toBe("—");
   return (await page.getByRole("log").textContent()) ?? "";
 }
 
