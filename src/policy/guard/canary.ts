@@ -12,18 +12,14 @@ export function newCanary(): string {
   return randomBytes(8).toString("hex");
 }
 
-/** The canary as the system prompt carries it: an HTML comment the model has no reason to repeat. */
-function wrapped(canary: string): string {
-  return `<!-- ref ${canary} -->`;
-}
+// The canary as the system prompt carries it: an HTML comment the model has no reason to repeat.
+const OPEN = "<!-- ref ";
+const CLOSE = " -->";
 
 /** The system prompt with the canary added. */
 export function withCanary(systemText: string, canary: string): string {
-  return `${systemText}\n\n${wrapped(canary)}`;
+  return `${systemText}\n\n${OPEN}${canary}${CLOSE}`;
 }
-
-const OPEN = "<!-- ref ";
-const CLOSE = " -->";
 
 export class CanaryScanner {
   private held = "";
@@ -32,7 +28,7 @@ export class CanaryScanner {
   private readonly whole: string;
 
   constructor(private readonly canary: string) {
-    this.whole = wrapped(canary);
+    this.whole = OPEN + canary + CLOSE;
   }
 
   /** The part of `delta` (with what was held back before it) that can be sent now, canary removed. */
@@ -68,13 +64,13 @@ export class CanaryScanner {
       text = text.slice(0, at) + text.slice(end);
       lower = lower.slice(0, at) + lower.slice(end);
     };
-    for (let at = lower.indexOf(this.whole); at >= 0; at = lower.indexOf(this.whole)) cut(at, at + this.whole.length);
     for (let at = lower.indexOf(this.canary); at >= 0; at = lower.indexOf(this.canary, at)) {
+      const end = at + this.canary.length;
       const opened = at >= OPEN.length && lower.startsWith(OPEN, at - OPEN.length);
-      const after = lower.slice(at + this.canary.length);
-      if (opened && !final && after.length < CLOSE.length && CLOSE.startsWith(after)) return { text, from: at - OPEN.length };
-      cut(opened ? at - OPEN.length : at, at + this.canary.length);
+      const closed = lower.startsWith(CLOSE, end);
+      if (opened && !closed && !final && CLOSE.startsWith(lower.slice(end))) return { text, from: at - OPEN.length };
       if (opened) at -= OPEN.length;
+      cut(at, opened && closed ? end + CLOSE.length : end);
     }
     return { text, from: text.length };
   }
